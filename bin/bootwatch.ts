@@ -1,0 +1,28 @@
+/**
+ * The bootwatch command line: parses arguments and hands off to the parts.
+ * Each part registers its own commands so this file stays a table of contents.
+ */
+import { Command } from 'commander';
+import { registerCollectorCommands } from '../collector/commands.ts';
+import { registerRunnerCommands } from '../runners/commands.ts';
+import { registerBenchCommand } from '../bench/commands.ts';
+import { exitCodeOf } from '../common/errors.ts';
+
+const program = new Command();
+program
+  .name('bootwatch')
+  .description('Boot-log observability and regression dashboard for the Linux kernel')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+registerCollectorCommands(program);
+registerRunnerCommands(program);
+registerBenchCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`bootwatch: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.BOOTWATCH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(exitCodeOf(err));
+}

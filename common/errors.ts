@@ -1,0 +1,70 @@
+/**
+ * Coded errors: one place maps each code to an HTTP status and a CLI exit code, so a user
+ * sees the same actionable message from the API and from the command line.
+ */
+export type ErrorCode =
+  | 'input.unreadable'
+  | 'input.invalid'
+  | 'boot.not_found'
+  | 'build.not_found'
+  | 'variant.not_found'
+  | 'db.unavailable'
+  | 'matrix.invalid'
+  | 'collector.unreachable'
+  | 'conflict'
+  | 'harness.failed'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  'input.unreadable': 400,
+  'input.invalid': 400,
+  'boot.not_found': 404,
+  'build.not_found': 404,
+  'variant.not_found': 404,
+  'db.unavailable': 503,
+  'matrix.invalid': 400,
+  'collector.unreachable': 502,
+  conflict: 409,
+  'harness.failed': 500,
+  internal: 500,
+};
+
+const EXIT_CODE: Record<ErrorCode, number> = {
+  'input.unreadable': 2,
+  'input.invalid': 2,
+  'boot.not_found': 3,
+  'build.not_found': 3,
+  'variant.not_found': 3,
+  'db.unavailable': 4,
+  'matrix.invalid': 2,
+  'collector.unreachable': 4,
+  conflict: 5,
+  'harness.failed': 6,
+  internal: 1,
+};
+
+/** An error a user can act on: a stable code plus a one-line message. */
+export class BootwatchError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'BootwatchError';
+    this.code = code;
+    this.details = details;
+  }
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+  get exitCode(): number {
+    return EXIT_CODE[this.code];
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof BootwatchError ? err.exitCode : 1;
+}
