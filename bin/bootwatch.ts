@@ -3,10 +3,10 @@
  * Each part registers its own commands so this file stays a table of contents.
  */
 import { Command } from 'commander';
-import { registerCollectorCommands } from '../collector/commands.ts';
-import { registerRunnerCommands } from '../runners/commands.ts';
 import { registerBenchCommand } from '../bench/commands.ts';
+import { registerCollectorCommands } from '../collector/commands.ts';
 import { exitCodeOf } from '../common/errors.ts';
+import { registerRunnerCommands } from '../runners/commands.ts';
 
 const program = new Command();
 program

@@ -132,8 +132,7 @@ export interface BootFinishInput {
 /** Messages a runner sends on the console ingest WebSocket. */
 export type IngestClientMessage =
   /** Console bytes starting at byte `offset` of the boot's console (base64). */
-  | { type: 'chunk'; offset: number; data: string }
-  | { type: 'finish'; finish: BootFinishInput };
+  { type: 'chunk'; offset: number; data: string } | { type: 'finish'; finish: BootFinishInput };
 
 /** Messages the collector answers on the ingest WebSocket. */
 export type IngestServerMessage =
@@ -144,9 +143,26 @@ export type IngestServerMessage =
 
 /** Messages the live feed pushes to dashboards. */
 export type FeedMessage =
-  | { type: 'boot'; bootId: number; variant: string | null; state: 'started' | 'finished'; outcome?: BootOutcome }
-  | { type: 'lines'; bootId: number; lines: { line: number; time: number | null; cls: string; text: string }[] }
+  | {
+      type: 'boot';
+      bootId: number;
+      variant: string | null;
+      state: 'started' | 'finished';
+      outcome?: BootOutcome;
+    }
+  | {
+      type: 'lines';
+      bootId: number;
+      lines: { line: number; time: number | null; cls: string; text: string }[];
+    }
   | { type: 'events'; bootId: number; events: import('./parse.ts').BootEvent[] }
-  | { type: 'build'; buildId: number | null; variant: string; phase: string; percent?: number; message?: string };
+  | {
+      type: 'build';
+      buildId: number | null;
+      variant: string;
+      phase: string;
+      percent?: number;
+      message?: string;
+    };
 
 export type { ParseResult };

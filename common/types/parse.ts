@@ -23,24 +23,10 @@ export type MilestoneName = (typeof MILESTONES)[number];
 export type Milestones = Partial<Record<MilestoneName, number | null>>;
 
 /** The furthest stage a console shows: how far a boot got, even when it failed. */
-export type BootStage =
-  | 'no_output'
-  | 'firmware'
-  | 'kernel'
-  | 'console'
-  | 'init'
-  | 'userspace'
-  | 'shutdown';
+export type BootStage = 'no_output' | 'firmware' | 'kernel' | 'console' | 'init' | 'userspace' | 'shutdown';
 
 /** How the parser classified one input line. Every line gets exactly one class. */
-export type LineClass =
-  | 'empty'
-  | 'firmware'
-  | 'kernel'
-  | 'crash'
-  | 'userspace'
-  | 'harness'
-  | 'junk';
+export type LineClass = 'empty' | 'firmware' | 'kernel' | 'crash' | 'userspace' | 'harness' | 'junk';
 
 /** printk log levels; null when the line carries no level. */
 export type LogLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;

@@ -1,0 +1,592 @@
+/**
+ * The incremental boot-log parser: consumes console bytes as they arrive (a live serial
+ * stream, or a whole file in one push) and keeps the boot's state — milestones, init
+ * attempts, probes, crashes, initcalls — producing the `parse --json` object on demand.
+ * Memory stays bounded on a stream of any length: per-kind caps on what is kept.
+ */
+import type {
+  BootEvent,
+  BootStage,
+  Crash,
+  Initcall,
+  KernelInfo,
+  LineClass,
+  LineUpdate,
+  LogLevel,
+  MilestoneName,
+  Milestones,
+  Outcome,
+  PanicInfo,
+  ParseResult,
+  ParserContext,
+  ParserOptions,
+} from '../../common/types/parse.ts';
+import { classifyKernelMessage, type KernelFacts, type ProbeFact } from './classify-kernel.ts';
+import { classifyUserspace } from './classify-userspace.ts';
+import { decodeLine, junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
+import { CrashTracker } from './crash-tracker.ts';
+import { diagnose } from './diagnose.ts';
+import { errnoName } from './errno.ts';
+import { LineSplitter, type RawLine } from './line-splitter.ts';
+import { type Framed, findGluedStamp, parseFrame } from './prefix.ts';
+import { BOOT_MESSAGES, FIRMWARE_RE, HARNESS_RE } from './tables/messages.ts';
+
+const CLASS_RANK: Record<LineClass, number> = {
+  empty: 0,
+  junk: 1,
+  firmware: 2,
+  harness: 3,
+  userspace: 4,
+  kernel: 5,
+  crash: 6,
+};
+const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
+/** Default init programs whose -ENOENT the kernel does not report (init/main.c). */
+const QUIET_INIT_LINES = 3;
+
+interface PendingInit {
+  path: string;
+  line: number;
+  time: number | null;
+  quiet: number;
+}
+
+interface Sink {
+  cls: LineClass;
+  events: BootEvent[];
+  crash?: Crash;
+  initcall?: Initcall;
+}
+
+export class BootLogParser {
+  private readonly splitter: LineSplitter;
+  private readonly crashes: CrashTracker;
+  private readonly maxLine: number;
+  private readonly maxEventsPerKind: number;
+  private readonly maxCrashes: number;
+  private readonly context: ParserContext;
+
+  private kernel: KernelInfo = { version: null, cmdline: null, banner: null, bits: null };
+  private milestones: Milestones = {};
+  private panic: PanicInfo | null = null;
+  private crashList: Crash[] = [];
+  private events: BootEvent[] = [];
+  private eventCounts = new Map<string, number>();
+  private initcalls: Initcall[] = [];
+  private initcallStarts = new Map<string, { time: number | null; line: number }>();
+  private evidence = new Map<number, string>();
+
+  private kernelSeen = false;
+  private firmwareSeen = false;
+  private stampsSeen = false;
+  private lastTime: number | null = null;
+  private initPending: PendingInit | null = null;
+  private initStarted = false;
+  private initramfsStarted = false;
+  private initramfsFailed = false;
+  private shutdownSeen = false;
+  private probesOk = new Set<string>();
+  private probesFailed = new Set<string>();
+  private probeSightings = new Map<
+    string,
+    { driver: string; device: string; line: number; time: number | null; message: string }
+  >();
+  private deviceDriver = new Map<string, string>();
+  private lastLine = { line: 0, text: '' };
+  private stats = {
+    lines: 0,
+    bytes: 0,
+    byClass: Object.fromEntries(LINE_CLASSES.map((c) => [c, 0])) as Record<LineClass, number>,
+    truncatedLines: 0,
+    droppedEvents: 0,
+    reboots: 0,
+  };
+  private ended = false;
+
+  constructor(opts: ParserOptions = {}) {
+    this.maxLine = opts.maxLineLength ?? 16 * 1024;
+    this.splitter = new LineSplitter(Math.max(this.maxLine * 4, 4096));
+    this.maxEventsPerKind = opts.maxEventsPerKind ?? 20_000;
+    this.maxCrashes = opts.maxCrashes ?? 200;
+    this.crashes = new CrashTracker({ maxReportLines: opts.maxReportLines ?? 300 });
+    this.context = opts.context ?? {};
+  }
+
+  /** Feeds console bytes (any split); returns an update per line completed. */
+  push(chunk: Uint8Array | string): LineUpdate[] {
+    if (this.ended) throw new Error('BootLogParser: push() after end()');
+    const raw = this.splitter.push(chunk);
+    return raw.map((r) => this.processLine(r));
+  }
+
+  /** Ends the input: flushes the last partial line and closes open reports. */
+  end(): LineUpdate[] {
+    if (this.ended) return [];
+    const updates = this.splitter.end().map((r) => this.processLine(r));
+    this.ended = true;
+    const extra: BootEvent[] = [];
+    for (const c of this.crashes.flush()) this.recordCrash(c);
+    this.resolveInit('ran', null, extra);
+    this.flushProbeSightings(extra);
+    if (extra.length && updates.length) updates[updates.length - 1].events.push(...extra);
+    else if (extra.length)
+      updates.push({
+        line: this.stats.lines,
+        time: this.lastTime,
+        cls: 'empty',
+        text: '',
+        level: null,
+        events: extra,
+      });
+    return updates;
+  }
+
+  /** The `parse --json` object for what was read so far. */
+  result(): ParseResult {
+    const outcome = this.outcome();
+    const diagnosis = diagnose({
+      events: this.events,
+      outcome,
+      panic: this.panic,
+      lastLine: this.lastLine,
+      textOf: (line) => this.evidence.get(line) ?? '',
+      context: {
+        initramfs: this.milestones.initramfs !== undefined || this.initramfsStarted,
+        rootGiven: /(?:^|\s)root=\S/.test(this.cmdline()),
+        rootDevice: /(?:^|\s)root=(\S+)/.exec(this.cmdline())?.[1] ?? null,
+        kernelBits: this.context.kernelBits ?? this.kernel.bits ?? undefined,
+        initIsScript: this.context.initIsScript,
+      },
+    });
+    return {
+      kernel: { ...this.kernel },
+      outcome,
+      milestones: { ...this.milestones },
+      panic: this.panic ? { ...this.panic } : null,
+      crashes: [...this.crashList],
+      events: [...this.events],
+      initcalls: [...this.initcalls],
+      diagnosis,
+      lastStage: this.lastStage(),
+      stats: { ...this.stats, byClass: { ...this.stats.byClass } },
+    };
+  }
+
+  private cmdline(): string {
+    return this.kernel.cmdline ?? this.context.cmdline ?? '';
+  }
+
+  private outcome(): Outcome {
+    if (!this.kernelSeen) return 'no_output';
+    if (this.panic) return 'panic';
+    if (this.initStarted) return 'booted';
+    return 'stalled';
+  }
+
+  private lastStage(): BootStage {
+    if (this.shutdownSeen) return 'shutdown';
+    if (this.milestones.userspace !== undefined) return 'userspace';
+    if (this.initStarted) return 'init';
+    if (this.milestones.console !== undefined) return 'console';
+    if (this.kernelSeen) return 'kernel';
+    if (this.firmwareSeen) return 'firmware';
+    return 'no_output';
+  }
+
+  private processLine(raw: RawLine): LineUpdate {
+    this.stats.lines++;
+    this.stats.bytes += raw.length + 1;
+    let text = stripEscapes(decodeLine(raw.bytes));
+    if (raw.length > raw.bytes.length || text.length > this.maxLine) {
+      this.stats.truncatedLines++;
+      text = text.slice(0, this.maxLine);
+    }
+    const sink: Sink = { cls: 'empty', events: [] };
+    let level: LogLevel | null = null;
+    let time: number | null = null;
+    for (const piece of splitCarriageReturns(text)) {
+      if (piece.trim() === '') continue;
+      const f = this.handlePiece(piece, raw.no, sink);
+      if (f && time === null) {
+        time = f.time;
+        level = f.level;
+      }
+    }
+    this.stats.byClass[sink.cls]++;
+    const display = text.replace(/\r/g, ' ').trimEnd();
+    if (sink.cls !== 'empty') this.lastLine = { line: raw.no, text: display };
+    if (sink.events.length || sink.crash) this.evidence.set(raw.no, display);
+    return {
+      line: raw.no,
+      time,
+      cls: sink.cls,
+      text: display,
+      level,
+      events: sink.events,
+      crash: sink.crash,
+      initcall: sink.initcall,
+    };
+  }
+
+  /** One CR-separated piece of a line: kernel record(s), or unframed text. */
+  private handlePiece(piece: string, line: number, sink: Sink): Framed | null {
+    const f = parseFrame(piece);
+    if (!f.kernel) {
+      this.handleUnframed(f.message, line, sink);
+      return null;
+    }
+    if (f.leading.trim()) this.handleUnframed(f.leading, line, sink);
+    // Two records glued on one line (an interrupted continuation): read both.
+    const glued = findGluedStamp(f.message);
+    if (glued > 0) {
+      this.handleKernel({ ...f, message: f.message.slice(0, glued) }, line, sink);
+      this.handlePiece(f.message.slice(glued), line, sink);
+    } else this.handleKernel(f, line, sink);
+    return f;
+  }
+
+  private raise(sink: Sink, cls: LineClass): void {
+    if (CLASS_RANK[cls] > CLASS_RANK[sink.cls]) sink.cls = cls;
+  }
+
+  private emit(sink: Sink, ev: BootEvent): void {
+    sink.events.push(ev);
+    const n = this.eventCounts.get(ev.kind) ?? 0;
+    if (n >= this.maxEventsPerKind) {
+      this.stats.droppedEvents++;
+      return;
+    }
+    this.eventCounts.set(ev.kind, n + 1);
+    this.events.push(ev);
+  }
+
+  private milestone(name: MilestoneName, time: number | null, line: number, sink: Sink): void {
+    if (name in this.milestones) return;
+    this.milestones[name] = time;
+    this.emit(sink, { kind: 'milestone', name, line, time });
+  }
+
+  private recordCrash(c: Crash, sink?: Sink): void {
+    // A boot-ending panic makes the report before it fatal too (Fatal exception, kill init).
+    if (c.kind === 'panic') {
+      const prev = this.crashList[this.crashList.length - 1];
+      if (
+        prev &&
+        prev.kind !== 'panic' &&
+        /Fatal exception|Attempted to kill init|panic_on_warn|Oops/.test(c.title)
+      )
+        prev.fatal = true;
+    }
+    if (this.crashList.length < this.maxCrashes) this.crashList.push(c);
+    if (sink) sink.crash = c;
+  }
+
+  private handleKernel(f: Framed, line: number, sink: Sink): void {
+    this.kernelSeen = true;
+    if (f.time !== null) {
+      this.stampsSeen = true;
+      this.lastTime = f.time;
+    }
+    const time = f.time;
+    const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
+
+    const step = this.crashes.feed(msg, line, time);
+    for (const c of step.closed) this.recordCrash(c, sink);
+    if (step.consumed) {
+      this.raise(sink, 'crash');
+      if (!step.header) return;
+    } else this.raise(sink, 'kernel');
+
+    const facts = classifyKernelMessage(msg);
+    if (this.initPending && !facts.initRun && !facts.initFailed && !facts.panicReason) {
+      if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
+      if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, sink.events);
+    }
+    this.applyKernelFacts(facts, msg, line, time, f.level, sink);
+  }
+
+  private applyKernelFacts(
+    facts: KernelFacts,
+    msg: string,
+    line: number,
+    time: number | null,
+    level: LogLevel | null,
+    sink: Sink,
+  ): void {
+    const base = { line, time };
+    const before = sink.events.length;
+    if (facts.banner) {
+      if (this.milestones.kernel_start !== undefined) this.stats.reboots++;
+      else {
+        this.kernel.version = facts.banner;
+        this.kernel.banner = msg.trim();
+        this.milestone('kernel_start', time, line, sink);
+      }
+    }
+    if (facts.cmdline && (facts.cmdline.final || this.kernel.cmdline === null))
+      this.kernel.cmdline = facts.cmdline.value;
+    if (facts.console) this.milestone('console', time, line, sink);
+    if (facts.bits32) this.kernel.bits = 32;
+    if (facts.initramfsStart) this.initramfsStarted = true;
+    if (facts.initramfsFailed !== undefined) this.initramfsFailed = true;
+    if (facts.initramfsDone && !this.initramfsFailed) this.milestone('initramfs', time, line, sink);
+    if (facts.rootMounted) this.milestone('root_mounted', time, line, sink);
+    if (facts.shutdown) {
+      this.resolveInit('ran', null, sink.events);
+      this.shutdownSeen = true;
+      this.milestone('shutdown', time, line, sink);
+    }
+    if (facts.panicReason !== undefined && !this.panic) {
+      this.panic = { reason: facts.panicReason, line, time };
+      if (facts.initKilled) this.resolveInit('ran', null, sink.events);
+    }
+    if (facts.initRun) {
+      this.resolveInit('implied', null, sink.events);
+      this.initPending = { path: facts.initRun, line, time, quiet: 0 };
+    }
+    if (facts.initFailed) {
+      const p = this.initPending;
+      if (p && p.path === facts.initFailed.path)
+        this.resolveInit('failed', { ...facts.initFailed, line, time, msg }, sink.events);
+      else
+        this.pushInitEvent(
+          sink.events,
+          facts.initFailed.path,
+          facts.initFailed.errno,
+          line,
+          time,
+          msg,
+          false,
+        );
+    }
+    if (facts.noWorkingInit) this.resolveInit('implied', null, sink.events);
+    if (facts.initcallStart && this.initcallStarts.size < 512)
+      this.initcallStarts.set(facts.initcallStart.fn, { time, line });
+    if (facts.initcallDone) {
+      const d = facts.initcallDone;
+      const start = this.initcallStarts.get(d.fn);
+      this.initcallStarts.delete(d.fn);
+      const ic: Initcall = {
+        fn: d.fn,
+        usecs: d.usecs,
+        ret: d.ret,
+        line,
+        time: start?.time ?? time,
+        module: d.module,
+      };
+      if (this.initcalls.length < this.maxEventsPerKind) this.initcalls.push(ic);
+      sink.initcall = ic;
+    }
+    if (facts.probe) this.applyProbe(facts.probe, msg, line, time, sink);
+    if (facts.mount) {
+      const m = facts.mount;
+      this.emit(sink, {
+        kind: 'mount_failed',
+        ...base,
+        ...m,
+        errnoName: m.errno === null ? null : errnoName(m.errno),
+        message: msg.trim(),
+      });
+    }
+    for (const option of facts.missingConfig ?? [])
+      this.emit(sink, { kind: 'missing_config', ...base, option, message: msg.trim() });
+    if (facts.errno) {
+      this.emit(sink, {
+        kind: 'error',
+        ...base,
+        errno: facts.errno.errno,
+        errnoName: facts.errno.name,
+        message: msg.trim(),
+        source: 'kernel',
+        level,
+      });
+    }
+    const quiet = sink.events.length === before;
+    if (quiet && !facts.initcallDone && !facts.initcallStart && this.isKernelError(msg, level, facts)) {
+      this.emit(sink, { kind: 'kernel_error', ...base, message: msg.trim(), level });
+    }
+  }
+
+  private isKernelError(msg: string, level: LogLevel | null, facts: KernelFacts): boolean {
+    if (facts.initramfsFailed !== undefined) return true;
+    if (/^Warning: unable to open an initial console/.test(msg)) return true;
+    if (level !== null) return level <= 3;
+    const t = msg.trim();
+    return BOOT_MESSAGES.failureWords.test(t) && !BOOT_MESSAGES.benignFailure.test(t) && !facts.probe;
+  }
+
+  private applyProbe(p: ProbeFact, msg: string, line: number, time: number | null, sink: Sink): void {
+    const driver = p.driver ?? this.deviceDriver.get(p.device) ?? null;
+    if (p.driver && p.ok !== false) this.deviceDriver.set(p.device, p.driver);
+    if (p.timing && (p.errno === -19 || p.errno === -6 || p.errno === -517)) {
+      this.probeSightings.delete(`${driver}\u0000${p.device}`);
+      return;
+    }
+    if (!driver) return;
+    const key = `${driver}\u0000${p.device}`;
+    if (p.ok === null) {
+      const done = this.probesOk.has(key) || this.probesFailed.has(key);
+      if (!done && !this.shutdownSeen && !this.probeSightings.has(key) && this.probeSightings.size < 5000)
+        this.probeSightings.set(key, { driver, device: p.device, line, time, message: msg.trim() });
+      return;
+    }
+    this.probeSightings.delete(key);
+    if (p.ok && this.probesOk.has(key)) return;
+    if (!p.ok && this.probesFailed.has(key)) return;
+    (p.ok ? this.probesOk : this.probesFailed).add(key);
+    this.emit(sink, {
+      kind: 'probe',
+      line,
+      time,
+      driver,
+      device: p.device,
+      ok: p.ok,
+      ...(p.ok ? {} : { errno: p.errno, errnoName: p.errno === undefined ? null : errnoName(p.errno) }),
+      ...(p.usecs !== undefined ? { usecs: p.usecs } : {}),
+      message: msg.trim(),
+    });
+  }
+
+  /** Drivers that spoke about a device and never failed it are taken as bound. */
+  private flushProbeSightings(events: BootEvent[]): void {
+    for (const [key, s] of this.probeSightings) {
+      if (this.probesFailed.has(key) || this.probesOk.has(key)) continue;
+      this.probesOk.add(key);
+      const ev: BootEvent = {
+        kind: 'probe',
+        line: s.line,
+        time: s.time,
+        driver: s.driver,
+        device: s.device,
+        ok: true,
+        message: s.message,
+      };
+      this.emit({ cls: 'empty', events }, ev);
+      this.evidence.set(s.line, s.message);
+    }
+    this.probeSightings.clear();
+  }
+
+  private pushInitEvent(
+    events: BootEvent[],
+    path: string,
+    errno: number | null,
+    line: number,
+    time: number | null,
+    message: string,
+    implied: boolean,
+  ): void {
+    const ev: BootEvent = {
+      kind: 'init_exec',
+      line,
+      time,
+      path,
+      errno,
+      errnoName: errno === null ? null : errnoName(errno),
+      ...(implied ? { implied: true } : {}),
+      message: message.trim(),
+    };
+    this.emit({ cls: 'empty', events }, ev);
+    this.evidence.set(line, message.trim());
+  }
+
+  /**
+   * Settles the pending "Run X as init process": it ran (anything else happened), failed
+   * with the errno the kernel printed, or failed silently with -ENOENT (the kernel moved on).
+   */
+  private resolveInit(
+    how: 'ran' | 'failed' | 'implied',
+    failure: { errno: number; line: number; time: number | null; msg: string } | null,
+    events: BootEvent[],
+  ): void {
+    const p = this.initPending;
+    if (!p) return;
+    this.initPending = null;
+    if (how === 'failed' && failure) {
+      this.pushInitEvent(events, p.path, failure.errno, failure.line, failure.time, failure.msg, false);
+      return;
+    }
+    if (how === 'implied') {
+      this.pushInitEvent(events, p.path, -2, p.line, p.time, `Run ${p.path} as init process`, true);
+      return;
+    }
+    this.pushInitEvent(events, p.path, null, p.line, p.time, `Run ${p.path} as init process`, false);
+    this.initStarted = true;
+    this.milestone('init_start', p.time, p.line, { cls: 'empty', events });
+    this.flushProbeSightings(events);
+  }
+
+  private looksLikeKernel(text: string): boolean {
+    const t = text.trimStart();
+    if (this.crashes.inReport) return true;
+    if (this.stampsSeen) return BOOT_MESSAGES.shutdown.test(t) || /^Kernel panic - not syncing/.test(t);
+    // Without PRINTK_TIME every line looks alike: before init runs they are the kernel's.
+    if (!this.initStarted && !this.initPending) return true;
+    return (
+      BOOT_MESSAGES.shutdown.test(t) ||
+      BOOT_MESSAGES.banner.test(t) ||
+      /^(?:Kernel panic - not syncing|BUG: |WARNING: CPU|Oops: |general protection fault|------------\[ cut here)/.test(
+        t,
+      )
+    );
+  }
+
+  private handleUnframed(text: string, line: number, sink: Sink): void {
+    const t = text.trim();
+    if (HARNESS_RE.test(t)) {
+      this.raise(sink, 'harness');
+      return;
+    }
+    if (!this.kernelSeen || FIRMWARE_RE.test(t)) {
+      if (junkRatio(t) > 0.3) this.raise(sink, 'junk');
+      else if (BOOT_MESSAGES.banner.test(t)) this.handleKernel(parseFrameless(t), line, sink);
+      else {
+        this.firmwareSeen = true;
+        this.raise(sink, 'firmware');
+      }
+      return;
+    }
+    if (this.looksLikeKernel(text)) {
+      this.handleKernel(parseFrameless(text), line, sink);
+      return;
+    }
+    if (junkRatio(t) > 0.3) {
+      this.raise(sink, 'junk');
+      return;
+    }
+    this.raise(sink, 'userspace');
+    if (this.initPending) this.resolveInit('ran', null, sink.events);
+    const time = this.lastTime;
+    if (this.initStarted) this.milestone('userspace', time, line, sink);
+    const u = classifyUserspace(t);
+    this.emit(sink, { kind: 'userspace', line, time: null, text: t });
+    if (u.login && this.initStarted) this.milestone('login', time, line, sink);
+    if (u.mount) {
+      this.emit(sink, {
+        kind: 'mount_failed',
+        line,
+        time: null,
+        ...u.mount,
+        errnoName: u.mount.errno === null ? null : errnoName(u.mount.errno),
+        message: t,
+      });
+    }
+    if (u.errno) {
+      this.emit(sink, {
+        kind: 'error',
+        line,
+        time: null,
+        errno: u.errno.errno,
+        errnoName: u.errno.name,
+        message: t,
+        source: 'userspace',
+      });
+    }
+    for (const option of u.missingConfig ?? [])
+      this.emit(sink, { kind: 'missing_config', line, time: null, option, message: t });
+  }
+}
+
+function parseFrameless(message: string): Framed {
+  return { kernel: true, time: null, level: null, caller: null, wall: null, leading: '', message };
+}

@@ -1,0 +1,109 @@
+/**
+ * Recognises how a kernel log line is framed — `[ 1.234567]` stamps, `[ T1]` caller ids,
+ * `<6>` syslog levels, `dmesg -x` (`kern  :info  : `), `dmesg -T` wall-clock stamps,
+ * journalctl's `host kernel:` — and separates the frame from the message.
+ */
+import type { LogLevel } from '../../common/types/parse.ts';
+
+export interface Framed {
+  /** The line carries a kernel log frame. */
+  kernel: boolean;
+  time: number | null;
+  level: LogLevel | null;
+  /** `T1` / `C0` with CONFIG_PRINTK_CALLER. */
+  caller: string | null;
+  /** Wall-clock stamp from `dmesg -T` or a journal, as printed. */
+  wall: string | null;
+  /** Text before the frame: firmware or userspace output glued to the kernel's line. */
+  leading: string;
+  /** The message after the frame (a single separating space removed, indentation kept). */
+  message: string;
+}
+
+const LEVEL_NAMES: Record<string, LogLevel> = {
+  emerg: 0,
+  alert: 1,
+  crit: 2,
+  err: 3,
+  warn: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
+};
+
+// <N> then [ seconds.fraction ] then optional [ T123] / [ C1]; the stamp may sit mid-line.
+const STAMP_RE = /(?:<(\d{1,3})>)?\[\s*(\d{1,8})\.(\d{1,9})\](?:\[\s*([TC]\d{1,7})\])? ?/;
+const DMESG_X_RE =
+  /^(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(emerg|alert|crit|err|warn|notice|info|debug) *: ?/;
+const WALL_RE = /^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d{1,2} \d\d:\d\d:\d\d \d{4})\] ?/;
+const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+[+-]\d\d:?\d\d) /;
+const JOURNAL_RE = /^(\w{3} +\d{1,2} \d\d:\d\d:\d\d) \S+ kernel: ?/;
+const SYSLOG_ONLY_RE = /^<(\d{1,3})>(?!\[)/;
+// journalctl -o short-monotonic puts the host and "kernel:" after the stamp.
+const JOURNAL_AFTER_STAMP_RE = /^[\w.-]+ kernel: /;
+
+function unframed(text: string): Framed {
+  return { kernel: false, time: null, level: null, caller: null, wall: null, leading: '', message: text };
+}
+
+function levelOf(prio: string | undefined): LogLevel | null {
+  if (prio === undefined) return null;
+  return (Number(prio) & 7) as LogLevel;
+}
+
+/** Splits a cleaned line into frame and message. Never throws. */
+export function parseFrame(text: string): Framed {
+  let rest = text;
+  let level: LogLevel | null = null;
+  let kernelFacility = true;
+
+  const x = DMESG_X_RE.exec(rest);
+  if (x) {
+    level = LEVEL_NAMES[x[2]];
+    kernelFacility = x[1] === 'kern';
+    rest = rest.slice(x[0].length);
+    const w = WALL_RE.exec(rest);
+    if (w) {
+      return { ...unframed(rest.slice(w[0].length)), kernel: kernelFacility, level, wall: w[1] };
+    }
+  }
+
+  if (rest.includes('[')) {
+    const m = STAMP_RE.exec(rest);
+    if (m) {
+      let message = rest.slice(m.index + m[0].length);
+      const j = JOURNAL_AFTER_STAMP_RE.exec(message);
+      if (j) message = message.slice(j[0].length);
+      const time = Number(`${m[2]}.${m[3]}`);
+      return {
+        kernel: kernelFacility,
+        time: Number.isFinite(time) ? time : null,
+        level: m[1] !== undefined ? levelOf(m[1]) : level,
+        caller: m[4] ?? null,
+        wall: null,
+        leading: rest.slice(0, m.index),
+        message,
+      };
+    }
+    const w = WALL_RE.exec(rest);
+    if (w) return { ...unframed(rest.slice(w[0].length)), kernel: kernelFacility, level, wall: w[1] };
+  }
+  if (x) return { ...unframed(rest), kernel: kernelFacility, level };
+
+  const s = SYSLOG_ONLY_RE.exec(rest);
+  if (s) {
+    const prio = Number(s[1]);
+    return { ...unframed(rest.slice(s[0].length)), kernel: prio < 8, level: levelOf(s[1]) };
+  }
+  const iso = ISO_RE.exec(rest);
+  if (iso) return { ...unframed(rest.slice(iso[0].length)), kernel: true, wall: iso[1] };
+  const jr = JOURNAL_RE.exec(rest);
+  if (jr) return { ...unframed(rest.slice(jr[0].length)), kernel: true, wall: jr[1] };
+  return unframed(rest);
+}
+
+/** Finds a second kernel stamp inside a message: two records glued on one line. */
+export function findGluedStamp(message: string): number {
+  const m = /\[\s*\d{1,8}\.\d{6}\](?:\[\s*[TC]\d+\])? /.exec(message);
+  return m && m.index > 0 ? m.index : -1;
+}
