@@ -1,0 +1,64 @@
+/**
+ * A matrix after loading: every variant standing alone (extends resolved, files read,
+ * defaults applied), ready for the builder and the booter.
+ */
+import type { ConfigFragment } from '../../common/types/ingest.ts';
+
+export type ResolvedSource = { kind: 'dir'; path: string } | { kind: 'tarball'; path: string };
+
+export type ResolvedBase = 'allnoconfig' | 'tinyconfig' | 'defconfig' | { file: string };
+
+export type ResolvedInitramfs =
+  | { kind: 'busybox'; init: string; busybox: string; files: Record<string, string> }
+  | { kind: 'cpio'; path: string };
+
+export type DiskBus = 'ide' | 'ahci' | 'virtio' | 'nvme';
+
+export interface ResolvedDisk {
+  bus: DiskBus;
+  /** /init of the ext4 image built from busybox. */
+  init: string;
+  busybox: string;
+  sizeMb: number;
+  root: boolean;
+}
+
+export interface ResolvedNet {
+  model: 'e1000' | 'virtio-net-pci' | 'rtl8139';
+  guestPort: number;
+  check: boolean;
+}
+
+export interface ResolvedBoot {
+  cmdline: string;
+  memoryMb: number;
+  cpus: number;
+  machine: 'pc' | 'q35';
+  accel: 'auto' | 'kvm' | 'tcg';
+  timeoutMs: number;
+  initramfs: ResolvedInitramfs | null;
+  net: ResolvedNet | null;
+  disk: ResolvedDisk | null;
+  markers: string[];
+}
+
+export interface ResolvedVariant {
+  name: string;
+  description: string | null;
+  matrix: string;
+  source: ResolvedSource | null;
+  base: ResolvedBase;
+  /** In merge order: the ancestors' first. Inline `config:` lines come last. */
+  fragments: ConfigFragment[];
+  /** A prebuilt kernel image: no build. */
+  kernel: string | null;
+  boot: ResolvedBoot;
+  baseline: string | null;
+  skipBoot: boolean;
+}
+
+export interface Matrix {
+  name: string;
+  file: string;
+  variants: ResolvedVariant[];
+}

@@ -1,0 +1,84 @@
+/** The QEMU command line for a boot: machine, accelerator, console, kernel, devices. */
+import type { DiskBus, ResolvedBoot } from '../matrix/types.ts';
+
+export interface QemuPlan {
+  kernel: string;
+  initrd: string | null;
+  disk: string | null;
+  accel: 'kvm' | 'tcg';
+  /** Host port forwarded to the guest's `net.guestPort` (127.0.0.1 only). */
+  hostPort: number | null;
+}
+
+/** Device name the guest kernel gives the first disk on each bus. */
+export const ROOT_DEVICE: Record<DiskBus, string> = {
+  ide: '/dev/sda',
+  ahci: '/dev/sda',
+  virtio: '/dev/vda',
+  nvme: '/dev/nvme0n1',
+};
+
+/** Kernel command line: the matrix's, plus root= when booting from the disk image. */
+export function kernelCmdline(boot: ResolvedBoot, plan: Pick<QemuPlan, 'disk' | 'initrd'>): string {
+  let cmd = boot.cmdline;
+  if (boot.disk?.root && plan.disk && !plan.initrd)
+    cmd += ` root=${ROOT_DEVICE[boot.disk.bus]} rootfstype=ext4 rw init=/init`;
+  return cmd;
+}
+
+function diskArgs(bus: DiskBus, file: string): string[] {
+  const drive = `file=${file},format=raw,cache=unsafe`;
+  switch (bus) {
+    case 'ide':
+      return ['-drive', `${drive},if=ide,index=0,media=disk`];
+    case 'ahci':
+      return [
+        '-device',
+        'ahci,id=ahci0',
+        '-drive',
+        `${drive},if=none,id=d0`,
+        '-device',
+        'ide-hd,drive=d0,bus=ahci0.0',
+      ];
+    case 'virtio':
+      return ['-drive', `${drive},if=virtio`];
+    case 'nvme':
+      return ['-drive', `${drive},if=none,id=nv0`, '-device', 'nvme,serial=bootwatch0,drive=nv0'];
+  }
+}
+
+/** argv for qemu-system-x86_64 (without the program name). */
+export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
+  const args = [
+    '-M',
+    boot.machine,
+    '-accel',
+    plan.accel,
+    '-m',
+    String(boot.memoryMb),
+    '-smp',
+    String(boot.cpus),
+    '-nodefaults',
+    '-no-reboot',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    // signal=off: bytes on stdin are never taken as ^C by QEMU
+    '-chardev',
+    'stdio,id=con0,signal=off',
+    '-serial',
+    'chardev:con0',
+    '-kernel',
+    plan.kernel,
+    '-append',
+    kernelCmdline(boot, plan),
+  ];
+  if (plan.initrd) args.push('-initrd', plan.initrd);
+  if (boot.net) {
+    const fwd = plan.hostPort ? `,hostfwd=tcp:127.0.0.1:${plan.hostPort}-:${boot.net.guestPort}` : '';
+    args.push('-netdev', `user,id=n0${fwd}`, '-device', `${boot.net.model},netdev=n0`);
+  }
+  if (plan.disk && boot.disk) args.push(...diskArgs(boot.disk.bus, plan.disk));
+  return args;
+}

@@ -1,0 +1,231 @@
+/**
+ * Boots one kernel under QEMU: streams the serial console as it comes (raw bytes to the
+ * collector, lines through the parser), decides the end of the boot from the console,
+ * kills QEMU at once and returns a verdict that tells kernel failures from harness ones.
+ */
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { BootLogParser } from '../../collector/parser/index.ts';
+import type {
+  BootCheck,
+  BootFinishInput,
+  BootInput,
+  BootOutcome,
+  EndReason,
+  Status,
+} from '../../common/types/ingest.ts';
+import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
+import type { ResolvedBoot } from '../matrix/types.ts';
+import { chooseAccel, QEMU, recordKvm } from './accel.ts';
+import { kernelCmdline, qemuArgs } from './args.ts';
+import { EndDetector } from './end-detector.ts';
+import { checkGuestAnswers, freePort } from './net-check.ts';
+
+export interface BootRequest {
+  variant: string | null;
+  buildId?: number | null;
+  kernel: string;
+  boot: ResolvedBoot;
+  initrd: string | null;
+  disk: string | null;
+  initIsScript: boolean;
+  /** Raw console bytes, as QEMU wrote them. */
+  onChunk?: (bytes: Buffer) => void;
+  onLine?: (u: LineUpdate) => void;
+  signal?: AbortSignal;
+  /** Quiet time after a panic header before the verdict (its trace may still be printing). */
+  panicQuietMs?: number;
+}
+
+export interface BootRun {
+  input: BootInput;
+  finish: BootFinishInput;
+  outcome: BootOutcome;
+  parse: ParseResult;
+  stage: BootStage;
+  console: Buffer;
+  qemuStderr: string;
+  /** ms from the last console byte to the verdict. */
+  verdictLatencyMs: number | null;
+  durationMs: number;
+}
+
+/** Boots once, falling back from KVM to TCG when KVM aborts before the kernel speaks. */
+export async function bootQemu(req: BootRequest): Promise<BootRun> {
+  const choice = await chooseAccel(req.boot.accel, req.kernel);
+  const run = await bootOnce(req, choice.accel, choice.reason);
+  if (
+    choice.accel === 'kvm' &&
+    req.boot.accel === 'auto' &&
+    run.finish.endReason === 'harness_error' &&
+    run.parse.outcome === 'no_output'
+  ) {
+    await recordKvm(false, run.finish.harnessError ?? 'KVM boot failed');
+    const again = await bootOnce(req, 'tcg', `KVM failed: ${run.finish.harnessError}`);
+    return again;
+  }
+  return run;
+}
+
+async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: string | null): Promise<BootRun> {
+  const { boot } = req;
+  const hostPort = boot.net ? await freePort() : null;
+  const plan = { kernel: req.kernel, initrd: req.initrd, disk: req.disk, accel, hostPort };
+  const cmdline = kernelCmdline(boot, plan);
+  const args = qemuArgs(boot, plan);
+  const startedAt = new Date();
+  const input: BootInput = {
+    buildId: req.buildId ?? null,
+    variant: req.variant,
+    target: 'qemu',
+    machine: `${QEMU} -M ${boot.machine}`,
+    accel,
+    cmdline,
+    memoryMb: boot.memoryMb,
+    cpus: boot.cpus,
+    startedAt: startedAt.toISOString(),
+    host: hostname(),
+    initIsScript: req.initIsScript,
+    meta: {
+      qemuArgs: args,
+      accelNote,
+      initrd: req.initrd,
+      disk: req.disk,
+      diskBus: boot.disk?.bus ?? null,
+      net: boot.net ?? null,
+    },
+  };
+  const parser = new BootLogParser({ context: { initIsScript: req.initIsScript, cmdline } });
+  const detector = new EndDetector(boot.markers);
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  let lastByteAt = 0;
+  let endReason: EndReason | null = null;
+  let harnessError: string | null = null;
+  let quietTimer: NodeJS.Timeout | null = null;
+  const t0 = performance.now();
+
+  const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const netAbort = new AbortController();
+  const netCheck =
+    boot.net?.check && hostPort ? checkGuestAnswers(hostPort, boot.net.guestPort, netAbort.signal) : null;
+
+  let resolveEnd!: () => void;
+  const ended = new Promise<void>((r) => {
+    resolveEnd = r;
+  });
+  const stop = (reason: EndReason, error: string | null = null) => {
+    if (endReason) return;
+    endReason = reason;
+    harnessError = error;
+    if (quietTimer) clearTimeout(quietTimer);
+    clearTimeout(timeout);
+    child.kill('SIGKILL');
+    resolveEnd();
+  };
+  const handle = (updates: LineUpdate[]) => {
+    for (const u of updates) {
+      req.onLine?.(u);
+      if (endReason) continue;
+      const d = detector.onLine(u);
+      if (!d) continue;
+      if ('end' in d) stop(d.end);
+      else {
+        if (quietTimer) clearTimeout(quietTimer);
+        quietTimer = setTimeout(() => stop(d.quiet), req.panicQuietMs ?? 300);
+      }
+    }
+  };
+
+  const timeout = setTimeout(() => stop('timeout'), boot.timeoutMs);
+  const onAbort = () => stop('cancelled');
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+
+  child.stdout.on('data', (b: Buffer) => {
+    lastByteAt = performance.now();
+    chunks.push(b);
+    req.onChunk?.(b);
+    handle(parser.push(b));
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString('utf8');
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
+    child.on('close', (code, signal) => r({ code, signal }));
+  });
+  child.on('error', (err) => stop('harness_error', `${QEMU} could not start: ${err.message}`));
+  closed.then(({ code, signal }) => {
+    if (endReason) return;
+    // QEMU went away by itself: the guest (panic=-1 + -no-reboot) or QEMU's own failure.
+    const problems = stderr.split('\n').filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
+    if (signal || (code !== 0 && code !== null)) {
+      stop(
+        'harness_error',
+        `${QEMU} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
+      );
+    } else stop('guest_exit');
+  });
+
+  await ended;
+  // SIGKILL was sent: wait for the pipe to drain so no console byte is lost (bounded).
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+  handle(parser.end());
+  const verdictAt = performance.now();
+  req.signal?.removeEventListener('abort', onAbort);
+  netAbort.abort();
+  const parse = parser.result();
+  const reason = endReason as unknown as EndReason;
+  const checks: BootCheck[] = [];
+  if (netCheck) checks.push(await netCheck);
+  if (boot.disk?.root && req.disk && !req.initrd) {
+    const rootAt = parse.milestones.root_mounted;
+    checks.push({
+      name: 'root-disk',
+      ok: rootAt !== undefined,
+      detail:
+        rootAt !== undefined
+          ? `root on ${boot.disk.bus} mounted at ${rootAt ?? '?'}s`
+          : `root on ${boot.disk.bus} never mounted`,
+    });
+  }
+  const outcome = decideOutcome(reason, parse);
+  const status: Status =
+    outcome === 'error'
+      ? 'ERROR'
+      : reason === 'cancelled'
+        ? 'SKIP'
+        : outcome === 'booted' && checks.every((c) => c.ok)
+          ? 'PASS'
+          : 'FAIL';
+  const console = Buffer.concat(chunks);
+  const durationMs = Math.round(verdictAt - t0);
+  return {
+    input,
+    finish: {
+      endReason: reason,
+      status,
+      harnessError,
+      finishedAt: new Date().toISOString(),
+      durationMs,
+      checks,
+      consoleBytes: console.length,
+    },
+    outcome,
+    parse,
+    stage: parse.lastStage,
+    console,
+    qemuStderr: stderr,
+    verdictLatencyMs: lastByteAt ? verdictAt - lastByteAt : null,
+    durationMs,
+  };
+}
+
+/** The harness's failures are `error`; a timeout is `stalled` unless the kernel panicked. */
+export function decideOutcome(reason: EndReason, parse: ParseResult): BootOutcome {
+  if (reason === 'harness_error') return 'error';
+  if (reason === 'timeout' || reason === 'cancelled') {
+    if (parse.outcome === 'panic' || parse.outcome === 'no_output') return parse.outcome;
+    return 'stalled';
+  }
+  return parse.outcome;
+}

@@ -1,0 +1,32 @@
+/**
+ * Decides from the console, line by line, when a boot is over: a completion marker, the
+ * kernel's power-down/halt/restart line, or a panic. Works on the parser's LineUpdates.
+ */
+import type { EndReason } from '../../common/types/ingest.ts';
+import type { LineUpdate } from '../../common/types/parse.ts';
+
+export type EndDecision = { end: EndReason } | { quiet: EndReason } | null;
+
+/** The kernel's last words (kernel/reboot.c), in case a line reaches us the parser did not mark. */
+const SHUTDOWN_LINE = /\breboot: (System halted|Power down|Restarting system)\b/;
+const PANIC_HEADER = /Kernel panic - not syncing/;
+const PANIC_END = /---\[ end Kernel panic/;
+
+export class EndDetector {
+  private panicSeen = false;
+  constructor(private readonly markers: string[]) {}
+
+  /** `end`: stop now. `quiet`: stop once the console has been silent a moment (a panic still printing its trace). */
+  onLine(u: LineUpdate): EndDecision {
+    if (u.events.some((e) => e.kind === 'milestone' && e.name === 'shutdown') || SHUTDOWN_LINE.test(u.text)) {
+      return { end: this.panicSeen ? 'panic' : 'shutdown' };
+    }
+    if (PANIC_END.test(u.text) || (u.crash && u.crash.kind === 'panic')) return { end: 'panic' };
+    if (PANIC_HEADER.test(u.text) || (u.crash?.fatal ?? false)) {
+      this.panicSeen = true;
+      return { quiet: 'panic' };
+    }
+    if (this.markers.some((m) => u.text.includes(m))) return { end: 'marker' };
+    return this.panicSeen ? { quiet: 'panic' } : null;
+  }
+}
