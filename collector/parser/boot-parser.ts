@@ -519,16 +519,23 @@ export class BootLogParser {
   private looksLikeKernel(text: string): boolean {
     const t = text.trimStart();
     if (this.crashes.inReport) return true;
-    if (this.stampsSeen) return BOOT_MESSAGES.shutdown.test(t) || /^Kernel panic - not syncing/.test(t);
+    const M = BOOT_MESSAGES;
+    const known =
+      M.shutdown.test(t) ||
+      M.banner.test(t) ||
+      /^(?:Kernel panic - not syncing|BUG: |WARNING: CPU|Oops: |general protection fault|-+\[ cut here)/.test(
+        t,
+      );
+    if (this.stampsSeen) return known;
     // Without PRINTK_TIME every line looks alike: before init runs they are the kernel's.
     if (!this.initStarted && !this.initPending) return true;
-    return (
-      BOOT_MESSAGES.shutdown.test(t) ||
-      BOOT_MESSAGES.banner.test(t) ||
-      /^(?:Kernel panic - not syncing|BUG: |WARNING: CPU|Oops: |general protection fault|------------\[ cut here)/.test(
-        t,
-      )
-    );
+    const initLine =
+      M.initRun.test(t) ||
+      M.initFailed.test(t) ||
+      M.initExistsButFailed.test(t) ||
+      M.initDefaultFailed.test(t);
+    const initDetail = this.initPending !== null && /^\s/.test(text) && M.initRunDetail.test(text);
+    return known || initLine || initDetail;
   }
 
   private handleUnframed(text: string, line: number, sink: Sink): void {

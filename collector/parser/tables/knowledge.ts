@@ -42,7 +42,7 @@ export interface Symptom {
 const NIC_OPTIONS = ['E1000', 'NET_VENDOR_INTEL', 'ETHERNET', 'NETDEVICES', 'PCI'];
 const SCSI_DISK = ['BLK_DEV_SD', 'ATA_PIIX', 'SATA_AHCI', 'ATA', 'SCSI', 'BLOCK'];
 
-export const SYMPTOMS: readonly Symptom[] = [
+const ROWS: Symptom[] = [
   // The kernel says it itself.
   {
     id: 'kernel-names-option',
@@ -327,6 +327,11 @@ export const SYMPTOMS: readonly Symptom[] = [
     reason: '{source} does not exist: the NVMe driver is missing',
   },
 ];
+
+/** The table; rows made by the helpers below may repeat (tmpfs at three places): first wins. */
+export const SYMPTOMS: readonly Symptom[] = ROWS.filter(
+  (row, i) => ROWS.findIndex((r) => r.id === row.id) === i,
+);
 
 /** A pseudo filesystem mounted at `target`: -ENODEV or "unknown filesystem type" means it is not built. */
 function pseudoFs(target: string, fstype: string, options: string[]): Symptom[] {
