@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what bootwatch needs on a Debian 12 machine, idempotently and quickly when done.
+#   scripts/setup.sh          system packages for building/booting kernels + npm dependencies + dashboard
+#   scripts/setup.sh --test   the same, plus what the tests need (PostgreSQL server, Debian's prebuilt kernel)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+SYSTEM_PACKAGES=(
+  build-essential flex bison bc libelf-dev libssl-dev cpio ccache xz-utils rsync kmod
+  qemu-system-x86 qemu-utils busybox-static linux-source-6.1
+  e2fsprogs dosfstools mtools fdisk ovmf
+)
+TEST_PACKAGES=(chromium)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+check() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || missing+=("$1"); }
+for p in "${SYSTEM_PACKAGES[@]}"; do check "$p"; done
+if [ "$want_test" = 1 ]; then
+  for p in "${TEST_PACKAGES[@]}"; do check "$p"; done
+  # Tests start a throwaway PostgreSQL: use /usr/local/bin's when present, else Debian's.
+  [ -x /usr/local/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's postgresql package starts a cluster we do not use; tests run their own.
+  if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
+    $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
+  fi
+fi
+
+# npm dependencies: reinstall only when package-lock.json changed.
+stamp=node_modules/.bootwatch-lock-hash
+hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$hash" > "$stamp"
+fi
+
+# The dashboard is served as static files: build it when its sources are newer than the build.
+if [ -f dashboard/vite.config.ts ]; then
+  if [ ! -f dashboard/dist/index.html ] || [ -n "$(find dashboard/src dashboard/index.html dashboard/vite.config.ts -newer dashboard/dist/index.html 2>/dev/null | head -1)" ]; then
+    log "building the dashboard"
+    npm run --silent build:dashboard >/dev/null
+  fi
+fi
+
+if [ "$want_test" = 1 ]; then
+  # A prebuilt distro kernel boots in seconds under QEMU: most boot tests use it.
+  cache="${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}/debian-kernel"
+  if ! ls "$cache"/root/boot/vmlinuz-* >/dev/null 2>&1; then
+    log "fetching Debian's prebuilt kernel for boot tests"
+    mkdir -p "$cache"
+    find_pkg() { apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | sort -V | tail -1 | cut -d' ' -f1; }
+    pkg=$(find_pkg)
+    if [ -z "$pkg" ]; then
+      apt-get update -qq
+      pkg=$(find_pkg)
+    fi
+    (cd "$cache" && apt-get download -qq "$pkg" 2>/dev/null && dpkg -x ./"$pkg"_*.deb root)
+  fi
+fi
+log "ready"
