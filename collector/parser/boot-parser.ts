@@ -75,6 +75,8 @@ export class BootLogParser {
   private initcalls: Initcall[] = [];
   private initcallStarts = new Map<string, { time: number | null; line: number }>();
   private evidence = new Map<number, string>();
+  /** Lines whose events are kept: only their text is kept as evidence. */
+  private stored = new Set<number>();
 
   private kernelSeen = false;
   private firmwareSeen = false;
@@ -93,6 +95,7 @@ export class BootLogParser {
   >();
   private deviceDriver = new Map<string, string>();
   private lastLine = { line: 0, text: '' };
+  private lastKernelLine = { line: 0, text: '' };
   private stats = {
     lines: 0,
     bytes: 0,
@@ -149,6 +152,7 @@ export class BootLogParser {
       outcome,
       panic: this.panic,
       lastLine: this.lastLine,
+      lastKernelLine: this.lastKernelLine,
       textOf: (line) => this.evidence.get(line) ?? '',
       context: {
         initramfs: this.milestones.initramfs !== undefined || this.initramfsStarted,
@@ -215,7 +219,8 @@ export class BootLogParser {
     this.stats.byClass[sink.cls]++;
     const display = text.replace(/\r/g, ' ').trimEnd();
     if (sink.cls !== 'empty') this.lastLine = { line: raw.no, text: display };
-    if (sink.events.length || sink.crash) this.evidence.set(raw.no, display);
+    if (this.stored.has(raw.no) || sink.crash) this.evidence.set(raw.no, display);
+    this.stored.delete(raw.no);
     return {
       line: raw.no,
       time,
@@ -258,6 +263,7 @@ export class BootLogParser {
     }
     this.eventCounts.set(ev.kind, n + 1);
     this.events.push(ev);
+    this.stored.add(ev.line);
   }
 
   private milestone(name: MilestoneName, time: number | null, line: number, sink: Sink): void {
@@ -289,6 +295,7 @@ export class BootLogParser {
     }
     const time = f.time;
     const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
+    if (msg.trim()) this.lastKernelLine = { line, text: msg.trim() };
 
     const step = this.crashes.feed(msg, line, time);
     for (const c of step.closed) this.recordCrash(c, sink);
@@ -417,7 +424,8 @@ export class BootLogParser {
 
   private applyProbe(p: ProbeFact, msg: string, line: number, time: number | null, sink: Sink): void {
     const driver = p.driver ?? this.deviceDriver.get(p.device) ?? null;
-    if (p.driver && p.ok !== false) this.deviceDriver.set(p.device, p.driver);
+    if (p.driver && p.ok !== false && this.deviceDriver.size < 5000)
+      this.deviceDriver.set(p.device, p.driver);
     if (p.timing && (p.errno === -19 || p.errno === -6 || p.errno === -517)) {
       this.probeSightings.delete(`${driver}\u0000${p.device}`);
       return;

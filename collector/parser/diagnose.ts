@@ -11,6 +11,8 @@ export interface DiagnoseInput {
   panic: PanicInfo | null;
   /** Line and text to cite when the evidence is the absence of output. */
   lastLine: { line: number; text: string };
+  /** The last kernel message: where a stalled boot stopped. */
+  lastKernelLine: { line: number; text: string };
   /** Text of a line, for citing evidence. */
   textOf: (line: number) => string;
   context: Required<Pick<SymptomContext, 'initramfs' | 'rootGiven'>> & {
@@ -71,6 +73,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis[] {
     if (!contextMatches(row.when, input.context)) continue;
     if (row.outcome) {
       if (row.outcome === input.outcome) suggest(row, input.lastLine.line, input.lastLine.text, {});
+      continue;
+    }
+    if (row.stalledAt) {
+      if (input.outcome === 'stalled' && row.stalledAt.test(input.lastKernelLine.text))
+        suggest(row, input.lastKernelLine.line, input.lastKernelLine.text, {});
       continue;
     }
     if (row.panic) {

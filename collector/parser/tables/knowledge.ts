@@ -31,6 +31,8 @@ export interface Symptom {
   /** Or a boot-level fact: the outcome, or the panic reason. */
   outcome?: Outcome;
   panic?: RegExp;
+  /** A boot that stalled with this as its last kernel word. */
+  stalledAt?: RegExp;
   when?: SymptomContext;
   /** Option names (CONFIG_ prefix optional), best first. */
   options: string[];
@@ -93,6 +95,27 @@ const ROWS: Symptom[] = [
     options: ['BLK_DEV_NVME', 'PCI', 'BLOCK'],
     confidence: 0.85,
     reason: 'root= names an NVMe namespace the kernel never found',
+  },
+  {
+    id: 'rootwait-scsi-disk',
+    stalledAt: /Waiting for root device (?:\/dev\/)?(?:sd|hd)/,
+    options: SCSI_DISK,
+    confidence: 0.8,
+    reason: 'the kernel waits forever for a SCSI/SATA root disk (rootwait) that no driver found',
+  },
+  {
+    id: 'rootwait-virtio-disk',
+    stalledAt: /Waiting for root device (?:\/dev\/)?vd/,
+    options: ['VIRTIO_BLK', 'VIRTIO_PCI', 'BLOCK'],
+    confidence: 0.85,
+    reason: 'the kernel waits forever for a virtio root disk (rootwait) that no driver found',
+  },
+  {
+    id: 'rootwait-nvme',
+    stalledAt: /Waiting for root device (?:\/dev\/)?nvme/,
+    options: ['BLK_DEV_NVME', 'PCI', 'BLOCK'],
+    confidence: 0.85,
+    reason: 'the kernel waits forever for an NVMe root disk (rootwait) that no driver found',
   },
   {
     id: 'root-device-missing',

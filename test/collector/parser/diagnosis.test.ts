@@ -28,7 +28,7 @@ describe('the symptom table', () => {
       for (const o of s.options) expect(o).toMatch(/^(?:\{option\}|[A-Z0-9_]+)$/);
       expect(s.confidence).toBeGreaterThan(0);
       expect(s.confidence).toBeLessThanOrEqual(1);
-      expect(Boolean(s.event) || Boolean(s.outcome) || Boolean(s.panic)).toBe(true);
+      expect(Boolean(s.event) || Boolean(s.outcome) || Boolean(s.panic) || Boolean(s.stalledAt)).toBe(true);
     }
   });
 });
@@ -174,6 +174,15 @@ describe('root filesystem and block devices', () => {
       'console=ttyS0 root=/dev/sda1',
     );
     expect(got[0]).toBe('CONFIG_EXT4_FS');
+  });
+
+  it('rootwait for a disk that never comes: the boot stalls there', () => {
+    const d = diagnose(
+      ['[    0.300000] Waiting for root device /dev/sda1...'],
+      {},
+      'console=ttyS0 root=/dev/sda1 rootwait',
+    );
+    expect(d[0]).toMatchObject({ option: 'CONFIG_BLK_DEV_SD', line: 3, rule: 'rootwait-scsi-disk' });
   });
 
   it('an initramfs compressed with a method the kernel lacks', () => {
