@@ -1,4 +1,52 @@
 import type { Command } from 'commander';
 
-/** Commands that build and boot kernels: run, agent. */
-export function registerRunnerCommands(_program: Command): void {}
+/** Commands that build and boot kernels: run, agent, spool. */
+export function registerRunnerCommands(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'build and boot every variant of a matrix file, streaming to the collector; exit 1 on a regression',
+    )
+    .argument('<matrix>', 'matrix YAML file (see examples/seed-ladder.yaml)')
+    .option('--collector <url>', 'collector base URL (default: the embedded database, in-process)')
+    .option('--only <variants>', 'comma-separated variant names')
+    .option('-j, --jobs <n>', 'make -j (default: CPU count)', (v) => Number(v))
+    .option('--json', 'print the results as JSON instead of the table')
+    .action(
+      async (file: string, opts: { collector?: string; only?: string; jobs?: number; json?: boolean }) => {
+        const { runCommand } = await import('./run-command.ts');
+        process.exitCode = await runCommand(file, {
+          ...opts,
+          only: opts.only?.split(',').map((s) => s.trim()),
+        });
+      },
+    );
+  program
+    .command('spool')
+    .description('re-send what the runner spooled to disk while the collector was away')
+    .argument('<action>', 'flush | list')
+    .option('--collector <url>', 'collector base URL (default: the embedded database, in-process)')
+    .action(async (action: string, opts: { collector?: string }) => {
+      const { spoolCommand } = await import('./run-command.ts');
+      process.exitCode = await spoolCommand(action, opts);
+    });
+  program
+    .command('agent')
+    .description('take build/boot jobs from the job queue (pg-boss on PostgreSQL) and run them')
+    .option(
+      '--collector <url>',
+      'collector base URL that receives the results',
+      process.env.BOOTWATCH_COLLECTOR,
+    )
+    .option(
+      '--database <url>',
+      'PostgreSQL holding the job queue (default: DATABASE_URL)',
+      process.env.DATABASE_URL,
+    )
+    .option('--name <name>', 'agent name (default: host-pid)')
+    .option('--once', 'exit after one job')
+    .action(async (opts: { collector?: string; database?: string; name?: string; once?: boolean }) => {
+      const { agentCommand } = await import('./agent/agent-command.ts');
+      process.exitCode = await agentCommand(opts);
+    });
+}

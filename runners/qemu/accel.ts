@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { cacheDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 
-export const QEMU = process.env.BOOTWATCH_QEMU || 'qemu-system-x86_64';
+/** The QEMU binary; `BOOTWATCH_QEMU` overrides it (tests use a wrapper). */
+export function qemuBinary(): string {
+  return process.env.BOOTWATCH_QEMU || 'qemu-system-x86_64';
+}
 
 export interface AccelChoice {
   accel: 'kvm' | 'tcg';
@@ -29,7 +32,7 @@ const cacheFile = () => join(cacheDir(), 'accel.json');
 const PROBE_MS = 6000;
 
 async function cacheKey(): Promise<string> {
-  const v = await runCommand(QEMU, ['--version']);
+  const v = await runCommand(qemuBinary(), ['--version']);
   return `${v.output.split('\n')[0]}|${release()}`;
 }
 
@@ -97,7 +100,7 @@ export function probeKvm(
       '-append',
       'console=ttyS0 earlyprintk=serial panic=-1',
     ];
-    const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(qemuBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let settled = false;

@@ -16,7 +16,7 @@ import type {
 } from '../../common/types/ingest.ts';
 import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
-import { chooseAccel, QEMU, recordKvm } from './accel.ts';
+import { chooseAccel, qemuBinary, recordKvm } from './accel.ts';
 import { kernelCmdline, qemuArgs } from './args.ts';
 import { EndDetector } from './end-detector.ts';
 import { checkGuestAnswers, freePort } from './net-check.ts';
@@ -32,6 +32,8 @@ export interface BootRequest {
   /** Raw console bytes, as QEMU wrote them. */
   onChunk?: (bytes: Buffer) => void;
   onLine?: (u: LineUpdate) => void;
+  /** Called once per QEMU start, before the first console byte (a KVM→TCG retry starts again). */
+  onStart?: (input: BootInput) => void;
   signal?: AbortSignal;
   /** Quiet time after a panic header before the verdict (its trace may still be printing). */
   panicQuietMs?: number;
@@ -78,7 +80,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     buildId: req.buildId ?? null,
     variant: req.variant,
     target: 'qemu',
-    machine: `${QEMU} -M ${boot.machine}`,
+    machine: `${qemuBinary()} -M ${boot.machine}`,
     accel,
     cmdline,
     memoryMb: boot.memoryMb,
@@ -105,7 +107,8 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   let quietTimer: NodeJS.Timeout | null = null;
   const t0 = performance.now();
 
-  const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  req.onStart?.(input);
+  const child = spawn(qemuBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const netAbort = new AbortController();
   const netCheck =
     boot.net?.check && hostPort ? checkGuestAnswers(hostPort, boot.net.guestPort, netAbort.signal) : null;
@@ -153,7 +156,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
     child.on('close', (code, signal) => r({ code, signal }));
   });
-  child.on('error', (err) => stop('harness_error', `${QEMU} could not start: ${err.message}`));
+  child.on('error', (err) => stop('harness_error', `${qemuBinary()} could not start: ${err.message}`));
   closed.then(({ code, signal }) => {
     if (endReason) return;
     // QEMU went away by itself: the guest (panic=-1 + -no-reboot) or QEMU's own failure.
@@ -161,7 +164,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     if (signal || (code !== 0 && code !== null)) {
       stop(
         'harness_error',
-        `${QEMU} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
+        `${qemuBinary()} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
       );
     } else stop('guest_exit');
   });

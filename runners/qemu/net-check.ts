@@ -20,28 +20,26 @@ export function freePort(): Promise<number> {
   });
 }
 
-function tryOnce(port: number, waitMs: number): Promise<string | null> {
+/**
+ * One connection, kept open until the guest sends bytes or slirp closes it: closing it
+ * early could lose the guest's one answer into a connection nobody reads any more.
+ */
+function tryOnce(port: number, signal: AbortSignal): Promise<string | null> {
   return new Promise((done) => {
     let data = '';
     const sock = connect({ host: '127.0.0.1', port });
     const end = () => {
+      signal.removeEventListener('abort', end);
       sock.destroy();
       done(data || null);
     };
-    const timer = setTimeout(end, waitMs);
+    signal.addEventListener('abort', end, { once: true });
     sock.on('data', (b) => {
       data += b.toString('utf8');
-      clearTimeout(timer);
-      end();
+      if (data.includes('\n')) end();
     });
-    sock.on('error', () => {
-      clearTimeout(timer);
-      end();
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      end();
-    });
+    sock.on('error', end);
+    sock.on('close', end);
   });
 }
 
@@ -54,7 +52,7 @@ export async function checkGuestAnswers(
   let tries = 0;
   while (!signal.aborted) {
     tries++;
-    const got = await tryOnce(port, 1000);
+    const got = await tryOnce(port, signal);
     if (got)
       return {
         name: 'net',

@@ -1,0 +1,54 @@
+/**
+ * Debian's prebuilt kernel boots under QEMU TCG in seconds: most boot tests use it. It is
+ * fetched the Debian way (`apt-get download` + `dpkg -x`) into the cache when missing.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../../../runners/paths.ts';
+
+export interface DebianKernel {
+  vmlinuz: string;
+  /** Path of e1000.ko (a module in Debian's kernel), for network tests. */
+  e1000: string | null;
+  release: string;
+}
+
+function find(root: string): DebianKernel | null {
+  const boot = join(root, 'boot');
+  if (!existsSync(boot)) return null;
+  const img = readdirSync(boot).find((f) => f.startsWith('vmlinuz-'));
+  if (!img) return null;
+  const release = img.slice('vmlinuz-'.length);
+  const e1000 = join(root, 'lib/modules', release, 'kernel/drivers/net/ethernet/intel/e1000/e1000.ko');
+  return { vmlinuz: join(boot, img), e1000: existsSync(e1000) ? e1000 : null, release };
+}
+
+/** The unpacked Debian kernel, downloading it on first use. */
+export function debianKernel(): DebianKernel {
+  const dir = join(cacheDir(), 'debian-kernel');
+  const root = join(dir, 'root');
+  const hit = find(root);
+  if (hit) return hit;
+  mkdirSync(dir, { recursive: true });
+  let debs = readdirSync(dir).filter((f) => /^linux-image-.*amd64.*\.deb$/.test(f));
+  if (!debs.length) {
+    const names = execFileSync(
+      'apt-cache',
+      ['search', '--names-only', '^linux-image-6\\.1\\.0-[0-9]+-amd64$'],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean)
+      .sort((a, b) => Number(a.match(/-(\d+)-amd64/)?.[1]) - Number(b.match(/-(\d+)-amd64/)?.[1]));
+    const pkg = names.at(-1);
+    if (!pkg) throw new Error('no linux-image-6.1.0-*-amd64 package known to apt (run apt-get update)');
+    execFileSync('apt-get', ['download', pkg], { cwd: dir, stdio: 'inherit' });
+    debs = readdirSync(dir).filter((f) => /^linux-image-.*amd64.*\.deb$/.test(f));
+  }
+  execFileSync('dpkg', ['-x', join(dir, debs[0]), root]);
+  const got = find(root);
+  if (!got) throw new Error(`no vmlinuz in ${debs[0]}`);
+  return got;
+}
