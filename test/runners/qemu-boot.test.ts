@@ -131,7 +131,7 @@ describe('bootQemu with the Debian kernel', () => {
     const net = r.finish.checks?.find((c) => c.name === 'net');
     expect(net?.ok).toBe(true);
     expect(net?.detail).toMatch(/net-ok/);
-    expect(String((r.input.meta?.qemuArgs as string[]).join(' '))).toMatch(
+    expect(String((r.input.meta!.qemuArgs as string[]).join(' '))).toMatch(
       /hostfwd=tcp:127\.0\.0\.1:\d+-:22/,
     );
     expect(r.parse.events.some((e) => e.kind === 'probe' && e.driver === 'e1000')).toBe(true);
