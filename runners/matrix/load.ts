@@ -39,8 +39,8 @@ export function parseMatrix(text: string, path: string): Matrix {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const pos = e.linePos?.[0];
-    throw invalid(path, pos ? `${pos.line}:${pos.col}` : null, null, e.message.split('\n')[0]);
+    const pos = lines.linePos(e.pos[0]);
+    throw invalid(path, `${pos.line}:${pos.col}`, null, e.message.split('\n')[0]);
   }
   const raw = doc.toJS() as unknown;
   const errors = [...Value.Errors(MatrixSchema, raw)];
