@@ -73,13 +73,11 @@ export async function startFakeCollector(port = 0): Promise<FakeCollector> {
     if (url.pathname === '/api/boots' && req.method === 'GET') {
       return send(
         200,
-        [...boots.values()]
-          .reverse()
-          .map((b) => ({
-            id: b.id,
-            variant: b.input.variant ?? null,
-            outcome: b.finish ? 'booted' : 'stalled',
-          })),
+        [...boots.values()].reverse().map((b) => ({
+          id: b.id,
+          variant: b.input.variant ?? null,
+          outcome: b.finish ? 'booted' : 'stalled',
+        })),
       );
     }
     const b = m ? boots.get(Number(m[1])) : undefined;
