@@ -5,6 +5,8 @@
 export type ErrorCode =
   | 'input.unreadable'
   | 'input.invalid'
+  | 'input.too_large'
+  | 'route.not_found'
   | 'boot.not_found'
   | 'build.not_found'
   | 'variant.not_found'
@@ -18,6 +20,8 @@ export type ErrorCode =
 const HTTP_STATUS: Record<ErrorCode, number> = {
   'input.unreadable': 400,
   'input.invalid': 400,
+  'input.too_large': 413,
+  'route.not_found': 404,
   'boot.not_found': 404,
   'build.not_found': 404,
   'variant.not_found': 404,
@@ -32,6 +36,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 const EXIT_CODE: Record<ErrorCode, number> = {
   'input.unreadable': 2,
   'input.invalid': 2,
+  'input.too_large': 2,
+  'route.not_found': 2,
   'boot.not_found': 3,
   'build.not_found': 3,
   'variant.not_found': 3,

@@ -143,6 +143,8 @@ export type IngestServerMessage =
 
 /** Messages the live feed pushes to dashboards. */
 export type FeedMessage =
+  /** First message on every feed socket: from here on nothing is missed (fetch history after it). */
+  | { type: 'subscribed'; bootId: number | null }
   | {
       type: 'boot';
       bootId: number;

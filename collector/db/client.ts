@@ -1,0 +1,163 @@
+/**
+ * Opens the database: embedded PGlite in a data directory by default, a real PostgreSQL
+ * through `pg` when a URL is given. Both get the same drizzle API and the same migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { BootwatchError } from '../../common/errors.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { isDbUnavailable } from './errors.ts';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+/** The drizzle handle every query module takes: PGlite and node-postgres alike. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type DbKind = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  kind: DbKind;
+  /** Where the data lives: the PGlite directory, or the server's host/db (no password). */
+  location: string;
+  /** Resolves when the database answers; throws `db.unavailable` when it does not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL URL; default `$DATABASE_URL`; absent: embedded PGlite. */
+  url?: string;
+  /** PGlite data directory; default `$BOOTWATCH_DATA` or `.bootwatch/` under cwd. */
+  dataDir?: string;
+  /** An already opened PGlite (tests: in-memory, loaded from a template). */
+  pglite?: PGlite;
+  /** Apply the migrations (default true). */
+  migrate?: boolean;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** The embedded database's directory: `$BOOTWATCH_DATA` or `.bootwatch/` under cwd. */
+export function defaultDataDir(): string {
+  return resolve(process.env.BOOTWATCH_DATA || '.bootwatch');
+}
+
+/** Opens (and migrates) the database the options or the environment name. */
+export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
+  const url = opts.url ?? (opts.pglite ? undefined : process.env.DATABASE_URL || undefined);
+  const database = url ? await openPostgres(url) : await openPglite(opts);
+  if (opts.migrate !== false) {
+    try {
+      await migrateDatabase(database);
+    } catch (err) {
+      await database.close().catch(() => {});
+      if (isDbUnavailable(err)) throw unavailable(database.location, err);
+      throw err;
+    }
+  }
+  return database;
+}
+
+/** Applies the checked-in SQL migrations that have not run yet. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_DIR };
+  if (database.kind === 'pglite') await migratePglite(database.db as never, config);
+  else await migratePg(database.db as never, config);
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  let client = opts.pglite;
+  let release = () => {};
+  let location = 'memory';
+  if (!client) {
+    const dir = join(resolve(opts.dataDir ?? defaultDataDir()), 'pglite');
+    mkdirSync(dir, { recursive: true });
+    release = lockDataDir(dir);
+    location = dir;
+    try {
+      client = new PGlite(dir);
+      await client.waitReady;
+    } catch (err) {
+      release();
+      throw new BootwatchError(
+        'db.unavailable',
+        `cannot open the embedded database in ${dir}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const pglite = client;
+  const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    location,
+    async ping() {
+      if (pglite.closed) throw new BootwatchError('db.unavailable', 'the embedded database is closed');
+      await pglite.query('select 1');
+    },
+    async close() {
+      try {
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // A server going away makes idle clients emit errors; queries report it, the process must not die.
+  pool.on('error', () => {});
+  const location = describeUrl(url);
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  let closed = false;
+  const database: Database = {
+    db,
+    kind: 'postgres',
+    location,
+    async ping() {
+      if (closed) throw new BootwatchError('db.unavailable', 'the database connection is closed');
+      try {
+        await pool.query('select 1');
+      } catch (err) {
+        throw unavailable(location, err);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+  try {
+    await database.ping();
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  return database;
+}
+
+function unavailable(location: string, err: unknown): BootwatchError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new BootwatchError('db.unavailable', `database ${location} is unavailable: ${why}`);
+}
+
+/** `postgres://user@host:port/db` without the password, for messages and logs. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
+}

@@ -1,0 +1,234 @@
+/** Boots: create (idempotently), list, read, and record how they ended. */
+import { and, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { BootState, BootSummary } from '../../../common/types/api.ts';
+import type { BootCheck, BootInput, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
+import type { Outcome, ParseResult } from '../../../common/types/parse.ts';
+import type { Db } from '../client.ts';
+import { iso } from '../rows.ts';
+import { cleanJson, cleanNullable } from '../sanitize.ts';
+import { boots, variants } from '../schema/index.ts';
+import { upsertVariant } from './catalog.ts';
+
+export interface CreatedBoot {
+  id: number;
+  /** False when the idempotency key named an existing boot. */
+  created: boolean;
+}
+
+/** Stores a new boot, or returns the one with the same idempotency key. */
+export async function createBoot(db: Db, input: BootInput, variantId: number | null): Promise<CreatedBoot> {
+  const values = {
+    buildId: input.buildId ?? null,
+    variantId,
+    target: input.target,
+    machine: cleanNullable(input.machine),
+    accel: cleanNullable(input.accel),
+    cmdline: cleanNullable(input.cmdline),
+    memoryMb: input.memoryMb ?? null,
+    cpus: input.cpus ?? null,
+    host: cleanNullable(input.host),
+    initIsScript: input.initIsScript ?? false,
+    idempotencyKey: cleanNullable(input.idempotencyKey),
+    meta: cleanJson(input.meta ?? {}),
+    ...(input.startedAt ? { startedAt: new Date(input.startedAt) } : {}),
+  };
+  const [row] = await db
+    .insert(boots)
+    .values(values)
+    .onConflictDoNothing({ target: boots.idempotencyKey })
+    .returning({ id: boots.id });
+  if (row) return { id: row.id, created: true };
+  const [existing] = await db
+    .select({ id: boots.id })
+    .from(boots)
+    .where(eq(boots.idempotencyKey, values.idempotencyKey!));
+  return { id: existing.id, created: false };
+}
+
+/** The variant a boot belongs to: named, else its build's. */
+export async function resolveBootVariant(db: Db, name: string | null | undefined): Promise<number | null> {
+  return name ? upsertVariant(db, { name }) : null;
+}
+
+const summaryColumns = {
+  id: boots.id,
+  variant: variants.name,
+  buildId: boots.buildId,
+  target: boots.target,
+  machine: boots.machine,
+  accel: boots.accel,
+  state: boots.state,
+  outcome: boots.outcome,
+  status: boots.status,
+  startedAt: boots.startedAt,
+  finishedAt: boots.finishedAt,
+  durationMs: boots.durationMs,
+  kernel: boots.kernel,
+  panic: boots.panic,
+  milestones: boots.milestones,
+  lastStage: boots.lastStage,
+  crashCount: boots.crashCount,
+  firstCrash: boots.firstCrash,
+  topDiagnosis: boots.topDiagnosis,
+  consoleBytes: boots.consoleBytes,
+  consoleLines: boots.consoleLines,
+};
+
+function selectSummaries(db: Db) {
+  return db
+    .select(summaryColumns)
+    .from(boots)
+    .leftJoin(variants, eq(variants.id, boots.variantId))
+    .$dynamic();
+}
+
+type SummaryRow = Awaited<ReturnType<typeof selectSummaries>>[number];
+
+function toSummary(r: SummaryRow): BootSummary {
+  return {
+    ...r,
+    startedAt: iso(r.startedAt)!,
+    finishedAt: iso(r.finishedAt),
+    kernel: r.kernel ?? { version: null, cmdline: null },
+    consoleBytes: Number(r.consoleBytes),
+  };
+}
+
+export interface BootListParams {
+  limit: number;
+  variant?: string[];
+  outcome?: BootOutcome[];
+  target?: BootTarget[];
+  state?: BootState;
+  buildId?: number;
+  /** Only boots older than this boot (next page). */
+  before?: number;
+  /** Only boots newer than this boot (polling for new ones). */
+  after?: number;
+}
+
+/** Boots newest first, filtered. */
+export async function listBoots(db: Db, p: BootListParams): Promise<BootSummary[]> {
+  const conds: (SQL | undefined)[] = [];
+  if (p.variant?.length) conds.push(inArray(variants.name, p.variant));
+  if (p.outcome?.length) conds.push(inArray(boots.outcome, p.outcome));
+  if (p.target?.length) conds.push(inArray(boots.target, p.target));
+  if (p.state) conds.push(eq(boots.state, p.state));
+  if (p.buildId) conds.push(eq(boots.buildId, p.buildId));
+  if (p.before) conds.push(cursor(db, p.before, 'before'));
+  if (p.after) conds.push(cursor(db, p.after, 'after'));
+  const rows = await selectSummaries(db)
+    .where(and(...conds))
+    .orderBy(desc(boots.startedAt), desc(boots.id))
+    .limit(p.limit);
+  return rows.map(toSummary);
+}
+
+/** Rows strictly older (`before`) or newer (`after`) than the cursor boot in list order. */
+function cursor(db: Db, id: number, dir: 'before' | 'after'): SQL | undefined {
+  const at = sql`(${db.select({ t: boots.startedAt }).from(boots).where(eq(boots.id, id))})`;
+  const cmp = dir === 'before' ? lt : gt;
+  return or(cmp(boots.startedAt, at), and(eq(boots.startedAt, at), cmp(boots.id, id)));
+}
+
+/** One boot's summary, or null. */
+export async function getBootSummary(db: Db, id: number): Promise<BootSummary | null> {
+  const [r] = await selectSummaries(db).where(eq(boots.id, id));
+  return r ? toSummary(r) : null;
+}
+
+/** The facts a boot detail adds to its summary, plus the stored parse result. */
+export async function getBootFacts(db: Db, id: number) {
+  const [r] = await db
+    .select({
+      cmdline: boots.cmdline,
+      memoryMb: boots.memoryMb,
+      cpus: boots.cpus,
+      host: boots.host,
+      endReason: boots.endReason,
+      harnessError: boots.harnessError,
+      checks: boots.checks,
+      meta: boots.meta,
+      parseOutcome: boots.parseOutcome,
+      initIsScript: boots.initIsScript,
+      result: boots.result,
+    })
+    .from(boots)
+    .where(eq(boots.id, id));
+  return r ?? null;
+}
+
+/** What the console ingest needs to resume a boot. */
+export async function getBootIngestState(db: Db, id: number) {
+  const [r] = await db
+    .select({
+      id: boots.id,
+      state: boots.state,
+      outcome: boots.outcome,
+      consoleBytes: boots.consoleBytes,
+      consoleLines: boots.consoleLines,
+      initIsScript: boots.initIsScript,
+      cmdline: boots.cmdline,
+      variant: variants.name,
+      startedAt: boots.startedAt,
+      eventCount: sql<number>`(select count(*)::int from events e where e.boot_id = ${boots.id})`,
+    })
+    .from(boots)
+    .leftJoin(variants, eq(variants.id, boots.variantId))
+    .where(eq(boots.id, id));
+  return r ? { ...r, consoleBytes: Number(r.consoleBytes), eventCount: Number(r.eventCount) } : null;
+}
+
+/** The parser's view of a boot so far: refreshed while the console streams in. */
+export async function updateBootSnapshot(db: Db, id: number, result: ParseResult): Promise<void> {
+  await db
+    .update(boots)
+    .set({
+      kernel: cleanJson(result.kernel),
+      kernelVersion: cleanNullable(result.kernel.version),
+      panic: result.panic ? cleanJson(result.panic) : null,
+      milestones: result.milestones,
+      lastStage: result.lastStage,
+    })
+    .where(eq(boots.id, id));
+}
+
+export interface BootFinish {
+  outcome: BootOutcome;
+  parseOutcome: Outcome;
+  status: Status | null;
+  endReason: string;
+  harnessError: string | null;
+  finishedAt: Date;
+  durationMs: number | null;
+  checks: BootCheck[];
+  result: ParseResult;
+}
+
+/** Records how a boot ended, with the whole parse result. */
+export async function markBootFinished(db: Db, id: number, f: BootFinish): Promise<void> {
+  const r = cleanJson(f.result);
+  await db
+    .update(boots)
+    .set({
+      state: 'finished',
+      outcome: f.outcome,
+      parseOutcome: f.parseOutcome,
+      status: f.status,
+      endReason: f.endReason,
+      harnessError: cleanNullable(f.harnessError),
+      finishedAt: f.finishedAt,
+      durationMs: f.durationMs,
+      checks: cleanJson(f.checks),
+      kernel: r.kernel,
+      kernelVersion: r.kernel.version,
+      panic: r.panic,
+      milestones: r.milestones,
+      lastStage: r.lastStage,
+      crashCount: r.crashes.length,
+      firstCrash: r.crashes[0]?.title ?? null,
+      topDiagnosis: r.diagnosis[0] ?? null,
+      result: r,
+    })
+    .where(eq(boots.id, id));
+}

@@ -1,0 +1,263 @@
+/** Builds: store what a runner reports, read them back for lists, details and size diffs. */
+import { createHash } from 'node:crypto';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { BuildDetail, BuildSummary, SizeDiff } from '../../../common/types/api.ts';
+import type { BuildInput, SymbolSize } from '../../../common/types/ingest.ts';
+import { byteaHex, byteaValue, fromHex, gzipText, packSymbols, unpackSymbols } from '../blobs.ts';
+import type { Db } from '../client.ts';
+import { iso, rowsOf } from '../rows.ts';
+import { cleanJson, cleanNullable, cleanText } from '../sanitize.ts';
+import { buildSymbols, buildSystemMaps, builds, configs, kernelSources, variants } from '../schema/index.ts';
+import { upsertKernelSource, upsertVariant } from './catalog.ts';
+
+/** Stores a build with its variant, source, deduplicated .config, symbols and System.map. */
+export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
+  return db.transaction(async (tx) => {
+    const variantId = await upsertVariant(tx, {
+      name: input.variant,
+      matrix: input.matrix,
+      baseConfig: input.baseConfig,
+      fragments: input.fragments,
+    });
+    const sourceId = input.source ? await upsertKernelSource(tx, input.source) : null;
+    const configId = input.config != null ? await storeConfig(tx, input.config) : null;
+    const sizes = input.sizes ?? {};
+    const [row] = await tx
+      .insert(builds)
+      .values({
+        variantId,
+        sourceId,
+        configId,
+        matrix: cleanNullable(input.matrix),
+        arch: cleanNullable(input.arch),
+        baseConfig: cleanNullable(input.baseConfig),
+        fragments: cleanJson(input.fragments ?? []),
+        status: input.status,
+        exitCode: input.exitCode ?? null,
+        startedAt: new Date(input.startedAt),
+        wallMs: roundOrNull(input.wallMs),
+        userMs: roundOrNull(input.userMs),
+        sysMs: roundOrNull(input.sysMs),
+        imageSize: sizes.image ?? null,
+        vmlinuxSize: sizes.vmlinux ?? null,
+        textSize: sizes.text ?? null,
+        dataSize: sizes.data ?? null,
+        bssSize: sizes.bss ?? null,
+        compiler: cleanNullable(input.compiler),
+        command: cleanNullable(input.command),
+        host: cleanNullable(input.host),
+        logTail: cleanNullable(input.logTail),
+        warnings: cleanJson(input.warnings ?? []),
+        errors: cleanJson(input.errors ?? []),
+        dropped: cleanJson(input.dropped ?? []),
+        symbolCount: input.symbols?.length ?? 0,
+      })
+      .returning({ id: builds.id });
+    if (input.symbols?.length)
+      await tx.insert(buildSymbols).values({
+        buildId: row.id,
+        count: input.symbols.length,
+        data: byteaValue(packSymbols(input.symbols)),
+      });
+    if (input.systemMap)
+      await tx.insert(buildSystemMaps).values({
+        buildId: row.id,
+        bytes: Buffer.byteLength(input.systemMap),
+        data: byteaValue(gzipText(input.systemMap)),
+      });
+    return row.id;
+  });
+}
+
+function roundOrNull(v: number | null | undefined): number | null {
+  return v == null ? null : Math.round(v);
+}
+
+/** The id of this exact .config text, stored once. */
+async function storeConfig(db: Db, content: string): Promise<number> {
+  const text = cleanText(content);
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const [row] = await db
+    .insert(configs)
+    .values({ sha256, content: text, bytes: Buffer.byteLength(text) })
+    // A no-op update so `returning` yields the id of an existing row too.
+    .onConflictDoUpdate({ target: configs.sha256, set: { sha256: sql`excluded.sha256` } })
+    .returning({ id: configs.id });
+  return row.id;
+}
+
+const summaryColumns = {
+  id: builds.id,
+  variant: variants.name,
+  status: builds.status,
+  exitCode: builds.exitCode,
+  arch: builds.arch,
+  startedAt: builds.startedAt,
+  wallMs: builds.wallMs,
+  userMs: builds.userMs,
+  sysMs: builds.sysMs,
+  image: builds.imageSize,
+  vmlinux: builds.vmlinuxSize,
+  text: builds.textSize,
+  data: builds.dataSize,
+  bss: builds.bssSize,
+  configHash: configs.sha256,
+  sourceName: kernelSources.name,
+  sourceVersion: kernelSources.version,
+  compiler: builds.compiler,
+  warningCount: sql<number>`jsonb_array_length(${builds.warnings})::int`,
+  errorCount: sql<number>`jsonb_array_length(${builds.errors})::int`,
+  droppedCount: sql<number>`jsonb_array_length(${builds.dropped})::int`,
+  symbolCount: builds.symbolCount,
+};
+
+/** Builds joined with what a summary names: variant, .config hash, source. */
+function selectSummaries(db: Db) {
+  return db
+    .select(summaryColumns)
+    .from(builds)
+    .innerJoin(variants, eq(variants.id, builds.variantId))
+    .leftJoin(configs, eq(configs.id, builds.configId))
+    .leftJoin(kernelSources, eq(kernelSources.id, builds.sourceId))
+    .$dynamic();
+}
+
+type SummaryRow = Awaited<ReturnType<typeof selectSummaries>>[number];
+
+function toSummary(r: SummaryRow): BuildSummary {
+  return {
+    id: r.id,
+    variant: r.variant,
+    status: r.status,
+    exitCode: r.exitCode,
+    arch: r.arch,
+    startedAt: iso(r.startedAt)!,
+    wallMs: r.wallMs,
+    userMs: r.userMs,
+    sysMs: r.sysMs,
+    sizes: { image: r.image, vmlinux: r.vmlinux, text: r.text, data: r.data, bss: r.bss },
+    configHash: r.configHash,
+    source: r.sourceName ? { name: r.sourceName, version: r.sourceVersion } : null,
+    compiler: r.compiler,
+    warningCount: Number(r.warningCount),
+    errorCount: Number(r.errorCount),
+    droppedCount: Number(r.droppedCount),
+    symbolCount: r.symbolCount,
+  };
+}
+
+export interface BuildListParams {
+  variant?: string;
+  limit: number;
+  /** Only builds older than this build (a page cursor). */
+  before?: number;
+}
+
+/** Builds newest first, optionally of one variant. */
+export async function listBuilds(db: Db, p: BuildListParams): Promise<BuildSummary[]> {
+  const conds = [];
+  if (p.variant) conds.push(eq(variants.name, p.variant));
+  if (p.before) {
+    const cursor = db.select({ startedAt: builds.startedAt }).from(builds).where(eq(builds.id, p.before));
+    conds.push(
+      or(
+        lt(builds.startedAt, sql`(${cursor})`),
+        and(eq(builds.startedAt, sql`(${cursor})`), lt(builds.id, p.before)),
+      ),
+    );
+  }
+  const rows = await selectSummaries(db)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(builds.startedAt), desc(builds.id))
+    .limit(p.limit);
+  return rows.map(toSummary);
+}
+
+/** One build with its .config text, fragments and findings, or null. */
+export async function getBuild(db: Db, id: number): Promise<BuildDetail | null> {
+  const [summary] = await selectSummaries(db).where(eq(builds.id, id));
+  if (!summary) return null;
+  const [r] = await db
+    .select({
+      matrix: builds.matrix,
+      baseConfig: builds.baseConfig,
+      fragments: builds.fragments,
+      config: configs.content,
+      dropped: builds.dropped,
+      warnings: builds.warnings,
+      errors: builds.errors,
+      command: builds.command,
+      logTail: builds.logTail,
+      host: builds.host,
+      systemMapBytes: buildSystemMaps.bytes,
+    })
+    .from(builds)
+    .leftJoin(configs, eq(configs.id, builds.configId))
+    .leftJoin(buildSystemMaps, eq(buildSystemMaps.buildId, builds.id))
+    .where(eq(builds.id, id));
+  const { systemMapBytes, ...detail } = r;
+  return { ...toSummary(summary), ...detail, hasSystemMap: systemMapBytes != null };
+}
+
+/** True when the build exists. */
+export async function buildExists(db: Db, id: number): Promise<{ variantId: number } | null> {
+  const [r] = await db.select({ variantId: builds.variantId }).from(builds).where(eq(builds.id, id));
+  return r ?? null;
+}
+
+/** The build's per-symbol sizes, or null when it has none stored. */
+export async function getBuildSymbols(db: Db, id: number): Promise<SymbolSize[] | null> {
+  const [r] = await db
+    .select({ hex: byteaHex(buildSymbols.data) })
+    .from(buildSymbols)
+    .where(eq(buildSymbols.buildId, id));
+  return r ? unpackSymbols(fromHex(r.hex)) : null;
+}
+
+/** Per-symbol size changes from `againstId` to `id`, biggest change first (bloat-o-meter). */
+export async function sizeDiff(db: Db, id: number, againstId: number): Promise<SizeDiff | null> {
+  const [now, was] = await Promise.all([getBuildSymbols(db, id), getBuildSymbols(db, againstId)]);
+  if (!now || !was) return null;
+  const old = new Map(was.map((s) => [s.name, s]));
+  const diff: SizeDiff = {
+    buildId: id,
+    againstId,
+    added: 0,
+    removed: 0,
+    grown: 0,
+    shrunk: 0,
+    total: { old: 0, new: 0, delta: 0 },
+    symbols: [],
+  };
+  for (const s of now) {
+    const o = old.get(s.name);
+    old.delete(s.name);
+    diff.total.new += s.size;
+    if (o) diff.total.old += o.size;
+    const delta = s.size - (o?.size ?? 0);
+    if (!o) diff.added++;
+    else if (delta > 0) diff.grown++;
+    else if (delta < 0) diff.shrunk++;
+    if (delta !== 0 || !o)
+      diff.symbols.push({ name: s.name, type: s.type, old: o?.size ?? 0, new: s.size, delta });
+  }
+  for (const o of old.values()) {
+    diff.removed++;
+    diff.total.old += o.size;
+    diff.symbols.push({ name: o.name, type: o.type, old: o.size, new: 0, delta: -o.size });
+  }
+  diff.total.delta = diff.total.new - diff.total.old;
+  diff.symbols.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.name < b.name ? -1 : 1));
+  return diff;
+}
+
+/** The build of the same variant just before this one, or null. */
+export async function previousBuildId(db: Db, id: number): Promise<number | null> {
+  const [r] = await rowsOf<{ id: number }>(
+    db,
+    sql`select p.id from builds b join builds p on p.variant_id = b.variant_id
+      and (p.started_at, p.id) < (b.started_at, b.id)
+      where b.id = ${id} order by p.started_at desc, p.id desc limit 1`,
+  );
+  return r?.id ?? null;
+}

@@ -1,0 +1,15 @@
+/** Raw SQL through drizzle: PGlite and node-postgres both answer `{ rows }`. */
+import type { SQL } from 'drizzle-orm';
+import type { Db } from './client.ts';
+
+/** Runs a raw statement and returns its rows. */
+export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}
+
+/** ISO 8601 text of a timestamp column (Date from both drivers, string defensively). */
+export function iso(v: Date | string | null | undefined): string | null {
+  if (v == null) return null;
+  return (v instanceof Date ? v : new Date(v)).toISOString();
+}

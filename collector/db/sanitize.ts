@@ -1,0 +1,27 @@
+/**
+ * PostgreSQL text and jsonb refuse NUL characters and lone surrogates (a string cut in the
+ * middle of a pair); console text can hold both. These make any string storable.
+ */
+
+const BAD = /[\u0000\uD800-\uDFFF]/;
+const FIX = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The string with NULs and lone surrogates replaced by U+FFFD. */
+export function cleanText(s: string): string {
+  return BAD.test(s) ? s.replace(FIX, '\uFFFD') : s;
+}
+
+/** Same, for a nullable value. */
+export function cleanNullable(s: string | null | undefined): string | null {
+  return s == null ? null : cleanText(s);
+}
+
+/** JSON text safe for a jsonb column. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'string' ? cleanText(v) : v));
+}
+
+/** A deep copy whose strings are safe for a jsonb column. */
+export function cleanJson<T>(value: T): T {
+  return JSON.parse(jsonText(value)) as T;
+}

@@ -1,0 +1,7 @@
+/** The database schema, the one source of truth: tables split by concern. */
+
+export * from './boots.ts';
+export * from './builds.ts';
+export * from './catalog.ts';
+export * from './console.ts';
+export * from './findings.ts';

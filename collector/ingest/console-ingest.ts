@@ -1,0 +1,236 @@
+/**
+ * Console bytes → parser → database → live feed. Ordered and resumable: each boot's
+ * stored byte count is the resume point; bytes below it are dropped as duplicates, a gap
+ * above it is refused, so a runner that reconnects and re-sends loses and doubles nothing.
+ */
+import { BootwatchError } from '../../common/errors.ts';
+import type { BootFinishInput, BootOutcome, Status } from '../../common/types/ingest.ts';
+import type { LineUpdate, Outcome, ParseResult } from '../../common/types/parse.ts';
+import type { Db } from '../db/client.ts';
+import { getBootIngestState, markBootFinished, updateBootSnapshot } from '../db/queries/boots.ts';
+import {
+  advanceConsole,
+  insertConsoleBytes,
+  insertConsoleLines,
+  readConsoleChunks,
+} from '../db/queries/console.ts';
+import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
+import { ConsoleSession } from './console-session.ts';
+import type { FeedHub } from './feed-hub.ts';
+
+/** Sessions kept in memory; an evicted one is rebuilt from the stored bytes when needed. */
+const MAX_SESSIONS = 128;
+/** How often a running boot's summary row gets the parser's latest view. */
+const SNAPSHOT_EVERY_MS = 1000;
+
+export class ConsoleIngest {
+  private readonly sessions = new Map<number, ConsoleSession>();
+  private readonly loading = new Map<number, Promise<ConsoleSession>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly feed: FeedHub,
+  ) {}
+
+  /** Bytes of the boot's console stored so far (404 `boot.not_found` when there is no boot). */
+  async storedOffset(bootId: number): Promise<number> {
+    const s = await this.session(bootId);
+    return s.run(async () => s.offset);
+  }
+
+  /** Stores `bytes` that start at byte `offset` of the console; returns the new stored offset. */
+  async append(bootId: number, offset: number, bytes: Uint8Array): Promise<number> {
+    const s = await this.session(bootId);
+    return s.run(async () => {
+      if (offset > s.offset)
+        throw new BootwatchError(
+          'conflict',
+          `boot ${bootId} has ${s.offset} console bytes; a chunk at ${offset} would leave a gap: resend from ${s.offset}`,
+          { offset: s.offset },
+        );
+      const skip = s.offset - offset;
+      if (skip >= bytes.length) return s.offset;
+      if (s.finished || !s.parser)
+        throw new BootwatchError('conflict', `boot ${bootId} has finished; it takes no more console bytes`, {
+          offset: s.offset,
+        });
+      const fresh = bytes.subarray(skip);
+      const updates = s.parser.push(fresh);
+      await this.store(s, fresh, updates);
+      await this.refreshSnapshot(s);
+      return s.offset;
+    });
+  }
+
+  /** Ends the boot: flushes the parser, stores the verdict; a second finish returns the first outcome. */
+  async finish(bootId: number, input: BootFinishInput): Promise<BootOutcome> {
+    const s = await this.session(bootId);
+    return s.run(async () => {
+      if (s.outcome) return s.outcome;
+      if (input.consoleBytes != null && input.consoleBytes > s.offset)
+        throw new BootwatchError(
+          'conflict',
+          `boot ${bootId} has ${s.offset} of ${input.consoleBytes} console bytes: send the rest before finishing`,
+          { offset: s.offset },
+        );
+      const parser = s.parser!;
+      const last = parser.end();
+      const result = parser.result();
+      const outcome = bootOutcome(result.outcome, input);
+      const row = await getBootIngestState(this.db, bootId);
+      const finishedAt = input.finishedAt ? new Date(input.finishedAt) : new Date();
+      try {
+        await this.db.transaction(async (tx) => {
+          await this.storeUpdates(tx, s, last);
+          await replaceCrashes(tx, bootId, result.crashes);
+          await replaceDiagnoses(tx, bootId, result.diagnosis);
+          await markBootFinished(tx, bootId, {
+            outcome,
+            parseOutcome: result.outcome,
+            status: input.status ?? kcidbStatus(outcome),
+            endReason: input.endReason,
+            harnessError: input.harnessError ?? null,
+            finishedAt,
+            durationMs:
+              input.durationMs ?? (row ? Math.max(0, finishedAt.getTime() - row.startedAt.getTime()) : null),
+            checks: input.checks ?? [],
+            result,
+          });
+        });
+      } catch (err) {
+        this.drop(s);
+        throw err;
+      }
+      this.advance(s, last);
+      s.outcome = outcome;
+      this.publishUpdates(s, last);
+      this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome });
+      this.drop(s);
+      return outcome;
+    });
+  }
+
+  /** The parser's view of a running boot held in memory, else null. */
+  snapshot(bootId: number): ParseResult | null {
+    const s = this.sessions.get(bootId);
+    return s?.parser && !s.finished ? s.parser.result() : null;
+  }
+
+  /** The running boot's parser view, rebuilding it from the stored bytes when needed. */
+  async liveResult(bootId: number): Promise<ParseResult | null> {
+    const s = await this.session(bootId);
+    return s.run(async () => (s.parser && !s.finished ? s.parser.result() : null));
+  }
+
+  /** Forgets every in-memory session (they rebuild from the database on next use). */
+  clear(): void {
+    this.sessions.clear();
+  }
+
+  private async store(s: ConsoleSession, bytes: Uint8Array, updates: LineUpdate[]): Promise<void> {
+    const to = s.offset + bytes.length;
+    try {
+      await this.db.transaction(async (tx) => {
+        await insertConsoleBytes(tx, s.bootId, s.offset, bytes);
+        await this.storeUpdates(tx, s, updates);
+        const lines = updates.reduce((n, u) => Math.max(n, u.line), s.lines);
+        if (!(await advanceConsole(tx, s.bootId, s.offset, to, lines)))
+          throw new BootwatchError('conflict', `boot ${s.bootId}'s console was written concurrently; resend`);
+      });
+    } catch (err) {
+      // The parser has consumed bytes the database does not hold: rebuild it from storage.
+      this.drop(s);
+      throw err;
+    }
+    s.offset = to;
+    this.advance(s, updates);
+    this.publishUpdates(s, updates);
+  }
+
+  /** Lines, events and initcalls of `updates` (new lines only: end() may repeat the last). */
+  private async storeUpdates(tx: Db, s: ConsoleSession, updates: LineUpdate[]): Promise<void> {
+    const lines = updates.filter((u) => u.line > s.lines);
+    const events = updates.flatMap((u) => u.events);
+    const initcalls = updates.flatMap((u) => (u.initcall ? [u.initcall] : []));
+    if (lines.length) await insertConsoleLines(tx, s.bootId, lines);
+    if (events.length) await insertEvents(tx, s.bootId, s.eventSeq, events);
+    if (initcalls.length) await insertInitcalls(tx, s.bootId, initcalls);
+  }
+
+  private advance(s: ConsoleSession, updates: LineUpdate[]): void {
+    for (const u of updates) {
+      s.eventSeq += u.events.length;
+      if (u.line > s.lines) s.lines = u.line;
+    }
+  }
+
+  private publishUpdates(s: ConsoleSession, updates: LineUpdate[]): void {
+    if (!updates.length || !this.feed.size) return;
+    const lines = updates
+      .filter((u) => u.cls !== 'empty' || u.text !== '')
+      .map((u) => ({ line: u.line, time: u.time, cls: u.cls, text: u.text }));
+    if (lines.length) this.feed.publish({ type: 'lines', bootId: s.bootId, lines });
+    const events = updates.flatMap((u) => u.events);
+    if (events.length) this.feed.publish({ type: 'events', bootId: s.bootId, events });
+  }
+
+  private async refreshSnapshot(s: ConsoleSession): Promise<void> {
+    const now = Date.now();
+    if (!s.parser || now - s.snapshotAt < SNAPSHOT_EVERY_MS) return;
+    s.snapshotAt = now;
+    await updateBootSnapshot(this.db, s.bootId, s.parser.result());
+  }
+
+  private drop(s: ConsoleSession): void {
+    if (this.sessions.get(s.bootId) === s) this.sessions.delete(s.bootId);
+  }
+
+  private async session(bootId: number): Promise<ConsoleSession> {
+    const s = this.sessions.get(bootId);
+    if (s) {
+      // Re-insert: Map order doubles as least-recently-used order for eviction.
+      this.sessions.delete(bootId);
+      this.sessions.set(bootId, s);
+      return s;
+    }
+    let pending = this.loading.get(bootId);
+    if (!pending) {
+      pending = this.load(bootId).finally(() => this.loading.delete(bootId));
+      this.loading.set(bootId, pending);
+    }
+    return pending;
+  }
+
+  /** Builds a session from the database, replaying stored bytes into a fresh parser. */
+  private async load(bootId: number): Promise<ConsoleSession> {
+    const row = await getBootIngestState(this.db, bootId);
+    if (!row) throw new BootwatchError('boot.not_found', `no boot with id ${bootId}`);
+    const s = new ConsoleSession(
+      bootId,
+      row.variant,
+      {
+        offset: row.consoleBytes,
+        lines: row.consoleLines,
+        eventSeq: row.eventCount,
+        outcome: row.state === 'finished' ? (row.outcome ?? 'error') : null,
+      },
+      { initIsScript: row.initIsScript, ...(row.cmdline ? { cmdline: row.cmdline } : {}) },
+    );
+    // Updates for stored bytes are already in the database: only the parser state is wanted.
+    if (s.parser && row.consoleBytes > 0)
+      for await (const chunk of readConsoleChunks(this.db, bootId)) s.parser.push(chunk);
+    this.sessions.set(bootId, s);
+    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    return s;
+  }
+}
+
+/** The boot's outcome: the parser's, unless the harness failed (never blamed on the kernel). */
+export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
+  return f.harnessError || f.endReason === 'harness_error' ? 'error' : parsed;
+}
+
+/** KCIDB status of an outcome: FAIL is the kernel's fault, ERROR the harness's. */
+export function kcidbStatus(outcome: BootOutcome): Status {
+  return outcome === 'booted' ? 'PASS' : outcome === 'error' ? 'ERROR' : 'FAIL';
+}

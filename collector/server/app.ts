@@ -1,0 +1,74 @@
+/**
+ * Builds the collector's Fastify app without listening: tests call `app.inject`, the
+ * serve command and the runners' embedded collector call `listen`.
+ */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { type Database, openDatabase } from '../db/client.ts';
+import { Collector } from '../ingest/collector.ts';
+import { registerErrorHandling } from './http-errors.ts';
+import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './plugins/dashboard.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { acceptRawBodies } from './raw-body.ts';
+import { bootRoutes } from './routes/boots.ts';
+import { buildRoutes } from './routes/builds.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { healthRoutes } from './routes/health.ts';
+import { logRoutes } from './routes/logs.ts';
+import { viewRoutes } from './routes/views.ts';
+import { ErrorBody } from './schemas/common.ts';
+import type { App } from './types.ts';
+import { consoleIngestSocket, INGEST_MAX_MESSAGE } from './ws/console-ingest.ts';
+import { feedSocket } from './ws/feed.ts';
+
+/** JSON bodies other than builds stay small. */
+const JSON_BODY_LIMIT = 1 << 20;
+
+export interface AppOptions {
+  /** An open database; the app leaves it open on close unless `ownDatabase`. */
+  database?: Database;
+  /** Close `database` with the app. */
+  ownDatabase?: boolean;
+  /** Used when no `database` is given: PostgreSQL URL (default `$DATABASE_URL`). */
+  databaseUrl?: string;
+  /** Used when no `database` is given: the embedded database's directory. */
+  dataDir?: string;
+  logger?: FastifyServerOptions['logger'];
+  /** Built dashboard to serve at `/`; null serves the "not built" page. */
+  dashboardDir?: string | null;
+}
+
+/** The collector app, ready to `inject` or `listen`; it opens the database when not given one. */
+export async function buildApp(opts: AppOptions = {}): Promise<App> {
+  const database = opts.database ?? (await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir }));
+  const owned = opts.database ? opts.ownDatabase === true : true;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
+    ajv: { customOptions: { allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  try {
+    app.decorate('database', database);
+    app.decorate('collector', new Collector(database));
+    app.addHook('onClose', async () => {
+      if (owned) await database.close();
+    });
+    registerErrorHandling(app);
+    acceptRawBodies(app);
+    app.addSchema(ErrorBody);
+    await registerOpenApi(app);
+    await app.register(websocket, { options: { maxPayload: INGEST_MAX_MESSAGE } });
+    for (const routes of [healthRoutes, buildRoutes, bootRoutes, consoleRoutes, logRoutes, viewRoutes])
+      await app.register(routes);
+    await app.register(consoleIngestSocket);
+    await app.register(feedSocket);
+    await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw err;
+  }
+  return app;
+}
