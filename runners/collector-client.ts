@@ -45,7 +45,13 @@ export class CollectorClient {
   }
 
   /** JSON request; throws on network errors and non-2xx answers. */
-  async request<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: Uint8Array,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: raw
@@ -58,7 +64,7 @@ export class CollectorClient {
         : body !== undefined
           ? JSON.stringify(body)
           : undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
@@ -86,7 +92,14 @@ export class CollectorClient {
   private async sendBuild(item: SpoolItem): Promise<number> {
     const e = item.read();
     if (e.kind !== 'build') throw new Error('not a build');
-    const { id } = await this.request<{ id: number }>('POST', '/api/builds', e.input);
+    // Builds carry System.map and every symbol: give the database time to store them.
+    const { id } = await this.request<{ id: number }>(
+      'POST',
+      '/api/builds',
+      e.input,
+      undefined,
+      Math.max(this.timeoutMs, 60_000),
+    );
     this.spool.rememberBuildId(e.key, id);
     item.remove();
     return id;

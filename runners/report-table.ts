@@ -14,8 +14,12 @@ export function rowOf(r: VariantResult): string[] {
   const b = r.build?.input;
   const boot = r.boot;
   const outcome = r.outcome === 'build_failed' ? `build ${b?.status ?? 'ERROR'}` : r.outcome;
-  const stage = boot && r.outcome !== 'booted' ? ` (reached ${boot.stage})` : '';
-  const checks = boot?.finish.checks?.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ');
+  const stage = boot && r.outcome !== 'booted' && boot.stage !== r.outcome ? ` (reached ${boot.stage})` : '';
+  // A check only means something once userspace ran; before that the diagnosis says why.
+  const checks =
+    r.outcome === 'booted'
+      ? boot?.finish.checks?.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')
+      : null;
   const dropped = b?.dropped?.length ? `${b.dropped.length} dropped` : '';
   const note = [
     r.topDiagnosis,

@@ -10,9 +10,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorClient } from '../../runners/collector-client.ts';
 import { Spool } from '../../runners/spool.ts';
-import { type FakeCollector, startFakeCollector } from './helpers/fake-collector.ts';
+import { type RealCollector, startRealCollector } from './helpers/real-collector.ts';
 
-let collector: FakeCollector | null = null;
+let collector: RealCollector | null = null;
+
+interface BootRow {
+  id: number;
+  variant: string | null;
+  outcome: string;
+}
 afterEach(async () => {
   await collector?.stop();
   collector = null;
@@ -24,7 +30,7 @@ function freshSpool(): Spool {
 
 describe('collector client with the disk spool', () => {
   it('keeps streaming across a collector killed mid-stream and restarted', async () => {
-    collector = await startFakeCollector();
+    collector = await startRealCollector();
     const client = new CollectorClient(collector.url, freshSpool(), 2000);
     const up = client.openBoot({ target: 'qemu', variant: 'killed-mid-stream' });
     const sent: Buffer[] = [];
@@ -38,16 +44,14 @@ describe('collector client with the disk spool', () => {
     }
     const d = await up.finish({ endReason: 'marker', status: 'PASS' });
     expect(d.delivered).toBe(true);
-    const stored = collector.boots.get(d.bootId!)!;
-    expect(stored.console.equals(Buffer.concat(sent))).toBe(true);
-    expect(stored.badOffsets).toBe(0);
-    expect(stored.finish?.consoleBytes).toBe(Buffer.concat(sent).length);
-    expect(collector.boots.size).toBe(1);
+    expect((await collector.rawConsole(d.bootId!)).equals(Buffer.concat(sent))).toBe(true);
+    const boots = await collector.get<BootRow[]>('/api/boots?limit=50');
+    expect(boots.map((b) => b.variant)).toEqual(['killed-mid-stream']);
     expect(client.spool.pending()).toHaveLength(0);
   }, 60_000);
 
   it('with the collector away for the whole run, everything is spooled, then flushed exactly once', async () => {
-    collector = await startFakeCollector();
+    collector = await startRealCollector();
     const port = collector.port;
     await collector.stop();
     const spool = freshSpool();
@@ -69,19 +73,20 @@ describe('collector client with the disk spool', () => {
     const online = new CollectorClient(collector.url, spool);
     const r = await online.flush();
     expect(r).toMatchObject({ delivered: 2, left: 0 });
-    expect(collector.builds).toHaveLength(1);
-    const stored = [...collector.boots.values()];
-    expect(stored).toHaveLength(1);
-    expect(stored[0].console.equals(bytes)).toBe(true);
-    expect(stored[0].input.buildId).toBe(1);
-    expect(stored[0].finish?.endReason).toBe('shutdown');
+    const builds = await collector.get<{ id: number; variant: string }[]>('/api/builds');
+    expect(builds.map((b) => b.variant)).toEqual(['v']);
+    const boots = await collector.get<BootRow[]>('/api/boots?limit=50');
+    expect(boots).toHaveLength(1);
+    expect((await collector.rawConsole(boots[0].id)).equals(bytes)).toBe(true);
+    const boot = await collector.get<{ buildId: number | null }>(`/api/boots/${boots[0].id}`);
+    expect(boot.buildId).toBe(builds[0].id);
     // A second flush has nothing left to send.
     expect(await online.flush()).toMatchObject({ delivered: 0, left: 0 });
-    expect(collector.boots.size).toBe(1);
+    expect(await collector.get<BootRow[]>('/api/boots?limit=50')).toHaveLength(1);
   }, 60_000);
 
   it('a boot whose runner died is sent as a harness error, not left behind', async () => {
-    collector = await startFakeCollector();
+    collector = await startRealCollector();
     const spool = freshSpool();
     const item = spool.item('boot-dead');
     item.write({
@@ -93,8 +98,8 @@ describe('collector client with the disk spool', () => {
     item.appendConsole(Buffer.from('[    0.000000] Linux version 6.1\n'));
     const r = await new CollectorClient(collector.url, spool).flush();
     expect(r.delivered).toBe(1);
-    const b = [...collector.boots.values()][0];
-    expect(b.finish).toMatchObject({ endReason: 'harness_error', status: 'ERROR' });
-    expect(b.console.toString()).toContain('Linux version');
+    const [b] = await collector.get<BootRow[]>('/api/boots?limit=50');
+    expect(b.outcome).toBe('error');
+    expect((await collector.rawConsole(b.id)).toString()).toContain('Linux version');
   }, 30_000);
 });
