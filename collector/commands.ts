@@ -12,4 +12,41 @@ export function registerCollectorCommands(program: Command): void {
       const { parseCommand } = await import('./cli/parse-command.ts');
       await parseCommand(files, opts);
     });
+
+  program
+    .command('serve')
+    .description(
+      'collector and dashboard on HOST:PORT (default 127.0.0.1:8080); embedded database unless DATABASE_URL',
+    )
+    .option('--host <host>', 'address to listen on (default $HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default $PORT or 8080)')
+    .option('--data <dir>', 'embedded database directory (default $BOOTWATCH_DATA or .bootwatch/)')
+    .option('--log-level <level>', 'server log level: fatal, error, warn, info, debug (default warn)')
+    .action(async (opts: { host?: string; port?: string; data?: string; logLevel?: string }) => {
+      const { serveCommand } = await import('./cli/serve-command.ts');
+      await serveCommand({ ...opts, dataDir: opts.data });
+    });
+
+  program
+    .command('ingest')
+    .description(
+      'store console logs (and build metadata) at a collector, or without --collector in the database',
+    )
+    .argument('<files...>', 'console/dmesg logs, or - for standard input')
+    .option(
+      '--collector <url>',
+      'collector to send to, e.g. http://127.0.0.1:8080 (default: the embedded database)',
+    )
+    .option('--variant <name>', 'variant the boots belong to')
+    .option(
+      '--build-json <file>',
+      'build metadata (a BuildInput as JSON) stored first; the boots point at it',
+    )
+    .option('--target <target>', 'boot target: import, qemu or ec2 (default import)')
+    .option('--init-script', 'the /init was a script: sharper diagnosis')
+    .option('--json', 'print one JSON object per stored build/boot')
+    .action(async (files: string[], opts: import('./cli/ingest-command.ts').IngestOptions) => {
+      const { ingestCommand } = await import('./cli/ingest-command.ts');
+      await ingestCommand(files, opts);
+    });
 }
