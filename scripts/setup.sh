@@ -11,7 +11,7 @@ want_test=0
 SYSTEM_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio ccache xz-utils rsync kmod
   qemu-system-x86 qemu-utils busybox-static linux-source-6.1
-  e2fsprogs dosfstools mtools fdisk ovmf
+  e2fsprogs dosfstools mtools fdisk ovmf systemd-boot-efi
 )
 TEST_PACKAGES=(chromium)
 

@@ -1,0 +1,78 @@
+/**
+ * Watches a console wherever its bytes come from (QEMU's stdout, EC2's GetConsoleOutput):
+ * the collector's parser reads it as it comes, the QEMU runner's EndDetector decides when
+ * the boot is over, and `ended` resolves with the reason — at once, or after a panic's
+ * trace has gone quiet.
+ */
+import { BootLogParser } from '../../collector/parser/index.ts';
+import type { EndReason } from '../../common/types/ingest.ts';
+import type { LineUpdate, ParseResult } from '../../common/types/parse.ts';
+import { EndDetector } from '../qemu/end-detector.ts';
+
+export interface ConsoleWatchOptions {
+  markers: string[];
+  cmdline?: string;
+  initIsScript?: boolean;
+  /** Quiet time after a panic header before the verdict. */
+  panicQuietMs?: number;
+  onLine?: (u: LineUpdate) => void;
+}
+
+export class ConsoleWatch {
+  private readonly parser: BootLogParser;
+  private readonly detector: EndDetector;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private reason: EndReason | null = null;
+  private resolveEnd!: (r: EndReason) => void;
+  /** Resolves once the console (or `stop`) has decided the end. */
+  readonly ended: Promise<EndReason>;
+  bytes = 0;
+  lastByteAt = 0;
+
+  constructor(private readonly opts: ConsoleWatchOptions) {
+    this.parser = new BootLogParser({ context: { cmdline: opts.cmdline, initIsScript: opts.initIsScript } });
+    this.detector = new EndDetector(opts.markers);
+    this.ended = new Promise((r) => {
+      this.resolveEnd = r;
+    });
+  }
+
+  get endReason(): EndReason | null {
+    return this.reason;
+  }
+
+  push(bytes: Uint8Array | string): void {
+    this.bytes += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+    this.lastByteAt = performance.now();
+    this.handle(this.parser.push(bytes));
+  }
+
+  /** Ends the boot from outside (timeout, cancel, harness error); the first reason wins. */
+  stop(reason: EndReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.resolveEnd(reason);
+  }
+
+  /** Flushes the last partial line and returns the parse. */
+  finish(): ParseResult {
+    this.handle(this.parser.end());
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    return this.parser.result();
+  }
+
+  private handle(updates: LineUpdate[]): void {
+    for (const u of updates) {
+      this.opts.onLine?.(u);
+      if (this.reason) continue;
+      const d = this.detector.onLine(u);
+      if (!d) continue;
+      if ('end' in d) this.stop(d.end);
+      else {
+        if (this.quietTimer) clearTimeout(this.quietTimer);
+        this.quietTimer = setTimeout(() => this.stop(d.quiet), this.opts.panicQuietMs ?? 300);
+      }
+    }
+  }
+}

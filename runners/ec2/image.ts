@@ -1,0 +1,200 @@
+/**
+ * The disk an EC2 variant boots from, built locally without loop mounts: GPT, an EFI
+ * system partition holding \EFI\BOOT\BOOTX64.EFI (a UKI carrying the command line, or
+ * the bare kernel with a built-in one) and an ext4 root (busybox, or debootstrap).
+ * The same file is rehearsed under QEMU and uploaded, and its sha256 ties the two boots.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { BootwatchError } from '../../common/errors.ts';
+import { debootstrapTree, ext4FromTree } from '../images/debootstrap.ts';
+import { buildEsp } from '../images/esp.ts';
+import { buildGptDisk, type GptLayout, isZero, PART_TYPE } from '../images/gpt-disk.ts';
+import { buildModuleInitramfs } from '../images/module-initramfs.ts';
+import { buildRootfs } from '../images/rootfs.ts';
+import { buildUki } from '../images/uki.ts';
+import { imagesDir } from '../paths.ts';
+import type { Ec2Settings } from './settings.ts';
+
+/** Fixed PARTUUIDs: `root=PARTUUID=` is then known before the disk exists, on NVMe and Xen alike. */
+export const ESP_PARTUUID = '6b6f6f74-7761-7463-6800-000000000001';
+export const ROOT_PARTUUID = '6b6f6f74-7761-7463-6800-000000000002';
+/** buildRootfs labels its ext4 so; the module initramfs finds the root by it. */
+export const ROOT_LABEL = 'bootwatch-root';
+
+export interface Ec2ImageRequest {
+  kernel: string;
+  /** The variant's command line (console=, panic=, ...); root= is added here. */
+  cmdline: string;
+  /** /init of the root filesystem (busybox: required; debootstrap: optional, else /sbin/init). */
+  init: string | null;
+  busybox?: string;
+  image: Ec2Settings['image'];
+  onLine?: (l: string) => void;
+}
+
+export interface Ec2Image {
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+  /** Non-zero bytes: what an EBS upload sends. */
+  dataBytes: number;
+  cmdline: string;
+  entry: 'uki' | 'kernel';
+  initrd: string | null;
+  modules: string[];
+  layout: GptLayout;
+  buildMs: number;
+  cached: boolean;
+}
+
+/** The command line the image boots with: the variant's, EC2's console, and how to find the root. */
+export function ec2Cmdline(base: string, opts: { initramfs: boolean; init: boolean }): string {
+  const parts = base.split(/\s+/).filter((w) => w && !/^(root|rootfstype|init|rdinit)=/.test(w));
+  if (!parts.some((w) => w.startsWith('console='))) parts.unshift('console=ttyS0,115200n8');
+  // EBS volumes on Nitro can pause I/O for a while; AWS's advice is to never time it out.
+  parts.push('nvme_core.io_timeout=4294967295');
+  if (!opts.initramfs) parts.push(`root=PARTUUID=${ROOT_PARTUUID}`, 'rootfstype=ext4', 'rw', 'rootwait');
+  if (opts.init && !opts.initramfs) parts.push('init=/init');
+  return parts.join(' ');
+}
+
+function fileHash(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** sha256 of a (sparse) disk plus its non-zero byte count. */
+export function hashDisk(file: string): { sha256: string; dataBytes: number } {
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  let dataBytes = 0;
+  try {
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (!n) break;
+      h.update(buf.subarray(0, n));
+      if (!isZero(buf, n)) dataBytes += n;
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: h.digest('hex'), dataBytes };
+}
+
+/** Builds (or reuses, by content) `<images>/ec2-<hash>.raw`. */
+export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
+  const t0 = performance.now();
+  const { image } = req;
+  if (!existsSync(req.kernel)) throw new BootwatchError('input.invalid', `kernel not found: ${req.kernel}`);
+  const rootMb = image.sizeMb - image.espMb - 2;
+  if (rootMb < 16)
+    throw new BootwatchError('input.invalid', `a ${image.sizeMb} MiB disk leaves no room for the root`);
+  const mods = image.modules
+    ? await buildModuleInitramfs({
+        releaseDir: image.modules.releaseDir,
+        load: image.modules.load,
+        optional: image.modules.optional,
+        rootLabel: ROOT_LABEL,
+        rootInit: req.init ? '/init' : '/sbin/init',
+        busybox: req.busybox,
+      })
+    : null;
+  const cmdline = ec2Cmdline(req.cmdline, { initramfs: !!mods, init: !!req.init });
+  if (image.entry === 'kernel' && mods)
+    throw new BootwatchError(
+      'input.invalid',
+      'ec2.image.entry: kernel cannot carry an initramfs: use entry: uki for a modular kernel',
+    );
+
+  const dir = imagesDir();
+  mkdirSync(dir, { recursive: true });
+  const tag = `${image.sizeMb}-${image.espMb}-${image.entry}`;
+  let rootFile: string;
+  let rootKey: string;
+  if (image.debootstrap) {
+    const tree = await debootstrapTree(image.debootstrap, req.onLine);
+    rootKey = `${tree}:${req.init ?? ''}`;
+    rootFile = join(
+      dir,
+      `ec2-root-${createHash('sha256').update(rootKey).digest('hex').slice(0, 16)}-${rootMb}.ext4`,
+    );
+    if (!existsSync(rootFile)) {
+      await ext4FromTree(tree, `${rootFile}.tmp`, rootMb, ROOT_LABEL, req.init);
+      renameSync(`${rootFile}.tmp`, rootFile);
+    }
+  } else {
+    if (!req.init)
+      throw new BootwatchError(
+        'input.invalid',
+        'a busybox root needs an /init (boot.disk.init or boot.disk.script)',
+      );
+    rootFile = await buildRootfs(req.init, req.busybox ?? '/bin/busybox', rootMb);
+    rootKey = rootFile; // content-addressed by buildRootfs
+  }
+  const key = createHash('sha256')
+    .update([fileHash(req.kernel), cmdline, mods?.path ?? '', rootKey, tag].join('\0'))
+    .digest('hex')
+    .slice(0, 16);
+  const path = join(dir, `ec2-${key}.raw`);
+  const meta = `${path}.json`;
+  if (existsSync(path) && existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Omit<Ec2Image, 'buildMs' | 'cached'>;
+    return { ...m, buildMs: Math.round(performance.now() - t0), cached: true };
+  }
+  const work = join(dir, `ec2-${key}.work.${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    const bootEfi = join(work, 'BOOTX64.EFI');
+    if (image.entry === 'uki')
+      await buildUki({ kernel: req.kernel, cmdline, initrd: mods?.path ?? null, out: bootEfi });
+    else copyFileSync(req.kernel, bootEfi);
+    const cmdFile = join(work, 'cmdline.txt');
+    writeFileSync(cmdFile, `${cmdline}\n`);
+    // startup.nsh: a UEFI shell (OVMF's, when no boot entry works) chains the kernel with its command line.
+    const nsh = join(work, 'startup.nsh');
+    writeFileSync(nsh, `fs0:\n\\EFI\\BOOT\\BOOTX64.EFI ${image.entry === 'kernel' ? cmdline : ''}\n`);
+    const esp = join(work, 'esp.img');
+    await buildEsp(esp, image.espMb, {
+      'EFI/BOOT/BOOTX64.EFI': bootEfi,
+      'EFI/bootwatch/cmdline.txt': cmdFile,
+      'startup.nsh': nsh,
+    });
+    const tmp = join(work, 'disk.raw');
+    const layout = await buildGptDisk(tmp, image.sizeMb, [
+      { name: 'EFI', type: PART_TYPE.esp, uuid: ESP_PARTUUID, file: esp, sizeMb: image.espMb },
+      { name: ROOT_LABEL, type: PART_TYPE.linux, uuid: ROOT_PARTUUID, file: rootFile },
+    ]);
+    const { sha256, dataBytes } = hashDisk(tmp);
+    renameSync(tmp, path);
+    const out: Omit<Ec2Image, 'buildMs' | 'cached'> = {
+      path,
+      sha256,
+      sizeBytes: layout.sizeBytes,
+      dataBytes,
+      cmdline,
+      entry: image.entry,
+      initrd: mods?.path ?? null,
+      modules: mods?.modules ?? [],
+      layout,
+    };
+    writeFileSync(meta, JSON.stringify(out, null, 2));
+    return { ...out, buildMs: Math.round(performance.now() - t0), cached: false };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The rehearsal: boots the very disk image that will go to EC2 under QEMU with UEFI
+ * firmware (Debian's OVMF) and the disk on NVMe, as on Nitro, before any money is spent.
+ * The image is attached with snapshot=on, so the uploaded bytes are the rehearsed bytes.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootwatchError } from '../../common/errors.ts';
+import type { BootCheck, BootInput, EndReason, Status } from '../../common/types/ingest.ts';
+import type { LineUpdate } from '../../common/types/parse.ts';
+import type { ResolvedBoot } from '../matrix/types.ts';
+import { chooseAccel, qemuBinary, recordKvm } from '../qemu/accel.ts';
+import { type BootRun, decideOutcome } from '../qemu/boot.ts';
+import { ConsoleWatch } from './console-watch.ts';
+import type { Ec2Image } from './image.ts';
+
+/** OVMF firmware pair: read-only code and a template of the variable store. */
+export function findOvmf(): { code: string; vars: string } {
+  const env = { code: process.env.BOOTWATCH_OVMF_CODE, vars: process.env.BOOTWATCH_OVMF_VARS };
+  if (env.code && env.vars) return { code: env.code, vars: env.vars };
+  for (const [code, vars] of [
+    ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],
+    ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
+  ])
+    if (existsSync(code) && existsSync(vars)) return { code, vars };
+  throw new BootwatchError(
+    'harness.failed',
+    'OVMF firmware not found in /usr/share/OVMF (apt-get install ovmf)',
+  );
+}
+
+export interface RehearsalRequest {
+  variant: string | null;
+  buildId?: number | null;
+  image: Ec2Image;
+  /** The EFI kernel inside the image: only for the KVM probe. */
+  kernel: string;
+  boot: ResolvedBoot;
+  initIsScript: boolean;
+  onStart?: (input: BootInput) => void;
+  onChunk?: (bytes: Buffer) => void;
+  onLine?: (u: LineUpdate) => void;
+  signal?: AbortSignal;
+}
+
+/** argv for an OVMF + NVMe boot of `disk` (q35: PCIe, like a Nitro instance). */
+export function rehearsalArgs(o: {
+  disk: string;
+  code: string;
+  vars: string;
+  accel: 'kvm' | 'tcg';
+  memoryMb: number;
+  cpus: number;
+}): string[] {
+  return [
+    '-M',
+    'q35',
+    '-accel',
+    o.accel,
+    '-m',
+    String(o.memoryMb),
+    '-smp',
+    String(o.cpus),
+    '-nodefaults',
+    '-no-reboot',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-chardev',
+    'stdio,id=con0,signal=off',
+    '-serial',
+    'chardev:con0',
+    '-drive',
+    `if=pflash,format=raw,readonly=on,file=${o.code}`,
+    '-drive',
+    `if=pflash,format=raw,file=${o.vars}`,
+    '-drive',
+    `file=${o.disk},if=none,id=nv0,format=raw,snapshot=on`,
+    '-device',
+    'nvme,serial=bootwatch0,drive=nv0',
+  ];
+}
+
+/** Boots the image once; falls back to TCG when KVM dies before the firmware speaks. */
+export async function rehearse(req: RehearsalRequest): Promise<BootRun> {
+  const choice = await chooseAccel(req.boot.accel, req.kernel);
+  const run = await rehearseOnce(req, choice.accel, choice.reason);
+  if (
+    choice.accel === 'kvm' &&
+    req.boot.accel === 'auto' &&
+    run.finish.endReason === 'harness_error' &&
+    run.console.length === 0
+  ) {
+    await recordKvm(false, run.finish.harnessError ?? 'KVM boot failed');
+    return rehearseOnce(req, 'tcg', `KVM failed: ${run.finish.harnessError}`);
+  }
+  return run;
+}
+
+async function rehearseOnce(
+  req: RehearsalRequest,
+  accel: 'kvm' | 'tcg',
+  accelNote: string | null,
+): Promise<BootRun> {
+  const { boot, image } = req;
+  const fw = findOvmf();
+  const tmp = mkdtempSync(join(tmpdir(), 'bootwatch-ovmf-'));
+  const vars = join(tmp, 'OVMF_VARS.fd');
+  copyFileSync(fw.vars, vars);
+  // UEFI plus a distro kernel wants more than a bare -kernel boot; EC2's smallest types have 1 GiB.
+  const memoryMb = Math.max(boot.memoryMb, 512);
+  const args = rehearsalArgs({ disk: image.path, code: fw.code, vars, accel, memoryMb, cpus: boot.cpus });
+  const startedAt = new Date();
+  const input: BootInput = {
+    buildId: req.buildId ?? null,
+    variant: req.variant,
+    target: 'qemu',
+    machine: `${qemuBinary()} -M q35 (OVMF, NVMe)`,
+    accel,
+    cmdline: image.cmdline,
+    memoryMb,
+    cpus: boot.cpus,
+    startedAt: startedAt.toISOString(),
+    host: hostname(),
+    initIsScript: req.initIsScript,
+    meta: {
+      rehearsal: true,
+      qemuArgs: args,
+      accelNote,
+      firmware: fw.code,
+      image: image.path,
+      imageSha256: image.sha256,
+      entry: image.entry,
+      diskBus: 'nvme',
+    },
+  };
+  const watch = new ConsoleWatch({
+    markers: boot.markers,
+    cmdline: image.cmdline,
+    initIsScript: req.initIsScript,
+    onLine: req.onLine,
+  });
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  let harnessError: string | null = null;
+  const t0 = performance.now();
+  req.onStart?.(input);
+  const child = spawn(qemuBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const timeout = setTimeout(() => watch.stop('timeout'), boot.timeoutMs);
+  const onAbort = () => watch.stop('cancelled');
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  child.stdout.on('data', (b: Buffer) => {
+    chunks.push(b);
+    req.onChunk?.(b);
+    watch.push(b);
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString('utf8');
+  });
+  const closed = new Promise<void>((r) => {
+    child.on('close', (code, signal) => {
+      if (!watch.endReason) {
+        const problems = stderr
+          .split('\n')
+          .filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
+        if (signal || (code !== 0 && code !== null)) {
+          harnessError = `${qemuBinary()} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`;
+          watch.stop('harness_error');
+        } else watch.stop('guest_exit');
+      }
+      r();
+    });
+  });
+  child.on('error', (err) => {
+    harnessError = `${qemuBinary()} could not start: ${err.message}`;
+    watch.stop('harness_error');
+  });
+  const reason: EndReason = await watch.ended;
+  clearTimeout(timeout);
+  child.kill('SIGKILL');
+  // Let the pipe drain so no console byte is lost (bounded).
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+  req.signal?.removeEventListener('abort', onAbort);
+  rmSync(tmp, { recursive: true, force: true });
+  const parse = watch.finish();
+  const verdictAt = performance.now();
+  const rootAt = parse.milestones.root_mounted;
+  const sawUserspace = parse.milestones.init_start !== undefined || parse.milestones.userspace !== undefined;
+  const checks: BootCheck[] = [
+    {
+      name: 'uefi-nvme-root',
+      ok: rootAt !== undefined || sawUserspace,
+      detail:
+        rootAt !== undefined
+          ? `root on NVMe mounted at ${rootAt ?? '?'}s`
+          : sawUserspace
+            ? 'userspace ran from the NVMe disk'
+            : 'the root on NVMe was never mounted',
+    },
+  ];
+  const outcome = decideOutcome(reason, parse);
+  const status: Status =
+    outcome === 'error'
+      ? 'ERROR'
+      : reason === 'cancelled'
+        ? 'SKIP'
+        : outcome === 'booted' && checks.every((c) => c.ok)
+          ? 'PASS'
+          : 'FAIL';
+  const console = Buffer.concat(chunks);
+  const durationMs = Math.round(verdictAt - t0);
+  return {
+    input,
+    finish: {
+      endReason: reason,
+      status,
+      harnessError,
+      finishedAt: new Date().toISOString(),
+      durationMs,
+      checks,
+      consoleBytes: console.length,
+    },
+    outcome,
+    parse,
+    stage: parse.lastStage,
+    console,
+    qemuStderr: stderr,
+    verdictLatencyMs: watch.lastByteAt ? verdictAt - watch.lastByteAt : null,
+    durationMs,
+  };
+}

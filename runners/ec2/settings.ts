@@ -1,0 +1,125 @@
+/**
+ * An EC2 run's settings: the matrix's `ec2:` spec with CLI overrides and defaults, checked
+ * against the guard rails before anything is created. Credentials are never part of it:
+ * the SDK's default chain finds them.
+ */
+import { resolve } from 'node:path';
+import { BootwatchError } from '../../common/errors.ts';
+import type { DebootstrapSpec } from '../images/debootstrap.ts';
+import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
+import type { Ec2Spec } from './schema.ts';
+
+/** Cheap, current-generation types; a user widens the list with `allowedInstanceTypes`. */
+export const DEFAULT_ALLOWED_TYPES = [
+  't3.micro',
+  't3.small',
+  't3a.micro',
+  't3a.small',
+  't2.micro',
+  'm5.large',
+  'c5.large',
+];
+
+export interface Ec2Settings {
+  region: string;
+  instanceType: string;
+  subnetId: string | null;
+  securityGroupIds: string[];
+  maxInstances: number;
+  maxMinutes: number;
+  upload: 'ebs' | 's3';
+  bucket: string | null;
+  keyPrefix: string;
+  pollMs: number;
+  rehearse: boolean;
+  image: {
+    sizeMb: number;
+    espMb: number;
+    entry: 'uki' | 'kernel';
+    modules: { releaseDir: string; load: string[]; optional: boolean } | null;
+    debootstrap: DebootstrapSpec | null;
+  };
+  tags: Record<string, string>;
+}
+
+export interface Ec2Overrides {
+  region?: string;
+  instanceType?: string;
+  subnetId?: string;
+  securityGroupIds?: string[];
+  maxInstances?: number;
+  maxMinutes?: number;
+  upload?: 'ebs' | 's3';
+  bucket?: string;
+  rehearse?: boolean;
+}
+
+const bad = (msg: string) => new BootwatchError('input.invalid', `ec2: ${msg}`);
+
+/** Merges matrix spec, CLI and environment; throws `input.invalid` for anything a guard rail forbids. */
+export function resolveEc2Settings(
+  spec: Ec2Spec | null,
+  o: Ec2Overrides = {},
+  baseDir = process.cwd(),
+): Ec2Settings {
+  const s = spec ?? {};
+  const region = o.region ?? s.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw bad('no region: set ec2.region in the matrix, --region, or AWS_REGION');
+  if (s.region && o.region && s.region !== o.region)
+    throw bad(`--region ${o.region} differs from the matrix's ec2.region ${s.region}; edit one of them`);
+  if (s.allowedRegions && !s.allowedRegions.includes(region))
+    throw bad(`region ${region} is not in allowedRegions (${s.allowedRegions.join(', ')})`);
+  const instanceType = o.instanceType ?? s.instanceType ?? 't3.micro';
+  const allowed = s.allowedInstanceTypes ?? DEFAULT_ALLOWED_TYPES;
+  if (!allowed.includes(instanceType))
+    throw bad(`instance type ${instanceType} is not allowed (allowedInstanceTypes: ${allowed.join(', ')})`);
+  const subnetId = o.subnetId ?? s.subnetId ?? null;
+  if (subnetId && !/^subnet-[0-9a-f]+$/.test(subnetId)) throw bad(`"${subnetId}" is not a subnet id`);
+  const securityGroupIds = o.securityGroupIds ?? s.securityGroupIds ?? [];
+  for (const g of securityGroupIds)
+    if (!/^sg-[0-9a-f]+$/.test(g)) throw bad(`"${g}" is not a security group id`);
+  const upload = o.upload ?? s.upload ?? 'ebs';
+  const bucket = o.bucket ?? s.bucket ?? null;
+  if (upload === 's3' && !bucket) throw bad('upload: s3 needs a bucket (ec2.bucket or --bucket)');
+  const maxMinutes = o.maxMinutes ?? s.maxMinutes ?? 15;
+  if (!(maxMinutes > 0)) throw bad('maxMinutes must be positive');
+  const maxInstances = o.maxInstances ?? s.maxInstances ?? 1;
+  if (!Number.isInteger(maxInstances) || maxInstances < 1)
+    throw bad('maxInstances must be a positive integer');
+  const img = s.image ?? {};
+  const db = img.debootstrap;
+  return {
+    region,
+    instanceType,
+    subnetId,
+    securityGroupIds,
+    maxInstances,
+    maxMinutes,
+    upload,
+    bucket,
+    keyPrefix: s.keyPrefix ?? 'bootwatch/',
+    pollMs: Math.round((s.pollSeconds ?? 5) * 1000),
+    rehearse: o.rehearse ?? s.rehearse ?? true,
+    image: {
+      sizeMb: img.sizeMb ?? 1024,
+      espMb: img.espMb ?? 64,
+      entry: img.entry ?? 'uki',
+      modules: img.modules
+        ? {
+            releaseDir: resolve(baseDir, img.modules.dir),
+            load: img.modules.load ?? DEFAULT_ROOT_MODULES,
+            optional: !img.modules.load,
+          }
+        : null,
+      debootstrap: db
+        ? {
+            mirror: db.mirror,
+            suite: db.suite ?? 'bookworm',
+            variant: db.variant ?? 'minbase',
+            include: db.include ?? [],
+          }
+        : null,
+    },
+    tags: s.tags ?? {},
+  };
+}

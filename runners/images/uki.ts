@@ -1,0 +1,72 @@
+/**
+ * A unified kernel image: systemd's EFI stub with the kernel, its command line and an
+ * optional initramfs as PE sections (objcopy), so firmware that passes no arguments —
+ * EC2's UEFI loading \EFI\BOOT\BOOTX64.EFI — still boots with the right command line.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootwatchError } from '../../common/errors.ts';
+import { runCommand } from '../process.ts';
+
+/** Debian's systemd-boot-efi stub; `BOOTWATCH_EFI_STUB` overrides it. */
+export function efiStubPath(): string {
+  return process.env.BOOTWATCH_EFI_STUB || '/usr/lib/systemd/boot/efi/linuxx64.efi.stub';
+}
+
+export function haveEfiStub(): boolean {
+  return existsSync(efiStubPath());
+}
+
+const MiB = 1 << 20;
+const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
+
+/** Writes `out`: stub + .osrel + .cmdline + .linux (+ .initrd), sections placed past the stub's image. */
+export async function buildUki(opts: {
+  kernel: string;
+  cmdline: string;
+  initrd: string | null;
+  out: string;
+}): Promise<void> {
+  const stub = efiStubPath();
+  if (!existsSync(stub))
+    throw new BootwatchError(
+      'harness.failed',
+      `EFI stub not found at ${stub} (apt-get install systemd-boot-efi), needed to embed the command line`,
+    );
+  const head = await runCommand('objdump', ['-p', stub]);
+  const size = head.output.match(/SizeOfImage\s+([0-9a-f]+)/i);
+  if (head.code !== 0 || !size)
+    throw new BootwatchError(
+      'harness.failed',
+      `objdump -p ${stub} failed: ${head.spawnError ?? head.output.slice(-300)}`,
+    );
+  const tmp = mkdtempSync(join(tmpdir(), 'bootwatch-uki-'));
+  try {
+    const osrel = join(tmp, 'os-release');
+    const cmdline = join(tmp, 'cmdline');
+    writeFileSync(osrel, 'ID=bootwatch\nNAME=bootwatch\nPRETTY_NAME="bootwatch test image"\n');
+    // The stub passes .cmdline verbatim: a trailing NUL-free single line is what the kernel expects.
+    writeFileSync(cmdline, opts.cmdline.trim());
+    const sections: [string, string][] = [
+      ['.osrel', osrel],
+      ['.cmdline', cmdline],
+      ['.linux', opts.kernel],
+    ];
+    if (opts.initrd) sections.push(['.initrd', opts.initrd]);
+    let vma = alignUp(Number.parseInt(size[1], 16), MiB);
+    const args: string[] = [];
+    for (const [name, file] of sections) {
+      args.push('--add-section', `${name}=${file}`, '--change-section-vma', `${name}=0x${vma.toString(16)}`);
+      vma = alignUp(vma + statSync(file).size, MiB);
+    }
+    const r = await runCommand('objcopy', [...args, stub, opts.out]);
+    if (r.code !== 0)
+      throw new BootwatchError(
+        'harness.failed',
+        `objcopy (UKI) failed: ${r.spawnError ?? r.output.trim().slice(-500)}`,
+      );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
