@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-/** Commands that build and boot kernels: run, agent, spool. */
+/** Commands that build and boot kernels: run, spool, submit, agent. */
 export function registerRunnerCommands(program: Command): void {
   program
     .command('run')
@@ -22,6 +22,20 @@ export function registerRunnerCommands(program: Command): void {
       },
     );
   program
+    .command('demo')
+    .description('serve the dashboard on the embedded database and build + boot the seed ladder into it')
+    .option('--matrix <file>', 'matrix to run (default examples/seed-ladder.yaml)')
+    .option('--only <variants>', 'comma-separated variant names')
+    .option('--host <host>', 'address to listen on (default $HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default $PORT or 8080)')
+    .option('--exit', 'exit after the run instead of serving until Ctrl-C')
+    .action(
+      async (opts: { matrix?: string; only?: string; host?: string; port?: string; exit?: boolean }) => {
+        const { demoCommand } = await import('./demo-command.ts');
+        process.exitCode = await demoCommand({ ...opts, only: opts.only?.split(',').map((s) => s.trim()) });
+      },
+    );
+  program
     .command('spool')
     .description('re-send what the runner spooled to disk while the collector was away')
     .argument('<action>', 'flush | list')
@@ -29,6 +43,23 @@ export function registerRunnerCommands(program: Command): void {
     .action(async (action: string, opts: { collector?: string }) => {
       const { spoolCommand } = await import('./run-command.ts');
       process.exitCode = await spoolCommand(action, opts);
+    });
+  program
+    .command('submit')
+    .description('queue every variant of a matrix as jobs for the agents (pg-boss on PostgreSQL)')
+    .argument('<matrix>', 'matrix YAML file')
+    .option(
+      '--database <url>',
+      'PostgreSQL holding the job queue (default: DATABASE_URL)',
+      process.env.DATABASE_URL,
+    )
+    .option('--only <variants>', 'comma-separated variant names')
+    .action(async (file: string, opts: { database?: string; only?: string }) => {
+      const { submitCommand } = await import('./agent/agent-command.ts');
+      process.exitCode = await submitCommand(file, {
+        database: opts.database,
+        only: opts.only?.split(',').map((s) => s.trim()),
+      });
     });
   program
     .command('agent')
