@@ -1,0 +1,116 @@
+/**
+ * Fresh databases for tests, each with the real migrations and its own seed: an in-memory
+ * PGlite loaded from a migrated template (fast), or a new database on a throwaway
+ * PostgreSQL server cloned from a migrated template database.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { type Database, openDatabase } from '../../collector/db/client.ts';
+import { Collector } from '../../collector/ingest/collector.ts';
+import type { BootTarget, BuildInput } from '../../common/types/ingest.ts';
+import { findPostgresBin, startPostgres, type TestPostgres } from './postgres.ts';
+
+let pgliteTemplate: Promise<Blob> | null = null;
+
+/** A migrated in-memory PGlite, dumped once per test file and loaded for each test. */
+async function freshPglite(): Promise<Database> {
+  pgliteTemplate ??= (async () => {
+    const client = new PGlite();
+    const template = await openDatabase({ pglite: client });
+    const blob = await client.dumpDataDir('none');
+    await template.close();
+    return blob;
+  })();
+  const pglite = new PGlite({ loadDataDir: await pgliteTemplate });
+  return openDatabase({ pglite, migrate: false });
+}
+
+export interface Seed {
+  builds?: BuildInput[];
+  /** Logs imported as finished boots, in order. */
+  logs?: { bytes: Uint8Array; variant?: string; target?: BootTarget; buildId?: number }[];
+}
+
+export interface Seeded {
+  database: Database;
+  buildIds: number[];
+  bootIds: number[];
+}
+
+/** Stores the seed through the collector's own write path. */
+export async function seed(database: Database, s: Seed = {}): Promise<Seeded> {
+  const c = new Collector(database);
+  const buildIds: number[] = [];
+  const bootIds: number[] = [];
+  for (const b of s.builds ?? []) buildIds.push(await c.recordBuild(b));
+  for (const l of s.logs ?? [])
+    bootIds.push(
+      (await c.importLog(l.bytes, { variant: l.variant, target: l.target, buildId: l.buildId })).id,
+    );
+  return { database, buildIds, bootIds };
+}
+
+/** A storage backend the suites run against. */
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  /** False when the backend cannot run here (no PostgreSQL installed outside CI). */
+  available: boolean;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** A fresh, migrated, empty database. */
+  fresh(): Promise<Database>;
+  /** The throwaway server (postgres only), to stop and restart it. */
+  server(): TestPostgres | null;
+}
+
+/** Creates a fresh database for a test, with its own seed. */
+export async function createTestDb(backend: Backend, s: Seed = {}): Promise<Seeded> {
+  return seed(await backend.fresh(), s);
+}
+
+export function pgliteBackend(): Backend {
+  return {
+    name: 'pglite',
+    available: true,
+    async setup() {},
+    async teardown() {},
+    fresh: freshPglite,
+    server: () => null,
+  };
+}
+
+export function postgresBackend(): Backend {
+  let server: TestPostgres | null = null;
+  const template = 'bootwatch_template';
+  const available = findPostgresBin() !== null;
+  // CI must run both backends: a missing server there is a failure, not a skip.
+  if (!available && process.env.CI)
+    throw new Error('CI needs PostgreSQL for the storage tests: install postgresql');
+  return {
+    name: 'postgres',
+    available,
+    async setup() {
+      server = await startPostgres();
+      await server.admin(`create database ${template}`);
+      const url = server.url.replace(/\/postgres$/, `/${template}`);
+      const migrated = await openDatabase({ url });
+      await migrated.close();
+    },
+    async teardown() {
+      server?.dispose();
+      server = null;
+    },
+    async fresh() {
+      if (!server) throw new Error('postgres backend: setup() first');
+      server.start();
+      return openDatabase({ url: await server.createDatabase(template) });
+    },
+    server: () => server,
+  };
+}
+
+/** PGlite and, where PostgreSQL is installed (always in CI), a real server: for `describe.each`. */
+export function backends(): Backend[] {
+  const pgBackend = postgresBackend();
+  if (!pgBackend.available) console.warn('PostgreSQL is not installed: storage tests run on PGlite only');
+  return pgBackend.available ? [pgliteBackend(), pgBackend] : [pgliteBackend()];
+}
