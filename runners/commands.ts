@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
 
+interface AgentCliOptions {
+  collector?: string;
+  database?: string;
+  name?: string;
+  once?: boolean;
+  heartbeatMs: number;
+  staleMs: number;
+}
+
 /** Commands that build and boot kernels: run, spool, submit, agent. */
 export function registerRunnerCommands(program: Command): void {
   program
@@ -76,7 +85,14 @@ export function registerRunnerCommands(program: Command): void {
     )
     .option('--name <name>', 'agent name (default: host-pid)')
     .option('--once', 'exit after one job')
-    .action(async (opts: { collector?: string; database?: string; name?: string; once?: boolean }) => {
+    .option('--heartbeat-ms <ms>', 'lease heartbeat interval', (v) => Number(v), 5000)
+    .option(
+      '--stale-ms <ms>',
+      'reap a lease (retry its job elsewhere) after this long without a beat',
+      (v) => Number(v),
+      30_000,
+    )
+    .action(async (opts: AgentCliOptions) => {
       const { agentCommand } = await import('./agent/agent-command.ts');
       process.exitCode = await agentCommand(opts);
     });

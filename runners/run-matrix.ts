@@ -46,6 +46,8 @@ export interface RunOptions {
   only?: string[];
   jobs?: number;
   hooks?: RunHooks;
+  /** Stops the current build or boot (an agent that lost its lease). */
+  signal?: AbortSignal;
 }
 
 /** Runs the matrix; never throws for a kernel's or a build's failure. */
@@ -84,7 +86,8 @@ interface BuiltKernel {
   buildKey: string | null;
 }
 
-async function runVariant(
+/** Builds and boots one variant (also an agent's job); never throws for the kernel's failures. */
+export async function runVariant(
   v: ResolvedVariant,
   sources: Map<string, KernelSource>,
   builds: Map<string, BuiltKernel>,
@@ -120,6 +123,7 @@ async function runVariant(
       }
       res.build = await buildVariant(v, src, {
         jobs: opts.jobs,
+        signal: opts.signal,
         onProgress: (p) => {
           hooks.onBuildProgress?.(v.name, p);
           collector?.progress({ variant: v.name, phase: p.phase, percent: p.percent, message: p.message });
@@ -162,6 +166,7 @@ async function runVariant(
       initrd,
       disk,
       initIsScript: script,
+      signal: opts.signal,
       onStart: (i) => {
         input = i;
       },

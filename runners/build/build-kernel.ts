@@ -26,6 +26,8 @@ export interface BuildOptions {
   jobs?: number;
   ccache?: boolean;
   onProgress?: (p: BuildProgress) => void;
+  /** Aborts config and make (an agent that lost its lease). */
+  signal?: AbortSignal;
   /** Where O= dirs live (default `$BOOTWATCH_CACHE/build`). */
   buildRoot?: string;
 }
@@ -70,7 +72,7 @@ export async function buildVariant(
   try {
     progress({ phase: 'config', percent: 0, message: 'merging config fragments' });
     const env = buildEnv();
-    const cfg = await makeConfig(src.dir, outDir, v.base, v.fragments, env);
+    const cfg = await makeConfig(src.dir, outDir, v.base, v.fragments, env, opts.signal);
     if (!cfg.ok) {
       progress({ phase: 'failed', message: cfg.error ?? 'config failed' });
       const found = scanBuildLog(cfg.log);
@@ -94,6 +96,7 @@ export async function buildVariant(
       jobs: opts.jobs,
       ccache: opts.ccache,
       env,
+      signal: opts.signal,
       onProgress: (percent, step) => progress({ phase: 'compile', percent, message: step }),
     });
     const found = scanBuildLog(mk.log);

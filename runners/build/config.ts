@@ -33,11 +33,12 @@ export async function makeConfig(
   base: ResolvedBase,
   fragments: ConfigFragment[],
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<ConfigResult> {
   mkdirSync(outDir, { recursive: true });
   let log = '';
   const make = async (target: string) => {
-    const r = await runCommand('make', ['-C', srcDir, `O=${outDir}`, 'ARCH=x86_64', target], { env });
+    const r = await runCommand('make', ['-C', srcDir, `O=${outDir}`, 'ARCH=x86_64', target], { env, signal });
     log += r.output;
     return r.spawnError ?? (r.code === 0 ? null : `make ${target} failed (exit ${r.code})`);
   };

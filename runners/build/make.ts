@@ -26,6 +26,8 @@ export interface MakeOptions {
   jobs?: number;
   ccache?: boolean;
   env: NodeJS.ProcessEnv;
+  /** Aborts the build (an agent that lost its lease). */
+  signal?: AbortSignal;
   /** percent 0..100 (estimated from the last build of this dir), and the step line. */
   onProgress?: (percent: number, step: string) => void;
 }
@@ -71,6 +73,7 @@ export async function runMake(o: MakeOptions): Promise<MakeResult> {
   const t0 = performance.now();
   const r = await runCommand('make', args, {
     env: o.env,
+    signal: o.signal,
     keep: 8 << 20,
     onLine: (line) => {
       const m = line.match(STEP);

@@ -1,0 +1,133 @@
+/**
+ * Three agents on one pg-boss queue (a throwaway PostgreSQL), one killed mid-job: its
+ * job is reaped after its heartbeats stop and retried by another agent; every job ends
+ * completed, none ran twice at once, and the boots reached the real collector.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openQueue, type Queue, submitMatrix, VARIANT_QUEUE } from '../../runners/agent/queue.ts';
+import { loadMatrix } from '../../runners/matrix/load.ts';
+import { debianKernel } from './helpers/debian-kernel.ts';
+import { startPostgres, type ThrowawayPostgres } from './helpers/postgres.ts';
+import { type RealCollector, startRealCollector } from './helpers/real-collector.ts';
+
+let pgServer: ThrowawayPostgres;
+let collector: RealCollector;
+let queue: Queue;
+const agents: ChildProcess[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'bw-agents-'));
+
+beforeAll(async () => {
+  pgServer = await startPostgres();
+  collector = await startRealCollector();
+  queue = await openQueue(pgServer.url);
+}, 180_000);
+
+afterAll(async () => {
+  for (const a of agents) {
+    try {
+      process.kill(-a.pid!, 'SIGKILL');
+    } catch {
+      // already gone (the victim)
+    }
+  }
+  await queue?.close();
+  await collector?.stop();
+  pgServer?.stop();
+});
+
+function startAgent(name: string): ChildProcess {
+  const child = spawn(
+    resolve('bin/bootwatch'),
+    [
+      'agent',
+      '--database',
+      pgServer.url,
+      '--collector',
+      collector.url,
+      '--name',
+      name,
+      '--heartbeat-ms',
+      '1000',
+      '--stale-ms',
+      '5000',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, BOOTWATCH_SPOOL: join(dir, `spool-${name}`) },
+    },
+  );
+  child.stderr?.on('data', () => {});
+  agents.push(child);
+  return child;
+}
+
+interface RunRow {
+  job_id: string;
+  agent: string;
+  started_at: Date;
+  ended_at: Date | null;
+  result: string | null;
+}
+
+describe('agents on the job queue', () => {
+  it('a killed agent’s job is retried elsewhere, no job runs twice at once', async () => {
+    const k = debianKernel();
+    const init =
+      '#!/bin/busybox sh\n/bin/busybox --install -s /bin\necho "job running"\nsleep 8\necho BOOTWATCH-DONE\npoweroff -f\n';
+    writeFileSync(join(dir, 'init.sh'), init);
+    writeFileSync(
+      join(dir, 'agents.yaml'),
+      `name: agents\nboot:\n  timeout: 120\n  memory: 256\n  initramfs: {init: init.sh}\n  markers: [BOOTWATCH-DONE]\nvariants:\n${['a', 'b', 'c'].map((n) => `  - {name: job-${n}, kernel: ${k.vmlinuz}}\n`).join('')}`,
+    );
+    const ids = await submitMatrix(queue, loadMatrix(join(dir, 'agents.yaml')));
+    expect(ids).toHaveLength(3);
+    const procs = new Map(['agent-1', 'agent-2', 'agent-3'].map((n) => [n, startAgent(n)]));
+
+    // Kill whichever agent holds a lease first, process group and QEMU with it.
+    const db = new pg.Client({ connectionString: pgServer.url });
+    await db.connect();
+    let victim: { job_id: string; agent: string } | undefined;
+    for (let i = 0; i < 240 && !victim; i++) {
+      victim = (await db.query('SELECT job_id, agent FROM bootwatch_agent_lease ORDER BY taken_at LIMIT 1'))
+        .rows[0];
+      if (!victim) await sleep(500);
+    }
+    expect(victim).toBeDefined();
+    await sleep(1500); // mid-job: QEMU is booting
+    process.kill(-procs.get(victim!.agent)!.pid!, 'SIGKILL');
+
+    const states = async () =>
+      Promise.all(ids.map(async (id) => (await queue.boss.getJobById(VARIANT_QUEUE, id))?.state));
+    for (let i = 0; i < 480 && !(await states()).every((s) => s === 'completed'); i++) await sleep(500);
+    expect(await states()).toEqual(['completed', 'completed', 'completed']);
+
+    const runs = (
+      await db.query<RunRow>(
+        'SELECT job_id, agent, started_at, ended_at, result FROM bootwatch_agent_run ORDER BY started_at',
+      )
+    ).rows;
+    await db.end();
+    const victimRuns = runs.filter((r) => r.job_id === victim!.job_id);
+    expect(victimRuns.length).toBeGreaterThanOrEqual(2);
+    expect(victimRuns[0].agent).toBe(victim!.agent);
+    expect(victimRuns[0].result).toMatch(/^lost/);
+    expect(victimRuns.at(-1)!.agent).not.toBe(victim!.agent);
+    expect(victimRuns.at(-1)!.result).toBe('booted');
+    for (const id of ids) {
+      const mine = runs.filter((r) => r.job_id === id);
+      expect(mine.filter((r) => r.result === 'booted')).toHaveLength(1);
+      for (let i = 1; i < mine.length; i++)
+        expect(mine[i].started_at.getTime()).toBeGreaterThanOrEqual(mine[i - 1].ended_at!.getTime());
+    }
+    const boots = await collector.get<{ variant: string | null; outcome: string }[]>('/api/boots?limit=50');
+    for (const n of ['job-a', 'job-b', 'job-c'])
+      expect(boots.some((b) => b.variant === n && b.outcome === 'booted')).toBe(true);
+  }, 600_000);
+});
