@@ -192,6 +192,9 @@ export class BootUplink {
   private retry: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
   private finished: { outcome: BootOutcome } | null = null;
+  /** The collector refused our finish message: go to REST at once instead of waiting. */
+  private finishRefused = false;
+  private finishSent = false;
   lastError: string | null = null;
 
   constructor(
@@ -275,6 +278,7 @@ export class BootUplink {
       this.finished = { outcome: m.outcome };
     } else if (m.type === 'error') {
       this.lastError = `${m.code}: ${m.message}`;
+      if (this.finishSent) this.finishRefused = true;
       this.ws?.close(); // a fresh connection starts from the collector's ack
     }
     this.wake();
@@ -320,7 +324,9 @@ export class BootUplink {
     let outcome: BootOutcome | null = null;
     if (await this.waitFor(() => this.ready && this.acked >= size, deadline)) {
       this.ws?.send(JSON.stringify({ type: 'finish', finish: { ...fin, consoleBytes: size } }));
-      if (await this.waitFor(() => this.finished !== null, deadline)) outcome = this.finished!.outcome;
+      this.finishSent = true;
+      if (await this.waitFor(() => this.finished !== null || this.finishRefused, deadline))
+        outcome = this.finished?.outcome ?? null;
     }
     if (!outcome)
       outcome = await this.finishRest(fin, size).catch((err) => {

@@ -11,13 +11,19 @@ export interface EmbeddedCollector {
 }
 
 /** Starts the collector in-process, or returns null when this checkout has none yet. */
-export async function openEmbeddedCollector(): Promise<EmbeddedCollector | null> {
+export async function openEmbeddedCollector(
+  opts: { dataDir?: string } = {},
+): Promise<EmbeddedCollector | null> {
   const appUrl = new URL('../collector/server/app.ts', import.meta.url);
   if (!existsSync(fileURLToPath(appUrl))) return null;
   const mod = (await import(appUrl.href)) as {
     buildApp: (opts?: Record<string, unknown>) => Promise<FastifyLike> | FastifyLike;
   };
-  const app = await mod.buildApp({ logger: false });
+  const app = await mod.buildApp({
+    logger: false,
+    dashboardDir: null,
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, close: () => app.close() };
 }

@@ -1,0 +1,140 @@
+/**
+ * Runner latencies against the real collector (in-process, fresh embedded database):
+ * guest's last console byte → verdict stored at the collector, over real QEMU boots of the
+ * Debian kernel; and console line written by the runner → line on the dashboard feed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { CollectorClient } from '../runners/collector-client.ts';
+import { openEmbeddedCollector } from '../runners/embedded-collector.ts';
+import { buildInitramfs } from '../runners/images/initramfs.ts';
+import { bootQemu } from '../runners/qemu/boot.ts';
+import { Spool } from '../runners/spool.ts';
+import { debianKernel } from '../test/runners/helpers/debian-kernel.ts';
+import type { Benchmark } from './run.ts';
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+async function collector() {
+  const emb = await openEmbeddedCollector({ dataDir: mkdtempSync(join(tmpdir(), 'bw-bench-')) });
+  if (!emb) throw new Error('collector/server/app.ts is missing');
+  return {
+    emb,
+    client: new CollectorClient(emb.url, new Spool(mkdtempSync(join(tmpdir(), 'bw-bench-spool-')))),
+  };
+}
+
+export const verdictBenchmark: Benchmark = {
+  name: 'runner-verdict',
+  description: "time from the guest's last console line to the verdict stored at the collector",
+  async run(report) {
+    const { emb, client } = await collector();
+    try {
+      const k = debianKernel();
+      const initrd = buildInitramfs('#!/bin/busybox sh\necho BOOTWATCH-DONE\nsleep 30\n');
+      const runner: number[] = [];
+      const stored: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        let up: ReturnType<CollectorClient['openBoot']> | null = null;
+        let lastByte = 0;
+        const r = await bootQemu({
+          variant: 'bench-verdict',
+          kernel: k.vmlinuz,
+          initrd,
+          disk: null,
+          initIsScript: true,
+          boot: {
+            cmdline: 'console=ttyS0 panic=-1',
+            memoryMb: 256,
+            cpus: 1,
+            machine: 'pc',
+            accel: 'auto',
+            timeoutMs: 60_000,
+            initramfs: null,
+            net: null,
+            disk: null,
+            markers: ['BOOTWATCH-DONE'],
+          },
+          onStart: (input) => {
+            up = client.openBoot(input);
+          },
+          onChunk: (b) => {
+            lastByte = performance.now();
+            up?.write(b);
+          },
+        });
+        const d = await (up as unknown as NonNullable<typeof up>).finish(r.finish);
+        if (!d.delivered) throw new Error(`verdict not stored: ${d.error}`);
+        runner.push(r.verdictLatencyMs ?? Number.NaN);
+        stored.push(performance.now() - lastByte);
+      }
+      report({
+        name: 'runner_verdict_latency_p50',
+        value: pct(runner, 50),
+        unit: 'ms',
+        target: '< 1000 (runner decides)',
+      });
+      report({
+        name: 'runner_last_line_to_stored_verdict_p50',
+        value: pct(stored, 50),
+        unit: 'ms',
+        target: '< 200',
+      });
+      report({
+        name: 'runner_last_line_to_stored_verdict_max',
+        value: Math.max(...stored),
+        unit: 'ms',
+        target: '< 200',
+      });
+    } finally {
+      await emb.close();
+    }
+  },
+};
+
+export const feedBenchmark: Benchmark = {
+  name: 'runner-feed',
+  description: 'time from a console line written by the runner to that line on the dashboard feed',
+  async run(report) {
+    const { emb, client } = await collector();
+    try {
+      const up = client.openBoot({ target: 'qemu', variant: 'bench-feed' });
+      for (let i = 0; i < 100 && up.bootId == null; i++) await new Promise((r) => setTimeout(r, 20));
+      const ws = new WebSocket(`${emb.url.replace(/^http/, 'ws')}/api/feed?boot=${up.bootId}`);
+      await new Promise((r) => ws.once('open', r));
+      const sentAt = new Map<number, number>();
+      const lat: number[] = [];
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as { type: string; lines?: { text: string }[] };
+        if (m.type !== 'lines') return;
+        const now = performance.now();
+        for (const l of m.lines ?? []) {
+          const n = Number(l.text.match(/bench line (\d+)/)?.[1]);
+          const t = sentAt.get(n);
+          if (t !== undefined) lat.push(now - t);
+        }
+      });
+      const N = 500;
+      for (let i = 0; i < N; i++) {
+        const line = `[    ${(i / 100).toFixed(6)}] bench line ${i}: e1000 0000:00:03.0 eth0: (PCI:33MHz:32-bit) 52:54:00:12:34:56\n`;
+        sentAt.set(i, performance.now());
+        up.write(Buffer.from(line));
+        await new Promise((r) => setTimeout(r, 4));
+      }
+      await up.finish({ endReason: 'marker', status: 'PASS' });
+      await new Promise((r) => setTimeout(r, 200));
+      ws.close();
+      if (!lat.length) throw new Error('no line reached the feed');
+      report({ name: 'console_line_to_feed_p50', value: pct(lat, 50), unit: 'ms' });
+      report({ name: 'console_line_to_feed_p99', value: pct(lat, 99), unit: 'ms', target: '< 100' });
+      report({ name: 'console_lines_seen_on_feed', value: lat.length, unit: `of ${N}` });
+    } finally {
+      await emb.close();
+    }
+  },
+};
