@@ -1,0 +1,101 @@
+/**
+ * What is happening across the lab right now: boots running, builds in progress, boots
+ * that just finished. Fed by the unfiltered live feed; seeded from the API on (re)connect.
+ */
+import type { BootOutcome } from '$types/ingest.ts';
+import { api } from './api.ts';
+import type { FeedSocket, FeedStatus } from './live.ts';
+
+export interface RunningBoot {
+  id: number;
+  variant: string | null;
+  startedAt: string;
+}
+
+export interface BuildProgress {
+  variant: string;
+  buildId: number | null;
+  phase: string;
+  percent: number | null;
+  message: string | null;
+  at: number;
+}
+
+export interface FinishedBoot {
+  id: number;
+  variant: string | null;
+  outcome: BootOutcome | null;
+  at: number;
+}
+
+/** Finished boots remembered for the activity list. */
+const RECENT = 12;
+
+export class LiveActivity {
+  status = $state<FeedStatus>('connecting');
+  running = $state.raw<RunningBoot[]>([]);
+  builds = $state.raw<BuildProgress[]>([]);
+  finished = $state.raw<FinishedBoot[]>([]);
+  /** Bumped on every boot start or finish: views that list boots reload on it. */
+  changes = $state(0);
+
+  #off: (() => void)[] = [];
+  #ctrl = new AbortController();
+
+  constructor(feed: FeedSocket) {
+    this.#off.push(
+      feed.onStatus((s) => {
+        this.status = s;
+      }),
+      feed.on('subscribed', () => void this.#seed()),
+      feed.on('boot', (m) => {
+        this.changes++;
+        if (m.state === 'started') {
+          if (!this.running.some((b) => b.id === m.bootId))
+            this.running = [
+              { id: m.bootId, variant: m.variant, startedAt: new Date().toISOString() },
+              ...this.running,
+            ];
+          // A boot starting means its build is done.
+          this.builds = this.builds.filter((b) => b.variant !== m.variant);
+        } else {
+          this.running = this.running.filter((b) => b.id !== m.bootId);
+          const done = { id: m.bootId, variant: m.variant, outcome: m.outcome ?? null, at: Date.now() };
+          this.finished = [done, ...this.finished.filter((b) => b.id !== m.bootId)].slice(0, RECENT);
+        }
+      }),
+      feed.on('build', (m) => {
+        const rest = this.builds.filter((b) => b.variant !== m.variant);
+        // `stored` is the build's end: it leaves the in-progress list.
+        if (m.phase === 'stored' || m.phase === 'done' || m.phase === 'failed') {
+          this.builds = rest;
+          this.changes++;
+          return;
+        }
+        const p: BuildProgress = {
+          variant: m.variant,
+          buildId: m.buildId,
+          phase: m.phase,
+          percent: m.percent ?? null,
+          message: m.message ?? null,
+          at: Date.now(),
+        };
+        this.builds = [p, ...rest].sort((a, b) => a.variant.localeCompare(b.variant));
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const off of this.#off) off();
+    this.#ctrl.abort();
+  }
+
+  async #seed(): Promise<void> {
+    try {
+      const boots = await api.boots({ state: 'running', limit: 100 }, this.#ctrl.signal);
+      this.running = boots.map((b) => ({ id: b.id, variant: b.variant, startedAt: b.startedAt }));
+    } catch {
+      // The feed still works; the list fills as boots start.
+    }
+  }
+}
