@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { CollectorClient } from '../runners/collector-client.ts';
+import { type BootUplink, CollectorClient } from '../runners/collector-client.ts';
 import { openEmbeddedCollector } from '../runners/embedded-collector.ts';
 import { buildInitramfs } from '../runners/images/initramfs.ts';
 import { bootQemu } from '../runners/qemu/boot.ts';
@@ -40,7 +40,7 @@ export const verdictBenchmark: Benchmark = {
       const runner: number[] = [];
       const stored: number[] = [];
       for (let i = 0; i < 3; i++) {
-        let up: ReturnType<CollectorClient['openBoot']> | null = null;
+        const box: { up: BootUplink | null } = { up: null };
         let lastByte = 0;
         const r = await bootQemu({
           variant: 'bench-verdict',
@@ -61,14 +61,15 @@ export const verdictBenchmark: Benchmark = {
             markers: ['BOOTWATCH-DONE'],
           },
           onStart: (input) => {
-            up = client.openBoot(input);
+            box.up = client.openBoot(input);
           },
           onChunk: (b) => {
             lastByte = performance.now();
-            up?.write(b);
+            box.up?.write(b);
           },
         });
-        const d = await (up as unknown as NonNullable<typeof up>).finish(r.finish);
+        if (!box.up) throw new Error(`the boot never started: ${r.finish.harnessError}`);
+        const d = await box.up.finish(r.finish);
         if (!d.delivered) throw new Error(`verdict not stored: ${d.error}`);
         runner.push(r.verdictLatencyMs ?? Number.NaN);
         stored.push(performance.now() - lastByte);
