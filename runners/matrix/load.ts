@@ -140,6 +140,8 @@ function resolveMatrix(m: MatrixFile, path: string): Matrix {
       boot,
       baseline: v.baseline ?? null,
       skipBoot: v.skipBoot ?? parent?.skipBoot ?? false,
+      target: v.target ?? parent?.target ?? 'qemu',
+      ec2: m.ec2 || parent?.ec2 || v.ec2 ? { ...m.ec2, ...parent?.ec2, ...v.ec2 } : null,
     };
     if (!out.kernel && !out.source)
       throw invalid(

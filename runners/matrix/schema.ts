@@ -3,6 +3,7 @@
  * Unknown keys are errors so a typo (`memroy:`) is reported, not silently ignored.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { Ec2Schema } from '../ec2/schema.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -124,6 +125,9 @@ export const VariantSchema = Type.Object(
     baseline: Type.Optional(Type.String()),
     /** Build only, no boot. */
     skipBoot: Type.Optional(Type.Boolean()),
+    /** Where the variant boots: QEMU here (default) or a real EC2 instance (see runners/ec2). */
+    target: Type.Optional(Type.Union([Type.Literal('qemu'), Type.Literal('ec2')])),
+    ec2: Type.Optional(Ec2Schema),
   },
   strict,
 );
@@ -135,6 +139,8 @@ export const MatrixSchema = Type.Object(
     arch: Type.Optional(Type.Literal('x86_64')),
     base: Type.Optional(BaseConfigSchema),
     boot: Type.Optional(BootSchema),
+    /** Defaults for every `target: ec2` variant. */
+    ec2: Type.Optional(Ec2Schema),
     variants: Type.Array(VariantSchema, { minItems: 1 }),
   },
   strict,

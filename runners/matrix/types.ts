@@ -3,6 +3,7 @@
  * defaults applied), ready for the builder and the booter.
  */
 import type { ConfigFragment } from '../../common/types/ingest.ts';
+import type { Ec2Spec } from '../ec2/schema.ts';
 
 export type ResolvedSource = { kind: 'dir'; path: string } | { kind: 'tarball'; path: string };
 
@@ -55,6 +56,9 @@ export interface ResolvedVariant {
   boot: ResolvedBoot;
   baseline: string | null;
   skipBoot: boolean;
+  target: 'qemu' | 'ec2';
+  /** The matrix's `ec2:` merged with the variant chain's (relative paths still relative to the matrix). */
+  ec2: Ec2Spec | null;
 }
 
 export interface Matrix {
