@@ -4,6 +4,7 @@
  * kills QEMU at once and returns a verdict that tells kernel failures from harness ones.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { BootLogParser } from '../../collector/parser/index.ts';
 import type {
@@ -108,7 +109,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   const t0 = performance.now();
 
   req.onStart?.(input);
-  const child = spawn(qemuBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnQemu(args);
   const netAbort = new AbortController();
   const netCheck =
     boot.net?.check && hostPort ? checkGuestAnswers(hostPort, boot.net.guestPort, netAbort.signal) : null;
@@ -161,7 +162,9 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     if (endReason) return;
     // QEMU went away by itself: the guest (panic=-1 + -no-reboot) or QEMU's own failure.
     const problems = stderr.split('\n').filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
-    if (signal || (code !== 0 && code !== null)) {
+    if (code === 127 && /failed to execute/.test(stderr)) {
+      stop('harness_error', `${qemuBinary()} could not start: ${problems.at(-1) ?? 'not found'}`);
+    } else if (signal || (code !== 0 && code !== null)) {
       stop(
         'harness_error',
         `${qemuBinary()} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
@@ -221,6 +224,15 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     verdictLatencyMs: lastByteAt ? verdictAt - lastByteAt : null,
     durationMs,
   };
+}
+
+/** setpriv's parent-death signal: a runner killed mid-boot takes its QEMU with it. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
+
+function spawnQemu(args: string[]) {
+  const opts = { stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'] };
+  if (SETPRIV) return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', qemuBinary(), ...args], opts);
+  return spawn(qemuBinary(), args, opts);
 }
 
 /** The harness's failures are `error`; a timeout is `stalled` unless the kernel panicked. */
