@@ -180,7 +180,9 @@ export async function runVariant(
     const up = openUplink() as BootUplink | null;
     if (up) {
       res.delivery = await up.finish(res.boot.finish);
-      if (res.delivery.outcome && res.boot.outcome !== 'error') res.outcome = res.delivery.outcome;
+      // The stored verdict wins, except that a timeout is `stalled` whatever init printed before it.
+      const timedOut = res.boot.finish.endReason === 'timeout' || res.boot.finish.endReason === 'cancelled';
+      if (res.delivery.outcome && res.boot.outcome !== 'error' && !timedOut) res.outcome = res.delivery.outcome;
     }
   } catch (err) {
     res.error = (err as Error).message;
