@@ -182,7 +182,8 @@ export async function runVariant(
       res.delivery = await up.finish(res.boot.finish);
       // The stored verdict wins, except that a timeout is `stalled` whatever init printed before it.
       const timedOut = res.boot.finish.endReason === 'timeout' || res.boot.finish.endReason === 'cancelled';
-      if (res.delivery.outcome && res.boot.outcome !== 'error' && !timedOut) res.outcome = res.delivery.outcome;
+      if (res.delivery.outcome && res.boot.outcome !== 'error' && !timedOut)
+        res.outcome = res.delivery.outcome;
     }
   } catch (err) {
     res.error = (err as Error).message;
