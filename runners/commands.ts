@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerEc2Commands } from './ec2/register.ts';
 
 interface AgentCliOptions {
   collector?: string;
@@ -96,4 +97,5 @@ export function registerRunnerCommands(program: Command): void {
       const { agentCommand } = await import('./agent/agent-command.ts');
       process.exitCode = await agentCommand(opts);
     });
+  registerEc2Commands(program);
 }
