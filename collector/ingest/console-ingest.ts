@@ -95,6 +95,7 @@ export class ConsoleIngest {
               input.durationMs ?? (row ? Math.max(0, finishedAt.getTime() - row.startedAt.getTime()) : null),
             checks: input.checks ?? [],
             result,
+            consoleLines: last.reduce((n, u) => Math.max(n, u.line), s.lines),
           });
         });
       } catch (err) {
@@ -167,7 +168,7 @@ export class ConsoleIngest {
   private publishUpdates(s: ConsoleSession, updates: LineUpdate[]): void {
     if (!updates.length || !this.feed.size) return;
     const lines = updates
-      .filter((u) => u.cls !== 'empty' || u.text !== '')
+      .filter((u) => u.line > 0)
       .map((u) => ({ line: u.line, time: u.time, cls: u.cls, text: u.text }));
     if (lines.length) this.feed.publish({ type: 'lines', bootId: s.bootId, lines });
     const events = updates.flatMap((u) => u.events);

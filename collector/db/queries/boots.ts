@@ -203,6 +203,8 @@ export interface BootFinish {
   durationMs: number | null;
   checks: BootCheck[];
   result: ParseResult;
+  /** Lines stored, counting the last partial line the finish flushed. */
+  consoleLines: number;
 }
 
 /** Records how a boot ended, with the whole parse result. */
@@ -220,6 +222,7 @@ export async function markBootFinished(db: Db, id: number, f: BootFinish): Promi
       finishedAt: f.finishedAt,
       durationMs: f.durationMs,
       checks: cleanJson(f.checks),
+      consoleLines: f.consoleLines,
       kernel: r.kernel,
       kernelVersion: r.kernel.version,
       panic: r.panic,

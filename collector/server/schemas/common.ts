@@ -1,9 +1,25 @@
 /** Schema building blocks shared by every route: errors, ids, nullable and enum helpers. */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+import { FormatRegistry, Kind, type Static, type TSchema, Type, TypeRegistry } from '@sinclair/typebox';
+import { DefaultErrorFunction, SetErrorFunction } from '@sinclair/typebox/errors';
+
+// TypeBox's own checker (Value.Check, used outside Fastify's ajv) must know the custom kind and formats.
+TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => schema.enum.includes(value as string));
+SetErrorFunction((e) =>
+  e.schema[Kind] === 'StringEnum'
+    ? `must be one of ${(e.schema.enum as string[]).join(', ')}`
+    : DefaultErrorFunction(e),
+);
+FormatRegistry.Set(
+  'date-time',
+  (v) =>
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i.test(v) && !Number.isNaN(Date.parse(v)),
+);
 
 /** A string enum as JSON Schema `enum`: readable in OpenAPI and in validation errors. */
 export function StringEnum<const T extends readonly string[]>(values: T, description?: string) {
   return Type.Unsafe<T[number]>({
+    [Kind]: 'StringEnum',
     type: 'string',
     enum: [...values],
     ...(description ? { description } : {}),
