@@ -92,8 +92,21 @@ export class LiveActivity {
 
   async #seed(): Promise<void> {
     try {
-      const boots = await api.boots({ state: 'running', limit: 100 }, this.#ctrl.signal);
-      this.running = boots.map((b) => ({ id: b.id, variant: b.variant, startedAt: b.startedAt }));
+      const [running, done] = await Promise.all([
+        api.boots({ state: 'running', limit: 100 }, this.#ctrl.signal),
+        api.boots({ state: 'finished', limit: RECENT }, this.#ctrl.signal),
+      ]);
+      this.running = running.map((b) => ({ id: b.id, variant: b.variant, startedAt: b.startedAt }));
+      const known = new Set(this.finished.map((b) => b.id));
+      const older = done
+        .filter((b) => !known.has(b.id))
+        .map((b) => ({
+          id: b.id,
+          variant: b.variant,
+          outcome: b.outcome,
+          at: Date.parse(b.finishedAt ?? b.startedAt),
+        }));
+      this.finished = [...this.finished, ...older].slice(0, RECENT);
     } catch {
       // The feed still works; the list fills as boots start.
     }
