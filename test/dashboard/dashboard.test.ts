@@ -281,7 +281,12 @@ describe('compare', () => {
     await page.locator('[data-section="config"] tr[data-option]').first().waitFor();
     // diffconfig: the one option that changed.
     expect(await page.locator('[data-section="config"] tbody tr').count()).toBe(1);
-    expect(await texts(page, '[data-section="config"] tbody td')).toEqual(['~', 'CONFIG_BINFMT_SCRIPT', 'y', 'n']);
+    expect(await texts(page, '[data-section="config"] tbody td')).toEqual([
+      '~',
+      'CONFIG_BINFMT_SCRIPT',
+      'y',
+      'n',
+    ]);
     // bloat-o-meter: the script handler's symbols are gone.
     await page.locator('[data-section="sizes"] tr[data-symbol]').first().waitFor();
     expect(await text(page, '[data-section="sizes"] tr[data-symbol="load_script"] td:nth-child(5)')).toBe(
