@@ -36,7 +36,7 @@ export interface MakeOptions {
 const STEP = /^\s{2}([A-Z][A-Z0-9_-]{1,9})\s+(\S.*)$/;
 const STEPS_FILE = '.bootwatch-steps';
 /** Steps of a first allnoconfig-sized build, when there is no previous count. */
-const DEFAULT_STEPS = 900;
+const DEFAULT_STEPS = 1200;
 
 /** User and system time of this process's waited-for children, in ms (Linux /proc). */
 export function childCpuMs(): { user: number; sys: number } {
