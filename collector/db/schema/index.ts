@@ -5,3 +5,4 @@ export * from './builds.ts';
 export * from './catalog.ts';
 export * from './console.ts';
 export * from './findings.ts';
+export * from './regressions.ts';
