@@ -18,6 +18,9 @@ export function cleanNullable(s: string | null | undefined): string | null {
 
 /** JSON text safe for a jsonb column. */
 export function jsonText(value: unknown): string {
+  const fast = JSON.stringify(value);
+  // JSON.stringify escapes NUL and lone surrogates, so only then is the slow, cleaning pass needed.
+  if (!/\\u(0000|d[89a-f])/i.test(fast)) return fast;
   return JSON.stringify(value, (_k, v) => (typeof v === 'string' ? cleanText(v) : v));
 }
 

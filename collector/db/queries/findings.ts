@@ -7,7 +7,11 @@ import { crashes, diagnoses, events, initcalls } from '../schema/index.ts';
 
 const BATCH = 5000;
 
-/** Stores events numbered from `firstSeq` on; a replayed event (same seq) is skipped. */
+/**
+ * Stores events numbered from `firstSeq` on; a replayed event (same seq) is skipped. The
+ * batch travels as one JSON document the server unpacks: far cheaper than a parameter per
+ * value or per-element array escaping.
+ */
 export async function insertEvents(
   db: Db,
   bootId: number,
@@ -15,31 +19,20 @@ export async function insertEvents(
   list: BootEvent[],
 ): Promise<void> {
   for (let i = 0; i < list.length; i += BATCH) {
-    const batch = list.slice(i, i + BATCH);
-    const col = <T>(f: (e: BootEvent) => T) => sql.param(batch.map(f));
+    const json = jsonText(list.slice(i, i + BATCH));
     await db.execute(sql`
       insert into ${events} (boot_id, seq, line, time, kind, errno, errno_name, driver, device, option, message, data)
-      select ${bootId}, * from unnest(
-        ${sql.param(batch.map((_, j) => firstSeq + i + j))}::int[],
-        ${col((e) => e.line)}::int[],
-        ${col((e) => e.time)}::float8[],
-        ${col((e) => e.kind)}::text[],
-        ${col((e) => ('errno' in e && typeof e.errno === 'number' ? e.errno : null))}::int[],
-        ${col((e) => ('errnoName' in e ? cleanNullable(e.errnoName) : null))}::text[],
-        ${col((e) => (e.kind === 'probe' ? cleanText(e.driver) : null))}::text[],
-        ${col((e) => (e.kind === 'probe' ? cleanText(e.device) : null))}::text[],
-        ${col((e) => (e.kind === 'missing_config' ? cleanText(e.option) : null))}::text[],
-        ${col((e) => cleanNullable(eventMessage(e)))}::text[],
-        ${col((e) => jsonText(e))}::jsonb[])
+      select ${bootId}, ${firstSeq + i - 1} + x.n::int, (e->>'line')::int, (e->>'time')::float8, e->>'kind',
+        case when jsonb_typeof(e->'errno') = 'number' then (e->>'errno')::int end,
+        e->>'errnoName',
+        case when e->>'kind' = 'probe' then e->>'driver' end,
+        case when e->>'kind' = 'probe' then e->>'device' end,
+        case when e->>'kind' = 'missing_config' then e->>'option' end,
+        coalesce(e->>'message', e->>'text', e->>'name'),
+        e
+      from jsonb_array_elements(${json}::jsonb) with ordinality as x(e, n)
       on conflict do nothing`);
   }
-}
-
-function eventMessage(e: BootEvent): string | null {
-  if ('message' in e) return e.message;
-  if (e.kind === 'userspace') return e.text;
-  if (e.kind === 'milestone') return e.name;
-  return null;
 }
 
 /** Stores initcall timings; one per return line. */
