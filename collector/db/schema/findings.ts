@@ -1,5 +1,6 @@
 /** What the parser found in a console, as rows to query across boots. */
 
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -40,8 +41,9 @@ export const events = pgTable(
   (t) => [
     primaryKey({ columns: [t.bootId, t.seq] }),
     index('events_kind_idx').on(t.kind, t.bootId),
-    index('events_errno_idx').on(t.errnoName, t.bootId),
-    index('events_driver_idx').on(t.driver, t.bootId),
+    // Most events carry no errno or driver: partial indexes stay small and cheap to insert into.
+    index('events_errno_idx').on(t.errnoName, t.bootId).where(sql`${t.errnoName} is not null`),
+    index('events_driver_idx').on(t.driver, t.bootId).where(sql`${t.driver} is not null`),
   ],
 );
 
