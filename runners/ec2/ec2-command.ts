@@ -115,6 +115,10 @@ function interrupts(): { signal: AbortSignal; done: () => void } {
 
 export async function ec2Run(file: string, o: RunOpts): Promise<number> {
   const { variants, matrixFile } = pickVariants(file, o.only);
+  // Guard rails first: a refused setting costs no collector start and no build.
+  const settingsOf = new Map(
+    variants.map((v) => [v.name, resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile))]),
+  );
   const printer = callPrinter();
   let collector: CollectorClient | null = null;
   let closeCollector = async () => {};
@@ -130,7 +134,7 @@ export async function ec2Run(file: string, o: RunOpts): Promise<number> {
   const results: Ec2VariantResult[] = [];
   try {
     for (const v of variants) {
-      const settings = resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile));
+      const settings = settingsOf.get(v.name)!;
       if (o.dryRun)
         say(`${v.name}: dry run in ${settings.region}: the calls below are printed, not made (no rehearsal)`);
       const clients = createAwsClients({
