@@ -145,11 +145,10 @@ export class CrashTracker {
     const format = open.format!;
     if (trimmed === '') return true;
     // A new report interrupts this one, except for headers that continue it.
-    const next = matchFormat(trimmed, true);
-    if (next) {
-      // A panic right after an oops is its own crash: the boot-ending one.
-      return false;
-    }
+    // A new report interrupts this one (a panic after an oops is its own, boot-ending crash),
+    // except trap lines such as `invalid opcode:` that x86 prints inside a BUG() report.
+    const next = matchFormat(trimmed, false);
+    if (next) return next[0].continues === true && format.kind !== 'panic';
     if (format.bracket === 'equals' && !open.bracketClosed) return open.reportLines < 2000;
     if (format.bracket === 'free' && !open.sawTrace) return open.reportLines < 400;
     if (format.kind === 'oom' && OOM_LINE_RES.some((re) => re.test(trimmed))) return true;

@@ -336,6 +336,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
   /^(?:rcu: |\s+\(t=\d+ jiffies)/,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
+  // KASAN's note after a general protection fault on a shadow address.
+  /^KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range/,
 ];
 
 /** Report lines inside an OOM report (Mem-Info and the task table). */
