@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,
   'runner-verdict': async () => (await import('./runner-latency.ts')).verdictBenchmark,
   'runner-overhead': async () => (await import('./runner-overhead.ts')).overheadBenchmark,
+  dashboard: async () => (await import('./dashboard.ts')).dashboardBenchmark,
 };
 
 function formatValue(v: number): string {
