@@ -57,11 +57,9 @@ export class CollectorHttp implements IngestSink {
     try {
       res = await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(120_000) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new BootwatchError(
-        'collector.unreachable',
-        `cannot reach the collector at ${this.base}: ${cause}`,
-      );
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new BootwatchError('collector.unreachable', `cannot reach the collector at ${this.base}: ${why}`);
     }
     const text = await res.text();
     if (res.ok) return JSON.parse(text) as T;

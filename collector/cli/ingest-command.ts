@@ -72,7 +72,10 @@ async function openEmbedded(): Promise<IngestSink> {
   return {
     recordBuild: (input) => collector.recordBuild(input),
     importLog: (bytes, o) => collector.importLog(bytes, o),
-    close: () => database.close(),
+    close: async () => {
+      await collector.settle();
+      await database.close();
+    },
   };
 }
 

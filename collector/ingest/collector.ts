@@ -9,6 +9,7 @@ import type { Database } from '../db/client.ts';
 import { createBoot } from '../db/queries/boots.ts';
 import { buildExists, insertBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
+import { BackgroundWork } from './background-work.ts';
 import { ConsoleIngest } from './console-ingest.ts';
 import { FeedHub } from './feed-hub.ts';
 
@@ -26,10 +27,17 @@ export interface LogImport {
 
 export class Collector {
   readonly feed = new FeedHub();
+  /** Follow-up work (analysis after a boot or build); close() waits for it. */
+  readonly background = new BackgroundWork();
   readonly console: ConsoleIngest;
 
   constructor(readonly database: Database) {
-    this.console = new ConsoleIngest(database.db, this.feed);
+    this.console = new ConsoleIngest(database.db, this.feed, this.background);
+  }
+
+  /** Waits for background work; the caller closes the database afterwards. */
+  async settle(): Promise<void> {
+    await this.background.idle();
   }
 
   get db() {

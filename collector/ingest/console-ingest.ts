@@ -15,6 +15,7 @@ import {
   readConsoleChunks,
 } from '../db/queries/console.ts';
 import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
+import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
 import type { FeedHub } from './feed-hub.ts';
 
@@ -30,6 +31,8 @@ export class ConsoleIngest {
   constructor(
     private readonly db: Db,
     private readonly feed: FeedHub,
+    /** Work started once a boot is stored (analysis), tracked so shutdown waits for it. */
+    readonly background = new BackgroundWork(),
   ) {}
 
   /** Bytes of the boot's console stored so far (404 `boot.not_found` when there is no boot). */

@@ -50,9 +50,11 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     ajv: { customOptions: { allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   try {
+    const collector = new Collector(database);
     app.decorate('database', database);
-    app.decorate('collector', new Collector(database));
+    app.decorate('collector', collector);
     app.addHook('onClose', async () => {
+      await collector.settle();
       if (owned) await database.close();
     });
     registerErrorHandling(app);
