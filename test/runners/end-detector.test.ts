@@ -2,20 +2,18 @@
  * End-of-boot decisions on the real seed-ladder consoles, fed through the parser as a
  * stream: the line that ends each boot, with and without a completion marker.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BootLogParser } from '../../collector/parser/index.ts';
 import type { EndDecision } from '../../runners/qemu/end-detector.ts';
 import { EndDetector } from '../../runners/qemu/end-detector.ts';
-
-const dir = '/work/shared/fixtures/seed-ladder';
+import { fixtureBytes } from '../helpers/fixtures.ts';
 
 /** The first `end` decision (line number and reason), feeding the log in 512-byte chunks. */
 function firstEnd(
   file: string,
   markers: string[],
 ): { line: number; text: string; decision: EndDecision } | null {
-  const bytes = readFileSync(`${dir}/${file}`);
+  const bytes = fixtureBytes(`logs/${file}`);
   const p = new BootLogParser({ context: { initIsScript: true } });
   const d = new EndDetector(markers);
   let quiet: { line: number; text: string; decision: EndDecision } | null = null;
