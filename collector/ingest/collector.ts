@@ -9,6 +9,7 @@ import type { Database } from '../db/client.ts';
 import { createBoot } from '../db/queries/boots.ts';
 import { buildExists, insertBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
+import { regressionsAfterBuild } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleIngest } from './console-ingest.ts';
 import { FeedHub } from './feed-hub.ts';
@@ -48,6 +49,7 @@ export class Collector {
   async recordBuild(input: BuildInput): Promise<number> {
     const id = await insertBuild(this.db, input);
     this.feed.publish({ type: 'build', buildId: id, variant: input.variant, phase: 'stored' });
+    this.background.run(regressionsAfterBuild(this.db, id));
     return id;
   }
 

@@ -15,6 +15,7 @@ import {
   readConsoleChunks,
 } from '../db/queries/console.ts';
 import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
+import { regressionsAfterBoot } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
 import type { FeedHub } from './feed-hub.ts';
@@ -109,6 +110,7 @@ export class ConsoleIngest {
       s.outcome = outcome;
       this.publishUpdates(s, last);
       this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome });
+      this.background.run(regressionsAfterBoot(this.db, bootId));
       this.drop(s);
       return outcome;
     });

@@ -1,0 +1,163 @@
+/**
+ * A variant's runs as regression detection reads them: each finished boot with its build,
+ * and each build that never booted; with the crashes, troubling events and initcalls.
+ */
+import { sql } from 'drizzle-orm';
+import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
+import type { BootEvent, CrashKind, Milestones } from '../../../common/types/parse.ts';
+import type { RunFacts } from '../../analysis/regressions.ts';
+import type { Db } from '../client.ts';
+import { iso, rowsOf } from '../rows.ts';
+
+/** Event kinds regression detection and failure grouping look at. */
+const KINDS = ['error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config', 'probe'];
+
+interface RunRow {
+  boot_id: number | null;
+  build_id: number | null;
+  variant: string;
+  at: Date | string;
+  outcome: BootOutcome | null;
+  milestones: Milestones | null;
+  build_status: Status | null;
+  wall_ms: number | null;
+  image_size: string | number | null;
+  vmlinux_size: string | number | null;
+  text_size: string | number | null;
+  data_size: string | number | null;
+  bss_size: string | number | null;
+}
+
+const num = (v: string | number | null) => (v == null ? null : Number(v));
+
+const RUN_COLUMNS = sql`bl.status as build_status, bl.wall_ms, bl.image_size, bl.vmlinux_size,
+  bl.text_size, bl.data_size, bl.bss_size`;
+
+/** Runs of a variant, newest first: `before` (a boot or build) excludes that run and newer ones. */
+export async function loadRuns(
+  db: Db,
+  variantId: number,
+  opts: {
+    limit: number;
+    beforeBoot?: number;
+    beforeBuild?: number;
+    only?: { boot?: number; build?: number };
+  },
+): Promise<RunFacts[]> {
+  const bootAt = sql`(select started_at from boots where id = ${opts.beforeBoot ?? 0})`;
+  const cut = opts.beforeBoot
+    ? sql`(t.at < ${bootAt} or (t.at = ${bootAt} and coalesce(t.boot_id, 0) < ${opts.beforeBoot}))`
+    : opts.beforeBuild
+      ? sql`t.at < (select started_at from builds where id = ${opts.beforeBuild})`
+      : sql`true`;
+  const only = opts.only?.boot
+    ? sql`t.boot_id = ${opts.only.boot}`
+    : opts.only?.build
+      ? sql`t.build_id = ${opts.only.build} and t.boot_id is null`
+      : sql`true`;
+  const rows = await rowsOf<RunRow>(
+    db,
+    sql`select * from (
+      select b.id as boot_id, b.build_id, v.name as variant, b.started_at as at, b.outcome, b.milestones, ${RUN_COLUMNS}
+        from boots b join variants v on v.id = b.variant_id left join builds bl on bl.id = b.build_id
+        where b.variant_id = ${variantId} and b.state = 'finished'
+      union all
+      select null, bl.id, v.name, bl.started_at, null, null, ${RUN_COLUMNS}
+        from builds bl join variants v on v.id = bl.variant_id
+        where bl.variant_id = ${variantId} and not exists (select 1 from boots b where b.build_id = bl.id)
+    ) t where ${cut} and ${only}
+    order by t.at desc, t.boot_id desc nulls last limit ${opts.limit}`,
+  );
+  return attachFindings(db, rows);
+}
+
+/** The run of one finished boot, or null. */
+export async function loadBootRun(db: Db, bootId: number): Promise<RunFacts | null> {
+  const [r] = await rowsOf<{ variant_id: number | null }>(
+    db,
+    sql`select variant_id from boots where id = ${bootId}`,
+  );
+  if (r?.variant_id == null) return null;
+  const [run] = await loadRuns(db, r.variant_id, { limit: 1, only: { boot: bootId } });
+  return run ?? null;
+}
+
+async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
+  const bootIds = rows.flatMap((r) => (r.boot_id != null ? [r.boot_id] : []));
+  const crashes = new Map<number, RunFacts['crashes']>();
+  const events = new Map<number, BootEvent[]>();
+  const initcalls = new Map<number, RunFacts['initcalls']>();
+  if (bootIds.length) {
+    const ids = sql`(${sql.join(
+      bootIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`;
+    const [c, e, i] = await Promise.all([
+      rowsOf<{
+        boot_id: number;
+        kind: CrashKind;
+        title: string;
+        line: number;
+        time: number | null;
+        fatal: boolean;
+        first: string | null;
+      }>(
+        db,
+        sql`select boot_id, kind, title, line, time, fatal, report->>0 as first from crashes where boot_id in ${ids} order by boot_id, seq`,
+      ),
+      rowsOf<{ boot_id: number; data: BootEvent }>(
+        db,
+        sql`select boot_id, data from events where boot_id in ${ids} and kind in (${sql.join(
+          KINDS.map((k) => sql`${k}`),
+          sql`, `,
+        )}) order by boot_id, seq`,
+      ),
+      rowsOf<{ boot_id: number; fn: string; usecs: string | number; line: number }>(
+        db,
+        sql`select boot_id, fn, usecs, line from initcalls where boot_id in ${ids} order by boot_id, line`,
+      ),
+    ]);
+    for (const x of c) {
+      const list = crashes.get(x.boot_id) ?? [];
+      list.push({
+        kind: x.kind,
+        title: x.title,
+        line: x.line,
+        time: x.time,
+        fatal: x.fatal,
+        report: x.first ? [x.first] : [],
+      });
+      crashes.set(x.boot_id, list);
+    }
+    for (const x of e) {
+      const list = events.get(x.boot_id) ?? [];
+      list.push(typeof x.data === 'string' ? JSON.parse(x.data) : x.data);
+      events.set(x.boot_id, list);
+    }
+    for (const x of i) {
+      const list = initcalls.get(x.boot_id) ?? [];
+      list.push({ fn: x.fn, usecs: Number(x.usecs), line: x.line });
+      initcalls.set(x.boot_id, list);
+    }
+  }
+  return rows.map((r) => ({
+    bootId: r.boot_id,
+    buildId: r.build_id,
+    variant: r.variant,
+    at: iso(r.at)!,
+    outcome: r.outcome,
+    buildStatus: r.build_status,
+    crashes: (r.boot_id != null && crashes.get(r.boot_id)) || [],
+    events: (r.boot_id != null && events.get(r.boot_id)) || [],
+    milestones: (typeof r.milestones === 'string' ? JSON.parse(r.milestones) : r.milestones) ?? {},
+    initcalls: (r.boot_id != null && initcalls.get(r.boot_id)) || [],
+    sizes: {
+      image: num(r.image_size),
+      vmlinux: num(r.vmlinux_size),
+      text: num(r.text_size),
+      data: num(r.data_size),
+      bss: num(r.bss_size),
+    },
+    buildWallMs: r.wall_ms,
+  }));
+}

@@ -1,0 +1,132 @@
+/**
+ * Regression detection on every stored boot and build: load the variant's recent runs,
+ * judge the new one against its baseline (pinned, else the last good run) and the noise of
+ * its history, open what got worse, close what the new run shows fixed. Runs one at a time
+ * per database, after the verdict is stored, so it never slows the ingest's answer; readers
+ * `settle` first to see its results.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  DEFAULT_REGRESSION_OPTIONS,
+  detectRegressions,
+  pickBaseline,
+  type RegressionOptions,
+  type RunFacts,
+  reviewOpen,
+} from '../analysis/regressions.ts';
+import type { Db } from '../db/client.ts';
+import { isDbUnavailable } from '../db/errors.ts';
+import { insertRegressions, markFixed, openRegressions, pinnedBaseline } from '../db/queries/regressions.ts';
+import { loadBootRun, loadRuns } from '../db/queries/runs.ts';
+import { rowsOf } from '../db/rows.ts';
+
+export interface DetectionResult {
+  opened: number[];
+  fixed: number[];
+}
+
+const queues = new WeakMap<Db, Promise<unknown>>();
+let options: RegressionOptions = DEFAULT_REGRESSION_OPTIONS;
+
+/** Replaces the thresholds (size limits, noise rules) detection uses. */
+export function setRegressionOptions(o: Partial<RegressionOptions>): void {
+  options = { ...DEFAULT_REGRESSION_OPTIONS, ...o };
+}
+
+/** Queues `job` behind the database's earlier detections. */
+function enqueue<T>(db: Db, job: () => Promise<T>): Promise<T> {
+  const prev = queues.get(db) ?? Promise.resolve();
+  const next = prev.then(job, job);
+  queues.set(
+    db,
+    next.catch(() => {}),
+  );
+  return next;
+}
+
+/** Resolves once every detection queued so far on the database has run. */
+export async function settleRegressions(db: Db): Promise<void> {
+  await queues.get(db);
+}
+
+/** Starts detection for a finished boot; never throws (a failure is reported on stderr). */
+export function regressionsAfterBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
+  return enqueue(db, () => guarded(`boot ${bootId}`, () => detectForBoot(db, bootId)));
+}
+
+/** Starts detection for a stored build (a broken build never boots); never throws. */
+export function regressionsAfterBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
+  return enqueue(db, () => guarded(`build ${buildId}`, () => detectForBuild(db, buildId)));
+}
+
+async function guarded(
+  what: string,
+  f: () => Promise<DetectionResult | null>,
+): Promise<DetectionResult | null> {
+  try {
+    return await f();
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause;
+    const why = cause?.message ?? (err as Error).message.split('\n')[0];
+    // A database closed under a queued detection (shutdown, tests) is not worth a word.
+    if (isDbUnavailable(err) || /PGlite is closing/.test(why)) return null;
+    // Detection is advice on top of stored facts: its failure must not fail the ingest.
+    process.stderr.write(`bootwatch: regression detection for ${what} failed: ${why}\n`);
+    return null;
+  }
+}
+
+/** Detection for one finished boot, now (tests and the CLI call it directly). */
+export async function detectForBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
+  const [row] = await rowsOf<{ variant_id: number | null; state: string }>(
+    db,
+    sql`select variant_id, state from boots where id = ${bootId}`,
+  );
+  if (!row || row.variant_id == null || row.state !== 'finished') return null;
+  const current = await loadBootRun(db, bootId);
+  if (!current) return null;
+  const history = await loadRuns(db, row.variant_id, { limit: options.historyLength, beforeBoot: bootId });
+  return judge(db, row.variant_id, current, history);
+}
+
+/** Detection for a stored build: build breakage, size and build time. */
+export async function detectForBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
+  const [row] = await rowsOf<{ variant_id: number }>(
+    db,
+    sql`select variant_id from builds where id = ${buildId}`,
+  );
+  if (!row) return null;
+  const [current] = await loadRuns(db, row.variant_id, { limit: 1, only: { build: buildId } });
+  if (!current) return null;
+  const history = await loadRuns(db, row.variant_id, { limit: options.historyLength, beforeBuild: buildId });
+  return judge(db, row.variant_id, current, history);
+}
+
+async function judge(
+  db: Db,
+  variantId: number,
+  current: RunFacts,
+  history: RunFacts[],
+): Promise<DetectionResult> {
+  const pinnedId = await pinnedBaseline(db, variantId);
+  const pinned = pinnedId != null && pinnedId !== current.bootId ? await loadBootRun(db, pinnedId) : null;
+  const baseline = pickBaseline(history, pinned);
+  const found = detectRegressions({ current, baseline, history, options });
+  const open = await openRegressions(db, variantId);
+  const { fixed, still } = reviewOpen(open, current, options);
+  const run = { bootId: current.bootId, buildId: current.buildId };
+  await markFixed(
+    db,
+    fixed.map((f) => f.id),
+    run,
+  );
+  const stillKeys = new Set(still.map((f) => f.key));
+  const opened = await insertRegressions(
+    db,
+    variantId,
+    found.filter((f) => !stillKeys.has(f.key)),
+    run,
+    baseline && { bootId: baseline.bootId, buildId: baseline.buildId },
+  );
+  return { opened, fixed: fixed.map((f) => f.id) };
+}
