@@ -8,6 +8,7 @@ import type { BootOutcome } from '../common/types/ingest.ts';
 import type { BuildProgress } from './build/build-kernel.ts';
 import { type BuildOutcome, buildVariant } from './build/build-kernel.ts';
 import type { BootUplink, CollectorClient, Delivery } from './collector-client.ts';
+import { runEc2InMatrix } from './ec2/matrix-target.ts';
 import { buildInitramfs, isScript } from './images/initramfs.ts';
 import { buildRootfs } from './images/rootfs.ts';
 import type { Matrix, ResolvedVariant } from './matrix/types.ts';
@@ -65,7 +66,7 @@ export async function runMatrix(matrix: Matrix, opts: RunOptions): Promise<RunRe
   const builds = new Map<string, BuiltKernel>();
   const results: VariantResult[] = [];
   for (const v of variants) {
-    const r = await runVariant(v, sources, builds, opts);
+    const r = v.target === 'ec2' ? await runEc2InMatrix(v, opts) : await runVariant(v, sources, builds, opts);
     results.push(r);
     hooks.onVariantDone?.(r);
   }

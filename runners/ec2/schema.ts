@@ -2,6 +2,7 @@
  * The `ec2:` key of a matrix variant (or of the matrix, as defaults): where and how a
  * variant is booted on EC2, and the guard rails that bound what a run may spend.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
@@ -71,3 +72,17 @@ export const Ec2Schema = Type.Object(
 
 export type Ec2Spec = Static<typeof Ec2Schema>;
 export type Ec2ImageSpec = Static<typeof Ec2ImageSchema>;
+
+/** Later specs override earlier ones key by key (`image` and `tags` one level deeper); paths resolve against `dir`. */
+export function mergeEc2Specs(dir: string, ...specs: (Ec2Spec | null | undefined)[]): Ec2Spec | null {
+  const given = specs.filter((s): s is Ec2Spec => !!s);
+  if (!given.length) return null;
+  const out: Ec2Spec = {};
+  for (const s of given) {
+    Object.assign(out, { ...s, image: { ...out.image, ...s.image }, tags: { ...out.tags, ...s.tags } });
+  }
+  const mods = out.image?.modules;
+  if (mods && !isAbsolute(mods.dir))
+    out.image = { ...out.image, modules: { ...mods, dir: resolve(dir, mods.dir) } };
+  return out;
+}

@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { BootwatchError } from '../../common/errors.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
+import { mergeEc2Specs } from '../ec2/schema.ts';
 import {
   type BaseConfigSpec,
   type BootSpec,
@@ -141,7 +142,7 @@ function resolveMatrix(m: MatrixFile, path: string): Matrix {
       baseline: v.baseline ?? null,
       skipBoot: v.skipBoot ?? parent?.skipBoot ?? false,
       target: v.target ?? parent?.target ?? 'qemu',
-      ec2: m.ec2 || parent?.ec2 || v.ec2 ? { ...m.ec2, ...parent?.ec2, ...v.ec2 } : null,
+      ec2: mergeEc2Specs(dir, m.ec2, parent?.ec2, v.ec2),
     };
     if (!out.kernel && !out.source)
       throw invalid(

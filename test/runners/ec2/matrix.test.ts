@@ -1,0 +1,81 @@
+/**
+ * `target: ec2` in a matrix: the schema takes the `ec2:` key (and rejects typos in it),
+ * settings merge down the extends chain, and `bootwatch run` hands such variants to the
+ * EC2 flow (here against the fake AWS, no rehearsal).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveEc2Settings } from '../../../runners/ec2/settings.ts';
+import { loadMatrix, parseMatrix } from '../../../runners/matrix/load.ts';
+import { runMatrix } from '../../../runners/run-matrix.ts';
+import { debianKernel } from '../helpers/debian-kernel.ts';
+import { BOOT_LOG, type CloudEnv, cloudEnv } from './helpers/cloud.ts';
+
+describe('the ec2 key of a matrix', () => {
+  it('loads examples/ec2.yaml: two ec2 variants, the Xen one inheriting and overriding', () => {
+    const m = loadMatrix(new URL('../../../examples/ec2.yaml', import.meta.url).pathname);
+    const [nitro, xen] = m.variants;
+    expect(nitro.target).toBe('ec2');
+    expect(xen.target).toBe('ec2');
+    expect(xen.fragments.map((f) => f.name)).toEqual(['ec2.config', 'ec2-xen.config']);
+    expect(resolveEc2Settings(nitro.ec2)).toMatchObject({
+      region: 'eu-west-1',
+      instanceType: 't3.micro',
+      upload: 'ebs',
+    });
+    expect(resolveEc2Settings(xen.ec2)).toMatchObject({
+      instanceType: 't2.micro',
+      maxMinutes: 15,
+      tags: { project: 'bootwatch' },
+    });
+  });
+
+  it('rejects an unknown ec2 key with its place in the file', () => {
+    const text =
+      'variants:\n  - name: a\n    kernel: /bin/sh\n    target: ec2\n    ec2:\n      instnceType: t3.micro\n';
+    expect(() => parseMatrix(text, '/tmp/m.yaml')).toThrow(/variants\[0\]\.ec2\.instnceType: unknown key/);
+  });
+
+  it('resolves a relative modules dir against the matrix file', () => {
+    const text =
+      'ec2: { region: eu-west-1, image: { modules: { dir: mods/6.1 } } }\nvariants:\n  - { name: a, kernel: /bin/sh, target: ec2 }\n';
+    const [v] = parseMatrix(text, '/srv/matrices/m.yaml').variants;
+    expect(resolveEc2Settings(v.ec2).image.modules?.releaseDir).toBe('/srv/matrices/mods/6.1');
+  });
+});
+
+describe('bootwatch run with a target: ec2 variant', () => {
+  let env: CloudEnv;
+  beforeEach(async () => {
+    env = await cloudEnv();
+  });
+  afterEach(async () => {
+    await env.restore();
+  });
+
+  it('goes through the EC2 flow and reports a run row', async () => {
+    env.aws.state.console = { log: BOOT_LOG, bytesPerPoll: 20_000, window: 65_536 };
+    const k = debianKernel();
+    const dir = mkdtempSync(join(tmpdir(), 'bootwatch-ec2-matrix-'));
+    const file = join(dir, 'm.yaml');
+    writeFileSync(
+      file,
+      `ec2: { region: eu-west-1, pollSeconds: 0.05, rehearse: false, image: { sizeMb: 128, espMb: 40, modules: { dir: ${join(dirname(dirname(k.vmlinuz)), 'lib/modules', k.release)}, load: [nvme, ext4] } } }
+variants:
+  - name: on-ec2
+    kernel: ${k.vmlinuz}
+    target: ec2
+    boot: { disk: { bus: nvme, script: "#!/bin/sh\\necho hi\\n" } }
+`,
+    );
+    const report = await runMatrix(loadMatrix(file), { collector: null });
+    const [row] = report.results;
+    expect(row.error).toBeNull();
+    expect(row.outcome).toBe('booted');
+    expect(row.boot?.input.target).toBe('ec2');
+    expect(env.aws.state.count('RunInstances')).toBe(1);
+    expect(env.aws.state.live().instances).toEqual([]);
+  }, 120_000);
+});
