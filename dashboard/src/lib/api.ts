@@ -106,8 +106,8 @@ export const api = {
 /** Where the raw console bytes of a boot download from. */
 export const rawConsoleUrl = (id: number) => `/api/boots/${id}/console.raw`;
 
-/** The live feed's WebSocket URL on this origin. */
-export function feedUrl(bootId?: number | null): string {
+/** The live feed's WebSocket URL on this origin: one boot's messages, or only some message types. */
+export function feedUrl(bootId?: number | null, types?: readonly string[]): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${location.host}${apiUrl('/api/feed', { boot: bootId })}`;
+  return `${proto}//${location.host}${apiUrl('/api/feed', { boot: bootId, types })}`;
 }

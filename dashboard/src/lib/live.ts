@@ -12,7 +12,10 @@ type Listener = (m: FeedMessage) => void;
 
 export type FeedStatus = 'connecting' | 'open' | 'closed';
 
-/** One feed socket; `bootId` narrows it to one boot's messages. */
+/**
+ * One feed socket; `bootId` narrows it to one boot's messages, `types` to some message
+ * types (a page that only lists boots needs no console lines).
+ */
 export class FeedSocket {
   #ws: WebSocket | null = null;
   #handlers = new Map<FeedType, Set<Listener>>();
@@ -21,7 +24,10 @@ export class FeedSocket {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
-  constructor(readonly bootId: number | null = null) {
+  constructor(
+    readonly bootId: number | null = null,
+    readonly types?: readonly FeedType[],
+  ) {
     this.#connect();
   }
 
@@ -57,7 +63,7 @@ export class FeedSocket {
   #connect(): void {
     if (this.#closed) return;
     this.#status('connecting');
-    const ws = new WebSocket(feedUrl(this.bootId));
+    const ws = new WebSocket(feedUrl(this.bootId, this.types));
     this.#ws = ws;
     ws.onopen = () => {
       this.#retry = 0;
