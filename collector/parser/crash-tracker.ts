@@ -267,6 +267,9 @@ export class CrashTracker {
         fn = open.lockAt ?? firstMeaningful(['lock']);
         break;
       case 'stall': {
+        // The looping function itself when the report names it; else syzkaller's anchor rule.
+        fn = open.rip && !isSkipped(open.rip, format.skip) ? open.rip : firstMeaningful();
+        if (fn) break;
         const frames = open.rip ? [open.rip, ...reliable] : reliable;
         const anchor = frames.findIndex((f) =>
           STALL_ANCHOR_FRAMES.some((re) => re.test(baseFunctionName(f))),

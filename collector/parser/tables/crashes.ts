@@ -172,10 +172,18 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   { kind: 'bug', header: /^BUG: Bad page (state|map)/, title: 'BUG: Bad page {1}', fn: 'none' },
   { kind: 'bug', header: /^BUG: Bad rss-counter state/, title: 'BUG: Bad rss-counter state', fn: 'none' },
   {
-    kind: 'bug',
-    header: /^BUG: stack guard page was hit/,
+    kind: 'oops',
+    header: /^BUG: (?:TASK |IRQ )?stack guard page was hit/,
     title: 'BUG: stack guard page was hit in {fn}',
     fn: 'rip',
+  },
+  {
+    kind: 'lockdep',
+    header: /^(?:WARNING|BUG): lock held when returning to user space/,
+    title: 'WARNING: lock held when returning to user space in {fn}',
+    fallback: 'WARNING: lock held when returning to user space',
+    fn: 'lock_at',
+    bracket: 'free',
   },
   {
     kind: 'bug',
@@ -191,6 +199,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fallback: 'BUG: {1}',
     fn: 'stack',
   },
+  // CONFIG_DEBUG_LIST: the BUG() is in the list checker, the culprit is its caller.
+  {
+    kind: 'bug',
+    header: /^kernel BUG at lib\/list_debug\.c:\d+!?/,
+    title: 'BUG: corrupted list in {fn}',
+    fn: 'rip',
+    skip: ['list_', '__list'],
+  },
   // kernel BUG(): the faulting RIP is inside the function that called BUG().
   {
     kind: 'bug',
@@ -201,6 +217,31 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     locGroup: 1,
   },
   { kind: 'bug', header: /^Kernel BUG (.*)/, title: 'kernel BUG {1}', fn: 'none' },
+  // WARN()s inside checkers name the checker; syzkaller titles them by the checker's caller.
+  {
+    kind: 'warning',
+    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/refcount\.c:\d+) refcount_/,
+    title: 'WARNING: refcount bug in {fn}',
+    fn: 'stack',
+    locGroup: 1,
+    skip: ['refcount', 'kobject_'],
+  },
+  {
+    kind: 'warning',
+    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/debugobjects\.c:\d+) /,
+    title: 'WARNING: ODEBUG bug in {fn}',
+    fn: 'stack',
+    locGroup: 1,
+    skip: ['debug_', 'rcu', 'timer_', 'work_', 'kfree', '__free_'],
+  },
+  {
+    kind: 'warning',
+    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/kobject\.c:\d+) /,
+    title: 'WARNING: kobject bug in {fn}',
+    fn: 'stack',
+    locGroup: 1,
+    skip: ['kobject_'],
+  },
   // WARN(): the header names function and file.
   {
     kind: 'warning',
@@ -334,7 +375,10 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:Call Trace|Call trace|Backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
   /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |EA = |Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
-  /^(?:rcu: |\s+\(t=\d+ jiffies)/,
+  /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+))/,
+  // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
+  /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
+  /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
   // KASAN's note after a general protection fault on a shadow address.
   /^KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range/,
