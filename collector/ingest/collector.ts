@@ -68,15 +68,16 @@ export class Collector {
   /** Creates a boot (or finds it by idempotency key); its console then streams in. */
   async startBoot(input: BootInput): Promise<{ id: number; created: boolean }> {
     let variantId: number | null = null;
+    let variant = input.variant ?? null;
     if (input.buildId != null) {
       const build = await buildExists(this.db, input.buildId);
       if (!build) throw new BootwatchError('build.not_found', `no build with id ${input.buildId}`);
       variantId = build.variantId;
+      variant ??= build.variant;
     }
     if (input.variant) variantId = await upsertVariant(this.db, { name: input.variant });
     const boot = await createBoot(this.db, input, variantId);
-    if (boot.created)
-      this.feed.publish({ type: 'boot', bootId: boot.id, variant: input.variant ?? null, state: 'started' });
+    if (boot.created) this.feed.publish({ type: 'boot', bootId: boot.id, variant, state: 'started' });
     return boot;
   }
 

@@ -59,7 +59,13 @@ export class ConsoleIngest {
           offset: s.offset,
         });
       const fresh = bytes.subarray(skip);
-      const updates = s.parser.push(fresh);
+      let updates: LineUpdate[];
+      try {
+        updates = s.parser.push(fresh);
+      } catch (err) {
+        this.drop(s);
+        throw err;
+      }
       await this.store(s, fresh, updates);
       await this.refreshSnapshot(s);
       return s.offset;

@@ -199,9 +199,16 @@ export async function getBuild(db: Db, id: number): Promise<BuildDetail | null> 
   return { ...toSummary(summary), ...detail, hasSystemMap: systemMapBytes != null };
 }
 
-/** True when the build exists. */
-export async function buildExists(db: Db, id: number): Promise<{ variantId: number } | null> {
-  const [r] = await db.select({ variantId: builds.variantId }).from(builds).where(eq(builds.id, id));
+/** The build's variant, or null when there is no such build. */
+export async function buildExists(
+  db: Db,
+  id: number,
+): Promise<{ variantId: number; variant: string } | null> {
+  const [r] = await db
+    .select({ variantId: builds.variantId, variant: variants.name })
+    .from(builds)
+    .innerJoin(variants, eq(variants.id, builds.variantId))
+    .where(eq(builds.id, id));
   return r ?? null;
 }
 
