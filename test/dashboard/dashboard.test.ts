@@ -438,14 +438,18 @@ describe('live', () => {
       variant: 'live-test',
       target: 'qemu',
     });
-    await post(server.url, '/api/builds/progress', {
-      variant: '05-net',
-      phase: 'compile',
-      percent: 42,
-      message: 'CC kernel/fork.o',
-    });
     const page = await open('/live', 'dark');
     await page.locator(`.boot-head`).waitFor();
+    await page.waitForLoadState('networkidle');
+    // Build progress is pushed, never stored: it shows on pages open when it comes.
+    await post(server.url, '/api/builds/progress', {
+      variant: '06-timers',
+      phase: 'compile',
+      percent: 42,
+      message: 'CC      kernel/fork.o',
+    });
+    await page.locator('li.build[data-variant="06-timers"]').waitFor({ timeout: 2000 });
+    expect(await text(page, 'li.build[data-variant="06-timers"] .msg')).toBe('CC kernel/fork.o');
     const log = new TextEncoder().encode(
       '[    0.000000] Linux version 6.1.192 (root@vm) #1\n[    0.061531] printk: console [ttyS0] enabled\n[    0.200000] Run /init as init process\n',
     );
