@@ -52,3 +52,30 @@ export function debianKernel(): DebianKernel {
   if (!got) throw new Error(`no vmlinuz in ${debs[0]}`);
   return got;
 }
+
+/** Host paths of `names` and every module they depend on, dependencies first (modinfo). */
+export function moduleClosure(k: DebianKernel, names: string[]): string[] {
+  const root = join(k.vmlinuz, '../../lib/modules', k.release);
+  const index = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.ko')) index.set(e.name.slice(0, -3).replace(/-/g, '_'), join(dir, e.name));
+    }
+  };
+  walk(root);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    const key = name.replace(/-/g, '_');
+    if (seen.has(key)) return;
+    seen.add(key);
+    const file = index.get(key);
+    if (!file) throw new Error(`module ${name} not in ${k.release}`);
+    const deps = execFileSync('modinfo', ['-F', 'depends', file], { encoding: 'utf8' }).trim();
+    for (const d of deps.split(',').filter(Boolean)) visit(d);
+    out.push(file);
+  };
+  for (const n of names) visit(n);
+  return out;
+}
