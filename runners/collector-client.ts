@@ -322,7 +322,9 @@ export class BootUplink {
     const size = this.item.consoleSize();
     const deadline = Date.now() + timeoutMs;
     let outcome: BootOutcome | null = null;
-    if (await this.waitFor(() => this.ready && this.acked >= size, deadline)) {
+    // A collector that is not even answering health checks: spool now, don't wait for it.
+    const reachable = this.ready || (await this.client.health());
+    if (reachable && (await this.waitFor(() => this.ready && this.acked >= size, deadline))) {
       this.ws?.send(JSON.stringify({ type: 'finish', finish: { ...fin, consoleBytes: size } }));
       this.finishSent = true;
       if (await this.waitFor(() => this.finished !== null || this.finishRefused, deadline))
