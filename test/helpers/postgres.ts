@@ -64,6 +64,16 @@ export async function startPostgres(): Promise<TestPostgres> {
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   const stop = () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
   start();
+  // A test process that dies without dispose() must not leave a server running.
+  const onExit = () => {
+    try {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    } catch {
+      // Already stopped.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let seq = 0;
   let running = true;
@@ -94,6 +104,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       running = true;
     },
     dispose() {
+      process.off('exit', onExit);
       try {
         if (running) stop();
       } finally {
