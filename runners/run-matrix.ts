@@ -4,7 +4,7 @@
  * variant plus the regressions found.
  */
 
-import type { BootOutcome } from '../common/types/ingest.ts';
+import type { BootInput, BootOutcome } from '../common/types/ingest.ts';
 import type { BuildProgress } from './build/build-kernel.ts';
 import { type BuildOutcome, buildVariant } from './build/build-kernel.ts';
 import type { BootUplink, CollectorClient, Delivery } from './collector-client.ts';
@@ -151,7 +151,7 @@ export async function runVariant(
   }
   if (v.skipBoot) return res;
   let uplink: BootUplink | null = null;
-  let input: Parameters<NonNullable<Parameters<typeof bootQemu>[0]['onStart']>>[0] | null = null;
+  let input: BootInput | null = null;
   const openUplink = () => {
     if (!uplink && collector && input)
       uplink = collector.openBoot(input, res.buildId == null ? buildKey : null);
