@@ -80,6 +80,7 @@ export class BootLogParser {
 
   private kernelSeen = false;
   private firmwareSeen = false;
+  private firmwareAfterKernel = false;
   private stampsSeen = false;
   private lastTime: number | null = null;
   private initPending: PendingInit | null = null;
@@ -323,8 +324,11 @@ export class BootLogParser {
     const base = { line, time };
     const before = sink.events.length;
     if (facts.banner) {
-      if (this.milestones.kernel_start !== undefined) this.stats.reboots++;
-      else {
+      // A banner again is a reboot only after the boot ended (panic, reboot line, firmware);
+      // otherwise it is a replay, like `dmesg` run from userspace printing the ring buffer.
+      if (this.milestones.kernel_start !== undefined) {
+        if (this.panic || this.shutdownSeen || this.firmwareAfterKernel) this.stats.reboots++;
+      } else {
         this.kernel.version = facts.banner;
         this.kernel.banner = msg.trim();
         this.milestone('kernel_start', time, line, sink);
@@ -557,6 +561,7 @@ export class BootLogParser {
       else if (BOOT_MESSAGES.banner.test(t)) this.handleKernel(parseFrameless(t), line, sink);
       else {
         this.firmwareSeen = true;
+        if (this.kernelSeen) this.firmwareAfterKernel = true;
         this.raise(sink, 'firmware');
       }
       return;

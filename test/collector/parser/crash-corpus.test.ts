@@ -80,6 +80,12 @@ describe('real framings of one boot', () => {
     },
   );
 
+  it('dmesg run from userspace replays the banner: not a reboot', () => {
+    const r = boot('dmesg_boot_console.log');
+    expect(r.stats.reboots).toBe(0);
+    expect(r.outcome).toBe('booted');
+  });
+
   it('a kernel that panics and reboots into a second boot', () => {
     const r = boot('reboot_twice.log');
     expect(r.outcome).toBe('panic');
