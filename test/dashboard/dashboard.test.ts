@@ -92,9 +92,9 @@ describe('overview', () => {
     expect(cells[4]).toBe('+4.0 KiB');
     expect(cells[5]).toBe('1m 13s');
     expect(await text(page, `${row('03-exec')} td:nth-child(5)`)).toBe('−1.0 KiB');
-    // The newest regression: 03-exec went from booted to panic.
-    const change = page.locator('.change-list li.regression').first();
-    expect((await change.textContent())?.replace(/\s+/g, ' ')).toContain('03-exec');
+    // The newest regression: 03-exec went from booted to panic, judged against its last good boot.
+    const change = page.locator('.change-list li.open[data-variant="03-exec"][data-kind="outcome"]').first();
+    expect((await change.locator('.title').textContent())?.trim()).toBe('outcome booted → panic');
     const [good, bad] = lab.boots['03-exec'].slice(-2);
     expect(await change.locator('a.cmp').getAttribute('href')).toBe(`/compare?a=${good}&b=${bad}`);
     await page.close();
@@ -296,8 +296,10 @@ describe('compare', () => {
       '−96',
     );
     expect(await text(page, '[data-testid="size-total-delta"]')).toBe('−708');
+    // Troubles: the panic and the failed exec of /init appeared; 03's missing-socket errors vanished.
     const appeared = await texts(page, '[data-testid="events-appeared"] tbody tr');
-    expect(appeared[0]).toContain('Failed to execute /init (error -2)');
+    expect(appeared.some((t) => t.includes('kernel panic: No working init found.'))).toBe(true);
+    expect(appeared.some((t) => t.includes('Failed to execute /init (error -2)'))).toBe(true);
     const vanished = await texts(page, '[data-testid="events-vanished"] tbody tr');
     expect(vanished.some((t) => t.includes('ip: socket: Function not implemented'))).toBe(true);
     expect(
@@ -392,8 +394,8 @@ describe('failures', () => {
       'known',
     );
     expect(await group.locator('td:nth-child(4)').textContent()).toBe('3');
-    expect((await group.locator('.title-cell .small').textContent())?.trim()).toBe(
-      `the same failure in 2 variants since boot #${lab.boots['02-initrd'][0]}`,
+    expect((await group.locator('.title-cell .small').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      `the same failure in 2 variants since build #${lab.builds['02-initrd'][0]}`,
     );
     const vfs = page.locator(
       'tr[data-key="crash:kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)"]',

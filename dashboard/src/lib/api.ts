@@ -9,7 +9,10 @@ import type {
   BootSummary,
   BuildDetail,
   BuildSummary,
+  CompareResponse,
   ConsolePage,
+  FailureGroupItem,
+  RegressionItem,
   SizeDiff,
   TrendMetric,
   TrendsResponse,
@@ -93,6 +96,19 @@ export const api = {
   trends: (f: { variant?: string[]; metric: TrendMetric[]; limit?: number }, signal?: AbortSignal) =>
     getJson<TrendsResponse>(apiUrl('/api/trends', f), signal),
 
+  /** What changed from boot `a` to boot `b`; `limit` symbols of the size diff. */
+  compare: (a: number, b: number, limit: number, signal?: AbortSignal) =>
+    getJson<CompareResponse>(apiUrl('/api/compare', { a, b, limit }), signal),
+
+  regressions: (
+    f: { status?: 'open' | 'fixed' | 'all'; variant?: string[]; limit?: number },
+    signal?: AbortSignal,
+  ) => getJson<RegressionItem[]>(apiUrl('/api/regressions', f), signal),
+
+  /** Failures grouped across the newest `boots` boots. */
+  failures: (f: { variant?: string[]; kind?: string[]; boots?: number }, signal?: AbortSignal) =>
+    getJson<FailureGroupItem[]>(apiUrl('/api/failures', f), signal),
+
   /** The newest boot of `variant` that booted, older than `before`: the baseline for "why did this fail?". */
   async lastGoodBoot(variant: string, before: number, signal?: AbortSignal): Promise<BootSummary | null> {
     const [boot] = await getJson<BootSummary[]>(
@@ -102,6 +118,11 @@ export const api = {
     return boot ?? null;
   },
 };
+
+/** A 404 for the route itself (an older collector), not for a missing boot or build. */
+export function isMissingRoute(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404 && err.code === 'route.not_found';
+}
 
 /** Where the raw console bytes of a boot download from. */
 export const rawConsoleUrl = (id: number) => `/api/boots/${id}/console.raw`;

@@ -1,8 +1,17 @@
 /**
- * What changed between two boots: config (scripts/diffconfig's reading), events that
- * appeared or vanished, initcall and milestone deltas. Pure functions over two boot details.
+ * What changed between two boots, in GET /api/compare's shape: config (scripts/diffconfig's
+ * reading), troubles that appeared or vanished, probes, initcall and milestone deltas.
+ * Pure functions over two boot details, for a collector that does not answer /api/compare.
  */
-import type { BootDetail } from '$types/api.ts';
+import type {
+  BloatDiff,
+  BootDetail,
+  BootSummary,
+  BuildDetail,
+  CompareResponse,
+  SizeDiff,
+  TroubleItem,
+} from '$types/api.ts';
 import { type BootEvent, MILESTONES, type MilestoneName } from '$types/parse.ts';
 
 export interface ConfigChange {
@@ -61,111 +70,163 @@ export function formatDiffconfig(d: ConfigDiff): string {
   ].join('\n');
 }
 
-export interface EventChange {
-  kind: BootEvent['kind'];
-  /** What the event says, without addresses: the same across runs. */
-  text: string;
-  /** How many more (appeared) or fewer (vanished) times B has it than A. */
-  count: number;
-  /** A line in the boot that has it (B for appeared, A for vanished). */
-  line: number;
-  bad: boolean;
-}
-
-function eventText(e: BootEvent): string {
-  switch (e.kind) {
-    case 'probe':
-      return `${e.driver} ${e.device}: ${e.ok ? 'probed' : `probe failed${e.errnoName ? ` ${e.errnoName}` : ''}`}`;
-    case 'userspace':
-      return e.text;
-    case 'milestone':
-      return e.name;
-    default:
-      return e.message;
+/** Troubles in a boot, keyed so the same one is recognised in another boot: crashes, errors, failed probes. */
+export function troubles(boot: BootDetail): TroubleItem[] {
+  const out = new Map<string, TroubleItem>();
+  for (const c of boot.crashes) {
+    const key = `crash:${c.title}`;
+    if (!out.has(key))
+      out.set(key, {
+        key,
+        cls: c.kind === 'warning' ? 'warning' : 'crash',
+        title: c.title,
+        line: c.line,
+        time: c.time,
+        text: c.report[0] ?? c.title,
+        fatal: c.fatal,
+      });
   }
-}
-
-function isBad(e: BootEvent): boolean {
-  if (e.kind === 'probe') return !e.ok;
-  if (e.kind === 'init_exec') return e.errno != null;
-  return (
-    e.kind === 'error' ||
-    e.kind === 'mount_failed' ||
-    e.kind === 'kernel_error' ||
-    e.kind === 'missing_config'
+  // A line the parser also read as a mount, exec or probe failure says nothing more as a generic error.
+  const specific = new Set(
+    boot.events
+      .filter((e) => e.kind === 'mount_failed' || e.kind === 'init_exec' || e.kind === 'probe')
+      .map((e) => e.line),
   );
+  for (const e of boot.events) {
+    if (e.kind === 'error' && specific.has(e.line)) continue;
+    const t = troubleOf(e);
+    if (!t || out.has(t.key)) continue;
+    out.set(t.key, { ...t, line: e.line, time: e.time, fatal: false });
+  }
+  return [...out.values()];
 }
 
-/** Addresses and pointers differ every run; they must not make an event "new". */
-const normalise = (s: string) =>
+/** Run-specific numbers and addresses masked: the same message in two boots has the same key. */
+const mask = (s: string) =>
   s
     .replace(/0x[0-9a-f]+/gi, '0x…')
+    .replace(/\d+/g, 'N')
     .replace(/\s+/g, ' ')
     .trim();
 
-const RANK: Record<string, number> = {
-  error: 0,
-  kernel_error: 1,
-  mount_failed: 2,
-  init_exec: 3,
-  missing_config: 4,
-  probe: 5,
-  userspace: 7,
-};
-
-/** Events in B and not in A (appeared), in A and not in B (vanished); milestones are compared apart. */
-export function diffEvents(
-  a: BootEvent[],
-  b: BootEvent[],
-): { appeared: EventChange[]; vanished: EventChange[] } {
-  type Tally = {
-    kind: BootEvent['kind'];
-    text: string;
-    a: number;
-    b: number;
-    lineA: number;
-    lineB: number;
-    bad: boolean;
-  };
-  const tally = new Map<string, Tally>();
-  const add = (e: BootEvent, side: 'a' | 'b') => {
-    if (e.kind === 'milestone') return;
-    const text = normalise(eventText(e));
-    const key = `${e.kind}\u0000${text}`;
-    let t = tally.get(key);
-    if (!t) {
-      t = { kind: e.kind, text, a: 0, b: 0, lineA: 0, lineB: 0, bad: isBad(e) };
-      tally.set(key, t);
+function troubleOf(e: BootEvent): Omit<TroubleItem, 'line' | 'time' | 'fatal'> | null {
+  switch (e.kind) {
+    case 'error':
+    case 'kernel_error':
+      return { key: `${e.kind}:${mask(e.message)}`, cls: 'error', title: mask(e.message), text: e.message };
+    case 'mount_failed': {
+      const what = `${e.fstype ?? e.source ?? '?'} on ${e.target ?? '?'}`;
+      return {
+        key: `mount_failed:${what}:${e.errnoName ?? e.errno ?? ''}`,
+        cls: 'error',
+        title: `mount ${what} failed${e.errnoName ? ` (${e.errnoName})` : ''}`,
+        text: e.message,
+      };
     }
-    t[side]++;
-    if (side === 'a' && !t.lineA) t.lineA = e.line;
-    if (side === 'b' && !t.lineB) t.lineB = e.line;
-  };
-  for (const e of a) add(e, 'a');
-  for (const e of b) add(e, 'b');
-  const appeared: EventChange[] = [];
-  const vanished: EventChange[] = [];
-  for (const t of tally.values()) {
-    if (t.b > t.a) appeared.push({ kind: t.kind, text: t.text, count: t.b - t.a, line: t.lineB, bad: t.bad });
-    if (t.a > t.b) vanished.push({ kind: t.kind, text: t.text, count: t.a - t.b, line: t.lineA, bad: t.bad });
+    case 'init_exec':
+      if (e.errno == null || e.implied) return null;
+      return {
+        key: `init_exec:${e.path}:${e.errnoName ?? e.errno}`,
+        cls: 'error',
+        title: `cannot execute ${e.path} (${e.errnoName ?? e.errno})`,
+        text: e.message,
+      };
+    case 'missing_config':
+      return {
+        key: `missing_config:${e.option}`,
+        cls: 'error',
+        title: `${e.option} not set`,
+        text: e.message,
+      };
+    case 'probe':
+      if (e.ok) return null;
+      return {
+        key: `probe_failed:${e.driver}:${e.errnoName ?? e.errno ?? ''}`,
+        cls: 'probe_failed',
+        title: `${e.driver}: probe failed${e.errnoName ? ` (${e.errnoName})` : ''}`,
+        text: e.message,
+      };
+    default:
+      return null;
   }
-  const order = (x: EventChange, y: EventChange) =>
-    Number(y.bad) - Number(x.bad) || (RANK[x.kind] ?? 6) - (RANK[y.kind] ?? 6) || x.line - y.line;
-  return { appeared: appeared.sort(order), vanished: vanished.sort(order) };
+}
+
+/** Drivers that probed fine. */
+const okProbes = (b: BootDetail) =>
+  new Set(b.events.flatMap((e) => (e.kind === 'probe' && e.ok ? [e.driver] : [])));
+
+/** bloat-o-meter's shape from the collector's per-build size diff. */
+export function fromSizeDiff(d: SizeDiff): BloatDiff {
+  return {
+    added: d.added,
+    removed: d.removed,
+    grown: d.grown,
+    shrunk: d.shrunk,
+    up: d.symbols.filter((s) => s.delta > 0).reduce((n, s) => n + s.delta, 0),
+    down: d.symbols.filter((s) => s.delta < 0).reduce((n, s) => n + s.delta, 0),
+    oldTotal: d.total.old,
+    newTotal: d.total.new,
+    changedCount: d.symbols.length,
+    symbols: d.symbols.map((s) => ({ ...s, old: s.old || null, new: s.new || null })),
+    text: '',
+  };
+}
+
+/**
+ * GET /api/compare's answer, composed in the browser from two boot details, their builds
+ * and the per-build size diff: for a collector without the compare route.
+ */
+export function composeCompare(
+  a: BootDetail,
+  b: BootDetail,
+  buildA: BuildDetail | null,
+  buildB: BuildDetail | null,
+  size: SizeDiff | null,
+): CompareResponse {
+  const ta = troubles(a);
+  const tb = troubles(b);
+  const ka = new Set(ta.map((t) => t.key));
+  const kb = new Set(tb.map((t) => t.key));
+  const pa = okProbes(a);
+  const pb = okProbes(b);
+  const config =
+    buildA?.config != null && buildB?.config != null ? diffConfig(buildA.config, buildB.config) : null;
+  const initcalls = diffInitcalls(a, b);
+  const total = (list: BootDetail['initcalls']) => list.reduce((n, c) => n + c.usecs, 0);
+  return {
+    a: a as BootSummary,
+    b: b as BootSummary,
+    aChosen: 'given',
+    config: config && { ...config, text: formatDiffconfig(config) },
+    size: size && fromSizeDiff(size),
+    appeared: tb.filter((t) => !ka.has(t.key)),
+    vanished: ta.filter((t) => !kb.has(t.key)),
+    probes: {
+      gained: [...pb].filter((d) => !pa.has(d)).sort(),
+      lost: [...pa].filter((d) => !pb.has(d)).sort(),
+    },
+    milestones: diffMilestones(a, b),
+    initcalls,
+    initcallTotals: {
+      a: total(a.initcalls),
+      b: total(b.initcalls),
+      delta: total(b.initcalls) - total(a.initcalls),
+    },
+  };
 }
 
 export interface MilestoneDelta {
   name: MilestoneName;
-  a: number | null | undefined;
-  b: number | null | undefined;
+  a: number | null;
+  b: number | null;
   /** b − a in seconds; null unless both have a time. */
   delta: number | null;
 }
 
 export function diffMilestones(a: BootDetail, b: BootDetail): MilestoneDelta[] {
   return MILESTONES.filter((m) => m in a.milestones || m in b.milestones).map((name) => {
-    const x = a.milestones[name];
-    const y = b.milestones[name];
+    const x = a.milestones[name] ?? null;
+    const y = b.milestones[name] ?? null;
     return { name, a: x, b: y, delta: x != null && y != null ? y - x : null };
   });
 }

@@ -1,36 +1,22 @@
 /**
- * Failures grouped across variants and runs: by crash title, else the panic reason, else
- * how far the boot got. Built from a page of boot summaries (and, for failed probes, the
- * latest boot of each variant) until the collector answers GET /api/failures itself.
+ * Failures grouped across variants and runs, in GET /api/failures's shape: by crash title,
+ * else the panic reason, else how far the boot got. For a collector without that route they
+ * are built here from a page of boot summaries (and, for failed probes, the latest boot of
+ * each variant).
  */
-import type { BootDetail, BootSummary } from '$types/api.ts';
+import type { BootDetail, BootSummary, FailureGroupItem, FailureOccurrence } from '$types/api.ts';
 import { isKernelFailure } from './outcomes.ts';
 
-export interface Occurrence {
-  bootId: number;
-  variant: string | null;
-  at: string;
-  line: number | null;
-}
+type Occurrence = FailureOccurrence;
 
-export interface FailureGroup {
-  key: string;
-  kind: 'crash' | 'stalled' | 'no_output' | 'probe';
-  title: string;
-  /** Newest first. */
-  occurrences: Occurrence[];
-  variants: string[];
-  first: Occurrence;
-  last: Occurrence;
-  /** First seen in the latest boot of a variant that booted without it before. */
-  isNew: boolean;
-  /** Variants whose latest boot still shows it. */
-  ongoingIn: string[];
+export interface FailureGroup extends FailureGroupItem {
   /** Variants where it first showed in their latest boot, after earlier boots without it. */
-  newIn: string[];
+  newIn?: string[];
 }
 
-function titleOf(b: BootSummary): { kind: FailureGroup['kind']; title: string; line: number | null } | null {
+function titleOf(
+  b: BootSummary,
+): { kind: FailureGroupItem['kind']; title: string; line: number | null } | null {
   if (b.firstCrash) return { kind: 'crash', title: b.firstCrash, line: b.panic?.line ?? null };
   if (b.panic) return { kind: 'crash', title: `kernel panic: ${b.panic.reason}`, line: b.panic.line };
   if (b.outcome === 'stalled')
@@ -41,7 +27,7 @@ function titleOf(b: BootSummary): { kind: FailureGroup['kind']; title: string; l
 
 function finish(
   key: string,
-  kind: FailureGroup['kind'],
+  kind: FailureGroupItem['kind'],
   title: string,
   occurrences: Occurrence[],
   latestOf: Map<string, number>,
@@ -62,7 +48,22 @@ function finish(
     );
   });
   const isNew = first.variant != null && newIn.includes(first.variant);
-  return { key, kind, title, occurrences, variants, first, last: occurrences[0], isNew, ongoingIn, newIn };
+  const builds = occurrences.map((o) => o.buildId).filter((id): id is number => id != null);
+  return {
+    key,
+    kind,
+    title,
+    fatal: kind !== 'probe',
+    count: occurrences.length,
+    occurrences,
+    variants,
+    first,
+    last: occurrences[0],
+    sinceBuild: builds.length ? Math.min(...builds) : null,
+    isNew,
+    ongoingIn,
+    newIn,
+  };
 }
 
 /** Groups failed boots (listed newest first) by what failed. */
@@ -74,7 +75,7 @@ export function groupFailures(boots: readonly BootSummary[]): FailureGroup[] {
     if (!latestOf.has(b.variant)) latestOf.set(b.variant, b.id);
     earliestOf.set(b.variant, b.id);
   }
-  const groups = new Map<string, { kind: FailureGroup['kind']; title: string; occ: Occurrence[] }>();
+  const groups = new Map<string, { kind: FailureGroupItem['kind']; title: string; occ: Occurrence[] }>();
   for (const b of boots) {
     if (b.state !== 'finished' || !isKernelFailure(b.outcome)) continue;
     const t = titleOf(b);
@@ -85,7 +86,7 @@ export function groupFailures(boots: readonly BootSummary[]): FailureGroup[] {
       g = { kind: t.kind, title: t.title, occ: [] };
       groups.set(key, g);
     }
-    g.occ.push({ bootId: b.id, variant: b.variant, at: b.startedAt, line: t.line });
+    g.occ.push({ bootId: b.id, buildId: b.buildId, variant: b.variant, at: b.startedAt, line: t.line });
   }
   return [...groups.entries()]
     .map(([key, g]) => finish(key, g.kind, g.title, g.occ, latestOf, earliestOf))
@@ -107,7 +108,7 @@ export function groupProbeFailures(details: readonly BootDetail[]): FailureGroup
         g = { title, occ: [] };
         groups.set(key, g);
       }
-      g.occ.push({ bootId: d.id, variant: d.variant, at: d.startedAt, line: e.line });
+      g.occ.push({ bootId: d.id, buildId: d.buildId, variant: d.variant, at: d.startedAt, line: e.line });
     }
   // Only latest boots were read: whether a probe failure is new is unknown, so none is called new.
   return [...groups.entries()].map(([key, g]) => ({

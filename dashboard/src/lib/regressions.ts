@@ -1,25 +1,13 @@
 /**
- * Outcome changes along each variant's boots: a boot that failed after one that booted is
- * a regression, a boot that booted after a failure a fix. Computed from a page of boots
- * until the collector answers GET /api/regressions itself.
+ * Regressions as GET /api/regressions lists them; for a collector without that route, the
+ * outcome changes along each variant's boots stand in: a failure after a boot that booted
+ * opens one, a boot that booted after failures fixes it.
  */
-import type { BootOutcome, BootSummary } from '$types/api.ts';
+import type { BootSummary, RegressionItem } from '$types/api.ts';
 import { isKernelFailure } from './outcomes.ts';
 
-export interface OutcomeChange {
-  kind: 'regression' | 'fixed';
-  variant: string;
-  bootId: number;
-  previousBootId: number;
-  from: BootOutcome;
-  to: BootOutcome;
-  at: string;
-  /** What failed: the crash title or the panic reason. */
-  title: string | null;
-}
-
-/** Changes, newest first, from boots listed newest first. */
-export function outcomeChanges(boots: readonly BootSummary[]): OutcomeChange[] {
+/** Outcome regressions (open or fixed), newest first, from boots listed newest first. */
+export function outcomeRegressions(boots: readonly BootSummary[]): RegressionItem[] {
   const byVariant = new Map<string, BootSummary[]>();
   for (const b of boots) {
     if (!b.variant || b.state !== 'finished' || !b.outcome || b.outcome === 'error') continue;
@@ -27,26 +15,45 @@ export function outcomeChanges(boots: readonly BootSummary[]): OutcomeChange[] {
     list.push(b);
     byVariant.set(b.variant, list);
   }
-  const out: OutcomeChange[] = [];
+  const out: RegressionItem[] = [];
   for (const [variant, list] of byVariant) {
-    // `list` is newest first: compare each boot with the one before it in time.
-    for (let i = 0; i < list.length - 1; i++) {
-      const now = list[i];
-      const before = list[i + 1];
-      const failed = isKernelFailure(now.outcome);
-      const wasFailing = isKernelFailure(before.outcome);
-      if (failed === wasFailing) continue;
-      out.push({
-        kind: failed ? 'regression' : 'fixed',
-        variant,
-        bootId: now.id,
-        previousBootId: before.id,
-        from: before.outcome!,
-        to: now.outcome!,
-        at: now.startedAt,
-        title: failed ? (now.firstCrash ?? now.panic?.reason ?? null) : null,
-      });
+    const oldestFirst = [...list].reverse();
+    let open: RegressionItem | null = null;
+    for (let i = 1; i < oldestFirst.length; i++) {
+      const before = oldestFirst[i - 1];
+      const now = oldestFirst[i];
+      if (!open && isKernelFailure(now.outcome) && !isKernelFailure(before.outcome)) {
+        open = {
+          id: -now.id,
+          variant,
+          key: 'outcome',
+          kind: 'outcome',
+          severity: 'high',
+          title: `outcome ${before.outcome} → ${now.outcome}`,
+          status: 'open',
+          bootId: now.id,
+          buildId: now.buildId,
+          baselineBootId: before.id,
+          baselineBuildId: before.buildId,
+          was: before.outcome,
+          now: now.outcome,
+          threshold: null,
+          stats: null,
+          evidence: now.panic ? [{ line: now.panic.line, text: now.firstCrash ?? now.panic.reason }] : [],
+          detectedAt: now.startedAt,
+          fixedBootId: null,
+          fixedBuildId: null,
+          fixedAt: null,
+        };
+        out.push(open);
+      } else if (open && !isKernelFailure(now.outcome)) {
+        open.status = 'fixed';
+        open.fixedBootId = now.id;
+        open.fixedBuildId = now.buildId;
+        open.fixedAt = now.startedAt;
+        open = null;
+      }
     }
   }
-  return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.bootId - a.bootId));
+  return out.sort((x, y) => (x.detectedAt < y.detectedAt ? 1 : x.detectedAt > y.detectedAt ? -1 : 0));
 }
