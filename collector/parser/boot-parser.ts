@@ -21,7 +21,7 @@ import type {
   ParserContext,
   ParserOptions,
 } from '../../common/types/parse.ts';
-import { classifyKernelMessage, type KernelFacts, type ProbeFact } from './classify-kernel.ts';
+import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
 import { decodeLine, junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
 import { CrashTracker } from './crash-tracker.ts';
@@ -56,6 +56,8 @@ interface Sink {
   events: BootEvent[];
   crash?: Crash;
   initcall?: Initcall;
+  /** An event of this line was kept: its text is kept as evidence. */
+  stored?: boolean;
 }
 
 export class BootLogParser {
@@ -75,8 +77,6 @@ export class BootLogParser {
   private initcalls: Initcall[] = [];
   private initcallStarts = new Map<string, { time: number | null; line: number }>();
   private evidence = new Map<number, string>();
-  /** Lines whose events are kept: only their text is kept as evidence. */
-  private stored = new Set<number>();
 
   private kernelSeen = false;
   private firmwareSeen = false;
@@ -95,8 +95,10 @@ export class BootLogParser {
     { driver: string; device: string; line: number; time: number | null; message: string }
   >();
   private deviceDriver = new Map<string, string>();
-  private lastLine = { line: 0, text: '' };
-  private lastKernelLine = { line: 0, text: '' };
+  private lastLineNo = 0;
+  private lastLineText = '';
+  private lastKernelLineNo = 0;
+  private lastKernelMessage = '';
   private stats = {
     lines: 0,
     bytes: 0,
@@ -152,8 +154,8 @@ export class BootLogParser {
       events: this.events,
       outcome,
       panic: this.panic,
-      lastLine: this.lastLine,
-      lastKernelLine: this.lastKernelLine,
+      lastLine: { line: this.lastLineNo, text: this.lastLineText },
+      lastKernelLine: { line: this.lastKernelLineNo, text: this.lastKernelMessage.trim() },
       textOf: (line) => this.evidence.get(line) ?? '',
       context: {
         initramfs: this.milestones.initramfs !== undefined || this.initramfsStarted,
@@ -209,7 +211,8 @@ export class BootLogParser {
     const sink: Sink = { cls: 'empty', events: [] };
     let level: LogLevel | null = null;
     let time: number | null = null;
-    for (const piece of splitCarriageReturns(text)) {
+    const hasCr = text.includes('\r');
+    for (const piece of hasCr ? splitCarriageReturns(text) : [text]) {
       if (piece.trim() === '') continue;
       const f = this.handlePiece(piece, raw.no, sink);
       if (f && time === null) {
@@ -218,10 +221,12 @@ export class BootLogParser {
       }
     }
     this.stats.byClass[sink.cls]++;
-    const display = text.replace(/\r/g, ' ').trimEnd();
-    if (sink.cls !== 'empty') this.lastLine = { line: raw.no, text: display };
-    if (this.stored.has(raw.no) || sink.crash) this.evidence.set(raw.no, display);
-    this.stored.delete(raw.no);
+    const display = (hasCr ? text.replace(/\r/g, ' ') : text).trimEnd();
+    if (sink.cls !== 'empty') {
+      this.lastLineNo = raw.no;
+      this.lastLineText = display;
+    }
+    if (sink.stored || sink.crash) this.evidence.set(raw.no, display);
     return {
       line: raw.no,
       time,
@@ -264,7 +269,7 @@ export class BootLogParser {
     }
     this.eventCounts.set(ev.kind, n + 1);
     this.events.push(ev);
-    this.stored.add(ev.line);
+    sink.stored = true;
   }
 
   private milestone(name: MilestoneName, time: number | null, line: number, sink: Sink): void {
@@ -296,7 +301,10 @@ export class BootLogParser {
     }
     const time = f.time;
     const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
-    if (msg.trim()) this.lastKernelLine = { line, text: msg.trim() };
+    if (msg.length && msg.trim()) {
+      this.lastKernelLineNo = line;
+      this.lastKernelMessage = msg;
+    }
 
     const step = this.crashes.feed(msg, line, time);
     for (const c of step.closed) this.recordCrash(c, sink);
@@ -310,6 +318,8 @@ export class BootLogParser {
       if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
       if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, sink.events);
     }
+    // Most lines state nothing; only an err-level prefix can still make them an event.
+    if (facts === NO_FACTS && (f.level === null || f.level > 3)) return;
     this.applyKernelFacts(facts, msg, line, time, f.level, sink);
   }
 

@@ -16,7 +16,15 @@ const LONE_ESC_RE = /\x1b/g;
 
 /** Decodes bytes as UTF-8, never throwing: invalid sequences become U+FFFD. */
 export function decodeLine(bytes: Uint8Array): string {
+  // Console text is nearly always ASCII: latin1 is the same there and much cheaper.
+  if (bytes.length < 8192 && isAscii(bytes))
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
   return decoder.decode(bytes);
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+  return true;
 }
 
 /** Removes terminal escapes and control characters; keeps tabs and CRs. */

@@ -26,6 +26,11 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 // Addresses and long hex numbers vary run to run; titles must not.
 const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 
+/** Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE). */
+const HEADER_HINT =
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment/;
+const NOTHING: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
+
 /** A crash still being read. */
 interface OpenCrash {
   format: CrashFormat | null;
@@ -92,8 +97,10 @@ export class CrashTracker {
 
   /** Feeds one kernel message (frame removed). */
   feed(message: string, line: number, time: number | null): CrashStep {
-    const closed: Crash[] = [];
     const open = this.open;
+    // Outside a report, only a line with a header word can start one.
+    if (!open && !HEADER_HINT.test(message)) return NOTHING;
+    const closed: Crash[] = [];
     const trimmed = message.trimStart();
 
     if (open) {

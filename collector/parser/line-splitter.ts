@@ -27,7 +27,7 @@ export class LineSplitter {
     this.maxLineBytes = maxLineBytes;
   }
 
-  /** Feeds a chunk; returns the lines it completed. */
+  /** Feeds a chunk; returns the lines it completed (valid until the next push). */
   push(chunk: Uint8Array | string): RawLine[] {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     const out: RawLine[] = [];
@@ -38,8 +38,13 @@ export class LineSplitter {
         this.keep(bytes.subarray(start));
         break;
       }
-      this.keep(bytes.subarray(start, nl));
-      out.push(this.take());
+      if (this.length === 0 && nl - start <= this.maxLineBytes) {
+        // Whole line inside this chunk: no copy, it is consumed before push() returns.
+        out.push({ no: ++this.lineNo, bytes: bytes.subarray(start, nl), length: nl - start });
+      } else {
+        this.keep(bytes.subarray(start, nl));
+        out.push(this.take());
+      }
       start = nl + 1;
     }
     return out;
