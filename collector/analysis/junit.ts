@@ -6,9 +6,10 @@
 import type { BootOutcome } from '../../common/types/ingest.ts';
 
 export interface JunitBoot {
-  id: number;
+  /** Null for a variant whose build failed (nothing booted). */
+  id: number | null;
   variant: string | null;
-  outcome: BootOutcome | null;
+  outcome: BootOutcome | 'build_failed' | null;
   durationMs: number | null;
   /** The crash title or panic reason of a failed boot. */
   title: string | null;
@@ -47,7 +48,7 @@ export function toJunit(suite: string, boots: readonly JunitBoot[], timestamp?: 
     `  <testsuite${attr('name', suite)}${attr('tests', boots.length)}${attr('failures', failed)}${attr('errors', errors)}${attr('skipped', skipped)}${attr('time', seconds(time))}${timestamp ? attr('timestamp', timestamp) : ''}>`,
   ];
   for (const b of boots) {
-    const name = `${b.variant ?? 'boot'} #${b.id}`;
+    const name = b.id != null ? `${b.variant ?? 'boot'} #${b.id}` : (b.variant ?? 'boot');
     const open = `    <testcase${attr('classname', `boot.${b.variant ?? 'unknown'}`)}${attr('name', name)}${attr('time', seconds(b.durationMs))}`;
     const body = [...b.details, ...(b.url ? [`console: ${b.url}`] : [])].join('\n');
     if (b.outcome === 'booted') {

@@ -203,7 +203,7 @@ export function toKcidb(
           comment: boot.machine ? clean(boot.machine) : undefined,
           misc: compact({ target: boot.target, machine: boot.machine, accel: boot.accel }),
         }),
-        log_url: base ? `${base}/api/boots/${boot.id}/console.txt` : undefined,
+        log_url: base ? `${base}/api/boots/${boot.id}/console.raw` : undefined,
         log_excerpt: firstCrash?.report?.length
           ? excerpt(firstCrash.report.join('\n'))
           : boot.panicReason

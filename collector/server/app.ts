@@ -14,9 +14,13 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { acceptRawBodies } from './raw-body.ts';
 import { bootRoutes } from './routes/boots.ts';
 import { buildRoutes } from './routes/builds.ts';
+import { compareRoutes } from './routes/compare.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { exportRoutes } from './routes/exports.ts';
+import { failureRoutes } from './routes/failures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
+import { regressionRoutes } from './routes/regressions.ts';
 import { viewRoutes } from './routes/views.ts';
 import { ErrorBody } from './schemas/common.ts';
 import type { App } from './types.ts';
@@ -64,6 +68,10 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(websocket, { options: { maxPayload: INGEST_MAX_MESSAGE } });
     for (const routes of [healthRoutes, buildRoutes, bootRoutes, consoleRoutes, logRoutes, viewRoutes])
       await app.register(routes);
+    await app.register(compareRoutes);
+    await app.register(regressionRoutes);
+    await app.register(failureRoutes);
+    await app.register(exportRoutes);
     await app.register(consoleIngestSocket);
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);

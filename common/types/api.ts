@@ -246,3 +246,167 @@ export interface LogUploadResponse {
 }
 
 export type { BootOutcome, BootTarget, Status };
+
+// ---- Regressions, compare, failures and exports (collector/analysis, collector/regressions) ----
+
+export type RegressionKind =
+  | 'build'
+  | 'outcome'
+  | 'crash'
+  | 'error'
+  | 'probe'
+  | 'milestone'
+  | 'size'
+  | 'build_time'
+  | 'boot_time'
+  | 'initcall';
+
+/** A console line that shows a regression. */
+export interface RegressionEvidence {
+  line: number;
+  text: string;
+}
+
+/** One row of `GET /api/regressions`: what got worse in a variant, between which runs. */
+export interface RegressionItem {
+  id: number;
+  variant: string;
+  /** Identity within the variant: `outcome`, `crash:<title>`, `size:image`, `initcall:<fn>`... */
+  key: string;
+  kind: RegressionKind;
+  severity: 'high' | 'medium' | 'low';
+  title: string;
+  status: 'open' | 'fixed';
+  /** The run it appeared in. */
+  bootId: number | null;
+  buildId: number | null;
+  /** The run it was judged against (pinned or the last good one). */
+  baselineBootId: number | null;
+  baselineBuildId: number | null;
+  was: string | number | null;
+  now: string | number | null;
+  /** For measurements: the value above which it alerted. */
+  threshold: number | null;
+  /** Median/MAD of the history it was judged against, for noisy measurements. */
+  stats: { n: number; median: number; mad: number } | null;
+  evidence: RegressionEvidence[];
+  detectedAt: string;
+  /** The run that showed it gone. */
+  fixedBootId: number | null;
+  fixedBuildId: number | null;
+  fixedAt: string | null;
+}
+
+/** A changed option, scripts/diffconfig style (`old`/`new` null when absent). */
+export interface ConfigChangeItem {
+  option: string;
+  old: string | null;
+  new: string | null;
+}
+
+export interface ConfigDiffResult {
+  removed: ConfigChangeItem[];
+  changed: ConfigChangeItem[];
+  added: ConfigChangeItem[];
+  /** The diff as scripts/diffconfig prints it. */
+  text: string;
+}
+
+/** One symbol's change, bloat-o-meter style (`old`/`new` null when absent). */
+export interface BloatSymbol {
+  name: string;
+  type: string;
+  old: number | null;
+  new: number | null;
+  delta: number;
+}
+
+/** bloat-o-meter's totals and the symbols that changed most. */
+export interface BloatDiff {
+  added: number;
+  removed: number;
+  grown: number;
+  shrunk: number;
+  up: number;
+  down: number;
+  oldTotal: number;
+  newTotal: number;
+  /** Every changed symbol's count; `symbols` holds the top of them. */
+  changedCount: number;
+  symbols: BloatSymbol[];
+  /** The report as scripts/bloat-o-meter prints it, cut to the top symbols. */
+  text: string;
+}
+
+/** `GET /api/regressions/:id`: the regression with its runs' config and size differences. */
+export interface RegressionDetail extends RegressionItem {
+  config: ConfigDiffResult | null;
+  size: BloatDiff | null;
+}
+
+/** A trouble (crash, error, failed probe) keyed so it is recognised across boots. */
+export interface TroubleItem {
+  key: string;
+  cls: 'crash' | 'error' | 'probe_failed' | 'warning';
+  title: string;
+  line: number;
+  time: number | null;
+  text: string;
+  fatal: boolean;
+}
+
+/** `GET /api/compare?a=&b=`: why does boot b differ from boot a. */
+export interface CompareResponse {
+  a: BootSummary;
+  b: BootSummary;
+  /** How `a` was chosen when the request left it out. */
+  aChosen: 'given' | 'pinned' | 'last_good';
+  config: ConfigDiffResult | null;
+  size: BloatDiff | null;
+  appeared: TroubleItem[];
+  vanished: TroubleItem[];
+  probes: { gained: string[]; lost: string[] };
+  milestones: { name: MilestoneName; a: number | null; b: number | null; delta: number | null }[];
+  initcalls: { fn: string; a: number | null; b: number | null; delta: number | null }[];
+  initcallTotals: { a: number; b: number; delta: number };
+}
+
+export interface FailureOccurrence {
+  bootId: number;
+  buildId: number | null;
+  variant: string | null;
+  at: string;
+  line: number | null;
+}
+
+/** One group of `GET /api/failures`: the same failure across variants and runs. */
+export interface FailureGroupItem {
+  key: string;
+  kind: 'crash' | 'warning' | 'error' | 'probe' | 'stalled' | 'no_output';
+  title: string;
+  /** True when it ended boots; false for warnings and failed probes along the way. */
+  fatal: boolean;
+  count: number;
+  occurrences: FailureOccurrence[];
+  variants: string[];
+  first: FailureOccurrence;
+  last: FailureOccurrence;
+  sinceBuild: number | null;
+  isNew: boolean;
+  ongoingIn: string[];
+}
+
+/** A variant's pinned baseline boot. */
+export interface BaselinePin {
+  variant: string;
+  bootId: number;
+  buildId: number | null;
+  note: string | null;
+  pinnedAt: string;
+}
+
+/** `POST /api/runs`: what one `bootwatch run` of a matrix made, for its JUnit report. */
+export interface MatrixRunInput {
+  matrix: string;
+  results: { variant: string; outcome: string; bootId: number | null; buildId: number | null }[];
+}

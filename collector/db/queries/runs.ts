@@ -4,7 +4,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
-import type { BootEvent, CrashKind, Milestones } from '../../../common/types/parse.ts';
+import type { BootEvent, BootStage, CrashKind, Milestones } from '../../../common/types/parse.ts';
+import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
 import { iso, rowsOf } from '../rows.ts';
@@ -82,64 +83,71 @@ export async function loadBootRun(db: Db, bootId: number): Promise<RunFacts | nu
   return run ?? null;
 }
 
+interface BootFindings {
+  crashes: Map<number, RunFacts['crashes']>;
+  events: Map<number, BootEvent[]>;
+  initcalls: Map<number, RunFacts['initcalls']>;
+}
+
+/** Crashes (first report line only), troubling events and initcalls of the given boots. */
+async function findingsOf(db: Db, bootIds: number[], withInitcalls = true): Promise<BootFindings> {
+  const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
+  if (!bootIds.length) return out;
+  const ids = sql`(${sql.join(
+    bootIds.map((id) => sql`${id}`),
+    sql`, `,
+  )})`;
+  const [c, e, i] = await Promise.all([
+    rowsOf<{
+      boot_id: number;
+      kind: CrashKind;
+      title: string;
+      line: number;
+      time: number | null;
+      fatal: boolean;
+      first: string | null;
+    }>(
+      db,
+      sql`select boot_id, kind, title, line, time, fatal, report->>0 as first from crashes where boot_id in ${ids} order by boot_id, seq`,
+    ),
+    rowsOf<{ boot_id: number; data: BootEvent }>(
+      db,
+      sql`select boot_id, data from events where boot_id in ${ids} and kind in (${sql.join(
+        KINDS.map((k) => sql`${k}`),
+        sql`, `,
+      )}) order by boot_id, seq`,
+    ),
+    withInitcalls
+      ? rowsOf<{ boot_id: number; fn: string; usecs: string | number; line: number }>(
+          db,
+          sql`select boot_id, fn, usecs, line from initcalls where boot_id in ${ids} order by boot_id, line`,
+        )
+      : Promise.resolve([]),
+  ]);
+  const push = <T>(m: Map<number, T[]>, k: number, v: T) => {
+    const list = m.get(k) ?? [];
+    list.push(v);
+    m.set(k, list);
+  };
+  for (const x of c)
+    push(out.crashes, x.boot_id, {
+      kind: x.kind,
+      title: x.title,
+      line: x.line,
+      time: x.time,
+      fatal: x.fatal,
+      report: x.first ? [x.first] : [],
+    });
+  for (const x of e) push(out.events, x.boot_id, typeof x.data === 'string' ? JSON.parse(x.data) : x.data);
+  for (const x of i) push(out.initcalls, x.boot_id, { fn: x.fn, usecs: Number(x.usecs), line: x.line });
+  return out;
+}
+
 async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
-  const bootIds = rows.flatMap((r) => (r.boot_id != null ? [r.boot_id] : []));
-  const crashes = new Map<number, RunFacts['crashes']>();
-  const events = new Map<number, BootEvent[]>();
-  const initcalls = new Map<number, RunFacts['initcalls']>();
-  if (bootIds.length) {
-    const ids = sql`(${sql.join(
-      bootIds.map((id) => sql`${id}`),
-      sql`, `,
-    )})`;
-    const [c, e, i] = await Promise.all([
-      rowsOf<{
-        boot_id: number;
-        kind: CrashKind;
-        title: string;
-        line: number;
-        time: number | null;
-        fatal: boolean;
-        first: string | null;
-      }>(
-        db,
-        sql`select boot_id, kind, title, line, time, fatal, report->>0 as first from crashes where boot_id in ${ids} order by boot_id, seq`,
-      ),
-      rowsOf<{ boot_id: number; data: BootEvent }>(
-        db,
-        sql`select boot_id, data from events where boot_id in ${ids} and kind in (${sql.join(
-          KINDS.map((k) => sql`${k}`),
-          sql`, `,
-        )}) order by boot_id, seq`,
-      ),
-      rowsOf<{ boot_id: number; fn: string; usecs: string | number; line: number }>(
-        db,
-        sql`select boot_id, fn, usecs, line from initcalls where boot_id in ${ids} order by boot_id, line`,
-      ),
-    ]);
-    for (const x of c) {
-      const list = crashes.get(x.boot_id) ?? [];
-      list.push({
-        kind: x.kind,
-        title: x.title,
-        line: x.line,
-        time: x.time,
-        fatal: x.fatal,
-        report: x.first ? [x.first] : [],
-      });
-      crashes.set(x.boot_id, list);
-    }
-    for (const x of e) {
-      const list = events.get(x.boot_id) ?? [];
-      list.push(typeof x.data === 'string' ? JSON.parse(x.data) : x.data);
-      events.set(x.boot_id, list);
-    }
-    for (const x of i) {
-      const list = initcalls.get(x.boot_id) ?? [];
-      list.push({ fn: x.fn, usecs: Number(x.usecs), line: x.line });
-      initcalls.set(x.boot_id, list);
-    }
-  }
+  const { crashes, events, initcalls } = await findingsOf(
+    db,
+    rows.flatMap((r) => (r.boot_id != null ? [r.boot_id] : [])),
+  );
   return rows.map((r) => ({
     bootId: r.boot_id,
     buildId: r.build_id,
@@ -159,5 +167,50 @@ async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
       bss: num(r.bss_size),
     },
     buildWallMs: r.wall_ms,
+  }));
+}
+
+/** The newest finished boots of every (or the named) variant, with what failure grouping needs. */
+export async function loadFailureBoots(
+  db: Db,
+  opts: { limit: number; variants?: string[] },
+): Promise<FailureBoot[]> {
+  const only = opts.variants?.length
+    ? sql`and v.name in (${sql.join(
+        opts.variants.map((v) => sql`${v}`),
+        sql`, `,
+      )})`
+    : sql``;
+  const rows = await rowsOf<{
+    id: number;
+    build_id: number | null;
+    variant: string | null;
+    at: Date | string;
+    outcome: BootOutcome | null;
+    last_stage: BootStage | null;
+    panic_reason: string | null;
+  }>(
+    db,
+    sql`select b.id, b.build_id, v.name as variant, b.started_at as at, b.outcome, b.last_stage,
+        b.panic->>'reason' as panic_reason
+      from boots b left join variants v on v.id = b.variant_id
+      where b.state = 'finished' ${only}
+      order by b.started_at desc, b.id desc limit ${opts.limit}`,
+  );
+  const f = await findingsOf(
+    db,
+    rows.map((r) => r.id),
+    false,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    buildId: r.build_id,
+    variant: r.variant,
+    at: iso(r.at)!,
+    outcome: r.outcome,
+    lastStage: r.last_stage,
+    panicReason: r.panic_reason,
+    crashes: f.crashes.get(r.id) ?? [],
+    events: f.events.get(r.id) ?? [],
   }));
 }

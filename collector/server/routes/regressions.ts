@@ -1,0 +1,141 @@
+/** Regressions: the list, one with its config and size differences, and pinned baselines. */
+import { Type } from '@sinclair/typebox';
+import { BootwatchError } from '../../../common/errors.ts';
+import type { RegressionDetail as Detail } from '../../../common/types/api.ts';
+import { bloatDiff, configDiffResult } from '../../analysis/diff-results.ts';
+import { getBootSummary } from '../../db/queries/boots.ts';
+import { getBuild, getBuildSymbols } from '../../db/queries/builds.ts';
+import { variantIdByName } from '../../db/queries/catalog.ts';
+import {
+  getRegression,
+  listBaselines,
+  listRegressions,
+  pinBaseline,
+  unpinBaseline,
+} from '../../db/queries/regressions.ts';
+import { settleRegressions } from '../../regressions/detect.ts';
+import {
+  BaselinePin,
+  PinBody,
+  RegressionDetail,
+  RegressionItem,
+  RegressionQuery,
+  VariantParams,
+} from '../schemas/analysis.ts';
+import { errors, IdParams, splitCsv } from '../schemas/common.ts';
+import type { App } from '../types.ts';
+
+const ids = (v: string | undefined) => splitCsv(v)?.map(Number).filter(Number.isInteger);
+
+export async function regressionRoutes(app: App): Promise<void> {
+  app.get(
+    '/api/regressions',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: 'regressions, newest first (open by default)',
+        querystring: RegressionQuery,
+        response: { 200: Type.Array(RegressionItem), ...errors(400, 503) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      await settleRegressions(app.database.db);
+      return listRegressions(app.database.db, {
+        status: q.status === 'all' ? undefined : (q.status ?? 'open'),
+        variant: splitCsv(q.variant),
+        bootIds: ids(q.boot),
+        buildIds: ids(q.build),
+        limit: q.limit,
+      });
+    },
+  );
+
+  app.get(
+    '/api/regressions/:id',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: 'one regression with the config diff and the top size changes between its runs',
+        params: IdParams,
+        response: { 200: RegressionDetail, ...errors(400, 404, 503) },
+      },
+    },
+    async (req): Promise<Detail> => {
+      const db = app.database.db;
+      await settleRegressions(db);
+      const r = await getRegression(db, req.params.id);
+      if (!r) throw new BootwatchError('route.not_found', `no regression with id ${req.params.id}`);
+      const [was, now] = await Promise.all([
+        r.baselineBuildId ? getBuild(db, r.baselineBuildId) : null,
+        r.buildId ? getBuild(db, r.buildId) : null,
+      ]);
+      const config =
+        was?.config != null && now?.config != null ? configDiffResult(was.config, now.config) : null;
+      const [oldSyms, newSyms] =
+        was && now
+          ? await Promise.all([getBuildSymbols(db, was.id), getBuildSymbols(db, now.id)])
+          : [null, null];
+      return { ...r, config, size: oldSyms && newSyms ? bloatDiff(oldSyms, newSyms, 20) : null };
+    },
+  );
+
+  app.get(
+    '/api/baselines',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: 'baselines pinned per variant',
+        response: { 200: Type.Array(BaselinePin), ...errors(503) },
+      },
+    },
+    async () => listBaselines(app.database.db),
+  );
+
+  app.put(
+    '/api/variants/:name/baseline',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: "pin a boot as the variant's baseline (instead of its last good run)",
+        params: VariantParams,
+        body: PinBody,
+        response: { 200: BaselinePin, ...errors(400, 404, 503) },
+      },
+    },
+    async (req) => {
+      const db = app.database.db;
+      const variantId = await variantIdByName(db, req.params.name);
+      if (variantId == null)
+        throw new BootwatchError('variant.not_found', `no variant named ${req.params.name}`);
+      const boot = await getBootSummary(db, req.body.bootId);
+      if (!boot) throw new BootwatchError('boot.not_found', `no boot with id ${req.body.bootId}`);
+      if (boot.variant !== req.params.name)
+        throw new BootwatchError(
+          'input.invalid',
+          `boot ${boot.id} belongs to variant ${boot.variant ?? '(none)'}, not ${req.params.name}`,
+        );
+      await pinBaseline(db, variantId, boot.id, req.body.note ?? null);
+      const pin = (await listBaselines(db)).find((p) => p.variant === req.params.name)!;
+      return pin;
+    },
+  );
+
+  app.delete(
+    '/api/variants/:name/baseline',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: "unpin the variant's baseline (back to its last good run)",
+        params: VariantParams,
+        response: { 200: Type.Object({ unpinned: Type.Boolean() }), ...errors(400, 404, 503) },
+      },
+    },
+    async (req) => {
+      const variantId = await variantIdByName(app.database.db, req.params.name);
+      if (variantId == null)
+        throw new BootwatchError('variant.not_found', `no variant named ${req.params.name}`);
+      return { unpinned: await unpinBaseline(app.database.db, variantId) };
+    },
+  );
+}

@@ -1,0 +1,201 @@
+/** Regressions, compare, failures and exports: response and query schemas (common/types/api.ts shapes). */
+import { Type } from '@sinclair/typebox';
+import { BootSummary } from './boots.ts';
+import { CsvList, Nullable, StringEnum, Timestamp } from './common.ts';
+
+const Value = Nullable(Type.Union([Type.String(), Type.Number()]));
+const Line = Type.Object({ line: Type.Integer(), text: Type.String() });
+
+export const REGRESSION_KINDS = [
+  'build',
+  'outcome',
+  'crash',
+  'error',
+  'probe',
+  'milestone',
+  'size',
+  'build_time',
+  'boot_time',
+  'initcall',
+] as const;
+
+export const RegressionItem = Type.Object({
+  id: Type.Integer(),
+  variant: Type.String(),
+  key: Type.String(),
+  kind: StringEnum(REGRESSION_KINDS),
+  severity: StringEnum(['high', 'medium', 'low'] as const),
+  title: Type.String(),
+  status: StringEnum(['open', 'fixed'] as const),
+  bootId: Nullable(Type.Integer()),
+  buildId: Nullable(Type.Integer()),
+  baselineBootId: Nullable(Type.Integer()),
+  baselineBuildId: Nullable(Type.Integer()),
+  was: Value,
+  now: Value,
+  threshold: Nullable(Type.Number()),
+  stats: Nullable(Type.Object({ n: Type.Integer(), median: Type.Number(), mad: Type.Number() })),
+  evidence: Type.Array(Line),
+  detectedAt: Timestamp,
+  fixedBootId: Nullable(Type.Integer()),
+  fixedBuildId: Nullable(Type.Integer()),
+  fixedAt: Nullable(Timestamp),
+});
+
+export const RegressionQuery = Type.Object({
+  status: Type.Optional(StringEnum(['open', 'fixed', 'all'] as const)),
+  variant: CsvList('variant names, comma-separated'),
+  boot: CsvList('only regressions opened or fixed by these boot ids'),
+  build: CsvList('only regressions opened or fixed by these build ids'),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
+const ConfigChange = Type.Object({
+  option: Type.String(),
+  old: Nullable(Type.String()),
+  new: Nullable(Type.String()),
+});
+export const ConfigDiffResult = Type.Object({
+  removed: Type.Array(ConfigChange),
+  changed: Type.Array(ConfigChange),
+  added: Type.Array(ConfigChange),
+  text: Type.String({ description: 'as scripts/diffconfig prints it' }),
+});
+
+export const BloatDiff = Type.Object({
+  added: Type.Integer(),
+  removed: Type.Integer(),
+  grown: Type.Integer(),
+  shrunk: Type.Integer(),
+  up: Type.Integer(),
+  down: Type.Integer(),
+  oldTotal: Type.Integer(),
+  newTotal: Type.Integer(),
+  changedCount: Type.Integer(),
+  symbols: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      type: Type.String(),
+      old: Nullable(Type.Integer()),
+      new: Nullable(Type.Integer()),
+      delta: Type.Integer(),
+    }),
+  ),
+  text: Type.String({ description: 'as scripts/bloat-o-meter prints it (top symbols)' }),
+});
+
+export const RegressionDetail = Type.Object({
+  ...RegressionItem.properties,
+  config: Nullable(ConfigDiffResult),
+  size: Nullable(BloatDiff),
+});
+
+export const BaselinePin = Type.Object({
+  variant: Type.String(),
+  bootId: Type.Integer(),
+  buildId: Nullable(Type.Integer()),
+  note: Nullable(Type.String()),
+  pinnedAt: Timestamp,
+});
+
+export const PinBody = Type.Object({
+  bootId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+  note: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+
+export const VariantParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+
+const Trouble = Type.Object({
+  key: Type.String(),
+  cls: StringEnum(['crash', 'error', 'probe_failed', 'warning'] as const),
+  title: Type.String(),
+  line: Type.Integer(),
+  time: Nullable(Type.Number()),
+  text: Type.String(),
+  fatal: Type.Boolean(),
+});
+const Delta = (name: string) =>
+  Type.Object({
+    [name]: Type.String(),
+    a: Nullable(Type.Number()),
+    b: Nullable(Type.Number()),
+    delta: Nullable(Type.Number()),
+  });
+
+export const CompareQuery = Type.Object({
+  a: Type.Optional(Type.Integer({ minimum: 1, description: 'the earlier boot; default: b’s baseline' })),
+  b: Type.Integer({ minimum: 1, description: 'the boot to explain' }),
+  limit: Type.Integer({ minimum: 1, maximum: 5000, default: 50, description: 'size-diff symbols kept' }),
+});
+
+export const CompareResponse = Type.Object({
+  a: BootSummary,
+  b: BootSummary,
+  aChosen: StringEnum(['given', 'pinned', 'last_good'] as const),
+  config: Nullable(ConfigDiffResult),
+  size: Nullable(BloatDiff),
+  appeared: Type.Array(Trouble),
+  vanished: Type.Array(Trouble),
+  probes: Type.Object({ gained: Type.Array(Type.String()), lost: Type.Array(Type.String()) }),
+  milestones: Type.Array(Delta('name')),
+  initcalls: Type.Array(Delta('fn')),
+  initcallTotals: Type.Object({ a: Type.Number(), b: Type.Number(), delta: Type.Number() }),
+});
+
+const Occurrence = Type.Object({
+  bootId: Type.Integer(),
+  buildId: Nullable(Type.Integer()),
+  variant: Nullable(Type.String()),
+  at: Timestamp,
+  line: Nullable(Type.Integer()),
+});
+
+export const FailureGroup = Type.Object({
+  key: Type.String(),
+  kind: StringEnum(['crash', 'warning', 'error', 'probe', 'stalled', 'no_output'] as const),
+  title: Type.String(),
+  fatal: Type.Boolean(),
+  count: Type.Integer(),
+  occurrences: Type.Array(Occurrence),
+  variants: Type.Array(Type.String()),
+  first: Occurrence,
+  last: Occurrence,
+  sinceBuild: Nullable(Type.Integer()),
+  isNew: Type.Boolean(),
+  ongoingIn: Type.Array(Type.String()),
+});
+
+export const FailureQuery = Type.Object({
+  variant: CsvList('variant names, comma-separated'),
+  kind: CsvList('crash, warning, error, probe, stalled, no_output'),
+  boots: Type.Integer({ minimum: 1, maximum: 20000, default: 1000, description: 'newest boots looked at' }),
+  occurrences: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 50,
+    description: 'occurrences kept per group',
+  }),
+});
+
+export const ExportQuery = Type.Object({
+  builds: Type.Integer({ minimum: 1, maximum: 5000, default: 200, description: 'newest builds exported' }),
+  variant: CsvList('variant names, comma-separated'),
+  origin: Type.String({ pattern: '^[a-z0-9_]+$', default: 'bootwatch', description: 'KCIDB origin' }),
+});
+
+export const RunInput = Type.Object({
+  matrix: Type.String({ minLength: 1, maxLength: 500 }),
+  results: Type.Array(
+    Type.Object({
+      variant: Type.String({ maxLength: 200 }),
+      outcome: Type.String({ maxLength: 50 }),
+      bootId: Nullable(Type.Integer()),
+      buildId: Nullable(Type.Integer()),
+    }),
+    { maxItems: 10000 },
+  ),
+});
+
+export const RunParams = Type.Object({
+  id: Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Literal('latest')]),
+});
