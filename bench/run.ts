@@ -19,6 +19,7 @@ export interface Benchmark {
 /** Loaded lazily so one broken benchmark does not stop the others. */
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   parser: async () => (await import('./parser.ts')).parserBenchmark,
+  ingest: async () => (await import('./ingest.ts')).ingestBenchmark,
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,
   'runner-verdict': async () => (await import('./runner-latency.ts')).verdictBenchmark,
   'runner-overhead': async () => (await import('./runner-overhead.ts')).overheadBenchmark,
