@@ -87,6 +87,8 @@ function instrument(client: AnyClient, service: AwsCall['service'], opts: AwsCli
 
 /** One set of clients for a region; `destroy()` closes their sockets. */
 export function createAwsClients(opts: AwsClientOptions): AwsClients {
+  // bootwatch runs on Node 20 by design; the SDK's "upgrade Node" notice would print on every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const common = { region: opts.region, maxAttempts: opts.maxAttempts ?? 8 };
   const ec2 = new EC2Client(common);
   const s3 = new S3Client(common);
