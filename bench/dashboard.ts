@@ -198,6 +198,13 @@ export const dashboardBenchmark: Benchmark = {
             '/api/trends?variant=bench-01,bench-02,bench-03,bench-04,bench-05,bench-06&metric=size.image&limit=500',
           ],
         ];
+        // The overview's regressions and the failures page, where the collector answers them.
+        const optional: [string, string][] = [
+          ['api_regressions_p95', '/api/regressions?status=all&limit=30'],
+          ['api_failures_p95', '/api/failures?boots=1000'],
+        ];
+        for (const [name, path] of optional)
+          if ((await fetch(`${base}${path}`, { method: 'HEAD' })).status !== 404) calls.push([name, path]);
         for (const [name, path] of calls) {
           const r = await latency(`${base}${path}`);
           report({ name, value: Math.round(r.p95 * 10) / 10, unit: 'ms', target: '< 50 ms' });
