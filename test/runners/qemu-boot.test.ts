@@ -73,7 +73,7 @@ describe('bootQemu with the Debian kernel', () => {
   }, 90_000);
 
   it('a guest that never finishes is stalled at the timeout, with its console kept', async () => {
-    const boot = bootSpec({ timeoutMs: 15_000 });
+    const boot = bootSpec({ timeoutMs: 45_000 });
     const r = await bootQemu(request(initScript('echo waiting forever', 'sleep 600'), {}, boot));
     expect(r.finish.endReason).toBe('timeout');
     expect(r.outcome).toBe('stalled');
