@@ -8,9 +8,11 @@ import { hostname } from 'node:os';
 import {
   CancelImportTaskCommand,
   DeleteSnapshotCommand,
+  DeleteVolumeCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -31,7 +33,15 @@ export interface CleanupItem {
   error?: string;
 }
 
-const ORDER: ResourceKind[] = ['instance', 'image', 'snapshot', 'import-task', 's3-object', 's3-upload'];
+const ORDER: ResourceKind[] = [
+  'instance',
+  'volume',
+  'image',
+  'snapshot',
+  'import-task',
+  's3-object',
+  's3-upload',
+];
 /** Codes that mean "already gone": success for a cleanup. */
 const GONE =
   /NotFound|\.Malformed$|NoSuchKey|NoSuchUpload|InvalidSnapshot\.NotFound|InvalidAMIID\.Unavailable/;
@@ -40,6 +50,9 @@ async function deleteOne(clients: AwsClients, r: LedgerResource): Promise<void> 
   switch (r.kind) {
     case 'instance':
       await clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [r.id] }));
+      return;
+    case 'volume':
+      await clients.ec2.send(new DeleteVolumeCommand({ VolumeId: r.id }));
       return;
     case 'image':
       await clients.ec2.send(new DeregisterImageCommand({ ImageId: r.id }));
@@ -150,6 +163,12 @@ export async function findLeftovers(
   ]);
   for (const i of instances)
     push({ kind: 'instance', id: i.InstanceId!, runId: tagOf(i.Tags, TAG.run) }, i.Tags);
+  // Root volumes go with their instance; one left `available` (a mapping without DeleteOnTermination) would not.
+  const volumes = await clients.ec2.send(
+    new DescribeVolumesCommand({ Filters: [...filters, { Name: 'status', Values: ['available'] }] }),
+  );
+  for (const v of volumes.Volumes ?? [])
+    push({ kind: 'volume', id: v.VolumeId!, runId: tagOf(v.Tags, TAG.run) }, v.Tags);
   const images = await clients.ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: filters }));
   for (const i of images.Images ?? [])
     push({ kind: 'image', id: i.ImageId!, runId: tagOf(i.Tags, TAG.run) }, i.Tags);

@@ -139,6 +139,9 @@ export function handleEc2(s: FakeAwsState, action: string, p: P): Answer {
         out.length ? x('output', out.toString('base64')) : '',
       ]);
     }
+    case 'DescribeVolumes':
+      // Root volumes die with their instance here (DeleteOnTermination): none is ever left.
+      return ok(action, [items('volumeSet', [])]);
     case 'RegisterImage': {
       const bdm = (list(p, 'BlockDeviceMapping') as P[])[0];
       const snapId = String((bdm?.Ebs as P | undefined)?.SnapshotId ?? '');
