@@ -19,7 +19,14 @@ export const TAG = {
   expires: 'bootwatch:expires',
 } as const;
 
-export type ResourceKind = 's3-object' | 's3-upload' | 'import-task' | 'snapshot' | 'image' | 'instance' | 'volume';
+export type ResourceKind =
+  | 's3-object'
+  | 's3-upload'
+  | 'import-task'
+  | 'snapshot'
+  | 'image'
+  | 'instance'
+  | 'volume';
 
 export interface LedgerResource {
   kind: ResourceKind;
