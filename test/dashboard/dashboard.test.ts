@@ -298,6 +298,9 @@ describe('compare', () => {
       '−96',
     );
     expect(await text(page, '[data-testid="size-total-delta"]')).toBe('−708');
+    expect(await text(page, '[data-section="sizes"] .summary')).toContain(
+      'add/remove: 0/2 grow/shrink: 0/0 up/down: ±0/−708',
+    );
     // Troubles: the panic and the failed exec of /init appeared; 03's missing-socket errors vanished.
     const appeared = await texts(page, '[data-testid="events-appeared"] tbody tr');
     expect(appeared.some((t) => t.includes('kernel panic: No working init found.'))).toBe(true);
