@@ -76,7 +76,13 @@ export class CollectorClient {
   async postBuild(input: BuildInput): Promise<{ id: number | null; key: string }> {
     const key = `build-${Date.now()}-${randomUUID().slice(0, 8)}`;
     const item = this.spool.item(key);
-    item.write({ kind: 'build', key, createdAt: new Date().toISOString(), input });
+    // The spool key doubles as the idempotency key: a re-send after a lost answer stores nothing twice.
+    item.write({
+      kind: 'build',
+      key,
+      createdAt: new Date().toISOString(),
+      input: { ...input, idempotencyKey: input.idempotencyKey ?? key },
+    });
     const id = await this.sendBuild(item).catch(() => null);
     return { id, key };
   }

@@ -7,7 +7,7 @@ import type { BuildProgressInput } from '../../common/types/api.ts';
 import type { BootInput, BootOutcome, BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import type { Database } from '../db/client.ts';
 import { createBoot } from '../db/queries/boots.ts';
-import { buildExists, insertBuild } from '../db/queries/builds.ts';
+import { buildExists, storeBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
 import { regressionsAfterBuild } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
@@ -45,12 +45,18 @@ export class Collector {
     return this.database.db;
   }
 
-  /** Stores a build; returns its id. */
+  /** Stores a build; returns its id (the existing one for a repeated idempotency key). */
   async recordBuild(input: BuildInput): Promise<number> {
-    const id = await insertBuild(this.db, input);
+    return (await this.recordBuildOnce(input)).id;
+  }
+
+  /** Stores a build once per idempotency key; `created` is false for a repeat. */
+  async recordBuildOnce(input: BuildInput): Promise<{ id: number; created: boolean }> {
+    const { id, created } = await storeBuild(this.db, input);
+    if (!created) return { id, created };
     this.feed.publish({ type: 'build', buildId: id, variant: input.variant, phase: 'stored' });
     this.background.run(regressionsAfterBuild(this.db, id));
-    return id;
+    return { id, created };
   }
 
   /** Pushes live build progress to the feed (not stored). */

@@ -239,7 +239,10 @@ export class ConsoleIngest {
 
 /** The boot's outcome: the parser's, unless the harness failed (never blamed on the kernel). */
 export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
-  return f.harnessError || f.endReason === 'harness_error' ? 'error' : parsed;
+  if (f.harnessError || f.endReason === 'harness_error') return 'error';
+  // The runner gave up waiting: init may have started, but the boot never finished.
+  if (f.endReason === 'timeout' && parsed === 'booted') return 'stalled';
+  return parsed;
 }
 
 /** KCIDB status of an outcome: FAIL is the kernel's fault, ERROR the harness's. */

@@ -89,6 +89,8 @@ export interface BuildInput {
   host?: string | null;
   /** System.map text, kept for symbolizing traces. */
   systemMap?: string | null;
+  /** Client-chosen key: re-sending the same build returns the same id. */
+  idempotencyKey?: string | null;
 }
 
 export interface BootCheck {

@@ -12,7 +12,17 @@ import { upsertKernelSource, upsertVariant } from './catalog.ts';
 
 /** Stores a build with its variant, source, deduplicated .config, symbols and System.map. */
 export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
-  return db.transaction(async (tx) => {
+  return (await storeBuild(db, input)).id;
+}
+
+/** Stores a build once per idempotency key; `created` is false for a repeat. */
+export async function storeBuild(db: Db, input: BuildInput): Promise<{ id: number; created: boolean }> {
+  const key = cleanNullable(input.idempotencyKey);
+  if (key) {
+    const [existing] = await db.select({ id: builds.id }).from(builds).where(eq(builds.idempotencyKey, key));
+    if (existing) return { id: existing.id, created: false };
+  }
+  const id = await db.transaction(async (tx) => {
     const variantId = await upsertVariant(tx, {
       name: input.variant,
       matrix: input.matrix,
@@ -51,6 +61,7 @@ export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
         errors: cleanJson(input.errors ?? []),
         dropped: cleanJson(input.dropped ?? []),
         symbolCount: input.symbols?.length ?? 0,
+        idempotencyKey: key,
       })
       .returning({ id: builds.id });
     if (input.symbols?.length)
@@ -67,6 +78,7 @@ export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
       });
     return row.id;
   });
+  return { id, created: true };
 }
 
 function roundOrNull(v: number | null | undefined): number | null {

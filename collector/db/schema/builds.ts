@@ -25,6 +25,8 @@ export const builds = pgTable(
       .references(() => variants.id, { onDelete: 'cascade' }),
     sourceId: integer('source_id').references(() => kernelSources.id, { onDelete: 'set null' }),
     configId: integer('config_id').references(() => configs.id, { onDelete: 'set null' }),
+    /** Client-chosen key: a runner re-sending a build after a lost answer gets the same row. */
+    idempotencyKey: text('idempotency_key').unique(),
     matrix: text('matrix'),
     arch: text('arch'),
     baseConfig: text('base_config'),

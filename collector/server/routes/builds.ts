@@ -19,10 +19,13 @@ export async function buildRoutes(app: App): Promise<void> {
         tags: ['builds'],
         summary: 'store a build',
         body: BuildInputSchema,
-        response: { 201: IdResponse, ...errors(400, 413, 503) },
+        response: { 200: IdResponse, 201: IdResponse, ...errors(400, 413, 503) },
       },
     },
-    async (req, reply) => reply.status(201).send({ id: await app.collector.recordBuild(req.body) }),
+    async (req, reply) => {
+      const { id, created } = await app.collector.recordBuildOnce(req.body);
+      return reply.status(created ? 201 : 200).send({ id });
+    },
   );
 
   app.post(

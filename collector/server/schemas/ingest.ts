@@ -55,6 +55,7 @@ export const SymbolSize = Type.Object({ name: Text(1024), type: Text(4), size: B
 
 export const BuildInputSchema = Type.Object(
   {
+    idempotencyKey: Maybe(Type.String({ minLength: 1, maxLength: 200 })),
     variant: Name,
     matrix: Maybe(Text(4096)),
     source: Maybe(KernelSourceInput),

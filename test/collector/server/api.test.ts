@@ -198,6 +198,39 @@ describe.each(backends())('REST API on $name', (backend) => {
     expect(again.json()).toEqual(first.json());
   });
 
+  it('answers the same build for the same idempotency key, storing it once', async () => {
+    await start();
+    const payload = { ...build('v', { sizes: { image: 1000 } }), idempotencyKey: 'spool/build-1' };
+    const first = await app.inject({ method: 'POST', url: '/api/builds', payload });
+    const again = await app.inject({ method: 'POST', url: '/api/builds', payload });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    const list = (await app.inject({ method: 'GET', url: '/api/builds?variant=v' })).json();
+    expect(list).toHaveLength(1);
+  });
+
+  it('stores a boot the runner timed out after init as stalled, not booted', async () => {
+    await start();
+    const bytes = fixtureBytes('logs/05-net-e1000.log').subarray(0, 12_000);
+    const { id } = (
+      await app.inject({ method: 'POST', url: '/api/boots', payload: { target: 'qemu' } })
+    ).json();
+    await app.inject({
+      method: 'POST',
+      url: `/api/boots/${id}/console?offset=0`,
+      headers: octets,
+      payload: Buffer.from(bytes),
+    });
+    expect(parseLog(bytes).outcome).toBe('booted');
+    const fin = await app.inject({
+      method: 'POST',
+      url: `/api/boots/${id}/finish`,
+      payload: { endReason: 'timeout' },
+    });
+    expect(fin.json().outcome).toBe('stalled');
+  });
+
   it('takes console bytes by offset over REST: duplicates skipped, gaps refused, finish once', async () => {
     await start();
     const bytes = fixtureBytes('logs/05-net-e1000.log');
