@@ -5,7 +5,9 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from '../bench/commands.ts';
 import { registerCollectorCommands } from '../collector/commands.ts';
+import { registerRegressionCommands } from '../collector/regressions/commands.ts';
 import { exitCodeOf } from '../common/errors.ts';
+import { registerBisectCommand } from '../runners/bisect/register.ts';
 import { registerRunnerCommands } from '../runners/commands.ts';
 
 const program = new Command();
@@ -17,6 +19,8 @@ program
 
 registerCollectorCommands(program);
 registerRunnerCommands(program);
+registerRegressionCommands(program);
+registerBisectCommand(program);
 registerBenchCommand(program);
 
 try {

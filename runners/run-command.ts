@@ -4,6 +4,7 @@ import { CollectorClient } from './collector-client.ts';
 import { openEmbeddedCollector } from './embedded-collector.ts';
 import { loadMatrix } from './matrix/load.ts';
 import { createProgressView } from './progress-bar.ts';
+import { setRegressionEngine } from './regression.ts';
 import { formatTable } from './report-table.ts';
 import { runMatrix } from './run-matrix.ts';
 import { Spool } from './spool.ts';
@@ -35,6 +36,8 @@ export async function runCommand(
   if (unknown?.length)
     throw new BootwatchError('variant.not_found', `no variant ${unknown.join(', ')} in ${file}`);
   const target = await openTarget(opts.collector);
+  // The collector judges regressions against each variant's history; it also writes the report.
+  setRegressionEngine((await import('../collector/regressions/run-hook.ts')).collectorRegressionEngine);
   const view = createProgressView();
   try {
     const report = await runMatrix(matrix, {

@@ -212,11 +212,12 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
     matrix: string;
     created_at: Date | string;
     results: { variant: string; outcome: string; bootId: number | null }[] | string;
+    build_ids: number[] | string;
   }>(
     db,
     id === 'latest'
-      ? sql`select id, matrix, created_at, results from matrix_runs order by created_at desc, id desc limit 1`
-      : sql`select id, matrix, created_at, results from matrix_runs where id = ${id}`,
+      ? sql`select id, matrix, created_at, results, build_ids from matrix_runs order by created_at desc, id desc limit 1`
+      : sql`select id, matrix, created_at, results, build_ids from matrix_runs where id = ${id}`,
   );
   if (!run) return null;
   const results = json(run.results);
@@ -228,5 +229,12 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
       )
     : [];
   const boots = new Map((await bootsWithCrashes(db, rows)).map((b) => [b.row.id, b]));
-  return { id: run.id, matrix: run.matrix, at: iso(run.created_at)!, results, boots };
+  return {
+    id: run.id,
+    matrix: run.matrix,
+    at: iso(run.created_at)!,
+    results,
+    buildIds: json(run.build_ids),
+    boots,
+  };
 }

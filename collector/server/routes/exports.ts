@@ -17,7 +17,7 @@ import {
   variantMetrics,
 } from '../../db/queries/exports.ts';
 import { settleRegressions } from '../../regressions/detect.ts';
-import { ExportQuery, RunInput, RunParams } from '../schemas/analysis.ts';
+import { ExportQuery, RunInput, RunParams, RunRecord } from '../schemas/analysis.ts';
 import { errors, IdResponse, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
@@ -89,6 +89,23 @@ export async function exportRoutes(app: App): Promise<void> {
       },
     },
     async (req, reply) => reply.status(201).send({ id: await insertRun(app.database.db, req.body) }),
+  );
+
+  app.get(
+    '/api/runs/:id',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: 'a recorded `bootwatch run` (`latest` for the newest)',
+        params: RunParams,
+        response: { 200: RunRecord, ...errors(400, 404, 503) },
+      },
+    },
+    async (req) => {
+      const run = await runWithBoots(app.database.db, req.params.id);
+      if (!run) throw new BootwatchError('route.not_found', `no recorded run ${req.params.id}`);
+      return { id: run.id, matrix: run.matrix, at: run.at, results: run.results, buildIds: run.buildIds };
+    },
   );
 
   app.get(

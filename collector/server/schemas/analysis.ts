@@ -199,3 +199,13 @@ export const RunInput = Type.Object({
 export const RunParams = Type.Object({
   id: Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Literal('latest')]),
 });
+
+export const RunRecord = Type.Object({
+  id: Type.Integer(),
+  matrix: Type.String(),
+  at: Timestamp,
+  results: Type.Array(
+    Type.Object({ variant: Type.String(), outcome: Type.String(), bootId: Nullable(Type.Integer()) }),
+  ),
+  buildIds: Type.Array(Type.Integer()),
+});

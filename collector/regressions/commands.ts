@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+
+/** Commands of the regression engine: report. */
+export function registerRegressionCommands(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'regression report of a run (default: the latest) for a mailing-list reply: evidence, config diff, size diff',
+    )
+    .option('--run <id>', 'recorded run id, or latest')
+    .option('--open', 'every open regression instead of one run')
+    .option('--collector <url>', 'collector base URL (default: the embedded database)')
+    .option('--json', 'print the report as JSON')
+    .option('--out <dir>', 'also write report.txt and report.json there')
+    .action(async (opts: import('./report-command.ts').ReportOptions) => {
+      const { reportCommand } = await import('./report-command.ts');
+      process.exitCode = await reportCommand(opts);
+    });
+}
