@@ -141,6 +141,9 @@ export class ConsoleIngest {
 
   private async store(s: ConsoleSession, bytes: Uint8Array, updates: LineUpdate[]): Promise<void> {
     const to = s.offset + bytes.length;
+    // Watchers see a line as soon as it is parsed, not after the write: the feed is a live
+    // view (a write that fails makes the runner resend, and repeats carry the same numbers).
+    this.publishUpdates(s, updates);
     try {
       await this.db.transaction(async (tx) => {
         await insertConsoleBytes(tx, s.bootId, s.offset, bytes);
@@ -156,7 +159,6 @@ export class ConsoleIngest {
     }
     s.offset = to;
     this.advance(s, updates);
-    this.publishUpdates(s, updates);
   }
 
   /** Lines, events and initcalls of `updates` (new lines only: end() may repeat the last). */
