@@ -20,6 +20,8 @@ const VARIANTS = 20;
 const BOOTS = 10_000;
 const EVENTS_PER_BOOT = 500;
 const SAMPLES = 200;
+const MIN_SAMPLES = 10;
+const BUDGET_MS = 30_000;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -90,14 +92,21 @@ const SEED_SQL = [
 
 /** 500 events per boot: 5,000,000 rows in one set-based insert. */
 const EVENTS_SQL = `insert into events (boot_id, seq, line, time, kind, errno, errno_name, driver, device, message, data)
-     select t.id, s, s + 8, s / 1000.0,
-       (array['probe','userspace','error','kernel_error','milestone'])[1 + s % 5],
-       case when s % 5 = 2 then -2 end, case when s % 5 = 2 then 'ENOENT' end,
-       case when s % 5 = 0 then 'e1000' end, case when s % 5 = 0 then '0000:00:03.0' end,
+     select t.id, s, s + 8, s / 1000.0, k.kind,
+       case when k.kind = 'error' then -2 end, case when k.kind = 'error' then 'ENOENT' end,
+       case when k.kind = 'probe' then 'e1000' end, case when k.kind = 'probe' then '0000:00:03.0' end,
        'message ' || s,
-       jsonb_build_object('kind', (array['probe','userspace','error','kernel_error','milestone'])[1 + s % 5],
-         'line', s + 8, 'time', s / 1000.0, 'message', 'message ' || s)
-     from boots t cross join generate_series(1, ${EVENTS_PER_BOOT}) s`;
+       jsonb_build_object('kind', k.kind, 'line', s + 8, 'time', s / 1000.0, 'message', 'message ' || s)
+         || case k.kind
+           when 'probe' then jsonb_build_object('driver', 'e1000', 'device', '0000:00:03.0', 'ok', s % 100 <> 91)
+           when 'error' then jsonb_build_object('errno', -2, 'errnoName', 'ENOENT', 'source', 'kernel')
+           when 'milestone' then jsonb_build_object('name', 'console')
+           when 'userspace' then jsonb_build_object('text', 'message ' || s)
+           else jsonb_build_object('level', 3) end
+     from boots t cross join generate_series(1, ${EVENTS_PER_BOOT}) s
+     -- A boot's events as a console gives them: mostly userspace lines and probes, a few errors.
+     cross join lateral (select case when s % 100 < 60 then 'userspace' when s % 100 < 92 then 'probe'
+       when s % 100 < 94 then 'milestone' when s % 100 < 97 then 'kernel_error' else 'error' end as kind) k`;
 
 /**
  * Bulk load the way a DBA would: foreign-key triggers off for the session and the secondary
@@ -139,8 +148,11 @@ function p95(ms: number[]): number {
   return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
 }
 
-/** Sequential GETs over one keep-alive connection pool: warm-up, then SAMPLES timed requests. */
-async function latency(url: string): Promise<{ p95: number; p50: number }> {
+/**
+ * Sequential GETs over one keep-alive connection pool: a warm-up, then up to SAMPLES timed
+ * requests within BUDGET_MS (a slow endpoint gets fewer samples, never fewer than MIN_SAMPLES).
+ */
+async function latency(url: string): Promise<{ p95: number; p50: number; n: number }> {
   const once = async () => {
     const t = performance.now();
     const res = await fetch(url);
@@ -148,11 +160,13 @@ async function latency(url: string): Promise<{ p95: number; p50: number }> {
     await res.arrayBuffer();
     return performance.now() - t;
   };
-  for (let i = 0; i < 20; i++) await once();
+  for (let i = 0; i < 5; i++) await once();
   const ms: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) ms.push(await once());
+  const start = performance.now();
+  while (ms.length < SAMPLES && (ms.length < MIN_SAMPLES || performance.now() - start < BUDGET_MS))
+    ms.push(await once());
   const s = [...ms].sort((a, b) => a - b);
-  return { p95: p95(ms), p50: s[Math.floor(s.length / 2)] };
+  return { p95: p95(ms), p50: s[Math.floor(s.length / 2)], n: ms.length };
 }
 
 export const dashboardBenchmark: Benchmark = {
@@ -184,10 +198,10 @@ export const dashboardBenchmark: Benchmark = {
       const app = await buildApp({ database, ownDatabase: true, dashboardDir: null });
       try {
         const base = await app.listen({ host: '127.0.0.1', port: 0 });
-        // What the overview, trends and boot list pages ask for.
+        // What the overview (variants, newest boots, regressions), boot pages and trends ask for.
         const calls: [string, string][] = [
           ['api_overview_p95', '/api/variants'],
-          ['api_overview_recent_p95', '/api/boots?limit=500&state=finished'],
+          ['api_overview_boots_p95', '/api/boots?limit=51'],
           ['api_boots_page_p95', '/api/boots?limit=51&outcome=panic&before=5000'],
           [
             'api_trend_p95',
@@ -207,7 +221,7 @@ export const dashboardBenchmark: Benchmark = {
           if ((await fetch(`${base}${path}`, { method: 'HEAD' })).status !== 404) calls.push([name, path]);
         for (const [name, path] of calls) {
           const r = await latency(`${base}${path}`);
-          report({ name, value: Math.round(r.p95 * 10) / 10, unit: 'ms', target: '< 50 ms' });
+          report({ name, value: Math.round(r.p95 * 10) / 10, unit: 'ms', target: `< 50 ms; n=${r.n}` });
         }
       } finally {
         await app.close();
