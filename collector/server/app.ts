@@ -21,6 +21,7 @@ import { failureRoutes } from './routes/failures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { regressionRoutes } from './routes/regressions.ts';
+import { traceRoutes } from './routes/traces.ts';
 import { viewRoutes } from './routes/views.ts';
 import { ErrorBody } from './schemas/common.ts';
 import type { App } from './types.ts';
@@ -72,6 +73,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(regressionRoutes);
     await app.register(failureRoutes);
     await app.register(exportRoutes);
+    await app.register(traceRoutes);
     await app.register(consoleIngestSocket);
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);
