@@ -119,11 +119,6 @@ export const api = {
   },
 };
 
-/** A 404 for the route itself (an older collector), not for a missing boot or build. */
-export function isMissingRoute(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404 && err.code === 'route.not_found';
-}
-
 /** Where the raw console bytes of a boot download from. */
 export const rawConsoleUrl = (id: number) => `/api/boots/${id}/console.raw`;
 
