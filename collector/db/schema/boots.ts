@@ -59,10 +59,15 @@ export const boots = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('boots_time_idx').on(t.startedAt.desc(), t.id.desc()),
+    // DESC NULLS FIRST is what a plain `ORDER BY ... DESC` asks for: the planner can then use these.
+    index('boots_time_idx').on(t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // Latest boot per variant and per-variant trends.
-    index('boots_variant_time_idx').on(t.variantId, t.startedAt.desc(), t.id.desc()),
+    index('boots_variant_time_idx').on(
+      t.variantId,
+      t.startedAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
     index('boots_build_idx').on(t.buildId),
-    index('boots_outcome_idx').on(t.outcome, t.startedAt.desc()),
+    index('boots_outcome_idx').on(t.outcome, t.startedAt.desc().nullsFirst()),
   ],
 );

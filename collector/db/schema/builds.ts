@@ -54,8 +54,12 @@ export const builds = pgTable(
   },
   (t) => [
     // Trends and "latest build per variant" walk a variant's builds in time order.
-    index('builds_variant_time_idx').on(t.variantId, t.startedAt.desc(), t.id.desc()),
-    index('builds_time_idx').on(t.startedAt.desc(), t.id.desc()),
+    index('builds_variant_time_idx').on(
+      t.variantId,
+      t.startedAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('builds_time_idx').on(t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('builds_config_idx').on(t.configId),
   ],
 );

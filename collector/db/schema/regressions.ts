@@ -46,7 +46,7 @@ export const regressions = pgTable(
   (t) => [
     // One open regression per variant and key: detection runs again on every boot.
     uniqueIndex('regressions_open_key_idx').on(t.variantId, t.key).where(sql`status = 'open'`),
-    index('regressions_time_idx').on(t.detectedAt.desc(), t.id.desc()),
+    index('regressions_time_idx').on(t.detectedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('regressions_variant_idx').on(t.variantId, t.status),
   ],
 );
@@ -78,5 +78,5 @@ export const matrixRuns = pgTable(
       .default([]),
     createdAt: createdAt(),
   },
-  (t) => [index('matrix_runs_time_idx').on(t.createdAt.desc())],
+  (t) => [index('matrix_runs_time_idx').on(t.createdAt.desc().nullsFirst())],
 );
