@@ -16,7 +16,13 @@ import {
 } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
-import { insertRegressions, markFixed, openRegressions, pinnedBaseline } from '../db/queries/regressions.ts';
+import {
+  getThresholds,
+  insertRegressions,
+  markFixed,
+  openRegressions,
+  pinnedBaseline,
+} from '../db/queries/regressions.ts';
 import { loadBootRun, loadRuns } from '../db/queries/runs.ts';
 import { rowsOf } from '../db/rows.ts';
 
@@ -28,9 +34,25 @@ export interface DetectionResult {
 const queues = new WeakMap<Db, Promise<unknown>>();
 let options: RegressionOptions = DEFAULT_REGRESSION_OPTIONS;
 
-/** Replaces the thresholds (size limits, noise rules) detection uses. */
+/** Replaces the thresholds (size limits, noise rules) detection uses for every variant. */
 export function setRegressionOptions(o: Partial<RegressionOptions>): void {
-  options = { ...DEFAULT_REGRESSION_OPTIONS, ...o };
+  options = mergeOptions(DEFAULT_REGRESSION_OPTIONS, o);
+}
+
+/** `o` over `base`, one level deep: `{ size: { bytes: 4096 } }` keeps the other size limits. */
+export function mergeOptions(
+  base: RegressionOptions,
+  o: Partial<RegressionOptions> | null,
+): RegressionOptions {
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o ?? {})) {
+    const cur = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object'
+        ? { ...cur, ...v }
+        : v;
+  }
+  return out as unknown as RegressionOptions;
 }
 
 /** Queues `job` behind the database's earlier detections. */
@@ -85,8 +107,9 @@ export async function detectForBoot(db: Db, bootId: number): Promise<DetectionRe
   if (!row || row.variant_id == null || row.state !== 'finished') return null;
   const current = await loadBootRun(db, bootId);
   if (!current) return null;
-  const history = await loadRuns(db, row.variant_id, { limit: options.historyLength, beforeBoot: bootId });
-  return judge(db, row.variant_id, current, history);
+  const opts = await optionsFor(db, row.variant_id);
+  const history = await loadRuns(db, row.variant_id, { limit: opts.historyLength, beforeBoot: bootId });
+  return judge(db, row.variant_id, current, history, opts);
 }
 
 /** Detection for a stored build: build breakage, size and build time. */
@@ -98,8 +121,14 @@ export async function detectForBuild(db: Db, buildId: number): Promise<Detection
   if (!row) return null;
   const [current] = await loadRuns(db, row.variant_id, { limit: 1, only: { build: buildId } });
   if (!current) return null;
-  const history = await loadRuns(db, row.variant_id, { limit: options.historyLength, beforeBuild: buildId });
-  return judge(db, row.variant_id, current, history);
+  const opts = await optionsFor(db, row.variant_id);
+  const history = await loadRuns(db, row.variant_id, { limit: opts.historyLength, beforeBuild: buildId });
+  return judge(db, row.variant_id, current, history, opts);
+}
+
+/** The global thresholds with the variant's own overrides on top. */
+async function optionsFor(db: Db, variantId: number): Promise<RegressionOptions> {
+  return mergeOptions(options, await getThresholds(db, variantId));
 }
 
 async function judge(
@@ -107,6 +136,7 @@ async function judge(
   variantId: number,
   current: RunFacts,
   history: RunFacts[],
+  options: RegressionOptions,
 ): Promise<DetectionResult> {
   const pinnedId = await pinnedBaseline(db, variantId);
   const pinned = pinnedId != null && pinnedId !== current.bootId ? await loadBootRun(db, pinnedId) : null;

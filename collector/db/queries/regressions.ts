@@ -1,10 +1,10 @@
 /** Stored regressions: open and fix them, list them, and the baselines users pin. */
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Finding } from '../../analysis/regressions.ts';
+import type { Finding, RegressionOptions } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanText } from '../sanitize.ts';
-import { boots, regressions, variantBaselines, variants } from '../schema/index.ts';
+import { boots, regressions, variantBaselines, variants, variantThresholds } from '../schema/index.ts';
 
 export type RegressionRow = typeof regressions.$inferSelect;
 
@@ -196,4 +196,25 @@ export async function listBaselines(db: Db) {
     .innerJoin(boots, eq(boots.id, variantBaselines.bootId))
     .orderBy(variants.name);
   return rows.map((r) => ({ ...r, pinnedAt: iso(r.pinnedAt)! }));
+}
+
+/** A variant's threshold overrides, or null. */
+export async function getThresholds(db: Db, variantId: number): Promise<Partial<RegressionOptions> | null> {
+  const [r] = await db
+    .select({ options: variantThresholds.options })
+    .from(variantThresholds)
+    .where(eq(variantThresholds.variantId, variantId));
+  return r?.options ?? null;
+}
+
+/** Replaces a variant's threshold overrides. */
+export async function setThresholds(
+  db: Db,
+  variantId: number,
+  options: Partial<RegressionOptions>,
+): Promise<void> {
+  await db
+    .insert(variantThresholds)
+    .values({ variantId, options })
+    .onConflictDoUpdate({ target: variantThresholds.variantId, set: { options, updatedAt: new Date() } });
 }

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { NoiseStats } from '../../analysis/noise.ts';
-import type { Evidence, RegressionKind } from '../../analysis/regressions.ts';
+import type { Evidence, RegressionKind, RegressionOptions } from '../../analysis/regressions.ts';
 import { boots } from './boots.ts';
 import { builds } from './builds.ts';
 import { variants } from './catalog.ts';
@@ -61,6 +61,15 @@ export const variantBaselines = pgTable('variant_baselines', {
     .references(() => boots.id, { onDelete: 'cascade' }),
   note: text('note'),
   pinnedAt: createdAt(),
+});
+
+/** Per-variant regression thresholds (size limits, noise rules) overriding the defaults. */
+export const variantThresholds = pgTable('variant_thresholds', {
+  variantId: integer('variant_id')
+    .primaryKey()
+    .references(() => variants.id, { onDelete: 'cascade' }),
+  options: jsonb('options').$type<Partial<RegressionOptions>>().notNull(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
 });
 
 /** One `bootwatch run` of a matrix: the builds and boots it made, for its JUnit report. */

@@ -3,23 +3,27 @@ import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import type { RegressionDetail as Detail } from '../../../common/types/api.ts';
 import { bloatDiff, configDiffResult } from '../../analysis/diff-results.ts';
+import { DEFAULT_REGRESSION_OPTIONS, type RegressionOptions } from '../../analysis/regressions.ts';
 import { getBootSummary } from '../../db/queries/boots.ts';
 import { getBuild, getBuildSymbols } from '../../db/queries/builds.ts';
 import { variantIdByName } from '../../db/queries/catalog.ts';
 import {
   getRegression,
+  getThresholds,
   listBaselines,
   listRegressions,
   pinBaseline,
+  setThresholds,
   unpinBaseline,
 } from '../../db/queries/regressions.ts';
-import { settleRegressions } from '../../regressions/detect.ts';
+import { mergeOptions, settleRegressions } from '../../regressions/detect.ts';
 import {
   BaselinePin,
   PinBody,
   RegressionDetail,
   RegressionItem,
   RegressionQuery,
+  Thresholds,
   VariantParams,
 } from '../schemas/analysis.ts';
 import { errors, IdParams, splitCsv } from '../schemas/common.ts';
@@ -136,6 +140,44 @@ export async function regressionRoutes(app: App): Promise<void> {
       if (variantId == null)
         throw new BootwatchError('variant.not_found', `no variant named ${req.params.name}`);
       return { unpinned: await unpinBaseline(app.database.db, variantId) };
+    },
+  );
+
+  app.get(
+    '/api/variants/:name/thresholds',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: "the variant's regression thresholds (its overrides merged over the defaults)",
+        params: VariantParams,
+        response: { 200: Thresholds, ...errors(400, 404, 503) },
+      },
+    },
+    async (req) => {
+      const variantId = await variantIdByName(app.database.db, req.params.name);
+      if (variantId == null)
+        throw new BootwatchError('variant.not_found', `no variant named ${req.params.name}`);
+      return mergeOptions(DEFAULT_REGRESSION_OPTIONS, await getThresholds(app.database.db, variantId));
+    },
+  );
+
+  app.put(
+    '/api/variants/:name/thresholds',
+    {
+      schema: {
+        tags: ['regressions'],
+        summary: 'set the variant\'s overrides, e.g. {"size":{"bytes":4096}} (the next run uses them)',
+        params: VariantParams,
+        body: Thresholds,
+        response: { 200: Thresholds, ...errors(400, 404, 503) },
+      },
+    },
+    async (req) => {
+      const variantId = await variantIdByName(app.database.db, req.params.name);
+      if (variantId == null)
+        throw new BootwatchError('variant.not_found', `no variant named ${req.params.name}`);
+      await setThresholds(app.database.db, variantId, req.body as Partial<RegressionOptions>);
+      return mergeOptions(DEFAULT_REGRESSION_OPTIONS, req.body as Partial<RegressionOptions>);
     },
   );
 }

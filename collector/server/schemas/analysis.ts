@@ -209,3 +209,34 @@ export const RunRecord = Type.Object({
   ),
   buildIds: Type.Array(Type.Integer()),
 });
+
+const Rule = Type.Partial(
+  Type.Object({
+    k: Type.Number({ minimum: 0, description: 'robust z-score limit' }),
+    minAbs: Type.Number({ minimum: 0, description: 'smallest growth that alerts, in the unit' }),
+    minRel: Type.Number({ minimum: 0, description: 'smallest growth that alerts, fraction of the median' }),
+    minHistory: Type.Integer({ minimum: 1, description: 'runs needed before median/MAD decide' }),
+    fallbackRel: Type.Number({
+      minimum: 0,
+      description: 'growth over the baseline that alerts with less history',
+    }),
+  }),
+);
+
+/** A variant's regression thresholds; every field optional, the defaults fill the rest. */
+export const Thresholds = Type.Partial(
+  Type.Object({
+    size: Type.Partial(
+      Type.Object({
+        metrics: Type.Array(StringEnum(['image', 'vmlinux', 'text', 'data', 'bss'] as const)),
+        bytes: Nullable(Type.Integer({ minimum: 0 })),
+        percent: Nullable(Type.Number({ minimum: 0 })),
+      }),
+    ),
+    buildTime: Rule,
+    bootTime: Rule,
+    initcall: Type.Partial(Type.Object({ ...Rule.properties, maxReported: Type.Integer({ minimum: 0 }) })),
+    historyLength: Type.Integer({ minimum: 1, maximum: 100 }),
+  }),
+  { additionalProperties: false },
+);

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../collector/db/client.ts';
-import { listRegressions, pinBaseline } from '../../../collector/db/queries/regressions.ts';
+import { listRegressions, pinBaseline, setThresholds } from '../../../collector/db/queries/regressions.ts';
 import { Collector } from '../../../collector/ingest/collector.ts';
 import { settleRegressions } from '../../../collector/regressions/detect.ts';
 import type { BuildInput } from '../../../common/types/ingest.ts';
@@ -121,5 +121,14 @@ describe.each(backends())('regression detection on $name', (backend) => {
     await c.console.finish(id, { endReason: 'harness_error', harnessError: 'qemu: could not start' });
     await settleRegressions(database.db);
     expect((await open()).some((r) => r.kind === 'outcome')).toBe(true);
+  });
+
+  it('per-variant thresholds: a tight size limit alerts on growth the defaults allow', async () => {
+    database = await backend.fresh();
+    c = new Collector(database);
+    await run(0, '05-net-e1000.log');
+    await setThresholds(database.db, 1, { size: { metrics: ['image'], bytes: 1000, percent: null } });
+    await run(5, '05-net-e1000.log', { sizes: { image: 1_002_000, text: 3_000_000 } });
+    expect((await open()).map((r) => [r.key, r.threshold])).toEqual([['size:image', 1_001_000]]);
   });
 });

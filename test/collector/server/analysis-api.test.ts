@@ -146,6 +146,20 @@ describe.each(backends())('analysis API on $name', (backend) => {
       payload: { bootId: good.id },
     });
     expect(wrong.statusCode).toBe(404);
+    const th = await app.inject({
+      method: 'PUT',
+      url: '/api/variants/exec/thresholds',
+      payload: { size: { bytes: 4096 } },
+    });
+    expect(th.statusCode, th.body).toBe(200);
+    expect(th.json().size).toEqual({ metrics: ['image', 'text'], bytes: 4096, percent: 1 });
+    expect((await get<{ historyLength: number }>('/api/variants/exec/thresholds')).historyLength).toBe(10);
+    const bad400 = await app.inject({
+      method: 'PUT',
+      url: '/api/variants/exec/thresholds',
+      payload: { size: { bytes: -1 } },
+    });
+    expect(bad400.statusCode).toBe(400);
     const del = await app.inject({ method: 'DELETE', url: '/api/variants/exec/baseline' });
     expect(del.json()).toEqual({ unpinned: true });
 
