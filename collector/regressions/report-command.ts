@@ -40,11 +40,8 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
         buildIds: open.flatMap((r) => (r.buildId != null ? [r.buildId] : [])),
       };
     } else {
-      const run = await get<RunRecord>('GET', `/api/runs/${opts.run ?? 'latest'}`).catch((err: Error) => {
-        throw new BootwatchError(
-          'route.not_found',
-          `no recorded run ${opts.run ?? 'yet'} (${err.message.slice(0, 80)}); try --open`,
-        );
+      const run = await get<RunRecord>('GET', `/api/runs/${opts.run ?? 'latest'}`).catch(() => {
+        throw new BootwatchError('route.not_found', `no recorded run ${opts.run ?? 'yet'}; try --open`);
       });
       scope = {
         title: `bootwatch: ${run.matrix} run ${run.id}`,

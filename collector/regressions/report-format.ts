@@ -51,9 +51,14 @@ export function formatReport(r: RegressionReport): string {
     if (r.baseUrl && x.bootId != null)
       out.push(`   ${r.baseUrl}/api/compare?a=${x.baselineBootId ?? ''}&b=${x.bootId}`.replace('a=&', ''));
     out.push('');
+    // A panic is both the outcome change and a new crash: quote its line once.
+    const quoted = new Set<number>();
     for (const g of x.regressions) {
       out.push(`[${++n}] ${g.severity.toUpperCase()} ${g.title}`);
-      for (const e of g.evidence) out.push(`    L${e.line}: ${e.text}`);
+      for (const e of g.evidence) {
+        out.push(quoted.has(e.line) ? `    L${e.line} (quoted above)` : `    L${e.line}: ${e.text}`);
+        quoted.add(e.line);
+      }
     }
     if (x.diagnosis.length) {
       out.push('', '  Diagnosis (options most likely to fix it):');
