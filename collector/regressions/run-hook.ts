@@ -86,7 +86,8 @@ async function fromCollector(
     .map((g) => ({
       variant: g.variant,
       against: g.baselineBootId != null ? `boot #${g.baselineBootId}` : `build #${g.baselineBuildId ?? '?'}`,
-      was: g.was == null ? '-' : String(g.was),
-      now: `${g.now == null ? '-' : String(g.now)} [${g.key}]`,
+      // The table prints `was → now`: an outcome reads as such, anything else by its title.
+      was: g.kind === 'outcome' && g.was != null ? String(g.was) : g.kind,
+      now: g.kind === 'outcome' ? String(g.now) : g.title,
     }));
 }

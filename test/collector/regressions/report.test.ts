@@ -69,7 +69,10 @@ describe('the run hook and its report', () => {
       [{ variant: 'exec', baseline: null, outcome: 'panic', bootId: bad.id }],
       client,
     );
-    expect(found.map((r) => r.now)).toContain('panic [outcome]');
+    expect(found.map((r) => `${r.was} → ${r.now}`)).toContain('booted → panic');
+    expect(found.map((r) => `${r.was} → ${r.now}`)).toContain(
+      'error → new error: cannot execute /init (ENOENT)',
+    );
     expect(found.every((r) => r.variant === 'exec' && r.against === 'boot #1')).toBe(true);
 
     const text = readFileSync(join(dir, 'run-1.txt'), 'utf8');
