@@ -101,8 +101,7 @@ export class ConsoleIngest {
             endReason: input.endReason,
             harnessError: input.harnessError ?? null,
             finishedAt,
-            durationMs:
-              input.durationMs ?? (row ? Math.max(0, finishedAt.getTime() - row.startedAt.getTime()) : null),
+            durationMs: input.durationMs ?? elapsedMs(row?.startedAt ?? null, finishedAt),
             checks: input.checks ?? [],
             result,
             consoleLines: last.reduce((n, u) => Math.max(n, u.line), s.lines),
@@ -240,6 +239,13 @@ export class ConsoleIngest {
 }
 
 /** The boot's outcome: the parser's, unless the harness failed (never blamed on the kernel). */
+/** Wall time from start to finish; null when the start is older than a day (an import of an old log). */
+function elapsedMs(start: Date | null, end: Date): number | null {
+  if (!start) return null;
+  const ms = end.getTime() - start.getTime();
+  return ms >= 0 && ms <= 86_400_000 ? ms : null;
+}
+
 export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
   if (f.harnessError || f.endReason === 'harness_error') return 'error';
   // The runner gave up waiting: init may have started, but the boot never finished.

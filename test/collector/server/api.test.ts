@@ -210,6 +210,26 @@ describe.each(backends())('REST API on $name', (backend) => {
     expect(list).toHaveLength(1);
   });
 
+  it('finishes a boot whose start lies months back (an imported old log) without a duration', async () => {
+    await start();
+    const payload = { target: 'import', startedAt: '2025-01-01T00:00:00Z' };
+    const { id } = (await app.inject({ method: 'POST', url: '/api/boots', payload })).json();
+    const bytes = fixtureBytes('logs/03-exec-no-net.log');
+    await app.inject({
+      method: 'POST',
+      url: `/api/boots/${id}/console?offset=0`,
+      headers: octets,
+      payload: Buffer.from(bytes),
+    });
+    const fin = await app.inject({
+      method: 'POST',
+      url: `/api/boots/${id}/finish`,
+      payload: { endReason: 'import' },
+    });
+    expect(fin.statusCode).toBe(200);
+    expect(fin.json().outcome).toBe('booted');
+  });
+
   it('stores a boot the runner timed out after init as stalled, not booted', async () => {
     await start();
     const bytes = fixtureBytes('logs/05-net-e1000.log').subarray(0, 12_000);
