@@ -90,7 +90,13 @@ interface BootFindings {
 }
 
 /** Crashes (first report line only), troubling events and initcalls of the given boots. */
-async function findingsOf(db: Db, bootIds: number[], withInitcalls = true): Promise<BootFindings> {
+async function findingsOf(
+  db: Db,
+  bootIds: number[],
+  withInitcalls = true,
+  /** Extra condition on events (failure grouping needs only a few of them). */
+  eventFilter = sql`true`,
+): Promise<BootFindings> {
   const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
   if (!bootIds.length) return out;
   const ids = sql`(${sql.join(
@@ -115,7 +121,7 @@ async function findingsOf(db: Db, bootIds: number[], withInitcalls = true): Prom
       sql`select boot_id, data from events where boot_id in ${ids} and kind in (${sql.join(
         KINDS.map((k) => sql`${k}`),
         sql`, `,
-      )}) order by boot_id, seq`,
+      )}) and ${eventFilter} order by boot_id, seq`,
     ),
     withInitcalls
       ? rowsOf<{ boot_id: number; fn: string; usecs: string | number; line: number }>(
@@ -197,10 +203,19 @@ export async function loadFailureBoots(
       where b.state = 'finished' ${only}
       order by b.started_at desc, b.id desc limit ${opts.limit}`,
   );
+  // Grouping reads a failed boot's errors and any boot's failed probes: fetch only those.
+  const failed = rows.filter((r) => r.outcome !== 'booted' && r.outcome !== 'error').map((r) => r.id);
+  const failedIn = failed.length
+    ? sql`boot_id in (${sql.join(
+        failed.map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql`false`;
   const f = await findingsOf(
     db,
     rows.map((r) => r.id),
     false,
+    sql`((kind = 'probe' and data->>'ok' = 'false') or (kind <> 'probe' and ${failedIn}))`,
   );
   return rows.map((r) => ({
     id: r.id,
