@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { BuildDetail, BuildSummary, SizeDiff } from '../../../common/types/api.ts';
 import type { BuildInput, SymbolSize } from '../../../common/types/ingest.ts';
+import { diffSizes } from '../../analysis/size-diff.ts';
 import { byteaHex, byteaValue, fromHex, gzipText, packSymbols, unpackSymbols } from '../blobs.ts';
 import type { Db } from '../client.ts';
 import { iso, rowsOf } from '../rows.ts';
@@ -233,41 +234,27 @@ export async function getBuildSymbols(db: Db, id: number): Promise<SymbolSize[] 
   return r ? unpackSymbols(fromHex(r.hex)) : null;
 }
 
-/** Per-symbol size changes from `againstId` to `id`, biggest change first (bloat-o-meter). */
+/** Per-symbol size changes from `againstId` to `id`, with scripts/bloat-o-meter's semantics. */
 export async function sizeDiff(db: Db, id: number, againstId: number): Promise<SizeDiff | null> {
   const [now, was] = await Promise.all([getBuildSymbols(db, id), getBuildSymbols(db, againstId)]);
   if (!now || !was) return null;
-  const old = new Map(was.map((s) => [s.name, s]));
-  const diff: SizeDiff = {
+  const r = diffSizes(was, now);
+  return {
     buildId: id,
     againstId,
-    added: 0,
-    removed: 0,
-    grown: 0,
-    shrunk: 0,
-    total: { old: 0, new: 0, delta: 0 },
-    symbols: [],
+    added: r.added,
+    removed: r.removed,
+    grown: r.grown,
+    shrunk: r.shrunk,
+    total: { old: r.oldTotal, new: r.newTotal, delta: r.newTotal - r.oldTotal },
+    symbols: r.changes.map((c) => ({
+      name: c.name,
+      type: c.type,
+      old: c.old ?? 0,
+      new: c.new ?? 0,
+      delta: c.delta,
+    })),
   };
-  for (const s of now) {
-    const o = old.get(s.name);
-    old.delete(s.name);
-    diff.total.new += s.size;
-    if (o) diff.total.old += o.size;
-    const delta = s.size - (o?.size ?? 0);
-    if (!o) diff.added++;
-    else if (delta > 0) diff.grown++;
-    else if (delta < 0) diff.shrunk++;
-    if (delta !== 0 || !o)
-      diff.symbols.push({ name: s.name, type: s.type, old: o?.size ?? 0, new: s.size, delta });
-  }
-  for (const o of old.values()) {
-    diff.removed++;
-    diff.total.old += o.size;
-    diff.symbols.push({ name: o.name, type: o.type, old: o.size, new: 0, delta: -o.size });
-  }
-  diff.total.delta = diff.total.new - diff.total.old;
-  diff.symbols.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.name < b.name ? -1 : 1));
-  return diff;
 }
 
 /** The build of the same variant just before this one, or null. */
