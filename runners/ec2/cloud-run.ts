@@ -11,11 +11,10 @@ import type {
   BootInput,
   BootOutcome,
   EndReason,
-  Status,
 } from '../../common/types/ingest.ts';
 import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
-import { decideOutcome } from '../qemu/boot.ts';
+import { decideOutcome, finishRecord } from '../qemu/boot.ts';
 import { registerImage } from './ami.ts';
 import { type AwsClients, describeAwsError } from './aws.ts';
 import { type CleanupItem, cleanupRun } from './cleanup.ts';
@@ -193,22 +192,13 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
         : `${cleanup.length} resource(s) deleted`,
     },
   ];
-  const status: Status =
-    outcome === 'error' ? 'ERROR' : reason === 'cancelled' ? 'SKIP' : outcome === 'booted' ? 'PASS' : 'FAIL';
   const console = Buffer.concat(chunks);
   const durationMs = Math.round(performance.now() - t0);
   return {
     runId,
     input,
-    finish: {
-      endReason: reason,
-      status,
-      harnessError,
-      finishedAt: new Date().toISOString(),
-      durationMs,
-      checks,
-      consoleBytes: console.length,
-    },
+    // Cleanup is the harness's business: it never fails the kernel.
+    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length, []),
     outcome,
     parse,
     stage: parse.lastStage,

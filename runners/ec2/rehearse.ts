@@ -8,11 +8,11 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
-import type { BootCheck, BootInput, EndReason, Status } from '../../common/types/ingest.ts';
+import type { BootCheck, BootInput, EndReason } from '../../common/types/ingest.ts';
 import type { LineUpdate } from '../../common/types/parse.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { chooseAccel, qemuBinary, recordKvm } from '../qemu/accel.ts';
-import { type BootRun, decideOutcome } from '../qemu/boot.ts';
+import { type BootRun, decideOutcome, finishRecord } from '../qemu/boot.ts';
 import { ConsoleWatch } from './console-watch.ts';
 import type { Ec2Image } from './image.ts';
 
@@ -202,27 +202,11 @@ async function rehearseOnce(
     },
   ];
   const outcome = decideOutcome(reason, parse);
-  const status: Status =
-    outcome === 'error'
-      ? 'ERROR'
-      : reason === 'cancelled'
-        ? 'SKIP'
-        : outcome === 'booted' && checks.every((c) => c.ok)
-          ? 'PASS'
-          : 'FAIL';
   const console = Buffer.concat(chunks);
   const durationMs = Math.round(verdictAt - t0);
   return {
     input,
-    finish: {
-      endReason: reason,
-      status,
-      harnessError,
-      finishedAt: new Date().toISOString(),
-      durationMs,
-      checks,
-      consoleBytes: console.length,
-    },
+    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length),
     outcome,
     parse,
     stage: parse.lastStage,

@@ -195,27 +195,11 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     });
   }
   const outcome = decideOutcome(reason, parse);
-  const status: Status =
-    outcome === 'error'
-      ? 'ERROR'
-      : reason === 'cancelled'
-        ? 'SKIP'
-        : outcome === 'booted' && checks.every((c) => c.ok)
-          ? 'PASS'
-          : 'FAIL';
   const console = Buffer.concat(chunks);
   const durationMs = Math.round(verdictAt - t0);
   return {
     input,
-    finish: {
-      endReason: reason,
-      status,
-      harnessError,
-      finishedAt: new Date().toISOString(),
-      durationMs,
-      checks,
-      consoleBytes: console.length,
-    },
+    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length),
     outcome,
     parse,
     stage: parse.lastStage,
@@ -233,6 +217,35 @@ function spawnQemu(args: string[]) {
   const opts = { stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'] };
   if (SETPRIV) return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', qemuBinary(), ...args], opts);
   return spawn(qemuBinary(), args, opts);
+}
+
+/** KCIDB status: ERROR for the harness, SKIP when cancelled, PASS only for a boot whose checks all passed. */
+export function bootStatus(outcome: BootOutcome, reason: EndReason, checks: readonly BootCheck[]): Status {
+  if (outcome === 'error') return 'ERROR';
+  if (reason === 'cancelled') return 'SKIP';
+  return outcome === 'booted' && checks.every((c) => c.ok) ? 'PASS' : 'FAIL';
+}
+
+/** The finish record a runner sends to the collector (QEMU and EC2 alike). */
+export function finishRecord(
+  reason: EndReason,
+  outcome: BootOutcome,
+  harnessError: string | null,
+  durationMs: number,
+  checks: BootCheck[],
+  consoleBytes: number,
+  /** The checks that judge the kernel (harness bookkeeping such as cleanup does not). */
+  verdictChecks: readonly BootCheck[] = checks,
+): BootFinishInput {
+  return {
+    endReason: reason,
+    status: bootStatus(outcome, reason, verdictChecks),
+    harnessError,
+    finishedAt: new Date().toISOString(),
+    durationMs,
+    checks,
+    consoleBytes,
+  };
 }
 
 /** The harness's failures are `error`; a timeout is `stalled` unless the kernel panicked. */
