@@ -2,6 +2,7 @@
  * What got worse in a variant's new run against its baseline and its recent history, and
  * which earlier regressions the new run fixed. Pure: the caller loads the runs.
  */
+import type { RegressionKind } from '../../common/types/api.ts';
 import type { BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
 import type { BootEvent, MilestoneName, Milestones } from '../../common/types/parse.ts';
 import { type CrashFacts, keyedFindings } from './event-keys.ts';
@@ -25,17 +26,7 @@ export interface RunFacts {
   buildWallMs: number | null;
 }
 
-export type RegressionKind =
-  | 'build'
-  | 'outcome'
-  | 'crash'
-  | 'error'
-  | 'probe'
-  | 'milestone'
-  | 'size'
-  | 'build_time'
-  | 'boot_time'
-  | 'initcall';
+export type { RegressionKind };
 
 export interface Evidence {
   line: number;
