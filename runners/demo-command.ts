@@ -4,7 +4,6 @@
  * serving so the results can be browsed.
  */
 import { fileURLToPath } from 'node:url';
-import { BootwatchError } from '../common/errors.ts';
 import { runCommand } from './run-command.ts';
 
 export interface DemoOptions {
@@ -18,31 +17,14 @@ export interface DemoOptions {
 
 const DEFAULT_MATRIX = fileURLToPath(new URL('../examples/seed-ladder.yaml', import.meta.url));
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 /** Runs the demo; resolves to the exit code. */
 export async function demoCommand(opts: DemoOptions): Promise<number> {
   const { buildApp } = await import('../collector/server/app.ts');
+  const { listenOrExplain, untilSignal } = await import('../collector/cli/serve-command.ts');
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const port = Number(opts.port ?? process.env.PORT ?? '8080');
   const app = await buildApp({ logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
-  let url: string;
-  try {
-    url = await app.listen({ host, port });
-  } catch (err) {
-    await app.close();
-    throw new BootwatchError('input.invalid', `cannot listen on ${host}:${port}: ${(err as Error).message}`);
-  }
+  const url = await listenOrExplain(app, host, port);
   process.stderr.write(
     `bootwatch: dashboard on ${url} (database: ${app.database.kind}, ${app.database.location})\n`,
   );

@@ -4,12 +4,38 @@
  */
 import { BootwatchError } from '../../common/errors.ts';
 import { buildApp } from '../server/app.ts';
+import type { App } from '../server/types.ts';
 
 export interface ServeOptions {
   host?: string;
   port?: string;
   dataDir?: string;
   logLevel?: string;
+}
+
+/** Listens; on failure closes the app and says why in one line. */
+export async function listenOrExplain(app: App, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is in use' : (err as Error).message;
+    throw new BootwatchError('input.invalid', `cannot listen on ${host}:${port}: ${why}`);
+  }
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** Starts the collector and runs until SIGINT/SIGTERM. */
@@ -23,25 +49,9 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     dataDir: opts.dataDir,
     logger: { level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'warn' },
   });
-  let url: string;
-  try {
-    url = await app.listen({ host, port });
-  } catch (err) {
-    await app.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'the address is in use' : (err as Error).message;
-    throw new BootwatchError('input.invalid', `cannot listen on ${host}:${port}: ${why}`);
-  }
+  const url = await listenOrExplain(app, host, port);
   const { kind, location } = app.database;
   process.stderr.write(`bootwatch: collector and dashboard on ${url} (database: ${kind}, ${location})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await app.close();
 }
