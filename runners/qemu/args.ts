@@ -8,6 +8,8 @@ export interface QemuPlan {
   accel: 'kvm' | 'tcg';
   /** Host port forwarded to the guest's `net.guestPort` (127.0.0.1 only). */
   hostPort: number | null;
+  /** File QEMU writes the serial console to (see console-file.ts for why not a pipe). */
+  consoleFile: string;
 }
 
 /** Device name the guest kernel gives the first disk on each bus. */
@@ -64,9 +66,8 @@ export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
     'none',
     '-monitor',
     'none',
-    // signal=off: bytes on stdin are never taken as ^C by QEMU
     '-chardev',
-    'stdio,id=con0,signal=off',
+    `file,id=con0,path=${plan.consoleFile.replaceAll(',', ',,')},append=on`,
     '-serial',
     'chardev:con0',
     '-kernel',

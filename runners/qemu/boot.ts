@@ -19,6 +19,7 @@ import type { BootStage, LineUpdate, ParseResult } from '../../common/types/pars
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { chooseAccel, qemuBinary, recordKvm } from './accel.ts';
 import { kernelCmdline, qemuArgs } from './args.ts';
+import { ConsoleFile } from './console-file.ts';
 import { EndDetector } from './end-detector.ts';
 import { checkGuestAnswers, freePort } from './net-check.ts';
 
@@ -73,7 +74,30 @@ export async function bootQemu(req: BootRequest): Promise<BootRun> {
 async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: string | null): Promise<BootRun> {
   const { boot } = req;
   const hostPort = boot.net ? await freePort() : null;
-  const plan = { kernel: req.kernel, initrd: req.initrd, disk: req.disk, accel, hostPort };
+  const consoleFile = await ConsoleFile.create();
+  try {
+    return await bootWith(req, accel, accelNote, hostPort, consoleFile);
+  } finally {
+    await consoleFile.remove();
+  }
+}
+
+async function bootWith(
+  req: BootRequest,
+  accel: 'kvm' | 'tcg',
+  accelNote: string | null,
+  hostPort: number | null,
+  consoleFile: ConsoleFile,
+): Promise<BootRun> {
+  const { boot } = req;
+  const plan = {
+    kernel: req.kernel,
+    initrd: req.initrd,
+    disk: req.disk,
+    accel,
+    hostPort,
+    consoleFile: consoleFile.path,
+  };
   const cmdline = kernelCmdline(boot, plan);
   const args = qemuArgs(boot, plan);
   const startedAt = new Date();
@@ -145,7 +169,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   const onAbort = () => stop('cancelled');
   req.signal?.addEventListener('abort', onAbort, { once: true });
 
-  child.stdout.on('data', (b: Buffer) => {
+  consoleFile.follow((b) => {
     lastByteAt = performance.now();
     chunks.push(b);
     req.onChunk?.(b);
@@ -173,8 +197,9 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   });
 
   await ended;
-  // SIGKILL was sent: wait for the pipe to drain so no console byte is lost (bounded).
+  // SIGKILL was sent: once QEMU is gone, read the console file to its end (bounded wait).
   await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+  await consoleFile.stop();
   handle(parser.end());
   const verdictAt = performance.now();
   req.signal?.removeEventListener('abort', onAbort);
@@ -214,7 +239,8 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
 
 function spawnQemu(args: string[]) {
-  const opts = { stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'] };
+  // The console goes to a file; stdout carries nothing we read.
+  const opts = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
   if (SETPRIV) return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', qemuBinary(), ...args], opts);
   return spawn(qemuBinary(), args, opts);
 }

@@ -52,6 +52,28 @@ describe('bootQemu with the Debian kernel', () => {
     expect(r.finish.consoleBytes).toBe(r.console.length);
   }, 90_000);
 
+  it('loses no console byte while the runner is busy (the guest never waits on us)', async () => {
+    // A runner stalled 100 ms on every chunk: through a pipe, QEMU's UART backed up and the
+    // guest overwrote characters (stamps cut in half, words missing).
+    const busy = () => {
+      const until = performance.now() + 100;
+      while (performance.now() < until);
+    };
+    const r = await bootQemu(request(initScript('echo hello from init'), { onChunk: busy }));
+    expect(r.outcome).toBe('booted');
+    const lines = r.console.toString('latin1').split(/\r?\n/);
+    const kernel = lines.filter((l) => l.startsWith('['));
+    expect(kernel.length).toBeGreaterThan(100);
+    for (const l of kernel) expect(l).toMatch(/^\[ *\d+\.\d{6}\] /);
+    // Everything else is the init's own output, whole.
+    expect(lines.filter((l) => l && !l.startsWith('['))).toEqual([
+      'init: started',
+      'hello from init',
+      'BOOTWATCH-DONE',
+    ]);
+    expect(r.parse.kernel.cmdline).toBe(r.input.cmdline);
+  }, 120_000);
+
   it('stops a halted guest that QEMU would keep running (poweroff -f without ACPI)', async () => {
     const boot = bootSpec({ cmdline: 'console=ttyS0 panic=-1 acpi=off', markers: [] });
     const r = await bootQemu(request(initScript('echo halting', 'poweroff -f'), {}, boot));
