@@ -3,11 +3,12 @@
  * ordering them (Kconfig dependencies first), and the binary search over an ordered
  * prefix of changes that finds the last good and the first bad config.
  */
+import type { BisectPhase, BisectVerdict } from '../../common/types/api.ts';
 import type { ConfigValues } from './config-diff.ts';
 
-export type Verdict = 'good' | 'bad' | 'skip';
+export type Verdict = BisectVerdict;
 
-export type Phase = 'endpoint' | 'hint' | 'fragment' | 'option' | 'confirm';
+export type Phase = BisectPhase;
 
 /** A fragment as the bisection state keeps it: options and values (null: absent). */
 export interface EncodedFragment {

@@ -10,6 +10,11 @@
  * re-run replays it without building anything twice.
  */
 
+import type {
+  BisectReport as ApiBisectReport,
+  BisectStep as ApiBisectStep,
+  BisectCulprit,
+} from '../../common/types/api.ts';
 import {
   applyOptions,
   closure,
@@ -70,48 +75,10 @@ export interface BisectDeps {
   onStep?: (state: BisectState, step: BisectStep) => void | Promise<void>;
 }
 
-export interface BisectStep {
-  n: number;
-  phase: Phase;
-  /** Options set to the bad side's values on top of the step's base (or the endpoint's name). */
-  tried: string[];
-  /** Resolved config's hash. */
-  hash: string;
-  /** Options in which the resolved config differs from the good endpoint. */
-  distance: number;
-  verdict: Verdict;
-  outcome: string;
-  /** False when the verdict came from the cache: this config was built before. */
-  built: boolean;
-  buildId?: number | null;
-  bootId?: number | null;
-}
-
-export interface Culprit {
-  option: string;
-  good: string | null;
-  bad: string | null;
-  /** How it was found: a hint tested alone, or the last step of a bisection. */
-  via: 'hint' | 'bisect';
-  /** True when the good config with only this change (and what Kconfig makes of it) was bad. */
-  confirmed: boolean;
-  /** Options that changed with it after olddefconfig. */
-  with: string[];
-}
-
-export interface BisectReport {
-  status: 'found' | 'not_found' | 'budget' | 'bad_endpoints';
-  message: string;
-  culprits: Culprit[];
-  /** The options still suspected when the search could not narrow further. */
-  suspects: string[];
-  steps: BisectStep[];
-  builds: number;
-  /** Differing options between the endpoints. */
-  differing: number;
-  lastGood: string | null;
-  firstBad: string | null;
-}
+// Steps, culprits and reports are what the collector stores and the dashboard shows: defined once, in the API types.
+export type BisectStep = ApiBisectStep;
+export type Culprit = BisectCulprit;
+export type BisectReport = ApiBisectReport;
 
 type Encoded = [string, string | null][];
 

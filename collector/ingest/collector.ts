@@ -1,11 +1,13 @@
 /**
- * The collector's write side in one object: builds, boots, console streams and log
- * imports. The HTTP routes and `bootwatch ingest` (without --collector) both use it.
+ * The collector's write side in one object: builds, boots, console streams, log
+ * imports and bisections. The HTTP routes and `bootwatch ingest` (without --collector)
+ * both use it.
  */
 import { BootwatchError } from '../../common/errors.ts';
-import type { BuildProgressInput } from '../../common/types/api.ts';
+import type { BisectionInput, BuildProgressInput } from '../../common/types/api.ts';
 import type { BootInput, BootOutcome, BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import type { Database } from '../db/client.ts';
+import { upsertBisection } from '../db/queries/bisections.ts';
 import { createBoot } from '../db/queries/boots.ts';
 import { buildExists, storeBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
@@ -69,6 +71,22 @@ export class Collector {
       ...(p.percent != null ? { percent: p.percent } : {}),
       ...(p.message != null ? { message: p.message } : {}),
     });
+  }
+
+  /** Stores a bisection as a runner reports it after a step, and tells open dashboards. */
+  async recordBisection(key: string, input: BisectionInput): Promise<number> {
+    const id = await upsertBisection(this.db, key, input);
+    this.feed.publish({
+      type: 'bisection',
+      id,
+      key,
+      variant: input.variant,
+      status: input.status,
+      builds: input.builds,
+      maxBuilds: input.maxBuilds,
+      steps: (input.report?.steps ?? input.state.steps ?? []).length,
+    });
+    return id;
   }
 
   /** Creates a boot (or finds it by idempotency key); its console then streams in. */

@@ -12,6 +12,7 @@ import { registerErrorHandling } from './http-errors.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './plugins/dashboard.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { acceptRawBodies } from './raw-body.ts';
+import { bisectionRoutes } from './routes/bisections.ts';
 import { bootRoutes } from './routes/boots.ts';
 import { buildRoutes } from './routes/builds.ts';
 import { compareRoutes } from './routes/compare.ts';
@@ -74,6 +75,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(failureRoutes);
     await app.register(exportRoutes);
     await app.register(traceRoutes);
+    await app.register(bisectionRoutes);
     await app.register(consoleIngestSocket);
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);

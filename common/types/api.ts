@@ -410,3 +410,104 @@ export interface MatrixRunInput {
   matrix: string;
   results: { variant: string; outcome: string; bootId: number | null; buildId: number | null }[];
 }
+
+// ---- Config bisection (collector/analysis/bisect.ts searches, runners/bisect runs, the collector stores) ----
+
+export type BisectVerdict = 'good' | 'bad' | 'skip';
+
+export type BisectPhase = 'endpoint' | 'hint' | 'fragment' | 'option' | 'confirm';
+
+/** One config a bisection built (or found in its cache) and judged. */
+export interface BisectStep {
+  n: number;
+  phase: BisectPhase;
+  /** Options set to the bad side's values on top of the step's base (or the endpoint's name). */
+  tried: string[];
+  /** Resolved config's hash. */
+  hash: string;
+  /** Options in which the resolved config differs from the good endpoint. */
+  distance: number;
+  verdict: BisectVerdict;
+  outcome: string;
+  /** False when the verdict came from the cache: this config was built before. */
+  built: boolean;
+  buildId?: number | null;
+  bootId?: number | null;
+}
+
+export interface BisectCulprit {
+  option: string;
+  good: string | null;
+  bad: string | null;
+  /** How it was found: a hint tested alone, or the last step of a bisection. */
+  via: 'hint' | 'bisect';
+  /** True when the good config with only this change (and what Kconfig makes of it) was bad. */
+  confirmed: boolean;
+  /** Options that changed with it after olddefconfig. */
+  with: string[];
+}
+
+export interface BisectReport {
+  status: 'found' | 'not_found' | 'budget' | 'bad_endpoints';
+  message: string;
+  culprits: BisectCulprit[];
+  /** The options still suspected when the search could not narrow further. */
+  suspects: string[];
+  steps: BisectStep[];
+  builds: number;
+  /** Differing options between the endpoints. */
+  differing: number;
+  lastGood: string | null;
+  firstBad: string | null;
+}
+
+/** A stored bisection: `running` until its report (or `failed` when the run threw). */
+export type BisectionStatus = 'running' | BisectReport['status'] | 'failed';
+
+/** `PUT /api/bisections/:key`: a runner's bisection as it stands after a step. */
+export interface BisectionInput {
+  variant: string;
+  /** The sides as the user named them (`03-exec`, `build #12 (03-exec)`, a file). */
+  good: string;
+  bad: string;
+  status: BisectionStatus;
+  builds: number;
+  maxBuilds: number;
+  /** The resumable search state (collector/analysis/bisect.ts BisectState); the API reads only these fields. */
+  state: { version: 1; steps: BisectStep[]; builds: number };
+  report: BisectReport | null;
+  error?: string | null;
+  /** Who runs it: the agent's name or the host. */
+  agent?: string | null;
+}
+
+/** One row of `GET /api/bisections`, newest first (no state blob). */
+export interface BisectionSummary {
+  id: number;
+  key: string;
+  variant: string;
+  good: string;
+  bad: string;
+  status: BisectionStatus;
+  builds: number;
+  maxBuilds: number;
+  /** The culprits' option names, from the report. */
+  culprits: string[];
+  /** The report's one-line conclusion, or the error of a failed run. */
+  message: string | null;
+  agent: string | null;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** `GET /api/bisections/:id`: the steps so far (or the report's), the culprits, the conclusion. */
+export interface BisectionDetail extends Omit<BisectionSummary, 'culprits'> {
+  culprits: BisectCulprit[];
+  suspects: string[];
+  steps: BisectStep[];
+  /** Differing options between the endpoints (null before both are resolved). */
+  differing: number | null;
+  error: string | null;
+  /** The resumable state, only with `?state=true` (what a runner resumes from). */
+  state?: BisectionInput['state'];
+}

@@ -167,6 +167,17 @@ export type FeedMessage =
       phase: string;
       percent?: number;
       message?: string;
+    }
+  /** A bisection was stored after a step (or finished): dashboards showing it refetch. */
+  | {
+      type: 'bisection';
+      id: number;
+      key: string;
+      variant: string;
+      status: import('./api.ts').BisectionStatus;
+      builds: number;
+      maxBuilds: number;
+      steps: number;
     };
 
 export type { ParseResult };
