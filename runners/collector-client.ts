@@ -4,6 +4,7 @@
  * the collector is away the run goes on and a later flush re-sends exactly what is missing.
  */
 import { randomUUID } from 'node:crypto';
+import type { BisectionDetail, BisectionInput } from '../common/types/api.ts';
 import type { BootInput, BootOutcome, BuildInput } from '../common/types/ingest.ts';
 import { BootUplink } from './boot-uplink.ts';
 import { Spool, type SpoolItem } from './spool.ts';
@@ -59,7 +60,11 @@ export class CollectorClient {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    // The status rides along so callers can tell "not there" (404) from "collector away".
+    if (!res.ok)
+      throw Object.assign(new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`), {
+        status: res.status,
+      });
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -101,6 +106,29 @@ export class CollectorClient {
     this.spool.rememberBuildId(e.key, id);
     item.remove();
     return id;
+  }
+
+  /** Stores a bisection as it stands after a step; throws when the collector is away. */
+  async putBisection(key: string, input: BisectionInput): Promise<number> {
+    // The state carries both sides' whole .configs: give it more time than a progress message.
+    const { id } = await this.request<{ id: number }>(
+      'PUT',
+      `/api/bisections/${key}`,
+      input,
+      undefined,
+      Math.max(this.timeoutMs, 30_000),
+    );
+    return id;
+  }
+
+  /** The stored bisection with its resumable state; null when the collector has none with this key. */
+  async getBisection(key: string): Promise<BisectionDetail | null> {
+    try {
+      return await this.request<BisectionDetail>('GET', `/api/bisections/${key}?state=true`);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
   }
 
   /** Live build progress: best effort, at most ~4 per second per variant, never spooled. */

@@ -4,7 +4,8 @@ import { loadMatrix } from '../matrix/load.ts';
 import { runAgent } from './agent.ts';
 import { openQueue, submitMatrix } from './queue.ts';
 
-function needDatabase(url: string | undefined): string {
+/** The queue's PostgreSQL URL, or a message saying how to give one. */
+export function needDatabase(url: string | undefined): string {
   if (!url)
     throw new BootwatchError(
       'input.invalid',

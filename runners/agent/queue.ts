@@ -6,9 +6,18 @@
 
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import type { BisectSpec } from '../bisect/run-bisection.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
 
+/**
+ * The one queue every agent polls. Bisections ride on it too, told apart by `kind`: the
+ * leases, the reaper and the retries then cover them unchanged, and an agent never idles
+ * on one queue while the other has work.
+ */
 export const VARIANT_QUEUE = 'bootwatch-variant';
+
+/** A bisection builds many kernels: it may hold its job far longer than one variant (pg-boss's limit is 24 h). */
+const BISECT_EXPIRE_SECONDS = 23 * 3600;
 
 /** One job: build (unless prebuilt) and boot one fully resolved variant. */
 export interface VariantJob {
@@ -16,6 +25,17 @@ export interface VariantJob {
   matrix: string;
   variant: ResolvedVariant;
 }
+
+/** One job: a whole config bisection, its state kept in the collector so a retry resumes it. */
+export interface BisectJob {
+  kind: 'bisect';
+  /** The submitter's collector; null: the agent's own. */
+  collector: string | null;
+  /** Sides are variant names, build ids or .config contents; the matrix comes resolved. */
+  spec: Omit<BisectSpec, 'state'>;
+}
+
+export type AgentJob = VariantJob | BisectJob;
 
 export interface Queue {
   boss: PgBoss;
@@ -84,4 +104,13 @@ export async function submitMatrix(q: Queue, matrix: Matrix, only?: string[]): P
     if (id) ids.push(id);
   }
   return ids;
+}
+
+/** Queues a bisection for an agent; returns the job id. */
+export async function submitBisection(q: Queue, job: BisectJob): Promise<string> {
+  const id = await q.boss.send(VARIANT_QUEUE, job as unknown as object, {
+    expireInSeconds: BISECT_EXPIRE_SECONDS,
+  });
+  if (!id) throw new Error('the job queue refused the bisection job');
+  return id;
 }

@@ -36,6 +36,8 @@ export interface BisectTarget {
   collector: CollectorClient | null;
   jobs?: number;
   log: (line: string) => void;
+  /** Stops the build or boot under way (an agent that lost its lease). */
+  signal?: AbortSignal;
 }
 
 /** olddefconfig on the values, in the bisection's own O= dir. */
@@ -107,6 +109,7 @@ export function makeEvaluator(t: BisectTarget) {
       r = await runVariant(v, sources, new Map(), {
         collector: null,
         jobs: t.jobs,
+        signal: t.signal,
         // The lock guards the build; the boot that follows does not need it.
         hooks: { onBuildProgress: (_v, p) => (p.phase === 'done' || p.phase === 'failed') && release() },
       });

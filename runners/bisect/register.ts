@@ -13,7 +13,7 @@ export function registerBisectCommand(program: Command): void {
     .option('--good-outcome <outcome>', 'the outcome that counts as good (default booted)')
     .option(
       '--collector <url>',
-      'collector for stored builds and live progress (default: the embedded database)',
+      'collector for stored builds, the bisection state and live progress (default: the embedded database)',
     )
     .option('--state <file>', 'state file, resumed when it exists (default under ~/.cache/bootwatch/bisect)')
     .option('--fresh', 'ignore a saved state and start over')
@@ -21,6 +21,15 @@ export function registerBisectCommand(program: Command): void {
     .option('--no-hints', "do not test the bad boot's diagnosis first")
     .option('-j, --jobs <n>', 'make -j', (v) => Number(v))
     .option('--json', 'print the report as JSON')
+    .option(
+      '--queue',
+      'queue the bisection as a job for an agent (pg-boss on PostgreSQL) instead of running it here',
+    )
+    .option(
+      '--database <url>',
+      'with --queue: PostgreSQL holding the job queue (default: DATABASE_URL)',
+      process.env.DATABASE_URL,
+    )
     .action(async (opts: import('./bisect-command.ts').BisectOptions) => {
       const { bisectCommand } = await import('./bisect-command.ts');
       process.exitCode = await bisectCommand(opts);

@@ -24,12 +24,15 @@ export interface Side {
   variant?: ResolvedVariant;
 }
 
+/** A side as named on the command line, or a .config file sent by content (a queued job's other host has no such path). */
+export type SideSpec = string | { file: string; content: string };
+
 const fragmentsOf = (list: { name: string; content: string }[]): Fragment[] =>
   list.map((f) => ({ name: f.name, values: parseConfigText(f.content) }));
 
-/** Reads one side: `variant`, `#123`/`123` (build id) or a .config path. */
+/** Reads one side: `variant`, `#123`/`123` (build id), a .config path, or a .config's content. */
 export async function loadSide(
-  spec: string,
+  spec: SideSpec,
   ctx: {
     matrix: Matrix | null;
     src: KernelSource | null;
@@ -38,6 +41,7 @@ export async function loadSide(
     verdict: Pick<BisectTarget, 'goodOutcome' | 'crash'>;
   },
 ): Promise<Side> {
+  if (typeof spec !== 'string') return { label: spec.file, values: parseConfigText(spec.content) };
   const v = ctx.matrix?.variants.find((x) => x.name === spec);
   if (v) {
     if (!ctx.src)

@@ -6,6 +6,7 @@
  */
 import type { BisectDeps, BisectInput, Evaluation } from '../../collector/analysis/bisect.ts';
 import { type ConfigValues, configHash } from '../../collector/analysis/config-diff.ts';
+import type { Toolchain } from '../../runners/bisect/run-bisection.ts';
 
 interface Sym {
   name: string;
@@ -73,3 +74,17 @@ export function netOracle(delayMs = 0): Oracle {
     },
   };
 }
+
+/** The oracle as a bisection's toolchain: no kernel tree, no builds, no boots. */
+export function oracleToolchain(o: Oracle, workDir: string): Toolchain {
+  return {
+    source: async () => ({ dir: workDir, input: { name: 'simulated', kind: 'dir' } }),
+    deps: () => o.deps,
+  };
+}
+
+/** Both sides as a queued job sends them: .config files by content. */
+export const oracleSides = {
+  good: { file: 'good.config', content: configText(ORACLE_GOOD) },
+  bad: { file: 'bad.config', content: configText(ORACLE_BAD) },
+};
