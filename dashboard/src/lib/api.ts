@@ -4,6 +4,8 @@
  */
 import type {
   ApiError as ApiErrorBody,
+  BisectionDetail,
+  BisectionSummary,
   BootDetail,
   BootOutcome,
   BootSummary,
@@ -108,6 +110,12 @@ export const api = {
   /** Failures grouped across the newest `boots` boots. */
   failures: (f: { variant?: string[]; kind?: string[]; boots?: number }, signal?: AbortSignal) =>
     getJson<FailureGroupItem[]>(apiUrl('/api/failures', f), signal),
+
+  /** Config bisections, the most recently updated first. */
+  bisections: (signal?: AbortSignal) => getJson<BisectionSummary[]>('/api/bisections', signal),
+
+  /** One bisection with its steps and culprits. */
+  bisection: (id: number, signal?: AbortSignal) => getJson<BisectionDetail>(`/api/bisections/${id}`, signal),
 
   /** The newest boot of `variant` that booted, older than `before`: the baseline for "why did this fail?". */
   async lastGoodBoot(variant: string, before: number, signal?: AbortSignal): Promise<BootSummary | null> {

@@ -1,10 +1,10 @@
 /**
  * What is happening across the lab right now: boots running, builds in progress, boots
- * that just finished. Fed by the unfiltered live feed; seeded from the API on (re)connect.
+ * that just finished, bisections stepping. Fed by the unfiltered live feed; seeded from the API on (re)connect.
  */
 import type { BootOutcome } from '$types/ingest.ts';
 import { api } from './api.ts';
-import type { FeedSocket, FeedStatus } from './live.ts';
+import type { FeedOf, FeedSocket, FeedStatus } from './live.ts';
 
 export interface RunningBoot {
   id: number;
@@ -38,6 +38,8 @@ export class LiveActivity {
   finished = $state.raw<FinishedBoot[]>([]);
   /** Bumped on every boot start or finish: views that list boots reload on it. */
   changes = $state(0);
+  /** The last bisection stored (a step or its end): the Bisect views reload on it. */
+  bisection = $state.raw<FeedOf<'bisection'> | null>(null);
 
   #off: (() => void)[] = [];
   #ctrl = new AbortController();
@@ -63,6 +65,9 @@ export class LiveActivity {
           const done = { id: m.bootId, variant: m.variant, outcome: m.outcome ?? null, at: Date.now() };
           this.finished = [done, ...this.finished.filter((b) => b.id !== m.bootId)].slice(0, RECENT);
         }
+      }),
+      feed.on('bisection', (m) => {
+        this.bisection = m;
       }),
       feed.on('build', (m) => {
         const rest = this.builds.filter((b) => b.variant !== m.variant);

@@ -11,6 +11,8 @@ export type Route =
   | { view: 'compare' }
   | { view: 'failures' }
   | { view: 'live'; id: number | null }
+  | { view: 'bisections' }
+  | { view: 'bisection'; id: number }
   | { view: 'not_found' };
 
 /** Which view a path names. */
@@ -21,11 +23,13 @@ export function matchRoute(path: string): Route {
   if (p === '/compare') return { view: 'compare' };
   if (p === '/failures') return { view: 'failures' };
   if (p === '/live') return { view: 'live', id: null };
-  const m = /^\/(boots|builds|live)\/(\d+)$/.exec(p);
+  if (p === '/bisect') return { view: 'bisections' };
+  const m = /^\/(boots|builds|live|bisect)\/(\d+)$/.exec(p);
   if (m) {
     const id = Number(m[2]);
     if (m[1] === 'boots') return { view: 'boot', id };
     if (m[1] === 'builds') return { view: 'build', id };
+    if (m[1] === 'bisect') return { view: 'bisection', id };
     return { view: 'live', id };
   }
   return { view: 'not_found' };
