@@ -26,6 +26,7 @@ import { traceRoutes } from './routes/traces.ts';
 import { viewRoutes } from './routes/views.ts';
 import { ErrorBody } from './schemas/common.ts';
 import type { App } from './types.ts';
+import { validatorCompiler } from './validation.ts';
 import { consoleIngestSocket, INGEST_MAX_MESSAGE } from './ws/console-ingest.ts';
 import { feedSocket } from './ws/feed.ts';
 
@@ -53,8 +54,8 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
-    ajv: { customOptions: { allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
   try {
     const collector = new Collector(database);
     app.decorate('database', database);

@@ -2,20 +2,17 @@
  * WS /api/boots/:id/console/ws: a runner streams a boot's console. The server acks the
  * stored offset on connect and after every chunk; chunks are handled strictly in order.
  */
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { BootwatchError } from '../../../common/errors.ts';
 import type { BootFinishInput, IngestServerMessage } from '../../../common/types/ingest.ts';
 import { toHttpError } from '../http-errors.ts';
 import { IdParams } from '../schemas/common.ts';
 import { BootFinishSchema } from '../schemas/ingest.ts';
 import type { App } from '../types.ts';
+import { compileBody } from '../validation.ts';
 
-// Plain JSON Schema validation, as Fastify does for REST: TypeBox's Value.Check needs its
-// custom kinds registered in the same module instance, which test runners may duplicate.
-const ajv = new Ajv({ allErrors: false, strict: false });
-addFormats.default(ajv);
-const checkFinish = ajv.compile(BootFinishSchema);
+// Plain JSON Schema validation, as for REST bodies: TypeBox's Value.Check needs its custom
+// kinds registered in the same module instance, which test runners may duplicate.
+const checkFinish = compileBody(BootFinishSchema);
 
 /** Largest WebSocket message: a base64 chunk well above what runners send (64 KiB). */
 export const INGEST_MAX_MESSAGE = 16 << 20;

@@ -198,6 +198,26 @@ describe.each(backends())('REST API on $name', (backend) => {
     expect(again.json()).toEqual(first.json());
   });
 
+  it('keeps a null a null and a 0 a 0 in JSON bodies (no type coercion)', async () => {
+    await start();
+    const boot = await app.inject({
+      method: 'POST',
+      url: '/api/boots',
+      payload: { target: 'qemu', variant: 'v', machine: null, cmdline: null, memoryMb: 0, cpus: null },
+    });
+    expect(boot.statusCode).toBe(201);
+    const got = (await app.inject({ method: 'GET', url: `/api/boots/${boot.json().id}` })).json();
+    expect(got.machine).toBeNull();
+    expect(got.cmdline).toBeNull();
+    expect(got.memoryMb).toBe(0);
+    expect(got.cpus).toBeNull();
+    // A string where a number belongs is refused, not converted.
+    const bad = await app.inject({ method: 'POST', url: '/api/boots', payload: { target: 'qemu', cpus: '2' } });
+    expect(bad.statusCode).toBe(400);
+    // Query strings are text: they still convert.
+    expect((await app.inject({ method: 'GET', url: '/api/boots?limit=1' })).statusCode).toBe(200);
+  });
+
   it('answers the same build for the same idempotency key, storing it once', async () => {
     await start();
     const payload = { ...build('v', { sizes: { image: 1000 } }), idempotencyKey: 'spool/build-1' };
