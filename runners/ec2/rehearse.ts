@@ -12,7 +12,9 @@ import type { BootCheck, BootInput, EndReason } from '../../common/types/ingest.
 import type { LineUpdate } from '../../common/types/parse.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { chooseAccel, qemuBinary, recordKvm } from '../qemu/accel.ts';
+import { serialToFile } from '../qemu/args.ts';
 import { type BootRun, decideOutcome, finishRecord } from '../qemu/boot.ts';
+import { ConsoleFile } from '../qemu/console-file.ts';
 import { ConsoleWatch } from './console-watch.ts';
 import type { Ec2Image } from './image.ts';
 
@@ -53,6 +55,7 @@ export function rehearsalArgs(o: {
   accel: 'kvm' | 'tcg';
   memoryMb: number;
   cpus: number;
+  consoleFile: string;
 }): string[] {
   return [
     '-M',
@@ -69,10 +72,7 @@ export function rehearsalArgs(o: {
     'none',
     '-monitor',
     'none',
-    '-chardev',
-    'stdio,id=con0,signal=off',
-    '-serial',
-    'chardev:con0',
+    ...serialToFile(o.consoleFile),
     '-drive',
     `if=pflash,format=raw,readonly=on,file=${o.code}`,
     '-drive',
@@ -112,7 +112,16 @@ async function rehearseOnce(
   copyFileSync(fw.vars, vars);
   // UEFI plus a distro kernel wants more than a bare -kernel boot; EC2's smallest types have 1 GiB.
   const memoryMb = Math.max(boot.memoryMb, 512);
-  const args = rehearsalArgs({ disk: image.path, code: fw.code, vars, accel, memoryMb, cpus: boot.cpus });
+  const consoleFile = await ConsoleFile.create();
+  const args = rehearsalArgs({
+    disk: image.path,
+    code: fw.code,
+    vars,
+    accel,
+    memoryMb,
+    cpus: boot.cpus,
+    consoleFile: consoleFile.path,
+  });
   const startedAt = new Date();
   const input: BootInput = {
     buildId: req.buildId ?? null,
@@ -148,11 +157,11 @@ async function rehearseOnce(
   let harnessError: string | null = null;
   const t0 = performance.now();
   req.onStart?.(input);
-  const child = spawn(qemuBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(qemuBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const timeout = setTimeout(() => watch.stop('timeout'), boot.timeoutMs);
   const onAbort = () => watch.stop('cancelled');
   req.signal?.addEventListener('abort', onAbort, { once: true });
-  child.stdout.on('data', (b: Buffer) => {
+  consoleFile.follow((b) => {
     chunks.push(b);
     req.onChunk?.(b);
     watch.push(b);
@@ -181,8 +190,10 @@ async function rehearseOnce(
   const reason: EndReason = await watch.ended;
   clearTimeout(timeout);
   child.kill('SIGKILL');
-  // Let the pipe drain so no console byte is lost (bounded).
+  // Once QEMU is gone, read the console file to its end (bounded wait).
   await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+  await consoleFile.stop();
+  await consoleFile.remove();
   req.signal?.removeEventListener('abort', onAbort);
   rmSync(tmp, { recursive: true, force: true });
   const parse = watch.finish();

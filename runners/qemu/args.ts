@@ -49,6 +49,11 @@ function diskArgs(bus: DiskBus, file: string): string[] {
   }
 }
 
+/** The first serial port written to a file (see console-file.ts for why not a pipe). */
+export function serialToFile(path: string): string[] {
+  return ['-chardev', `file,id=con0,path=${path.replaceAll(',', ',,')},append=on`, '-serial', 'chardev:con0'];
+}
+
 /** argv for qemu-system-x86_64 (without the program name). */
 export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
   const args = [
@@ -66,10 +71,7 @@ export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
     'none',
     '-monitor',
     'none',
-    '-chardev',
-    `file,id=con0,path=${plan.consoleFile.replaceAll(',', ',,')},append=on`,
-    '-serial',
-    'chardev:con0',
+    ...serialToFile(plan.consoleFile),
     '-kernel',
     plan.kernel,
     '-append',
