@@ -19,7 +19,7 @@ import { registerImage } from './ami.ts';
 import { type AwsClients, describeAwsError } from './aws.ts';
 import { type CleanupItem, cleanupRun } from './cleanup.ts';
 import { ConsoleDeltaTracker } from './console-delta.ts';
-import { ConsoleWatch } from './console-watch.ts';
+import { ConsoleWatch } from '../console-watch.ts';
 import type { Ec2Image } from './image.ts';
 import { checkInstanceBudget, consoleWindow, hypervisorOf, instanceState, runInstance } from './instance.ts';
 import { Ledger, newRunId } from './ledger.ts';

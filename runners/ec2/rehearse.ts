@@ -3,19 +3,19 @@
  * firmware (Debian's OVMF) and the disk on NVMe, as on Nitro, before any money is spent.
  * The image is attached with snapshot=on, so the uploaded bytes are the rehearsed bytes.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { copyFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
-import type { BootCheck, BootInput, EndReason } from '../../common/types/ingest.ts';
+import type { BootCheck, BootInput } from '../../common/types/ingest.ts';
 import type { LineUpdate } from '../../common/types/parse.ts';
+import { ConsoleWatch } from '../console-watch.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { chooseAccel, qemuBinary, recordKvm } from '../qemu/accel.ts';
 import { serialToFile } from '../qemu/args.ts';
-import { type BootRun, decideOutcome, finishRecord } from '../qemu/boot.ts';
+import { type BootRun, bootRun } from '../qemu/boot.ts';
 import { ConsoleFile } from '../qemu/console-file.ts';
-import { ConsoleWatch } from './console-watch.ts';
+import { runQemu } from '../qemu/run-qemu.ts';
 import type { Ec2Image } from './image.ts';
 
 /** OVMF firmware pair: read-only code and a template of the variable store. */
@@ -107,101 +107,64 @@ async function rehearseOnce(
 ): Promise<BootRun> {
   const { boot, image } = req;
   const fw = findOvmf();
-  const tmp = mkdtempSync(join(tmpdir(), 'bootwatch-ovmf-'));
-  const vars = join(tmp, 'OVMF_VARS.fd');
-  copyFileSync(fw.vars, vars);
   // UEFI plus a distro kernel wants more than a bare -kernel boot; EC2's smallest types have 1 GiB.
   const memoryMb = Math.max(boot.memoryMb, 512);
-  const consoleFile = await ConsoleFile.create();
-  const args = rehearsalArgs({
-    disk: image.path,
-    code: fw.code,
-    vars,
-    accel,
-    memoryMb,
-    cpus: boot.cpus,
-    consoleFile: consoleFile.path,
-  });
-  const startedAt = new Date();
-  const input: BootInput = {
-    buildId: req.buildId ?? null,
-    variant: req.variant,
-    target: 'qemu',
-    machine: `${qemuBinary()} -M q35 (OVMF, NVMe)`,
-    accel,
-    cmdline: image.cmdline,
-    memoryMb,
-    cpus: boot.cpus,
-    startedAt: startedAt.toISOString(),
-    host: hostname(),
-    initIsScript: req.initIsScript,
-    meta: {
-      rehearsal: true,
-      qemuArgs: args,
-      accelNote,
-      firmware: fw.code,
-      image: image.path,
-      imageSha256: image.sha256,
-      entry: image.entry,
-      diskBus: 'nvme',
-    },
-  };
-  const watch = new ConsoleWatch({
-    markers: boot.markers,
-    cmdline: image.cmdline,
-    initIsScript: req.initIsScript,
-    onLine: req.onLine,
-  });
-  const chunks: Buffer[] = [];
-  let stderr = '';
-  let harnessError: string | null = null;
-  const t0 = performance.now();
-  req.onStart?.(input);
-  const child = spawn(qemuBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const timeout = setTimeout(() => watch.stop('timeout'), boot.timeoutMs);
-  const onAbort = () => watch.stop('cancelled');
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  consoleFile.follow((b) => {
-    chunks.push(b);
-    req.onChunk?.(b);
-    watch.push(b);
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    stderr += b.toString('utf8');
-  });
-  const closed = new Promise<void>((r) => {
-    child.on('close', (code, signal) => {
-      if (!watch.endReason) {
-        const problems = stderr
-          .split('\n')
-          .filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
-        if (signal || (code !== 0 && code !== null)) {
-          harnessError = `${qemuBinary()} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`;
-          watch.stop('harness_error');
-        } else watch.stop('guest_exit');
-      }
-      r();
+  return ConsoleFile.use(async (consoleFile) => {
+    // Writable UEFI variables live beside the console file and go with it.
+    const vars = join(consoleFile.dir, 'OVMF_VARS.fd');
+    copyFileSync(fw.vars, vars);
+    const args = rehearsalArgs({
+      disk: image.path,
+      code: fw.code,
+      vars,
+      accel,
+      memoryMb,
+      cpus: boot.cpus,
+      consoleFile: consoleFile.path,
     });
-  });
-  child.on('error', (err) => {
-    harnessError = `${qemuBinary()} could not start: ${err.message}`;
-    watch.stop('harness_error');
-  });
-  const reason: EndReason = await watch.ended;
-  clearTimeout(timeout);
-  child.kill('SIGKILL');
-  // Once QEMU is gone, read the console file to its end (bounded wait).
-  await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
-  await consoleFile.stop();
-  await consoleFile.remove();
-  req.signal?.removeEventListener('abort', onAbort);
-  rmSync(tmp, { recursive: true, force: true });
-  const parse = watch.finish();
-  const verdictAt = performance.now();
-  const rootAt = parse.milestones.root_mounted;
-  const sawUserspace = parse.milestones.init_start !== undefined || parse.milestones.userspace !== undefined;
-  const checks: BootCheck[] = [
-    {
+    const input: BootInput = {
+      buildId: req.buildId ?? null,
+      variant: req.variant,
+      target: 'qemu',
+      machine: `${qemuBinary()} -M q35 (OVMF, NVMe)`,
+      accel,
+      cmdline: image.cmdline,
+      memoryMb,
+      cpus: boot.cpus,
+      startedAt: new Date().toISOString(),
+      host: hostname(),
+      initIsScript: req.initIsScript,
+      meta: {
+        rehearsal: true,
+        qemuArgs: args,
+        accelNote,
+        firmware: fw.code,
+        image: image.path,
+        imageSha256: image.sha256,
+        entry: image.entry,
+        diskBus: 'nvme',
+      },
+    };
+    const watch = new ConsoleWatch({
+      markers: boot.markers,
+      cmdline: image.cmdline,
+      initIsScript: req.initIsScript,
+      onLine: req.onLine,
+    });
+    const t0 = performance.now();
+    req.onStart?.(input);
+    const run = await runQemu({
+      args,
+      consoleFile,
+      watch,
+      timeoutMs: boot.timeoutMs,
+      signal: req.signal,
+      onChunk: req.onChunk,
+    });
+    const rootAt = run.parse.milestones.root_mounted;
+    const sawUserspace =
+      run.parse.milestones.init_start !== undefined || run.parse.milestones.userspace !== undefined;
+    const check: BootCheck = {
       name: 'uefi-nvme-root',
       ok: rootAt !== undefined || sawUserspace,
       detail:
@@ -210,20 +173,7 @@ async function rehearseOnce(
           : sawUserspace
             ? 'userspace ran from the NVMe disk'
             : 'the root on NVMe was never mounted',
-    },
-  ];
-  const outcome = decideOutcome(reason, parse);
-  const console = Buffer.concat(chunks);
-  const durationMs = Math.round(verdictAt - t0);
-  return {
-    input,
-    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length),
-    outcome,
-    parse,
-    stage: parse.lastStage,
-    console,
-    qemuStderr: stderr,
-    verdictLatencyMs: watch.lastByteAt ? verdictAt - watch.lastByteAt : null,
-    durationMs,
-  };
+    };
+    return bootRun(input, run, [check], t0);
+  });
 }

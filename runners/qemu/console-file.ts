@@ -28,6 +28,16 @@ export class ConsoleFile {
     return new ConsoleFile(dir, path, fh);
   }
 
+  /** Runs `fn` with a fresh console file, deleting it afterwards whatever happens. */
+  static async use<T>(fn: (file: ConsoleFile) => Promise<T>): Promise<T> {
+    const file = await ConsoleFile.create();
+    try {
+      return await fn(file);
+    } finally {
+      await file.remove();
+    }
+  }
+
   private pos = 0;
   private stopping = false;
   private wake: (() => void) | null = null;

@@ -4,10 +4,10 @@
  * the boot is over, and `ended` resolves with the reason — at once, or after a panic's
  * trace has gone quiet.
  */
-import { BootLogParser } from '../../collector/parser/index.ts';
-import type { EndReason } from '../../common/types/ingest.ts';
-import type { LineUpdate, ParseResult } from '../../common/types/parse.ts';
-import { EndDetector } from '../qemu/end-detector.ts';
+import { BootLogParser } from '../collector/parser/index.ts';
+import type { EndReason } from '../common/types/ingest.ts';
+import type { LineUpdate, ParseResult } from '../common/types/parse.ts';
+import { EndDetector } from './qemu/end-detector.ts';
 
 export interface ConsoleWatchOptions {
   markers: string[];
