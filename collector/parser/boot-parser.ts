@@ -203,7 +203,11 @@ export class BootLogParser {
   private processLine(raw: RawLine): LineUpdate {
     this.stats.lines++;
     this.stats.bytes += raw.length + 1;
-    let text = stripEscapes(decodeLine(raw.bytes));
+    // A console line ends in \r\n: that \r is not a redraw, and dropping it here spares the
+    // carriage-return split for nearly every line.
+    const end = raw.bytes.length;
+    const bytes = end > 0 && raw.bytes[end - 1] === 0x0d ? raw.bytes.subarray(0, end - 1) : raw.bytes;
+    let text = stripEscapes(decodeLine(bytes));
     if (raw.length > raw.bytes.length || text.length > this.maxLine) {
       this.stats.truncatedLines++;
       text = text.slice(0, this.maxLine);

@@ -4,6 +4,8 @@
  * returns resolved into the pieces a terminal would have shown.
  */
 
+import { Buffer, isAscii } from 'node:buffer';
+
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), charset selection, and two-byte escapes
@@ -17,14 +19,8 @@ const LONE_ESC_RE = /\x1b/g;
 /** Decodes bytes as UTF-8, never throwing: invalid sequences become U+FFFD. */
 export function decodeLine(bytes: Uint8Array): string {
   // Console text is nearly always ASCII: latin1 is the same there and much cheaper.
-  if (bytes.length < 8192 && isAscii(bytes))
-    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   return decoder.decode(bytes);
-}
-
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
-  return true;
 }
 
 /** Removes terminal escapes and control characters; keeps tabs and CRs. */
