@@ -14,6 +14,7 @@ import {
   type RunFacts,
   reviewOpen,
 } from '../analysis/regressions.ts';
+import { isScratchVariant } from '../../common/variant-names.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
 import {
@@ -100,11 +101,11 @@ async function guarded(
 
 /** Detection for one finished boot, now (tests and the CLI call it directly). */
 export async function detectForBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
-  const [row] = await rowsOf<{ variant_id: number | null; state: string }>(
+  const [row] = await rowsOf<{ variant_id: number | null; state: string; name: string | null }>(
     db,
-    sql`select variant_id, state from boots where id = ${bootId}`,
+    sql`select b.variant_id, b.state, v.name from boots b left join variants v on v.id = b.variant_id where b.id = ${bootId}`,
   );
-  if (!row || row.variant_id == null || row.state !== 'finished') return null;
+  if (!row || row.variant_id == null || row.state !== 'finished' || isScratchVariant(row.name)) return null;
   const current = await loadBootRun(db, bootId);
   if (!current) return null;
   const opts = await optionsFor(db, row.variant_id);
@@ -114,11 +115,11 @@ export async function detectForBoot(db: Db, bootId: number): Promise<DetectionRe
 
 /** Detection for a stored build: build breakage, size and build time. */
 export async function detectForBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
-  const [row] = await rowsOf<{ variant_id: number }>(
+  const [row] = await rowsOf<{ variant_id: number; name: string }>(
     db,
-    sql`select variant_id from builds where id = ${buildId}`,
+    sql`select b.variant_id, v.name from builds b join variants v on v.id = b.variant_id where b.id = ${buildId}`,
   );
-  if (!row) return null;
+  if (!row || isScratchVariant(row.name)) return null;
   const [current] = await loadRuns(db, row.variant_id, { limit: 1, only: { build: buildId } });
   if (!current) return null;
   const opts = await optionsFor(db, row.variant_id);

@@ -15,6 +15,7 @@ import {
   renderConfig,
 } from '../../collector/analysis/config-diff.ts';
 import type { ParseResult } from '../../common/types/parse.ts';
+import { scratchVariant } from '../../common/variant-names.ts';
 import { buildEnv } from '../build/build-kernel.ts';
 import type { CollectorClient } from '../collector-client.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
@@ -89,7 +90,7 @@ export function makeEvaluator(t: BisectTarget) {
     const v: ResolvedVariant = {
       ...t.variant,
       // One O= dir for every candidate: incremental builds.
-      name: `${t.variant.name}~bisect`,
+      name: scratchVariant(t.variant.name, 'bisect'),
       base: { file },
       fragments: [],
       kernel: null,
@@ -107,7 +108,9 @@ export function makeEvaluator(t: BisectTarget) {
     let r: VariantResult;
     try {
       r = await runVariant(v, sources, new Map(), {
-        collector: null,
+        // Stored as a scratch variant: each step links to its build and boot, and no
+        // regression detection runs on a series that flips by design.
+        collector: t.collector,
         jobs: t.jobs,
         signal: t.signal,
         // The lock guards the build; the boot that follows does not need it.
@@ -116,7 +119,11 @@ export function makeEvaluator(t: BisectTarget) {
     } finally {
       release();
     }
-    const e = verdictOf(t, r.outcome, r.boot?.parse ?? null);
+    const e: Evaluation = {
+      ...verdictOf(t, r.outcome, r.boot?.parse ?? null),
+      buildId: r.buildId,
+      bootId: r.delivery?.bootId ?? null,
+    };
     const wall = r.build?.input.wallMs;
     t.log(
       `step ${ctx.step}: ${e.verdict} (${e.outcome})${wall ? `, build ${(wall / 1000).toFixed(0)} s` : ''}`,

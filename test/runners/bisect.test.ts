@@ -63,6 +63,8 @@ describe('bisect on the seed ladder, for real', () => {
       expect(r.steps.filter((s) => s.built).length).toBe(4);
       expect(new Set(r.steps.map((s) => s.hash)).size).toBe(4);
       expect(r.differing).toBe(4);
+      // Every built step is stored (as the scratch variant 02-initrd~bisect): its boot links.
+      for (const s of r.steps.filter((x) => x.built)) expect(s.bootId).toBeGreaterThan(0);
     },
     60 * 60_000,
   );

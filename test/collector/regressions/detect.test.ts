@@ -44,7 +44,7 @@ describe.each(backends())('regression detection on $name', (backend) => {
     const boot = log
       ? await c.importLog(fixtureBytes(`logs/${log}`), {
           buildId,
-          variant: 'ladder',
+          variant: o.variant ?? 'ladder',
           startedAt: at(minute + 1),
           initIsScript: true,
         })
@@ -121,6 +121,17 @@ describe.each(backends())('regression detection on $name', (backend) => {
     await c.console.finish(id, { endReason: 'harness_error', harnessError: 'qemu: could not start' });
     await settleRegressions(database.db);
     expect((await open()).some((r) => r.kind === 'outcome')).toBe(true);
+  });
+
+  it("a bisection's scratch variant (name~bisect) flips by design: stored, never judged", async () => {
+    database = await backend.fresh();
+    c = new Collector(database);
+    const scratch = { variant: 'ladder~bisect' };
+    await run(0, '05-net-e1000.log', scratch);
+    const bad = await run(5, '03-exec-no-net.log', { ...scratch, status: 'FAIL', sizes: {} });
+    await run(10, '02-initrd-no-binfmt.log', scratch);
+    expect(bad.bootId).not.toBeNull();
+    expect(await open()).toEqual([]);
   });
 
   it('per-variant thresholds: a tight size limit alerts on growth the defaults allow', async () => {
