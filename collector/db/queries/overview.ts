@@ -31,7 +31,7 @@ interface OverviewRow {
   top_diagnosis: Diagnosis | null;
 }
 
-/** Every variant with its latest build (and the size change against the one before) and latest boot. */
+/** Every (non-scratch) variant with its latest build (and the size change against the one before) and latest boot. */
 export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
   const rows = await rowsOf<OverviewRow>(
     db,
@@ -54,6 +54,8 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
     left join lateral (
       select t.id, t.state, t.outcome, t.started_at, t.milestones, t.last_stage, t.panic, t.first_crash, t.top_diagnosis
       from boots t where t.variant_id = v.id order by t.started_at desc, t.id desc limit 1) lt on true
+    -- Scratch variants (name~bisect: a bisection's candidates) are reached from their bisection.
+    where position('~' in v.name) = 0
     order by v.name`,
   );
   return rows.map((r) => {
