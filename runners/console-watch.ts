@@ -30,7 +30,9 @@ export class ConsoleWatch {
   lastByteAt = 0;
 
   constructor(private readonly opts: ConsoleWatchOptions) {
-    this.parser = new BootLogParser({ context: { cmdline: opts.cmdline, initIsScript: opts.initIsScript } });
+    this.parser = new BootLogParser({
+      context: { cmdline: opts.cmdline, initIsScript: opts.initIsScript, markers: opts.markers },
+    });
     this.detector = new EndDetector(opts.markers);
     this.ended = new Promise((r) => {
       this.resolveEnd = r;

@@ -227,7 +227,12 @@ export class ConsoleIngest {
         eventSeq: row.eventCount,
         outcome: row.state === 'finished' ? (row.outcome ?? 'error') : null,
       },
-      { initIsScript: row.initIsScript, ...(row.cmdline ? { cmdline: row.cmdline } : {}) },
+      {
+        initIsScript: row.initIsScript,
+        ...(row.cmdline ? { cmdline: row.cmdline } : {}),
+        // The runner's completion markers (boot meta): the verdict is taken at the first one.
+        ...markersOf(row.markers),
+      },
     );
     // Updates for stored bytes are already in the database: only the parser state is wanted.
     if (s.parser && row.consoleBytes > 0)
@@ -256,4 +261,18 @@ export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
 /** KCIDB status of an outcome: FAIL is the kernel's fault, ERROR the harness's. */
 export function kcidbStatus(outcome: BootOutcome): Status {
   return outcome === 'booted' ? 'PASS' : outcome === 'error' ? 'ERROR' : 'FAIL';
+}
+
+/** Completion markers from a boot's meta (jsonb: an array, or its text from some drivers). */
+function markersOf(raw: unknown): { markers?: string[] } {
+  const value = typeof raw === 'string' ? safeJson(raw) : raw;
+  return Array.isArray(value) ? { markers: value.filter((m): m is string => typeof m === 'string') } : {};
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -67,6 +67,8 @@ export class BootLogParser {
   private readonly maxEventsPerKind: number;
   private readonly maxCrashes: number;
   private readonly context: ParserContext;
+  /** The outcome when a completion marker was printed (see ParserContext.markers). */
+  private markedOutcome: Outcome | null = null;
 
   private kernel: KernelInfo = { version: null, cmdline: null, banner: null, bits: null };
   private milestones: Milestones = {};
@@ -184,6 +186,7 @@ export class BootLogParser {
   }
 
   private outcome(): Outcome {
+    if (this.markedOutcome) return this.markedOutcome;
     if (!this.kernelSeen) return 'no_output';
     if (this.panic) return 'panic';
     if (this.initStarted) return 'booted';
@@ -592,6 +595,8 @@ export class BootLogParser {
     if (this.initPending) this.resolveInit('ran', null, sink.events);
     const time = this.lastTime;
     if (this.initStarted) this.milestone('userspace', time, line, sink);
+    if (!this.markedOutcome && this.context.markers?.some((m) => m && t.includes(m)))
+      this.markedOutcome = this.outcome();
     const u = classifyUserspace(t);
     this.emit(sink, { kind: 'userspace', line, time: null, text: t });
     if (u.login && this.initStarted) this.milestone('login', time, line, sink);

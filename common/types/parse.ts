@@ -251,6 +251,13 @@ export interface ParserContext {
   kernelBits?: 32 | 64;
   /** The kernel command line the runner passed. */
   cmdline?: string;
+  /**
+   * The runner's completion markers: the boot's outcome is the one it had when the first
+   * marker was printed. What follows (init exiting into a panic, a shutdown) is still read
+   * and recorded, but a verdict that depended on how fast the runner killed QEMU would flip
+   * between runs of the same kernel.
+   */
+  markers?: string[];
 }
 
 export interface ParserOptions {

@@ -97,6 +97,7 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
     initIsScript: req.initIsScript,
     meta: {
       runId,
+      markers: req.boot.markers,
       region: s.region,
       upload: s.upload,
       image: image.path,

@@ -136,6 +136,7 @@ async function rehearseOnce(
       initIsScript: req.initIsScript,
       meta: {
         rehearsal: true,
+        markers: boot.markers,
         qemuArgs: args,
         accelNote,
         firmware: fw.code,

@@ -97,6 +97,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
       initIsScript: req.initIsScript,
       meta: {
         qemuArgs: args,
+        markers: boot.markers,
         accelNote,
         initrd: req.initrd,
         disk: req.disk,

@@ -169,6 +169,7 @@ export async function getBootIngestState(db: Db, id: number) {
       consoleLines: boots.consoleLines,
       initIsScript: boots.initIsScript,
       cmdline: boots.cmdline,
+      markers: sql<string[] | null>`${boots.meta}->'markers'`,
       variant: variants.name,
       startedAt: boots.startedAt,
       eventCount: sql<number>`(select count(*)::int from events e where e.boot_id = ${boots.id})`,

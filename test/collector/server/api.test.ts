@@ -271,6 +271,26 @@ describe.each(backends())('REST API on $name', (backend) => {
     expect(fin.json().outcome).toBe('stalled');
   });
 
+  it("takes the verdict at the runner's completion marker (boot meta), whatever follows it", async () => {
+    await start();
+    const bytes = fixtureBytes('logs/debian-6.1-marker-then-init-exits.log');
+    const verdict = async (meta: Record<string, unknown>) => {
+      const payload = { target: 'qemu', initIsScript: true, meta };
+      const { id } = (await app.inject({ method: 'POST', url: '/api/boots', payload })).json();
+      const headers = octets;
+      await app.inject({ method: 'POST', url: `/api/boots/${id}/console?offset=0`, headers, payload: bytes });
+      const finish = { endReason: 'marker', consoleBytes: bytes.length };
+      await app.inject({ method: 'POST', url: `/api/boots/${id}/finish`, payload: finish });
+      return (await app.inject({ method: 'GET', url: `/api/boots/${id}` })).json();
+    };
+    const marked = await verdict({ markers: ['BOOTWATCH-DONE'] });
+    expect(marked.outcome).toBe('booted');
+    expect(marked.crashes.map((c: { title: string }) => c.title)).toEqual([
+      'kernel panic: Attempted to kill init!',
+    ]);
+    expect((await verdict({})).outcome).toBe('panic');
+  });
+
   it('takes console bytes by offset over REST: duplicates skipped, gaps refused, finish once', async () => {
     await start();
     const bytes = fixtureBytes('logs/05-net-e1000.log');
