@@ -6,6 +6,7 @@
  * `settle` first to see its results.
  */
 import { sql } from 'drizzle-orm';
+import { isScratchVariant } from '../../common/variant-names.ts';
 import {
   DEFAULT_REGRESSION_OPTIONS,
   detectRegressions,
@@ -14,7 +15,6 @@ import {
   type RunFacts,
   reviewOpen,
 } from '../analysis/regressions.ts';
-import { isScratchVariant } from '../../common/variant-names.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
 import {

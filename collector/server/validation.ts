@@ -26,4 +26,6 @@ export function compileBody<T>(schema: object) {
 
 /** Validator compiler for `app.setValidatorCompiler`. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodies : urls).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  (httpPart === 'body' ? bodies : urls).compile(schema as object) as ReturnType<
+    FastifySchemaCompiler<unknown>
+  >;

@@ -13,13 +13,13 @@ import type {
   EndReason,
 } from '../../common/types/ingest.ts';
 import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
+import { ConsoleWatch } from '../console-watch.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { decideOutcome, finishRecord } from '../qemu/boot.ts';
 import { registerImage } from './ami.ts';
 import { type AwsClients, describeAwsError } from './aws.ts';
 import { type CleanupItem, cleanupRun } from './cleanup.ts';
 import { ConsoleDeltaTracker } from './console-delta.ts';
-import { ConsoleWatch } from '../console-watch.ts';
 import type { Ec2Image } from './image.ts';
 import { checkInstanceBudget, consoleWindow, hypervisorOf, instanceState, runInstance } from './instance.ts';
 import { Ledger, newRunId } from './ledger.ts';

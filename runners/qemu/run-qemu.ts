@@ -73,7 +73,9 @@ export async function runQemu(o: QemuRunOptions): Promise<QemuRunResult> {
       r();
       if (watch.endReason) return;
       // QEMU went away by itself: the guest (panic=-1 + -no-reboot) or QEMU's own failure.
-      const problems = stderr.split('\n').filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
+      const problems = stderr
+        .split('\n')
+        .filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
       if (code === 127 && /failed to execute/.test(stderr)) {
         fail(`${qemuBinary()} could not start: ${problems.at(-1) ?? 'not found'}`);
       } else if (signal || (code !== 0 && code !== null)) {

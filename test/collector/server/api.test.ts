@@ -212,7 +212,11 @@ describe.each(backends())('REST API on $name', (backend) => {
     expect(got.memoryMb).toBe(0);
     expect(got.cpus).toBeNull();
     // A string where a number belongs is refused, not converted.
-    const bad = await app.inject({ method: 'POST', url: '/api/boots', payload: { target: 'qemu', cpus: '2' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/boots',
+      payload: { target: 'qemu', cpus: '2' },
+    });
     expect(bad.statusCode).toBe(400);
     // Query strings are text: they still convert.
     expect((await app.inject({ method: 'GET', url: '/api/boots?limit=1' })).statusCode).toBe(200);
