@@ -2,7 +2,7 @@
  * A variant's runs as regression detection reads them: each finished boot with its build,
  * and each build that never booted; with the crashes, troubling events and initcalls.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
 import type { BootEvent, BootStage, CrashKind, Milestones } from '../../../common/types/parse.ts';
 import type { FailureBoot } from '../../analysis/failures.ts';
@@ -94,8 +94,11 @@ async function findingsOf(
   db: Db,
   bootIds: number[],
   withInitcalls = true,
-  /** Extra condition on events (failure grouping needs only a few of them). */
-  eventFilter = sql`true`,
+  /**
+   * Conditions on events, each its own arm of a UNION ALL so each can use its own index
+   * (failure grouping needs only a few events); the arms must not overlap.
+   */
+  eventFilters: SQL[] = [sql`true`],
 ): Promise<BootFindings> {
   const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
   if (!bootIds.length) return out;
@@ -118,10 +121,16 @@ async function findingsOf(
     ),
     rowsOf<{ boot_id: number; data: BootEvent }>(
       db,
-      sql`select boot_id, data from events where boot_id in ${ids} and kind in (${sql.join(
-        KINDS.map((k) => sql`${k}`),
-        sql`, `,
-      )}) and ${eventFilter} order by boot_id, seq`,
+      sql`select boot_id, data from (${sql.join(
+        eventFilters.map(
+          (f) =>
+            sql`select boot_id, seq, data from events where boot_id in ${ids} and kind in (${sql.join(
+              KINDS.map((k) => sql`${k}`),
+              sql`, `,
+            )}) and ${f}`,
+        ),
+        sql` union all `,
+      )}) e order by boot_id, seq`,
     ),
     withInitcalls
       ? rowsOf<{ boot_id: number; fn: string; usecs: string | number; line: number }>(
@@ -215,7 +224,8 @@ export async function loadFailureBoots(
     db,
     rows.map((r) => r.id),
     false,
-    sql`((kind = 'probe' and data->>'ok' = 'false') or (kind <> 'probe' and ${failedIn}))`,
+    // Failed probes through their partial index; a failed boot's other events by its key.
+    [sql`kind = 'probe' and data->>'ok' = 'false'`, sql`kind <> 'probe' and ${failedIn}`],
   );
   return rows.map((r) => ({
     id: r.id,

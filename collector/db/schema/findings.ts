@@ -48,6 +48,10 @@ export const events = pgTable(
     // Most events carry no errno or driver: partial indexes stay small and cheap to insert into.
     index('events_errno_idx').on(t.errnoName, t.bootId).where(sql`${t.errnoName} is not null`),
     index('events_driver_idx').on(t.driver, t.bootId).where(sql`${t.driver} is not null`),
+    // Failed probes are few and every failures page asks for them across many boots.
+    index('events_failed_probe_idx')
+      .on(t.bootId)
+      .where(sql`${t.kind} = 'probe' and ${t.data}->>'ok' = 'false'`),
   ],
 );
 

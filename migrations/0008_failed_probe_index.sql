@@ -1,0 +1,1 @@
+CREATE INDEX "events_failed_probe_idx" ON "events" USING btree ("boot_id") WHERE "events"."kind" = 'probe' and "events"."data"->>'ok' = 'false';
