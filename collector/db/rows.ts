@@ -8,6 +8,11 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   return res.rows;
 }
 
+/** A json/jsonb value from a raw row: parsed by both drivers, text defensively. */
+export function jsonValue<T>(v: T | string): T {
+  return typeof v === 'string' ? (JSON.parse(v) as T) : v;
+}
+
 /** ISO 8601 text of a timestamp column (Date from both drivers, string defensively). */
 export function iso(v: Date | string | null | undefined): string | null {
   if (v == null) return null;

@@ -15,6 +15,7 @@ import {
   readConsoleChunks,
 } from '../db/queries/console.ts';
 import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
+import { jsonValue } from '../db/rows.ts';
 import { regressionsAfterBoot } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
@@ -263,16 +264,13 @@ export function kcidbStatus(outcome: BootOutcome): Status {
   return outcome === 'booted' ? 'PASS' : outcome === 'error' ? 'ERROR' : 'FAIL';
 }
 
-/** Completion markers from a boot's meta (jsonb: an array, or its text from some drivers). */
+/** Completion markers from a boot's meta (a jsonb array; anything else means none). */
 function markersOf(raw: unknown): { markers?: string[] } {
-  const value = typeof raw === 'string' ? safeJson(raw) : raw;
-  return Array.isArray(value) ? { markers: value.filter((m): m is string => typeof m === 'string') } : {};
-}
-
-function safeJson(text: string): unknown {
+  let value = raw;
   try {
-    return JSON.parse(text);
+    value = jsonValue(raw);
   } catch {
-    return null;
+    return {};
   }
+  return Array.isArray(value) ? { markers: value.filter((m): m is string => typeof m === 'string') } : {};
 }

@@ -6,12 +6,11 @@ import type { Diagnosis, Milestones } from '../../../common/types/parse.ts';
 import type { KcidbBootInput, KcidbBuildInput } from '../../analysis/kcidb.ts';
 import type { VariantMetrics } from '../../analysis/metrics.ts';
 import type { Db } from '../client.ts';
-import { iso, rowsOf } from '../rows.ts';
+import { iso, jsonValue, rowsOf } from '../rows.ts';
 import { cleanJson, cleanText } from '../sanitize.ts';
 import { matrixRuns } from '../schema/index.ts';
 
 const num = (v: string | number | null) => (v == null ? null : Number(v));
-const json = <T>(v: T | string): T => (typeof v === 'string' ? JSON.parse(v) : v);
 const inList = (ids: number[]) =>
   sql`(${sql.join(
     ids.map((i) => sql`${i}`),
@@ -69,9 +68,9 @@ export async function exportBuilds(
     compiler: r.compiler,
     command: r.command,
     baseConfig: r.base_config,
-    fragments: json(r.fragments).map((f) => f.name),
+    fragments: jsonValue(r.fragments).map((f) => f.name),
     logTail: r.log_tail,
-    errors: json(r.errors),
+    errors: jsonValue(r.errors),
     sizes: {
       image: num(r.image_size),
       vmlinux: num(r.vmlinux_size),
@@ -113,7 +112,7 @@ async function bootsWithCrashes(db: Db, rows: BootRow[]) {
     );
     for (const c of list) {
       const l = crashes.get(c.boot_id) ?? [];
-      l.push({ title: c.title, kind: c.kind, report: json(c.report) });
+      l.push({ title: c.title, kind: c.kind, report: jsonValue(c.report) });
       crashes.set(c.boot_id, l);
     }
   }
@@ -139,7 +138,7 @@ export async function exportBoots(db: Db, buildIds: number[]): Promise<KcidbBoot
     status: r.status,
     startedAt: iso(r.started_at)!,
     durationMs: r.duration_ms,
-    milestones: json(r.milestones ?? {}),
+    milestones: jsonValue(r.milestones ?? {}),
     panicReason: r.panic_reason,
     crashes,
   }));
@@ -220,7 +219,7 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
       : sql`select id, matrix, created_at, results, build_ids from matrix_runs where id = ${id}`,
   );
   if (!run) return null;
-  const results = json(run.results);
+  const results = jsonValue(run.results);
   const ids = results.flatMap((r) => (r.bootId != null ? [r.bootId] : []));
   const rows = ids.length
     ? await rowsOf<BootRow>(
@@ -234,7 +233,7 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
     matrix: run.matrix,
     at: iso(run.created_at)!,
     results,
-    buildIds: json(run.build_ids),
+    buildIds: jsonValue(run.build_ids),
     boots,
   };
 }

@@ -8,7 +8,7 @@ import type { BootEvent, BootStage, CrashKind, Milestones } from '../../../commo
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
-import { iso, rowsOf } from '../rows.ts';
+import { iso, jsonValue, rowsOf } from '../rows.ts';
 
 /** Event kinds regression detection and failure grouping look at. */
 const KINDS = ['error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config', 'probe'];
@@ -153,7 +153,7 @@ async function findingsOf(
       fatal: x.fatal,
       report: x.first ? [x.first] : [],
     });
-  for (const x of e) push(out.events, x.boot_id, typeof x.data === 'string' ? JSON.parse(x.data) : x.data);
+  for (const x of e) push(out.events, x.boot_id, jsonValue(x.data));
   for (const x of i) push(out.initcalls, x.boot_id, { fn: x.fn, usecs: Number(x.usecs), line: x.line });
   return out;
 }
@@ -172,7 +172,7 @@ async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
     buildStatus: r.build_status,
     crashes: (r.boot_id != null && crashes.get(r.boot_id)) || [],
     events: (r.boot_id != null && events.get(r.boot_id)) || [],
-    milestones: (typeof r.milestones === 'string' ? JSON.parse(r.milestones) : r.milestones) ?? {},
+    milestones: jsonValue(r.milestones) ?? {},
     initcalls: (r.boot_id != null && initcalls.get(r.boot_id)) || [],
     sizes: {
       image: num(r.image_size),
