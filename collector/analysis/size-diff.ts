@@ -3,6 +3,7 @@
  * scripts/bloat-o-meter: same filters, `.NUMBER` suffixes stripped from static and
  * compiler-cloned symbols, sizes of equal names summed, the same totals and order.
  */
+import type { BloatSymbol, BloatTotals } from '../../common/types/api.ts';
 import { byCodePoint } from './config-diff.ts';
 
 export interface NmSymbol {
@@ -15,28 +16,10 @@ export interface NmSymbol {
 /** Symbol types bloat-o-meter counts by default (`-c` splits them into these groups). */
 export const SYMBOL_GROUPS = { all: 'tTdDbBrR', text: 'tT', data: 'dDbB', rodata: 'rR' } as const;
 
-export interface SymbolChange {
-  name: string;
-  /** Type letter of the symbol (the new build's where both have it). */
-  type: string;
-  /** Null when the old build lacks the symbol (bloat-o-meter prints `-`). */
-  old: number | null;
-  new: number | null;
-  delta: number;
-}
+/** One symbol's change; `old`/`new` null when a build lacks it (bloat-o-meter prints `-`). */
+export type SymbolChange = BloatSymbol;
 
-export interface SizeDiffResult {
-  added: number;
-  removed: number;
-  grown: number;
-  shrunk: number;
-  /** Bytes gained by added and grown symbols. */
-  up: number;
-  /** Bytes lost by removed and shrunk symbols (positive). */
-  down: number;
-  /** Sum of the counted symbols' sizes in each build. */
-  oldTotal: number;
-  newTotal: number;
+export interface SizeDiffResult extends BloatTotals {
   /** Every symbol that changed (delta ≠ 0), largest growth first, like bloat-o-meter. */
   changes: SymbolChange[];
 }

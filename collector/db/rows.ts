@@ -13,6 +13,11 @@ export function jsonValue<T>(v: T | string): T {
   return typeof v === 'string' ? (JSON.parse(v) as T) : v;
 }
 
+/** A numeric column (bigint and numeric come back as text from the drivers), null kept. */
+export function numOrNull(v: string | number | null | undefined): number | null {
+  return v == null ? null : Number(v);
+}
+
 /** ISO 8601 text of a timestamp column (Date from both drivers, string defensively). */
 export function iso(v: Date | string | null | undefined): string | null {
   if (v == null) return null;

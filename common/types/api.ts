@@ -321,16 +321,23 @@ export interface BloatSymbol {
   delta: number;
 }
 
-/** bloat-o-meter's totals and the symbols that changed most. */
-export interface BloatDiff {
+/** bloat-o-meter's summary line: symbol counts and byte totals. */
+export interface BloatTotals {
   added: number;
   removed: number;
   grown: number;
   shrunk: number;
+  /** Bytes gained by added and grown symbols. */
   up: number;
+  /** Bytes lost by removed and shrunk symbols (positive). */
   down: number;
+  /** Sum of the counted symbols' sizes in each build. */
   oldTotal: number;
   newTotal: number;
+}
+
+/** bloat-o-meter's totals and the symbols that changed most. */
+export interface BloatDiff extends BloatTotals {
   /** Every changed symbol's count; `symbols` holds the top of them. */
   changedCount: number;
   symbols: BloatSymbol[];

@@ -6,11 +6,10 @@ import type { Diagnosis, Milestones } from '../../../common/types/parse.ts';
 import type { KcidbBootInput, KcidbBuildInput } from '../../analysis/kcidb.ts';
 import type { VariantMetrics } from '../../analysis/metrics.ts';
 import type { Db } from '../client.ts';
-import { iso, jsonValue, rowsOf } from '../rows.ts';
+import { iso, jsonValue, numOrNull, rowsOf } from '../rows.ts';
 import { cleanJson, cleanText } from '../sanitize.ts';
 import { matrixRuns } from '../schema/index.ts';
 
-const num = (v: string | number | null) => (v == null ? null : Number(v));
 const inList = (ids: number[]) =>
   sql`(${sql.join(
     ids.map((i) => sql`${i}`),
@@ -72,11 +71,11 @@ export async function exportBuilds(
     logTail: r.log_tail,
     errors: jsonValue(r.errors),
     sizes: {
-      image: num(r.image_size),
-      vmlinux: num(r.vmlinux_size),
-      text: num(r.text_size),
-      data: num(r.data_size),
-      bss: num(r.bss_size),
+      image: numOrNull(r.image_size),
+      vmlinux: numOrNull(r.vmlinux_size),
+      text: numOrNull(r.text_size),
+      data: numOrNull(r.data_size),
+      bss: numOrNull(r.bss_size),
     },
     source: r.src_name
       ? { name: r.src_name, version: r.src_version, commit: r.src_commit, url: r.src_path }
@@ -175,11 +174,11 @@ export async function variantMetrics(db: Db): Promise<VariantMetrics[]> {
   return rows.map((r) => ({
     variant: r.variant,
     sizes: {
-      image: num(r.image_size),
-      vmlinux: num(r.vmlinux_size),
-      text: num(r.text_size),
-      data: num(r.data_size),
-      bss: num(r.bss_size),
+      image: numOrNull(r.image_size),
+      vmlinux: numOrNull(r.vmlinux_size),
+      text: numOrNull(r.text_size),
+      data: numOrNull(r.data_size),
+      bss: numOrNull(r.bss_size),
     },
     buildSeconds: r.wall_ms != null ? r.wall_ms / 1000 : null,
     buildOk: r.status == null ? null : r.status === 'PASS',

@@ -4,7 +4,7 @@ import type { BootOutcome, BootState, VariantOverview } from '../../../common/ty
 import type { ConfigFragment, Status } from '../../../common/types/ingest.ts';
 import type { BootStage, Diagnosis, Milestones, PanicInfo } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
-import { iso, rowsOf } from '../rows.ts';
+import { iso, numOrNull, rowsOf } from '../rows.ts';
 
 interface OverviewRow {
   name: string;
@@ -96,8 +96,4 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
             },
     };
   });
-}
-
-function numOrNull(v: string | number | null): number | null {
-  return v == null ? null : Number(v);
 }

@@ -8,7 +8,7 @@ import type { BootEvent, BootStage, CrashKind, Milestones } from '../../../commo
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
-import { iso, jsonValue, rowsOf } from '../rows.ts';
+import { iso, jsonValue, numOrNull, rowsOf } from '../rows.ts';
 
 /** Event kinds regression detection and failure grouping look at. */
 const KINDS = ['error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config', 'probe'];
@@ -28,8 +28,6 @@ interface RunRow {
   data_size: string | number | null;
   bss_size: string | number | null;
 }
-
-const num = (v: string | number | null) => (v == null ? null : Number(v));
 
 const RUN_COLUMNS = sql`bl.status as build_status, bl.wall_ms, bl.image_size, bl.vmlinux_size,
   bl.text_size, bl.data_size, bl.bss_size`;
@@ -175,11 +173,11 @@ async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
     milestones: jsonValue(r.milestones) ?? {},
     initcalls: (r.boot_id != null && initcalls.get(r.boot_id)) || [],
     sizes: {
-      image: num(r.image_size),
-      vmlinux: num(r.vmlinux_size),
-      text: num(r.text_size),
-      data: num(r.data_size),
-      bss: num(r.bss_size),
+      image: numOrNull(r.image_size),
+      vmlinux: numOrNull(r.vmlinux_size),
+      text: numOrNull(r.text_size),
+      data: numOrNull(r.data_size),
+      bss: numOrNull(r.bss_size),
     },
     buildWallMs: r.wall_ms,
   }));
