@@ -12,41 +12,18 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BisectState } from '../../collector/analysis/bisect.ts';
 import type { BisectionDetail, BisectionSummary } from '../../common/types/api.ts';
 import { runAgent } from '../../runners/agent/agent.ts';
-import { openQueue, type Queue, VARIANT_QUEUE } from '../../runners/agent/queue.ts';
+import { VARIANT_QUEUE } from '../../runners/agent/queue.ts';
 import { netOracle, oracleSides, oracleToolchain } from '../helpers/bisect-oracle.ts';
-import { startPostgres, type ThrowawayPostgres } from './helpers/postgres.ts';
-import { type RealCollector, startRealCollector } from './helpers/real-collector.ts';
+import { useAgentLab } from './helpers/agent-lab.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'bw-agent-bisect-'));
-let pgServer: ThrowawayPostgres;
-let collector: RealCollector;
-let queue: Queue;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-  collector = await startRealCollector();
-  queue = await openQueue(pgServer.url);
-}, 180_000);
-
-afterAll(async () => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // already gone (the victim)
-    }
-  }
-  await queue?.close();
-  await collector?.stop();
-  pgServer?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const lab = useAgentLab();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `bootwatch bisect --queue` with .config files that exist only here; returns the job id. */
 async function submit(good: string, bad: string): Promise<string> {
@@ -55,7 +32,7 @@ async function submit(good: string, bad: string): Promise<string> {
   writeFileSync(join(files, 'bad.config'), bad);
   const args = ['bisect', '--queue', '--matrix', resolve('examples/seed-ladder.yaml')];
   args.push('--good', 'good.config', '--bad', 'bad.config');
-  args.push('--collector', collector.url, '--database', pgServer.url);
+  args.push('--collector', lab.collector.url, '--database', lab.pg.url);
   const { stdout } = await run(resolve('bin/bootwatch'), args, { cwd: files });
   // The agent's host has no such files: the job must carry their content.
   rmSync(files, { recursive: true, force: true });
@@ -66,7 +43,7 @@ async function submit(good: string, bad: string): Promise<string> {
 function agentHere(name: string, oracle = netOracle()) {
   process.env.BOOTWATCH_CACHE = join(dir, name);
   const done = runAgent({
-    databaseUrl: pgServer.url,
+    databaseUrl: lab.pg.url,
     collectorUrl: null,
     name,
     once: true,
@@ -87,7 +64,7 @@ function agentProcess(name: string, delayMs: number): ChildProcess {
       '--import',
       resolve('node_modules/tsx/dist/loader.mjs'),
       resolve('test/runners/helpers/sim-agent.ts'),
-    ].concat([pgServer.url, name, String(delayMs)]),
+    ].concat([lab.pg.url, name, String(delayMs)]),
     {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -95,11 +72,11 @@ function agentProcess(name: string, delayMs: number): ChildProcess {
     },
   );
   child.stderr?.on('data', () => {});
-  children.push(child);
+  lab.children.push(child);
   return child;
 }
 
-const jobState = async (id: string) => (await queue.boss.getJobById(VARIANT_QUEUE, id))?.state;
+const jobState = async (id: string) => (await lab.queue.boss.getJobById(VARIANT_QUEUE, id))?.state;
 
 describe('bisect jobs on the agent queue', () => {
   it('a queued bisection is taken by an agent and lands in the bisections table', async () => {
@@ -109,7 +86,7 @@ describe('bisect jobs on the agent queue', () => {
     expect(await done).toBe(1);
     expect(await jobState(id)).toBe('completed');
 
-    const [b] = await collector.get<BisectionSummary[]>('/api/bisections');
+    const [b] = await lab.collector.get<BisectionSummary[]>('/api/bisections');
     expect(b).toMatchObject({
       good: 'good.config',
       bad: 'bad.config',
@@ -119,7 +96,7 @@ describe('bisect jobs on the agent queue', () => {
       agent: 'agent-1',
     });
     expect(b.builds).toBe(oracle.evaluations());
-    const db = new pg.Client({ connectionString: pgServer.url });
+    const db = new pg.Client({ connectionString: lab.pg.url });
     await db.connect();
     const runs = await db.query('SELECT agent, result FROM bootwatch_agent_run WHERE job_id = $1', [id]);
     await db.end();
@@ -134,13 +111,15 @@ describe('bisect jobs on the agent queue', () => {
 
     let mine: BisectionSummary | undefined;
     for (let i = 0; i < 240 && !(mine && mine.builds >= 2); i++) {
-      mine = (await collector.get<BisectionSummary[]>('/api/bisections')).find((b) => b.agent === 'agent-2');
+      mine = (await lab.collector.get<BisectionSummary[]>('/api/bisections')).find(
+        (b) => b.agent === 'agent-2',
+      );
       if (!mine || mine.builds < 2) await sleep(250);
     }
     expect(mine?.status).toBe('running');
     process.kill(-victim.pid!, 'SIGKILL');
     await sleep(300);
-    const stored = await collector.get<BisectionDetail>(`/api/bisections/${mine!.key}?state=true`);
+    const stored = await lab.collector.get<BisectionDetail>(`/api/bisections/${mine!.key}?state=true`);
     const storedHashes = Object.keys((stored.state as unknown as BisectState).verdicts);
     expect(storedHashes.length).toBeGreaterThanOrEqual(2);
 
@@ -151,7 +130,7 @@ describe('bisect jobs on the agent queue', () => {
     for (const h of oracle.built.keys()) expect(storedHashes).not.toContain(h);
     expect(oracle.evaluations()).toBeGreaterThan(0);
 
-    const final = await collector.get<BisectionDetail>(`/api/bisections/${mine!.id}`);
+    const final = await lab.collector.get<BisectionDetail>(`/api/bisections/${mine!.id}`);
     expect(final).toMatchObject({ status: 'found', agent: 'agent-3' });
     expect(final.culprits.map((c) => c.option)).toEqual(['CONFIG_E1000']);
     expect(final.builds).toBe(storedHashes.length + oracle.evaluations());

@@ -9,37 +9,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openQueue, type Queue, submitMatrix, VARIANT_QUEUE } from '../../runners/agent/queue.ts';
+import { describe, expect, it } from 'vitest';
+import { submitMatrix, VARIANT_QUEUE } from '../../runners/agent/queue.ts';
 import { loadMatrix } from '../../runners/matrix/load.ts';
+import { useAgentLab } from './helpers/agent-lab.ts';
 import { debianKernel } from './helpers/debian-kernel.ts';
-import { startPostgres, type ThrowawayPostgres } from './helpers/postgres.ts';
-import { type RealCollector, startRealCollector } from './helpers/real-collector.ts';
 
-let pgServer: ThrowawayPostgres;
-let collector: RealCollector;
-let queue: Queue;
-const agents: ChildProcess[] = [];
+const lab = useAgentLab();
 const dir = mkdtempSync(join(tmpdir(), 'bw-agents-'));
-
-beforeAll(async () => {
-  pgServer = await startPostgres();
-  collector = await startRealCollector();
-  queue = await openQueue(pgServer.url);
-}, 180_000);
-
-afterAll(async () => {
-  for (const a of agents) {
-    try {
-      process.kill(-a.pid!, 'SIGKILL');
-    } catch {
-      // already gone (the victim)
-    }
-  }
-  await queue?.close();
-  await collector?.stop();
-  pgServer?.stop();
-});
 
 function startAgent(name: string): ChildProcess {
   const child = spawn(
@@ -47,9 +24,9 @@ function startAgent(name: string): ChildProcess {
     [
       'agent',
       '--database',
-      pgServer.url,
+      lab.pg.url,
       '--collector',
-      collector.url,
+      lab.collector.url,
       '--name',
       name,
       '--heartbeat-ms',
@@ -64,7 +41,7 @@ function startAgent(name: string): ChildProcess {
     },
   );
   child.stderr?.on('data', () => {});
-  agents.push(child);
+  lab.children.push(child);
   return child;
 }
 
@@ -86,12 +63,12 @@ describe('agents on the job queue', () => {
       join(dir, 'agents.yaml'),
       `name: agents\nboot:\n  timeout: 120\n  memory: 256\n  initramfs: {init: init.sh}\n  markers: [BOOTWATCH-DONE]\nvariants:\n${['a', 'b', 'c'].map((n) => `  - {name: job-${n}, kernel: ${k.vmlinuz}}\n`).join('')}`,
     );
-    const ids = await submitMatrix(queue, loadMatrix(join(dir, 'agents.yaml')));
+    const ids = await submitMatrix(lab.queue, loadMatrix(join(dir, 'agents.yaml')));
     expect(ids).toHaveLength(3);
     const procs = new Map(['agent-1', 'agent-2', 'agent-3'].map((n) => [n, startAgent(n)]));
 
     // Kill whichever agent holds a lease first, process group and QEMU with it.
-    const db = new pg.Client({ connectionString: pgServer.url });
+    const db = new pg.Client({ connectionString: lab.pg.url });
     await db.connect();
     let victim: { job_id: string; agent: string } | undefined;
     for (let i = 0; i < 240 && !victim; i++) {
@@ -104,7 +81,7 @@ describe('agents on the job queue', () => {
     process.kill(-procs.get(victim!.agent)!.pid!, 'SIGKILL');
 
     const states = async () =>
-      Promise.all(ids.map(async (id) => (await queue.boss.getJobById(VARIANT_QUEUE, id))?.state));
+      Promise.all(ids.map(async (id) => (await lab.queue.boss.getJobById(VARIANT_QUEUE, id))?.state));
     for (let i = 0; i < 480 && !(await states()).every((s) => s === 'completed'); i++) await sleep(500);
     expect(await states()).toEqual(['completed', 'completed', 'completed']);
 
@@ -126,7 +103,8 @@ describe('agents on the job queue', () => {
       for (let i = 1; i < mine.length; i++)
         expect(mine[i].started_at.getTime()).toBeGreaterThanOrEqual(mine[i - 1].ended_at!.getTime());
     }
-    const boots = await collector.get<{ variant: string | null; outcome: string }[]>('/api/boots?limit=50');
+    const boots =
+      await lab.collector.get<{ variant: string | null; outcome: string }[]>('/api/boots?limit=50');
     for (const n of ['job-a', 'job-b', 'job-c'])
       expect(boots.some((b) => b.variant === n && b.outcome === 'booted')).toBe(true);
   }, 600_000);

@@ -1,0 +1,40 @@
+/**
+ * The lab agent tests share: a throwaway PostgreSQL with the job queue on it, a real
+ * collector, and the agent processes a test starts (killed, with their groups, afterwards).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
+import { openQueue, type Queue } from '../../../runners/agent/queue.ts';
+import { startPostgres, type ThrowawayPostgres } from './postgres.ts';
+import { type RealCollector, startRealCollector } from './real-collector.ts';
+
+export interface AgentLab {
+  pg: ThrowawayPostgres;
+  collector: RealCollector;
+  queue: Queue;
+  /** Agent processes (spawned detached): each one's group is killed after the tests. */
+  children: ChildProcess[];
+}
+
+/** Registers the lab's set-up and tear-down; its fields are ready inside the tests. */
+export function useAgentLab(): AgentLab {
+  const lab = { children: [] as ChildProcess[] } as AgentLab;
+  beforeAll(async () => {
+    lab.pg = await startPostgres();
+    lab.collector = await startRealCollector();
+    lab.queue = await openQueue(lab.pg.url);
+  }, 180_000);
+  afterAll(async () => {
+    for (const c of lab.children) {
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        // already gone (a victim)
+      }
+    }
+    await lab.queue?.close();
+    await lab.collector?.stop();
+    lab.pg?.stop();
+  });
+  return lab;
+}
