@@ -17,6 +17,11 @@ const checkFinish = compileBody(BootFinishSchema);
 /** Largest WebSocket message: a base64 chunk well above what runners send (64 KiB). */
 export const INGEST_MAX_MESSAGE = 16 << 20;
 
+/** Base64's alphabet; a single class keeps the regex linear on a 16 MiB message. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A console offset fits the bigint column and a JS number exactly. */
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
 export async function consoleIngestSocket(app: App): Promise<void> {
   app.get(
     '/api/boots/:id/console/ws',
@@ -47,7 +52,7 @@ export async function consoleIngestSocket(app: App): Promise<void> {
       async function handle(text: string): Promise<void> {
         const m = parseMessage(text);
         if (m.type === 'chunk') {
-          const offset = await ingest.append(bootId, m.offset, Buffer.from(m.data, 'base64'));
+          const offset = await ingest.append(bootId, m.offset, m.bytes);
           send({ type: 'ack', offset });
         } else {
           send({ type: 'finished', outcome: await ingest.finish(bootId, m.finish) });
@@ -57,7 +62,7 @@ export async function consoleIngestSocket(app: App): Promise<void> {
   );
 }
 
-type Parsed = { type: 'chunk'; offset: number; data: string } | { type: 'finish'; finish: BootFinishInput };
+type Parsed = { type: 'chunk'; offset: number; bytes: Buffer } | { type: 'finish'; finish: BootFinishInput };
 
 /** A client message, checked; `input.invalid` says what is wrong with it. */
 function parseMessage(text: string): Parsed {
@@ -70,14 +75,19 @@ function parseMessage(text: string): Parsed {
       'messages are JSON: {type:"chunk",offset,data} or {type:"finish",finish}',
     );
   }
-  if (m?.type === 'chunk') {
-    if (!Number.isSafeInteger(m.offset) || (m.offset as number) < 0)
-      throw new BootwatchError('input.invalid', 'chunk.offset must be a non-negative integer');
-    if (typeof m.data !== 'string')
-      throw new BootwatchError('input.invalid', 'chunk.data must be base64 text');
-    return { type: 'chunk', offset: m.offset as number, data: m.data };
+  if (m === null || typeof m !== 'object' || Array.isArray(m))
+    throw new BootwatchError('input.invalid', 'a message is a JSON object with a type');
+  if (m.type === 'chunk') {
+    if (!Number.isSafeInteger(m.offset) || (m.offset as number) < 0 || (m.offset as number) > MAX_OFFSET)
+      throw new BootwatchError('input.invalid', `chunk.offset must be an integer from 0 to ${MAX_OFFSET}`);
+    const bytes = typeof m.data === 'string' ? strictBase64(m.data) : null;
+    if (!bytes)
+      throw new BootwatchError('input.invalid', 'chunk.data must be canonical base64 (RFC 4648, padded)');
+    if ((m.offset as number) + bytes.length > MAX_OFFSET)
+      throw new BootwatchError('input.invalid', 'chunk.offset plus its length is past the largest console');
+    return { type: 'chunk', offset: m.offset as number, bytes };
   }
-  if (m?.type === 'finish') {
+  if (m.type === 'finish') {
     if (!checkFinish(m.finish)) {
       const first = checkFinish.errors?.[0];
       throw new BootwatchError(
@@ -87,5 +97,14 @@ function parseMessage(text: string): Parsed {
     }
     return { type: 'finish', finish: m.finish as BootFinishInput };
   }
-  throw new BootwatchError('input.invalid', `unknown message type ${JSON.stringify(m?.type ?? null)}`);
+  const type = typeof m.type === 'string' ? m.type.slice(0, 50) : null;
+  throw new BootwatchError('input.invalid', `unknown message type ${JSON.stringify(type)}`);
+}
+
+/** The bytes of canonical base64, else null: Buffer.from(x, 'base64') silently drops junk. */
+function strictBase64(data: string): Buffer | null {
+  if (data.length % 4 !== 0 || !BASE64.test(data)) return null;
+  const bytes = Buffer.from(data, 'base64');
+  // Re-encoding catches what the regex lets by: padding in the middle, stray low bits.
+  return bytes.toString('base64') === data ? bytes : null;
 }

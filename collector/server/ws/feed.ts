@@ -3,8 +3,11 @@ import { Type } from '@sinclair/typebox';
 import type { FeedMessage } from '../../../common/types/ingest.ts';
 import type { App } from '../types.ts';
 
-/** A client this far behind is dropped rather than buffered without bound; it reconnects and refetches. */
-const MAX_BUFFERED = 8 << 20;
+/**
+ * A client this far behind is dropped rather than buffered: 200 sockets that never read must
+ * not hold gigabytes. It reconnects and refetches.
+ */
+export const FEED_MAX_BUFFERED = 256 << 10;
 
 const FeedQuery = Type.Object({
   boot: Type.Optional(Type.Integer({ minimum: 1, description: "only this boot's messages" })),
@@ -21,7 +24,8 @@ export async function feedSocket(app: App): Promise<void> {
       const bootId = req.query.boot ?? null;
       const send = (m: FeedMessage) => {
         if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED) socket.close(1013, 'feed client too slow');
+        // terminate, not close: a client that does not read never completes a closing handshake.
+        if (socket.bufferedAmount > FEED_MAX_BUFFERED) socket.terminate();
         else socket.send(JSON.stringify(m));
       };
       const unsubscribe = app.collector.feed.subscribe(send, bootId != null ? { bootId } : {});
