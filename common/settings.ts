@@ -32,7 +32,10 @@ function count(name: string, fallback: number, max = Number.MAX_SAFE_INTEGER) {
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0 || n > max)
-      throw new BootwatchError('input.invalid', `${name} must be a whole number from 0 to ${max}, not "${raw}"`);
+      throw new BootwatchError(
+        'input.invalid',
+        `${name} must be a whole number from 0 to ${max}, not "${raw}"`,
+      );
     return n;
   };
 }
@@ -53,13 +56,12 @@ export const SETTINGS = {
   HOST: declare({ description: 'address `serve` listens on', shown: '127.0.0.1', parse: text() }),
   PORT: declare({ description: 'port `serve` listens on', shown: '8080', parse: text() }),
   LOG_LEVEL: declare({
-    description: "collector log level (fatal, error, warn, info, debug)",
+    description: 'collector log level (fatal, error, warn, info, debug)',
     shown: 'warn',
     parse: text(),
   }),
   BOOTWATCH_AUTH: declare({
-    description:
-      'access control: on (tokens required) or off; default off on a loopback HOST, on otherwise',
+    description: 'access control: on (tokens required) or off; default off on a loopback HOST, on otherwise',
     shown: 'by HOST',
     parse: onOff('BOOTWATCH_AUTH'),
   }),
