@@ -1,9 +1,11 @@
 /**
- * The collector's read API: the only module that fetches. Every function takes an
- * AbortSignal so a view that changes its filters cancels what it no longer needs.
+ * The collector's API: the only module that fetches. Every read takes an AbortSignal so a
+ * view that changes its filters cancels what it no longer needs. Writes send JSON only: the
+ * collector refuses form and text bodies from browsers (CSRF), and so would a cross-site page.
  */
 import type {
   ApiError as ApiErrorBody,
+  BaselinePin,
   BisectionDetail,
   BisectionSummary,
   BootDetail,
@@ -27,9 +29,43 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds to wait, from a 429's `Retry-After`. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
+
+  /** The token is missing, unknown or revoked: signing in helps. */
+  get unauthenticated(): boolean {
+    return this.status === 401;
+  }
+
+  /** The token is valid but its scope is too low for this. */
+  get forbidden(): boolean {
+    return this.status === 403;
+  }
+}
+
+/** Token scopes, weakest first: each may do what the ones before it may. */
+export const SCOPES = ['read', 'submit', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** `GET /api/session`: whether the collector wants a token, and whose this browser holds. */
+export interface SessionInfo {
+  auth: boolean;
+  publicRead: boolean;
+  signedIn: boolean;
+  token: { name: string; scope: Scope } | null;
+}
+
+/** A collector from before tokens: open to all, like auth off. */
+const NO_AUTH: SessionInfo = { auth: false, publicRead: false, signedIn: false, token: null };
+
+let onAuthRequired: (err: ApiError) => void = () => {};
+
+/** What to do when a request answers 401 (the app sends the user to the sign-in page). */
+export function handleAuthRequired(fn: (err: ApiError) => void): void {
+  onAuthRequired = fn;
 }
 
 type Params = Record<string, string | number | boolean | readonly (string | number)[] | null | undefined>;
@@ -45,22 +81,55 @@ export function apiUrl(path: string, params: Params = {}): string {
   return s ? `${path}?${s}` : path;
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { signal, headers: { accept: 'application/json' } });
-  if (!res.ok) {
-    let body: Partial<ApiErrorBody> = {};
-    try {
-      body = (await res.json()) as ApiErrorBody;
-    } catch {
-      // Not JSON (a proxy's error page): the status line says enough.
-    }
-    throw new ApiError(
-      res.status,
-      body.error?.code ?? `http.${res.status}`,
-      body.error?.message ?? res.statusText,
-    );
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Sent as JSON. */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** False where a 401 is the answer the caller shows itself (signing in). */
+  authRedirect?: boolean;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let body: Partial<ApiErrorBody> = {};
+  try {
+    body = (await res.json()) as ApiErrorBody;
+  } catch {
+    // Not JSON (a proxy's error page): the status line says enough.
   }
-  return (await res.json()) as T;
+  const wait = Number(res.headers.get('retry-after'));
+  return new ApiError(
+    res.status,
+    body.error?.code ?? `http.${res.status}`,
+    body.error?.message ?? res.statusText,
+    Number.isFinite(wait) && wait > 0 ? Math.ceil(wait) : null,
+  );
+}
+
+/** One request to the collector; the session cookie rides along (same origin). */
+async function request(url: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, {
+    method: opts.method ?? 'GET',
+    signal: opts.signal,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    credentials: 'same-origin',
+  });
+  if (res.ok) return res;
+  const err = await errorOf(res);
+  if (err.unauthenticated && opts.authRedirect !== false) onAuthRequired(err);
+  throw err;
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  return (await (await request(url, { signal })).json()) as T;
+}
+
+async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<T> {
+  const res = await request(url, { method, body });
+  return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
 export interface BootFilter {
@@ -77,6 +146,43 @@ export interface BootFilter {
 }
 
 export const api = {
+  /** Whether the collector wants a token and whose this browser holds; a collector without the route is open. */
+  async session(signal?: AbortSignal): Promise<SessionInfo> {
+    try {
+      return await getJson<SessionInfo>('/api/session', signal);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return NO_AUTH;
+      throw err;
+    }
+  },
+
+  /** Trades a token for the session cookie (HttpOnly: the page never holds the token again). */
+  signIn: async (token: string) =>
+    (await (
+      await request('/api/session', { method: 'POST', body: { token }, authRedirect: false })
+    ).json()) as { name: string; scope: Scope },
+
+  signOut: async () => {
+    await request('/api/session', { method: 'DELETE', authRedirect: false });
+  },
+
+  baselines: (signal?: AbortSignal) => getJson<BaselinePin[]>('/api/baselines', signal),
+
+  /** Pins `bootId` as its variant's baseline (admin). */
+  pinBaseline: (variant: string, bootId: number, note?: string) =>
+    sendJson<BaselinePin>('PUT', `/api/variants/${encodeURIComponent(variant)}/baseline`, { bootId, note }),
+
+  /** Back to the variant's last good run (admin). */
+  unpinBaseline: (variant: string) =>
+    sendJson<{ unpinned: boolean }>('DELETE', `/api/variants/${encodeURIComponent(variant)}/baseline`),
+
+  thresholds: (variant: string, signal?: AbortSignal) =>
+    getJson<Thresholds>(`/api/variants/${encodeURIComponent(variant)}/thresholds`, signal),
+
+  /** Replaces the variant's threshold overrides (admin). */
+  setThresholds: (variant: string, t: Thresholds) =>
+    sendJson<Thresholds>('PUT', `/api/variants/${encodeURIComponent(variant)}/thresholds`, t),
+
   variants: (signal?: AbortSignal) => getJson<VariantOverview[]>('/api/variants', signal),
 
   boots: (f: BootFilter, signal?: AbortSignal) =>
@@ -126,6 +232,34 @@ export const api = {
     return boot ?? null;
   },
 };
+
+/** A regression rule's limits (see the collector's Thresholds schema); absent fields keep the default. */
+interface Rule {
+  k?: number;
+  minAbs?: number;
+  minRel?: number;
+  minHistory?: number;
+  fallbackRel?: number;
+}
+
+/** A variant's regression thresholds, as `GET/PUT /api/variants/:name/thresholds` carry them. */
+export interface Thresholds {
+  size?: {
+    metrics?: ('image' | 'vmlinux' | 'text' | 'data' | 'bss')[];
+    bytes?: number | null;
+    percent?: number | null;
+  };
+  buildTime?: Rule;
+  bootTime?: Rule;
+  initcall?: Rule & { maxReported?: number };
+  historyLength?: number;
+}
+
+/** The name of the token that submitted a boot, build, run or bisection; null before tokens or without one. */
+export function submitter(x: object): string | null {
+  const v = (x as { submittedBy?: unknown }).submittedBy;
+  return typeof v === 'string' && v ? v : null;
+}
 
 /** Where the raw console bytes of a boot download from. */
 export const rawConsoleUrl = (id: number) => `/api/boots/${id}/console.raw`;

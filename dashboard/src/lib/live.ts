@@ -23,12 +23,30 @@ export class FeedSocket {
   #retry = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
+  /** Off while this browser may not read: a refused upgrade counts as a failed authentication. */
+  #paused = false;
 
   constructor(
     readonly bootId: number | null = null,
     readonly types?: readonly FeedType[],
+    opts: { paused?: boolean } = {},
   ) {
-    this.#connect();
+    this.#paused = opts.paused === true;
+    if (this.#paused) this.#status('closed');
+    else this.#connect();
+  }
+
+  /** Connects afresh now (a sign-in changed what the socket may see), or stays away while `paused`. */
+  restart(paused = false): void {
+    this.#paused = paused;
+    this.#retry = 0;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const ws = this.#ws;
+    this.#ws = null;
+    ws?.close();
+    if (paused) this.#status('closed');
+    else this.#connect();
   }
 
   /** Calls `fn` for each message of `type`; returns the unsubscribe. */
@@ -61,7 +79,7 @@ export class FeedSocket {
   }
 
   #connect(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#paused) return;
     this.#status('connecting');
     const ws = new WebSocket(feedUrl(this.bootId, this.types));
     this.#ws = ws;

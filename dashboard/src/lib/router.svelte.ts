@@ -13,6 +13,7 @@ export type Route =
   | { view: 'live'; id: number | null }
   | { view: 'bisections' }
   | { view: 'bisection'; id: number }
+  | { view: 'signin' }
   | { view: 'not_found' };
 
 /** Which view a path names. */
@@ -24,6 +25,7 @@ export function matchRoute(path: string): Route {
   if (p === '/failures') return { view: 'failures' };
   if (p === '/live') return { view: 'live', id: null };
   if (p === '/bisect') return { view: 'bisections' };
+  if (p === '/signin') return { view: 'signin' };
   const m = /^\/(boots|builds|live|bisect)\/(\d+)$/.exec(p);
   if (m) {
     const id = Number(m[2]);
@@ -33,6 +35,29 @@ export function matchRoute(path: string): Route {
     return { view: 'live', id };
   }
   return { view: 'not_found' };
+}
+
+/**
+ * Where to go after signing in: an in-app path of this origin (`/boots/12?kind=error#L81`),
+ * else `/`. A `next` of `//evil.example` or `https://…` must not turn sign-in into a redirector.
+ */
+export function safeNext(next: string | null | undefined): string {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname === '/signin')
+    return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The sign-in page's URL, coming back to `from` (the current page by default). */
+export function signInHref(from = `${location.pathname}${location.search}${location.hash}`): string {
+  const next = safeNext(from);
+  return next === '/' ? '/signin' : `/signin?next=${encodeURIComponent(next)}`;
 }
 
 type QueryValue = string | number | boolean | readonly (string | number)[] | null | undefined;
