@@ -52,14 +52,31 @@ export async function recordKvm(kvm: boolean, reason: string | null): Promise<vo
   writeFileSync(cacheFile(), JSON.stringify(c));
 }
 
-/** Picks the accelerator for `wanted`; `auto` probes KVM once with `kernel` and caches it. */
-export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', kernel: string): Promise<AccelChoice> {
-  if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
+/** Whether this host offers KVM at all: null when it does, else why not. */
+export type KvmAccess = () => string | null;
+
+/** The host's answer: /dev/kvm readable and writable by us. */
+export const hostKvmAccess: KvmAccess = () => {
   try {
     accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return null;
   } catch {
-    return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' };
+    return '/dev/kvm is missing or not accessible';
   }
+};
+
+/**
+ * Picks the accelerator for `wanted`; `auto` probes KVM once with `kernel` and caches it.
+ * `kvmAccess` is the host's state, injectable so tests behave the same on every host.
+ */
+export async function chooseAccel(
+  wanted: 'auto' | 'kvm' | 'tcg',
+  kernel: string,
+  kvmAccess: KvmAccess = hostKvmAccess,
+): Promise<AccelChoice> {
+  if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
+  const missing = kvmAccess();
+  if (missing) return { accel: 'tcg', reason: missing };
   if (wanted === 'kvm') return { accel: 'kvm', reason: null };
   const key = await cacheKey();
   const hit = readCache(key);

@@ -15,7 +15,7 @@ import type {
 import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
 import { ConsoleWatch } from '../console-watch.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
-import { chooseAccel, qemuBinary, recordKvm } from './accel.ts';
+import { chooseAccel, type KvmAccess, qemuBinary, recordKvm } from './accel.ts';
 import { kernelCmdline, qemuArgs } from './args.ts';
 import { ConsoleFile } from './console-file.ts';
 import { checkGuestAnswers, freePort } from './net-check.ts';
@@ -37,6 +37,8 @@ export interface BootRequest {
   signal?: AbortSignal;
   /** Quiet time after a panic header before the verdict (its trace may still be printing). */
   panicQuietMs?: number;
+  /** Whether the host offers KVM (default: /dev/kvm); tests inject it. */
+  kvmAccess?: KvmAccess;
 }
 
 export interface BootRun {
@@ -54,7 +56,7 @@ export interface BootRun {
 
 /** Boots once, falling back from KVM to TCG when KVM aborts before the kernel speaks. */
 export async function bootQemu(req: BootRequest): Promise<BootRun> {
-  const choice = await chooseAccel(req.boot.accel, req.kernel);
+  const choice = await chooseAccel(req.boot.accel, req.kernel, req.kvmAccess);
   const run = await bootOnce(req, choice.accel, choice.reason);
   if (
     choice.accel === 'kvm' &&

@@ -128,8 +128,11 @@ describe('bisect views', () => {
   it('screenshots in dark', async () => {
     for (const path of ['/bisect', '/bisect/1']) {
       const page = await open(path, 'dark');
-      await page.locator('table.grid tbody tr').first().waitFor({ timeout: 10_000 });
+      const row = page.locator('table.grid tbody tr').first();
+      await row.waitFor({ timeout: 10_000 });
       await page.waitForLoadState('networkidle');
+      expect(await row.isVisible()).toBe(true);
+      expect(await row.textContent()).toContain(path === '/bisect' ? 'CONFIG_E1000' : 'cached');
       await screenshot(page, `bisect-${path === '/bisect' ? 'list' : 'detail'}-dark`);
       await page.close();
     }

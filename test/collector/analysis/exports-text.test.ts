@@ -6,15 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { escapeXml, type JunitBoot, toJunit } from '../../../collector/analysis/junit.ts';
 import { escapeLabel, toPrometheus, type VariantMetrics } from '../../../collector/analysis/metrics.ts';
+import { runs, skipWithout } from '../../helpers/required-tool.ts';
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const noPython = skipWithout('python3 (its expat checks the XML)', runs('python3'));
 
 /** Parses XML with expat and returns [suite attrs, testcase names, failure messages]. */
 function expat(xml: string): {
@@ -68,7 +62,7 @@ describe('toJunit', () => {
     expect(xml).not.toContain('<script>');
   });
 
-  it.skipIf(!hasPython)('is well-formed XML whose text reads back exactly', () => {
+  it.skipIf(noPython)('is well-formed XML whose text reads back exactly', () => {
     const r = expat(xml);
     expect(r.suite).toMatchObject({ name: 'seed-ladder run 7', tests: '4', failures: '1', errors: '1' });
     expect(r.cases[1]).toBe('02-initrd #2');

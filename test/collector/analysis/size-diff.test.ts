@@ -4,8 +4,8 @@
  * kernel source is unpacked, on random symbol tables fed to the script through a fake nm.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -20,11 +20,13 @@ import {
   topChanges,
 } from '../../../collector/analysis/size-diff.ts';
 import { FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { kernelScript } from '../../helpers/kernel-scripts.ts';
+import { runs, skipWithout } from '../../helpers/required-tool.ts';
 
 const dir = join(FIXTURES_DIR, 'sizes');
 const nm = (v: string) => parseNmOutput(gunzipSync(readFileSync(join(dir, `${v}.nm.gz`))).toString('utf8'));
 const report = (name: string) => readFileSync(join(dir, name), 'utf8');
-const BLOAT = join(homedir(), '.cache/bootwatch/src/linux-source-6.1/scripts/bloat-o-meter');
+const BLOAT = kernelScript('bloat-o-meter');
 
 describe('parseNmOutput', () => {
   it('reads both `nm --size-sort` and `nm --size-sort -S` lines', () => {
@@ -82,69 +84,65 @@ describe('formatPercent', () => {
   });
 });
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPython = runs('python3');
 
-describe.skipIf(!hasPython || !existsSync(BLOAT))('diffSizes against the live bloat-o-meter', () => {
-  const work = mkdtempSync(join(tmpdir(), 'bw-bloat-'));
-  // bloat-o-meter runs `<prefix>nm --size-sort FILE`: a fake nm that prints the file feeds it our tables.
-  writeFileSync(join(work, 'fake-nm'), '#!/bin/sh\ncat "$2"\n');
-  chmodSync(join(work, 'fake-nm'), 0o755);
-  const symbol = fc.record({
-    name: fc.constantFrom(
-      'foo',
-      'bar',
-      'baz.constprop.0',
-      'baz.constprop.1',
-      '__func__.12',
-      '__func__.7',
-      'qux.isra.0.cold',
-      '__mod_x',
-      '__se_sys_read',
-      'linux_banner',
-      'vermagic',
-      'zed',
-      'Zed',
-    ),
-    type: fc.constantFrom('t', 'T', 'd', 'D', 'b', 'B', 'r', 'R', 'W', 'U'),
-    size: fc.integer({ min: 1, max: 5000 }),
-  });
-  const table = fc.array(symbol, { maxLength: 12 });
-  const write = (file: string, syms: NmSymbol[]) =>
-    writeFileSync(
-      file,
-      syms.map((s) => `${s.size.toString(16).padStart(16, '0')} ${s.type} ${s.name}\n`).join(''),
-    );
+describe.skipIf(skipWithout("python3 and the kernel's scripts/bloat-o-meter", hasPython && BLOAT !== null))(
+  'diffSizes against the live bloat-o-meter',
+  () => {
+    const work = mkdtempSync(join(tmpdir(), 'bw-bloat-'));
+    // bloat-o-meter runs `<prefix>nm --size-sort FILE`: a fake nm that prints the file feeds it our tables.
+    writeFileSync(join(work, 'fake-nm'), '#!/bin/sh\ncat "$2"\n');
+    chmodSync(join(work, 'fake-nm'), 0o755);
+    const symbol = fc.record({
+      name: fc.constantFrom(
+        'foo',
+        'bar',
+        'baz.constprop.0',
+        'baz.constprop.1',
+        '__func__.12',
+        '__func__.7',
+        'qux.isra.0.cold',
+        '__mod_x',
+        '__se_sys_read',
+        'linux_banner',
+        'vermagic',
+        'zed',
+        'Zed',
+      ),
+      type: fc.constantFrom('t', 'T', 'd', 'D', 'b', 'B', 'r', 'R', 'W', 'U'),
+      size: fc.integer({ min: 1, max: 5000 }),
+    });
+    const table = fc.array(symbol, { maxLength: 12 });
+    const write = (file: string, syms: NmSymbol[]) =>
+      writeFileSync(
+        file,
+        syms.map((s) => `${s.size.toString(16).padStart(16, '0')} ${s.type} ${s.name}\n`).join(''),
+      );
 
-  it('prints exactly what the script prints', () => {
-    const cases = fc.sample(fc.tuple(table, table), { numRuns: 40, seed: 11 });
-    const files: string[] = [];
-    cases.forEach(([a, b], i) => {
-      write(join(work, `a${i}`), a);
-      write(join(work, `b${i}`), b);
-      files.push(join(work, `a${i}`), join(work, `b${i}`));
+    it('prints exactly what the script prints', () => {
+      const cases = fc.sample(fc.tuple(table, table), { numRuns: 40, seed: 11 });
+      const files: string[] = [];
+      cases.forEach(([a, b], i) => {
+        write(join(work, `a${i}`), a);
+        write(join(work, `b${i}`), b);
+        files.push(join(work, `a${i}`), join(work, `b${i}`));
+      });
+      // One python process runs the script on every pair; spawning per pair is slow.
+      const driver = [
+        'import io, runpy, sys, contextlib',
+        'script, prefix, files = sys.argv[1], sys.argv[2], sys.argv[3:]',
+        'for i in range(0, len(files), 2):',
+        '    buf = io.StringIO()',
+        '    sys.argv = [script, "-p", prefix, files[i], files[i + 1]]',
+        '    with contextlib.redirect_stdout(buf): runpy.run_path(script, run_name="__main__")',
+        '    sys.stdout.write(buf.getvalue() + "\\0")',
+      ].join('\n');
+      const out = execFileSync('python3', ['-c', driver, BLOAT!, join(work, 'fake-'), ...files], {
+        encoding: 'utf8',
+      }).split('\0');
+      cases.forEach(([a, b], i) => {
+        expect(formatBloatOMeter(diffSizes(a, b))).toBe(out[i]);
+      });
     });
-    // One python process runs the script on every pair; spawning per pair is slow.
-    const driver = [
-      'import io, runpy, sys, contextlib',
-      'script, prefix, files = sys.argv[1], sys.argv[2], sys.argv[3:]',
-      'for i in range(0, len(files), 2):',
-      '    buf = io.StringIO()',
-      '    sys.argv = [script, "-p", prefix, files[i], files[i + 1]]',
-      '    with contextlib.redirect_stdout(buf): runpy.run_path(script, run_name="__main__")',
-      '    sys.stdout.write(buf.getvalue() + "\\0")',
-    ].join('\n');
-    const out = execFileSync('python3', ['-c', driver, BLOAT, join(work, 'fake-'), ...files], {
-      encoding: 'utf8',
-    }).split('\0');
-    cases.forEach(([a, b], i) => {
-      expect(formatBloatOMeter(diffSizes(a, b))).toBe(out[i]);
-    });
-  });
-});
+  },
+);

@@ -22,6 +22,7 @@ import {
 } from '../../../collector/analysis/symbolize.ts';
 import { parseLog } from '../../../collector/parser/index.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
+import { skipWithout } from '../../helpers/required-tool.ts';
 
 const map = parseSystemMap(
   gunzipSync(readFileSync(join(FIXTURES_DIR, 'symbols/crash-corpus.System.map.gz'))).toString('utf8'),
@@ -85,61 +86,66 @@ describe('frames of a real WARNING through its kernel System.map', () => {
   });
 });
 
-describe.runIf(await hasAddr2line())('addr2line on a binary with debug info', () => {
-  it('gives file:line with the inline chain, base path stripped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bw-a2l-'));
-    const src = join(dir, 'src', 'init');
-    execFileSync('mkdir', ['-p', src]);
-    writeFileSync(
-      join(src, 'main.c'),
-      [
-        'static inline __attribute__((always_inline)) int inner(int x) {',
-        '  return x * 3 + __builtin_popcount(x);',
-        '}',
-        '__attribute__((noinline)) int kernel_init(int x) {',
-        '  return inner(x) + 1;',
-        '}',
-        'int main(int argc, char **argv) { return kernel_init(argc); }',
-        '',
-      ].join('\n'),
-    );
-    const bin = join(dir, 'vmlinux');
-    execFileSync('gcc', ['-g', '-O2', '-fno-pie', '-no-pie', '-o', bin, join(src, 'main.c')]);
-    const sysmap = parseSystemMap(execFileSync('nm', ['-n', bin], { encoding: 'utf8' }));
-    const at = frameAddress(sysmap, { fn: 'kernel_init', offset: 0, length: null })!;
-    const lines = await addr2line(bin, [at.address]);
-    const got = lines.get(addressKey(at.address))!;
-    expect(got[0]).toMatch(/\/src\/init\/main\.c:\d+/);
-    const base = basePathFrom(got);
-    expect(base).toBe(join(dir, 'src'));
-    const [frame] = decodeLines([' kernel_init+0x0/0x10'], sysmap, lines, base);
-    expect('decoded' in frame && frame.decoded).toMatch(/^ kernel_init \(init\/main\.c:\d+/);
-    // Somewhere in kernel_init the inlined `inner` shows as a chain: inner's line, then its caller's.
-    const all = Array.from({ length: at.size ?? 16 }, (_, i) => at.address + BigInt(i));
-    const chains = [...(await addr2line(bin, all)).values()].filter((l) => l.length > 1);
-    expect(chains.length).toBeGreaterThan(0);
-    const decoded = decodeLines(
-      [' kernel_init+0x0/0x10'],
-      sysmap,
-      new Map([[addressKey(at.address), chains[0]]]),
-      base,
-    );
-    expect('decoded' in decoded[0] && decoded[0].decoded).toBe(' kernel_init (init/main.c:2 init/main.c:5)');
-  });
-
-  it('a vmlinux without debug info answers ?? and the trace stays as printed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bw-a2l-'));
-    const bin = join(dir, 'prog');
-    writeFileSync(join(dir, 'p.c'), 'int f(int x) { return x + 1; }\nint main(void) { return f(1); }\n');
-    execFileSync('gcc', ['-O2', '-o', bin, join(dir, 'p.c')]);
-    const sysmap = parseSystemMap(execFileSync('nm', ['-n', bin], { encoding: 'utf8' }));
-    const at = frameAddress(sysmap, { fn: 'f', offset: 0, length: null })!;
-    const lines = await addr2line(bin, [at.address]);
-    // Older binutils print ??:0, newer ??:? — decode_stacktrace.sh keeps the frame as printed for both.
-    expect(lines.get(addressKey(at.address))?.[0]).toMatch(/^\?\?:[0?]$/);
-    expect(decodeLines([' f+0x0/0x4'], sysmap, lines)[0]).toMatchObject({
-      locations: [],
-      decoded: ' f+0x0/0x4',
+describe.skipIf(skipWithout('addr2line', await hasAddr2line()))(
+  'addr2line on a binary with debug info',
+  () => {
+    it('gives file:line with the inline chain, base path stripped', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bw-a2l-'));
+      const src = join(dir, 'src', 'init');
+      execFileSync('mkdir', ['-p', src]);
+      writeFileSync(
+        join(src, 'main.c'),
+        [
+          'static inline __attribute__((always_inline)) int inner(int x) {',
+          '  return x * 3 + __builtin_popcount(x);',
+          '}',
+          '__attribute__((noinline)) int kernel_init(int x) {',
+          '  return inner(x) + 1;',
+          '}',
+          'int main(int argc, char **argv) { return kernel_init(argc); }',
+          '',
+        ].join('\n'),
+      );
+      const bin = join(dir, 'vmlinux');
+      execFileSync('gcc', ['-g', '-O2', '-fno-pie', '-no-pie', '-o', bin, join(src, 'main.c')]);
+      const sysmap = parseSystemMap(execFileSync('nm', ['-n', bin], { encoding: 'utf8' }));
+      const at = frameAddress(sysmap, { fn: 'kernel_init', offset: 0, length: null })!;
+      const lines = await addr2line(bin, [at.address]);
+      const got = lines.get(addressKey(at.address))!;
+      expect(got[0]).toMatch(/\/src\/init\/main\.c:\d+/);
+      const base = basePathFrom(got);
+      expect(base).toBe(join(dir, 'src'));
+      const [frame] = decodeLines([' kernel_init+0x0/0x10'], sysmap, lines, base);
+      expect('decoded' in frame && frame.decoded).toMatch(/^ kernel_init \(init\/main\.c:\d+/);
+      // Somewhere in kernel_init the inlined `inner` shows as a chain: inner's line, then its caller's.
+      const all = Array.from({ length: at.size ?? 16 }, (_, i) => at.address + BigInt(i));
+      const chains = [...(await addr2line(bin, all)).values()].filter((l) => l.length > 1);
+      expect(chains.length).toBeGreaterThan(0);
+      const decoded = decodeLines(
+        [' kernel_init+0x0/0x10'],
+        sysmap,
+        new Map([[addressKey(at.address), chains[0]]]),
+        base,
+      );
+      expect('decoded' in decoded[0] && decoded[0].decoded).toBe(
+        ' kernel_init (init/main.c:2 init/main.c:5)',
+      );
     });
-  });
-});
+
+    it('a vmlinux without debug info answers ?? and the trace stays as printed', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bw-a2l-'));
+      const bin = join(dir, 'prog');
+      writeFileSync(join(dir, 'p.c'), 'int f(int x) { return x + 1; }\nint main(void) { return f(1); }\n');
+      execFileSync('gcc', ['-O2', '-o', bin, join(dir, 'p.c')]);
+      const sysmap = parseSystemMap(execFileSync('nm', ['-n', bin], { encoding: 'utf8' }));
+      const at = frameAddress(sysmap, { fn: 'f', offset: 0, length: null })!;
+      const lines = await addr2line(bin, [at.address]);
+      // Older binutils print ??:0, newer ??:? — decode_stacktrace.sh keeps the frame as printed for both.
+      expect(lines.get(addressKey(at.address))?.[0]).toMatch(/^\?\?:[0?]$/);
+      expect(decodeLines([' f+0x0/0x4'], sysmap, lines)[0]).toMatchObject({
+        locations: [],
+        decoded: ' f+0x0/0x4',
+      });
+    });
+  },
+);

@@ -13,6 +13,7 @@ import { parseLog } from '../../../collector/parser/index.ts';
 import type { BootDetail, BootSummary } from '../../../common/types/api.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
+import { skipWithout } from '../../helpers/required-tool.ts';
 import { build } from '../db/samples.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/bootwatch', import.meta.url));
@@ -139,28 +140,31 @@ describe('bin/bootwatch serve and ingest', () => {
   });
 });
 
-describe.runIf(findPostgresBin() !== null)('bin/bootwatch serve with DATABASE_URL', () => {
-  const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  });
-  let pg: TestPostgres;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(() => pg?.dispose());
-
-  it('serves from PostgreSQL', { timeout: 180_000 }, async () => {
-    const url = await pg.createDatabase();
-    const server = await serve({ DATABASE_URL: url });
-    children.push(server.child);
-    expect(await (await fetch(`${server.url}/api/health`)).json()).toEqual({ ok: true, db: 'postgres' });
-    const sent = await bootwatch(['ingest', LOG_A, '--collector', server.url, '--json'], {});
-    expect(JSON.parse(sent.stdout)).toMatchObject({
-      id: 1,
-      outcome: parseLog(fixtureBytes('logs/02-initrd-no-binfmt.log')).outcome,
+describe.skipIf(skipWithout('a PostgreSQL server (initdb, pg_ctl)', findPostgresBin() !== null))(
+  'bin/bootwatch serve with DATABASE_URL',
+  () => {
+    const children: ChildProcess[] = [];
+    afterEach(() => {
+      for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
     });
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-  });
-});
+    let pg: TestPostgres;
+    beforeAll(async () => {
+      pg = await startPostgres();
+    });
+    afterAll(() => pg?.dispose());
+
+    it('serves from PostgreSQL', { timeout: 180_000 }, async () => {
+      const url = await pg.createDatabase();
+      const server = await serve({ DATABASE_URL: url });
+      children.push(server.child);
+      expect(await (await fetch(`${server.url}/api/health`)).json()).toEqual({ ok: true, db: 'postgres' });
+      const sent = await bootwatch(['ingest', LOG_A, '--collector', server.url, '--json'], {});
+      expect(JSON.parse(sent.stdout)).toMatchObject({
+        id: 1,
+        outcome: parseLog(fixtureBytes('logs/02-initrd-no-binfmt.log')).outcome,
+      });
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    });
+  },
+);
