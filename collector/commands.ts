@@ -49,4 +49,37 @@ export function registerCollectorCommands(program: Command): void {
       const { ingestCommand } = await import('./cli/ingest-command.ts');
       await ingestCommand(files, opts);
     });
+
+  const token = program
+    .command('token')
+    .description('access tokens for a shared collector (on the database serve uses; works while it runs)');
+  token
+    .command('create')
+    .description("make a token; prints it alone on stdout's last line, once (only a hash is stored)")
+    .requiredOption('--name <name>', 'who or what uses it, e.g. lab-runner-1 or alice')
+    .requiredOption('--scope <scope>', 'read, submit (runners) or admin')
+    .option('--data <dir>', 'embedded database directory (default $BOOTWATCH_DATA or .bootwatch/)')
+    .option('--json', 'print {name, scope, createdAt, token} as JSON')
+    .action(async (opts: { name: string; scope: string; data?: string; json?: boolean }) => {
+      const { tokenCreateCommand } = await import('./cli/token-command.ts');
+      await tokenCreateCommand(opts);
+    });
+  token
+    .command('list')
+    .description('live tokens: name, scope, created and last-used times (never the secret)')
+    .option('--data <dir>', 'embedded database directory (default $BOOTWATCH_DATA or .bootwatch/)')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { data?: string; json?: boolean }) => {
+      const { tokenListCommand } = await import('./cli/token-command.ts');
+      await tokenListCommand(opts);
+    });
+  token
+    .command('revoke')
+    .description('the token stops working at once (what it submitted keeps its name)')
+    .argument('<name>', 'the token to revoke')
+    .option('--data <dir>', 'embedded database directory (default $BOOTWATCH_DATA or .bootwatch/)')
+    .action(async (name: string, opts: { data?: string }) => {
+      const { tokenRevokeCommand } = await import('./cli/token-command.ts');
+      await tokenRevokeCommand(name, opts);
+    });
 }

@@ -14,6 +14,12 @@ export type ErrorCode =
   | 'matrix.invalid'
   | 'collector.unreachable'
   | 'conflict'
+  | 'auth.required'
+  | 'auth.invalid'
+  | 'auth.forbidden'
+  | 'origin.forbidden'
+  | 'media.unsupported'
+  | 'rate.limited'
   | 'harness.failed'
   | 'internal';
 
@@ -29,6 +35,12 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'matrix.invalid': 400,
   'collector.unreachable': 502,
   conflict: 409,
+  'auth.required': 401,
+  'auth.invalid': 401,
+  'auth.forbidden': 403,
+  'origin.forbidden': 403,
+  'media.unsupported': 415,
+  'rate.limited': 429,
   'harness.failed': 500,
   internal: 500,
 };
@@ -45,6 +57,12 @@ const EXIT_CODE: Record<ErrorCode, number> = {
   'matrix.invalid': 2,
   'collector.unreachable': 4,
   conflict: 5,
+  'auth.required': 7,
+  'auth.invalid': 7,
+  'auth.forbidden': 7,
+  'origin.forbidden': 7,
+  'media.unsupported': 2,
+  'rate.limited': 4,
   'harness.failed': 6,
   internal: 1,
 };

@@ -3,6 +3,7 @@
  * is the truth, and every reconnect resumes from the collector's ack.
  */
 import WebSocket from 'ws';
+import { authHeaders } from '../common/auth-headers.ts';
 import type { BootFinishInput, BootOutcome, IngestServerMessage } from '../common/types/ingest.ts';
 import type { CollectorClient, Delivery } from './collector-client.ts';
 import type { SpoolItem } from './spool.ts';
@@ -72,7 +73,7 @@ export class BootUplink {
     try {
       const id = await this.ensureBoot();
       const url = `${this.client.baseUrl.replace(/^http/, 'ws')}/api/boots/${id}/console/ws`;
-      const ws = new WebSocket(url, { handshakeTimeout: 5000 });
+      const ws = new WebSocket(url, { handshakeTimeout: 5000, headers: authHeaders() });
       this.ws = ws;
       this.ready = false;
       ws.on('message', (data) => this.onMessage(JSON.parse(data.toString()) as IngestServerMessage));

@@ -4,6 +4,7 @@
  * the collector is away the run goes on and a later flush re-sends exactly what is missing.
  */
 import { randomUUID } from 'node:crypto';
+import { authHeaders } from '../common/auth-headers.ts';
 import type { BisectionDetail, BisectionInput } from '../common/types/api.ts';
 import type { BootInput, BootOutcome, BuildInput } from '../common/types/ingest.ts';
 import { BootUplink } from './boot-uplink.ts';
@@ -47,11 +48,14 @@ export class CollectorClient {
   ): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: raw
-        ? { 'content-type': 'application/octet-stream' }
-        : body !== undefined
-          ? { 'content-type': 'application/json' }
-          : {},
+      headers: {
+        ...authHeaders(),
+        ...(raw
+          ? { 'content-type': 'application/octet-stream' }
+          : body !== undefined
+            ? { 'content-type': 'application/json' }
+            : {}),
+      },
       body: raw
         ? new Blob([raw as Uint8Array<ArrayBuffer>])
         : body !== undefined

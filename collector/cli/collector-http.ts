@@ -1,4 +1,6 @@
 /** `bootwatch ingest --collector URL`: the same sink over the collector's REST API. */
+
+import { authHeaders } from '../../common/auth-headers.ts';
 import { BootwatchError, type ErrorCode } from '../../common/errors.ts';
 import type { BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import type { IngestSink } from './ingest-command.ts';
@@ -55,7 +57,11 @@ export class CollectorHttp implements IngestSink {
   private async call<T>(path: string, init: RequestInit): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { ...init, signal: AbortSignal.timeout(120_000) });
+      res = await fetch(`${this.base}${path}`, {
+        ...init,
+        headers: { ...authHeaders(), ...(init.headers as Record<string, string>) },
+        signal: AbortSignal.timeout(120_000),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;

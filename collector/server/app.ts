@@ -6,10 +6,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import { type AccessOptions, defaultAccess } from '../auth/access-options.ts';
+import { controlSocketPath, listenControlSocket } from '../auth/control-socket.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { Collector } from '../ingest/collector.ts';
 import { registerErrorHandling } from './http-errors.ts';
+import { Access, registerAccess } from './plugins/access.ts';
 import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './plugins/dashboard.ts';
+import { registerHostileClientRules } from './plugins/hostile-clients.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { acceptRawBodies } from './raw-body.ts';
 import { bisectionRoutes } from './routes/bisections.ts';
@@ -22,6 +26,7 @@ import { failureRoutes } from './routes/failures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { regressionRoutes } from './routes/regressions.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { traceRoutes } from './routes/traces.ts';
 import { viewRoutes } from './routes/views.ts';
 import { ErrorBody } from './schemas/common.ts';
@@ -45,6 +50,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Built dashboard to serve at `/`; null serves the "not built" page. */
   dashboardDir?: string | null;
+  /** Auth, limits and caps (default: a loopback collector's, auth off). */
+  access?: AccessOptions;
 }
 
 /** The collector app, ready to `inject` or `listen`; it opens the database when not given one. */
@@ -60,16 +67,29 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     const collector = new Collector(database);
     app.decorate('database', database);
     app.decorate('collector', collector);
+    let closeControl: (() => Promise<void>) | null = null;
     app.addHook('onClose', async () => {
+      await closeControl?.();
       await collector.settle();
       if (owned) await database.close();
     });
     registerErrorHandling(app);
     acceptRawBodies(app);
+    const accessOptions = opts.access ?? defaultAccess();
+    await registerHostileClientRules(app, accessOptions);
+    await registerAccess(app, new Access(accessOptions, database.db));
     app.addSchema(ErrorBody);
     await registerOpenApi(app);
     await app.register(websocket, { options: { maxPayload: INGEST_MAX_MESSAGE } });
-    for (const routes of [healthRoutes, buildRoutes, bootRoutes, consoleRoutes, logRoutes, viewRoutes])
+    for (const routes of [
+      healthRoutes,
+      sessionRoutes,
+      buildRoutes,
+      bootRoutes,
+      consoleRoutes,
+      logRoutes,
+      viewRoutes,
+    ])
       await app.register(routes);
     await app.register(compareRoutes);
     await app.register(regressionRoutes);
@@ -81,6 +101,11 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);
     await app.ready();
+    // The embedded database is ours alone: token commands reach it through us.
+    if (database.kind === 'pglite' && database.location !== 'memory')
+      closeControl = await listenControlSocket(controlSocketPath(database.location), database.db, (id) =>
+        app.access.revoked(id),
+      );
   } catch (err) {
     await app.close().catch(() => {});
     throw err;

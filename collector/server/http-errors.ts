@@ -67,6 +67,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const h = toHttpError(err);
     if (h.log) req.log.error({ err }, 'request failed');
+    if (h.status === 401) reply.header('www-authenticate', 'Bearer realm="bootwatch"');
+    const retryAfter = (err as BootwatchError).details as { retryAfter?: number } | undefined;
+    if (h.status === 429 && retryAfter?.retryAfter)
+      reply.header('retry-after', String(retryAfter.retryAfter));
     return reply.status(h.status).send(h.body);
   });
 }

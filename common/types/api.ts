@@ -37,6 +37,8 @@ export type BootState = 'running' | 'finished';
 /** One row of `GET /api/boots` (newest first). */
 export interface BootSummary {
   id: number;
+  /** The name of the token that submitted it (null: no token, auth off). */
+  submittedBy: string | null;
   variant: string | null;
   buildId: number | null;
   target: BootTarget;
@@ -105,6 +107,8 @@ export interface ConsolePage {
 
 export interface BuildSummary {
   id: number;
+  /** The name of the token that submitted it (null: no token, auth off). */
+  submittedBy: string | null;
   variant: string;
   status: Status;
   exitCode: number | null;
@@ -491,6 +495,8 @@ export interface BisectionInput {
 /** One row of `GET /api/bisections`, newest first (no state blob). */
 export interface BisectionSummary {
   id: number;
+  /** The name of the token that submitted it (null: no token, auth off). */
+  submittedBy: string | null;
   key: string;
   variant: string;
   good: string;

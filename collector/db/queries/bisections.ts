@@ -10,10 +10,15 @@ import { type BisectState, differingOptions } from '../../analysis/bisect.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanNullable, cleanText } from '../sanitize.ts';
-import { bisections } from '../schema/index.ts';
+import { bisections, NO_SUBMITTER, type Submitter } from '../schema/index.ts';
 
 /** Creates or replaces the bisection with this key; returns its id. */
-export async function upsertBisection(db: Db, key: string, input: BisectionInput): Promise<number> {
+export async function upsertBisection(
+  db: Db,
+  key: string,
+  input: BisectionInput,
+  by: Submitter = NO_SUBMITTER,
+): Promise<number> {
   const values = {
     variant: cleanText(input.variant),
     good: cleanText(input.good),
@@ -28,7 +33,7 @@ export async function upsertBisection(db: Db, key: string, input: BisectionInput
   };
   const [row] = await db
     .insert(bisections)
-    .values({ key, ...values })
+    .values({ key, ...values, ...by })
     .onConflictDoUpdate({ target: bisections.key, set: { ...values, updatedAt: sql`now()` } })
     .returning({ id: bisections.id });
   return row.id;
@@ -48,6 +53,7 @@ const summaryColumns = {
   error: bisections.error,
   startedAt: bisections.startedAt,
   updatedAt: bisections.updatedAt,
+  submittedBy: bisections.submittedBy,
   culprits: sql<BisectCulprit[] | null>`${bisections.report}->'culprits'`,
   message: sql<string | null>`${bisections.report}->>'message'`,
 };
@@ -65,6 +71,7 @@ interface SummaryRow {
   error: string | null;
   startedAt: Date;
   updatedAt: Date;
+  submittedBy: string | null;
   culprits: BisectCulprit[] | null;
   message: string | null;
 }
@@ -84,6 +91,7 @@ function summaryOf(r: SummaryRow): BisectionSummary {
     agent: r.agent,
     startedAt: iso(r.startedAt)!,
     updatedAt: iso(r.updatedAt)!,
+    submittedBy: r.submittedBy,
   };
 }
 

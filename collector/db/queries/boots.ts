@@ -6,7 +6,7 @@ import type { Outcome, ParseResult } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanNullable } from '../sanitize.ts';
-import { boots, variants } from '../schema/index.ts';
+import { boots, NO_SUBMITTER, type Submitter, variants } from '../schema/index.ts';
 import { upsertVariant } from './catalog.ts';
 
 export interface CreatedBoot {
@@ -16,7 +16,12 @@ export interface CreatedBoot {
 }
 
 /** Stores a new boot, or returns the one with the same idempotency key. */
-export async function createBoot(db: Db, input: BootInput, variantId: number | null): Promise<CreatedBoot> {
+export async function createBoot(
+  db: Db,
+  input: BootInput,
+  variantId: number | null,
+  by: Submitter = NO_SUBMITTER,
+): Promise<CreatedBoot> {
   const values = {
     buildId: input.buildId ?? null,
     variantId,
@@ -31,6 +36,7 @@ export async function createBoot(db: Db, input: BootInput, variantId: number | n
     idempotencyKey: cleanNullable(input.idempotencyKey),
     meta: cleanJson(input.meta ?? {}),
     ...(input.startedAt ? { startedAt: new Date(input.startedAt) } : {}),
+    ...by,
   };
   const [row] = await db
     .insert(boots)
@@ -72,6 +78,7 @@ const summaryColumns = {
   topDiagnosis: boots.topDiagnosis,
   consoleBytes: boots.consoleBytes,
   consoleLines: boots.consoleLines,
+  submittedBy: boots.submittedBy,
 };
 
 function selectSummaries(db: Db) {
@@ -233,6 +240,49 @@ export async function markBootFinished(db: Db, id: number, f: BootFinish): Promi
       firstCrash: r.crashes[0]?.title ?? null,
       topDiagnosis: r.diagnosis[0] ?? null,
       result: r,
+    })
+    .where(eq(boots.id, id));
+}
+
+/** What a repeated log import needs to know about the boot its idempotency key names. */
+export async function getImportState(db: Db, id: number) {
+  const [r] = await db
+    .select({
+      state: boots.state,
+      outcome: boots.outcome,
+      target: boots.target,
+      harnessError: boots.harnessError,
+      consoleBytes: boots.consoleBytes,
+    })
+    .from(boots)
+    .where(eq(boots.id, id));
+  return r ? { ...r, consoleBytes: Number(r.consoleBytes) } : null;
+}
+
+/** Ids of log imports still marked running (their importer may have died). */
+export async function runningImports(db: Db): Promise<number[]> {
+  const rows = await db
+    .select({ id: boots.id })
+    .from(boots)
+    .where(and(eq(boots.state, 'running'), eq(boots.target, 'import')))
+    .orderBy(boots.id);
+  return rows.map((r) => r.id);
+}
+
+/** Marks a finished boot running again so the rest of its console can be stored (a resumed import). */
+export async function reopenBoot(db: Db, id: number): Promise<void> {
+  await db
+    .update(boots)
+    .set({
+      state: 'running',
+      outcome: null,
+      parseOutcome: null,
+      status: null,
+      endReason: null,
+      harnessError: null,
+      finishedAt: null,
+      durationMs: null,
+      result: null,
     })
     .where(eq(boots.id, id));
 }

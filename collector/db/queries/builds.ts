@@ -8,7 +8,16 @@ import { byteaHex, byteaValue, fromHex, gzipText, packSymbols, unpackSymbols } f
 import type { Db } from '../client.ts';
 import { iso, rowsOf } from '../rows.ts';
 import { cleanJson, cleanNullable, cleanText } from '../sanitize.ts';
-import { buildSymbols, buildSystemMaps, builds, configs, kernelSources, variants } from '../schema/index.ts';
+import {
+  buildSymbols,
+  buildSystemMaps,
+  builds,
+  configs,
+  kernelSources,
+  NO_SUBMITTER,
+  type Submitter,
+  variants,
+} from '../schema/index.ts';
 import { upsertKernelSource, upsertVariant } from './catalog.ts';
 
 /** Stores a build with its variant, source, deduplicated .config, symbols and System.map. */
@@ -17,7 +26,11 @@ export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
 }
 
 /** Stores a build once per idempotency key; `created` is false for a repeat. */
-export async function storeBuild(db: Db, input: BuildInput): Promise<{ id: number; created: boolean }> {
+export async function storeBuild(
+  db: Db,
+  input: BuildInput,
+  by: Submitter = NO_SUBMITTER,
+): Promise<{ id: number; created: boolean }> {
   const key = cleanNullable(input.idempotencyKey);
   if (key) {
     const [existing] = await db.select({ id: builds.id }).from(builds).where(eq(builds.idempotencyKey, key));
@@ -58,6 +71,7 @@ export async function storeBuild(db: Db, input: BuildInput): Promise<{ id: numbe
         command: cleanNullable(input.command),
         host: cleanNullable(input.host),
         logTail: cleanNullable(input.logTail),
+        ...by,
         warnings: cleanJson(input.warnings ?? []),
         errors: cleanJson(input.errors ?? []),
         dropped: cleanJson(input.dropped ?? []),
@@ -122,6 +136,7 @@ const summaryColumns = {
   errorCount: sql<number>`jsonb_array_length(${builds.errors})::int`,
   droppedCount: sql<number>`jsonb_array_length(${builds.dropped})::int`,
   symbolCount: builds.symbolCount,
+  submittedBy: builds.submittedBy,
 };
 
 /** Builds joined with what a summary names: variant, .config hash, source. */
@@ -156,6 +171,7 @@ function toSummary(r: SummaryRow): BuildSummary {
     errorCount: Number(r.errorCount),
     droppedCount: Number(r.droppedCount),
     symbolCount: r.symbolCount,
+    submittedBy: r.submittedBy,
   };
 }
 

@@ -6,9 +6,9 @@ import type { Diagnosis, Milestones } from '../../../common/types/parse.ts';
 import type { KcidbBootInput, KcidbBuildInput } from '../../analysis/kcidb.ts';
 import type { VariantMetrics } from '../../analysis/metrics.ts';
 import type { Db } from '../client.ts';
-import { iso, jsonValue, numOrNull, rowsOf } from '../rows.ts';
+import { iso, isRowId, jsonValue, numOrNull, rowsOf } from '../rows.ts';
 import { cleanJson, cleanText } from '../sanitize.ts';
-import { matrixRuns } from '../schema/index.ts';
+import { matrixRuns, NO_SUBMITTER, type Submitter } from '../schema/index.ts';
 
 const inList = (ids: number[]) =>
   sql`(${sql.join(
@@ -190,7 +190,11 @@ export async function variantMetrics(db: Db): Promise<VariantMetrics[]> {
 }
 
 /** Records one `bootwatch run`; returns its id. */
-export async function insertRun(db: Db, input: MatrixRunInput): Promise<number> {
+export async function insertRun(
+  db: Db,
+  input: MatrixRunInput,
+  by: Submitter = NO_SUBMITTER,
+): Promise<number> {
   const [row] = await db
     .insert(matrixRuns)
     .values({
@@ -198,6 +202,7 @@ export async function insertRun(db: Db, input: MatrixRunInput): Promise<number> 
       bootIds: input.results.flatMap((r) => (r.bootId != null ? [r.bootId] : [])),
       buildIds: [...new Set(input.results.flatMap((r) => (r.buildId != null ? [r.buildId] : [])))],
       results: cleanJson(input.results.map(({ variant, outcome, bootId }) => ({ variant, outcome, bootId }))),
+      ...by,
     })
     .returning({ id: matrixRuns.id });
   return row.id;
@@ -211,15 +216,17 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
     created_at: Date | string;
     results: { variant: string; outcome: string; bootId: number | null }[] | string;
     build_ids: number[] | string;
+    submitted_by: string | null;
   }>(
     db,
     id === 'latest'
-      ? sql`select id, matrix, created_at, results, build_ids from matrix_runs order by created_at desc, id desc limit 1`
-      : sql`select id, matrix, created_at, results, build_ids from matrix_runs where id = ${id}`,
+      ? sql`select id, matrix, created_at, results, build_ids, submitted_by from matrix_runs order by created_at desc, id desc limit 1`
+      : sql`select id, matrix, created_at, results, build_ids, submitted_by from matrix_runs where id = ${id}`,
   );
   if (!run) return null;
   const results = jsonValue(run.results);
-  const ids = results.flatMap((r) => (r.bootId != null ? [r.bootId] : []));
+  // Runs stored before ids were bounded may name ids no boot can have: skip them, never fail.
+  const ids = results.flatMap((r) => (isRowId(r.bootId) ? [r.bootId] : []));
   const rows = ids.length
     ? await rowsOf<BootRow>(
         db,
@@ -231,6 +238,7 @@ export async function runWithBoots(db: Db, id: number | 'latest') {
     id: run.id,
     matrix: run.matrix,
     at: iso(run.created_at)!,
+    submittedBy: run.submitted_by,
     results,
     buildIds: jsonValue(run.build_ids),
     boots,

@@ -3,6 +3,7 @@
 import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import type { BisectionInput, BisectionStatus, BisectReport } from '../../../common/types/api.ts';
 import { at } from './columns.ts';
+import { submitter } from './tokens.ts';
 
 export const bisections = pgTable(
   'bisections',
@@ -21,6 +22,7 @@ export const bisections = pgTable(
     report: jsonb('report').$type<BisectReport | null>(),
     error: text('error'),
     agent: text('agent'),
+    ...submitter(),
     startedAt: at('started_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },

@@ -14,6 +14,7 @@ import type {
 import { builds } from './builds.ts';
 import { variants } from './catalog.ts';
 import { at, createdAt } from './columns.ts';
+import { submitter } from './tokens.ts';
 
 export const boots = pgTable(
   'boots',
@@ -56,6 +57,7 @@ export const boots = pgTable(
     topDiagnosis: jsonb('top_diagnosis').$type<Diagnosis>(),
     /** The whole `parse --json` object, written when the boot finishes. */
     result: jsonb('result').$type<ParseResult>(),
+    ...submitter(),
     createdAt: createdAt(),
   },
   (t) => [

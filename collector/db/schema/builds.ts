@@ -4,6 +4,7 @@ import { bigint, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-cor
 import type { ConfigFragment, DroppedOption, Status } from '../../../common/types/ingest.ts';
 import { kernelSources, variants } from './catalog.ts';
 import { at, bytea, createdAt } from './columns.ts';
+import { submitter } from './tokens.ts';
 
 /** A full .config, stored once however many builds used it. */
 export const configs = pgTable('configs', {
@@ -50,6 +51,7 @@ export const builds = pgTable(
     errors: jsonb('errors').$type<string[]>().notNull().default([]),
     dropped: jsonb('dropped').$type<DroppedOption[]>().notNull().default([]),
     symbolCount: integer('symbol_count').notNull().default(0),
+    ...submitter(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -7,3 +7,4 @@ export * from './catalog.ts';
 export * from './console.ts';
 export * from './findings.ts';
 export * from './regressions.ts';
+export * from './tokens.ts';

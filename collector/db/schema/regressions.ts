@@ -8,6 +8,7 @@ import { boots } from './boots.ts';
 import { builds } from './builds.ts';
 import { variants } from './catalog.ts';
 import { at, createdAt } from './columns.ts';
+import { submitter } from './tokens.ts';
 
 const bootRef = (name: string) => integer(name).references(() => boots.id, { onDelete: 'set null' });
 const buildRef = (name: string) => integer(name).references(() => builds.id, { onDelete: 'set null' });
@@ -85,6 +86,7 @@ export const matrixRuns = pgTable(
       .$type<{ variant: string; outcome: string; bootId: number | null }[]>()
       .notNull()
       .default([]),
+    ...submitter(),
     createdAt: createdAt(),
   },
   (t) => [index('matrix_runs_time_idx').on(t.createdAt.desc().nullsFirst())],

@@ -18,7 +18,18 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'boots' },
         { name: 'console' },
         { name: 'views', description: 'what the dashboard reads' },
+        { name: 'access', description: 'sign-in for the dashboard (CONTRACT.md "Access")' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'a token from `bootwatch token create`',
+          },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'bootwatch_session' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });

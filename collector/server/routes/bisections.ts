@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import { getBisection, listBisections } from '../../db/queries/bisections.ts';
+import { assertMayModify, bisectionOwner, submitterOf } from '../ownership.ts';
 import {
   BisectionDetail,
   BisectionDetailQuery,
@@ -27,10 +28,17 @@ export async function bisectionRoutes(app: App): Promise<void> {
         summary: 'store a bisection as it stands after a step (created on first put); pushed to the feed',
         params: BisectionKeyParams,
         body: BisectionInput,
-        response: { 200: IdResponse, ...errors(400, 413, 503) },
+        response: { 200: IdResponse, ...errors(400, 403, 413, 503) },
       },
     },
-    async (req) => ({ id: await app.collector.recordBisection(req.params.key, req.body) }),
+    async (req) => {
+      assertMayModify(
+        req,
+        `bisection ${req.params.key}`,
+        await bisectionOwner(app.database.db, req.params.key),
+      );
+      return { id: await app.collector.recordBisection(req.params.key, req.body, submitterOf(req)) };
+    },
   );
 
   app.get(

@@ -6,6 +6,7 @@ import type { BootOutcome, BootTarget } from '../../../common/types/ingest.ts';
 import type { ParseResult } from '../../../common/types/parse.ts';
 import { getBootFacts, getBootSummary, listBoots } from '../../db/queries/boots.ts';
 import { parseLog } from '../../parser/index.ts';
+import { submitterOf } from '../ownership.ts';
 import { BootDetail as BootDetailSchema, BootListQuery, BootSummary } from '../schemas/boots.ts';
 import { errors, IdParams, IdResponse, splitCsv } from '../schemas/common.ts';
 import { BootInputSchema } from '../schemas/ingest.ts';
@@ -23,7 +24,7 @@ export async function bootRoutes(app: App): Promise<void> {
       },
     },
     async (req, reply) => {
-      const boot = await app.collector.startBoot(req.body);
+      const boot = await app.collector.startBoot(req.body, submitterOf(req));
       return reply.status(boot.created ? 201 : 200).send({ id: boot.id });
     },
   );

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import { getBuild, listBuilds, previousBuildId, sizeDiff } from '../../db/queries/builds.ts';
+import { submitterOf } from '../ownership.ts';
 import { BuildDetail, BuildListQuery, BuildSummary, SizeDiff, SizeDiffQuery } from '../schemas/builds.ts';
 import { errors, IdParams, IdResponse } from '../schemas/common.ts';
 import { BuildInputSchema, BuildProgressSchema } from '../schemas/ingest.ts';
@@ -23,7 +24,7 @@ export async function buildRoutes(app: App): Promise<void> {
       },
     },
     async (req, reply) => {
-      const { id, created } = await app.collector.recordBuildOnce(req.body);
+      const { id, created } = await app.collector.recordBuildOnce(req.body, submitterOf(req));
       return reply.status(created ? 201 : 200).send({ id });
     },
   );

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import { getBootSummary } from '../../db/queries/boots.ts';
 import { listConsoleLines, readConsoleChunks } from '../../db/queries/console.ts';
+import { assertMayModify, bootOwner } from '../ownership.ts';
 import { bodyBytes, RAW_BODY_LIMIT } from '../raw-body.ts';
 import {
   ConsolePage,
@@ -31,10 +32,11 @@ export async function consoleRoutes(app: App): Promise<void> {
         consumes: ['application/octet-stream'],
         params: IdParams,
         querystring: ConsoleUploadQuery,
-        response: { 200: OffsetResponse, ...errors(400, 404, 409, 413, 503) },
+        response: { 200: OffsetResponse, ...errors(400, 403, 404, 409, 413, 503) },
       },
     },
     async (req) => {
+      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id));
       const offset = await app.collector.console.append(req.params.id, req.query.offset, bodyBytes(req.body));
       return { offset };
     },
@@ -48,10 +50,13 @@ export async function consoleRoutes(app: App): Promise<void> {
         summary: "end a boot: outcome from the parser, or 'error' when the harness failed",
         params: IdParams,
         body: BootFinishSchema,
-        response: { 200: OutcomeResponse, ...errors(400, 404, 409, 503) },
+        response: { 200: OutcomeResponse, ...errors(400, 403, 404, 409, 503) },
       },
     },
-    async (req) => ({ outcome: await app.collector.console.finish(req.params.id, req.body) }),
+    async (req) => {
+      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id));
+      return { outcome: await app.collector.console.finish(req.params.id, req.body) };
+    },
   );
 
   app.get(

@@ -17,6 +17,7 @@ import {
   variantMetrics,
 } from '../../db/queries/exports.ts';
 import { settleRegressions } from '../../regressions/detect.ts';
+import { submitterOf } from '../ownership.ts';
 import { ExportQuery, RunInput, RunParams, RunRecord } from '../schemas/analysis.ts';
 import { errors, IdResponse, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
@@ -88,7 +89,8 @@ export async function exportRoutes(app: App): Promise<void> {
         response: { 201: IdResponse, ...errors(400, 503) },
       },
     },
-    async (req, reply) => reply.status(201).send({ id: await insertRun(app.database.db, req.body) }),
+    async (req, reply) =>
+      reply.status(201).send({ id: await insertRun(app.database.db, req.body, submitterOf(req)) }),
   );
 
   app.get(
@@ -104,7 +106,14 @@ export async function exportRoutes(app: App): Promise<void> {
     async (req) => {
       const run = await runWithBoots(app.database.db, req.params.id);
       if (!run) throw new BootwatchError('route.not_found', `no recorded run ${req.params.id}`);
-      return { id: run.id, matrix: run.matrix, at: run.at, results: run.results, buildIds: run.buildIds };
+      return {
+        id: run.id,
+        matrix: run.matrix,
+        at: run.at,
+        submittedBy: run.submittedBy,
+        results: run.results,
+        buildIds: run.buildIds,
+      };
     },
   );
 

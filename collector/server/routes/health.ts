@@ -13,6 +13,7 @@ export async function healthRoutes(app: App): Promise<void> {
   app.get(
     '/api/health',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['health'],
         summary: 'collector and database health',

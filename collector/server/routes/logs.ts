@@ -1,6 +1,11 @@
-/** POST /api/logs: a whole console log (any bytes) stored as a finished boot. */
+/**
+ * POST /api/logs: a whole console log (any bytes) stored as a finished boot. With an
+ * Idempotency-Key, a repeat answers the first boot (200) and a cut-off import is completed.
+ */
+
+import { submitterOf } from '../ownership.ts';
 import { bodyBytes, RAW_BODY_LIMIT } from '../raw-body.ts';
-import { LogUploadQuery, LogUploadResponse } from '../schemas/boots.ts';
+import { LogUploadHeaders, LogUploadQuery, LogUploadResponse } from '../schemas/boots.ts';
 import { errors } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
@@ -12,9 +17,10 @@ export async function logRoutes(app: App): Promise<void> {
       schema: {
         tags: ['boots'],
         summary: 'import a console/dmesg log: parsed and stored as a boot (target import unless told)',
-        consumes: ['application/octet-stream', 'text/plain'],
+        consumes: ['application/octet-stream'],
         querystring: LogUploadQuery,
-        response: { 201: LogUploadResponse, ...errors(400, 404, 413, 503) },
+        headers: LogUploadHeaders,
+        response: { 200: LogUploadResponse, 201: LogUploadResponse, ...errors(400, 404, 409, 413, 503) },
       },
     },
     async (req, reply) => {
@@ -24,8 +30,10 @@ export async function logRoutes(app: App): Promise<void> {
         target: q.target,
         buildId: q.buildId ?? null,
         initIsScript: q.initScript,
+        idempotencyKey: req.headers['idempotency-key'] ?? null,
+        by: submitterOf(req),
       });
-      return reply.status(201).send(stored);
+      return reply.status(stored.created ? 201 : 200).send({ id: stored.id, outcome: stored.outcome });
     },
   );
 }

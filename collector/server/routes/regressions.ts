@@ -26,10 +26,8 @@ import {
   Thresholds,
   VariantParams,
 } from '../schemas/analysis.ts';
-import { errors, IdParams, splitCsv } from '../schemas/common.ts';
+import { errors, IdParams, splitCsv, splitIds } from '../schemas/common.ts';
 import type { App } from '../types.ts';
-
-const ids = (v: string | undefined) => splitCsv(v)?.map(Number).filter(Number.isInteger);
 
 export async function regressionRoutes(app: App): Promise<void> {
   app.get(
@@ -48,8 +46,8 @@ export async function regressionRoutes(app: App): Promise<void> {
       return listRegressions(app.database.db, {
         status: q.status === 'all' ? undefined : (q.status ?? 'open'),
         variant: splitCsv(q.variant),
-        bootIds: ids(q.boot),
-        buildIds: ids(q.build),
+        bootIds: splitIds(q.boot),
+        buildIds: splitIds(q.build),
         limit: q.limit,
       });
     },
@@ -99,6 +97,7 @@ export async function regressionRoutes(app: App): Promise<void> {
   app.put(
     '/api/variants/:name/baseline',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['regressions'],
         summary: "pin a boot as the variant's baseline (instead of its last good run)",
@@ -128,6 +127,7 @@ export async function regressionRoutes(app: App): Promise<void> {
   app.delete(
     '/api/variants/:name/baseline',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['regressions'],
         summary: "unpin the variant's baseline (back to its last good run)",
@@ -164,6 +164,7 @@ export async function regressionRoutes(app: App): Promise<void> {
   app.put(
     '/api/variants/:name/thresholds',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['regressions'],
         summary: 'set the variant\'s overrides, e.g. {"size":{"bytes":4096}} (the next run uses them)',

@@ -1,7 +1,7 @@
 /** Regressions, compare, failures and exports: response and query schemas (common/types/api.ts shapes). */
 import { Type } from '@sinclair/typebox';
 import { BootSummary } from './boots.ts';
-import { CsvList, Nullable, StringEnum, Timestamp } from './common.ts';
+import { CsvList, Id, Nullable, StringEnum, Timestamp } from './common.ts';
 
 const Value = Nullable(Type.Union([Type.String(), Type.Number()]));
 const Line = Type.Object({ line: Type.Integer(), text: Type.String() });
@@ -99,7 +99,7 @@ export const BaselinePin = Type.Object({
 });
 
 export const PinBody = Type.Object({
-  bootId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+  bootId: Id(),
   note: Type.Optional(Type.String({ maxLength: 1000 })),
 });
 
@@ -123,8 +123,8 @@ const Delta = (name: string) =>
   });
 
 export const CompareQuery = Type.Object({
-  a: Type.Optional(Type.Integer({ minimum: 1, description: 'the earlier boot; default: b’s baseline' })),
-  b: Type.Integer({ minimum: 1, description: 'the boot to explain' }),
+  a: Type.Optional(Id('the earlier boot; default: b’s baseline')),
+  b: Id('the boot to explain'),
   limit: Type.Integer({ minimum: 1, maximum: 5000, default: 50, description: 'size-diff symbols kept' }),
 });
 
@@ -189,19 +189,20 @@ export const RunInput = Type.Object({
     Type.Object({
       variant: Type.String({ maxLength: 200 }),
       outcome: Type.String({ maxLength: 50 }),
-      bootId: Nullable(Type.Integer()),
-      buildId: Nullable(Type.Integer()),
+      bootId: Nullable(Id()),
+      buildId: Nullable(Id()),
     }),
     { maxItems: 10000 },
   ),
 });
 
 export const RunParams = Type.Object({
-  id: Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Literal('latest')]),
+  id: Type.Union([Id(), Type.Literal('latest')]),
 });
 
 export const RunRecord = Type.Object({
   id: Type.Integer(),
+  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
   matrix: Type.String(),
   at: Timestamp,
   results: Type.Array(
@@ -210,14 +211,30 @@ export const RunRecord = Type.Object({
   buildIds: Type.Array(Type.Integer()),
 });
 
+/** Thresholds are finite and far below what would overflow arithmetic on them. */
+const LIMIT = 1e9;
+
 const Rule = Type.Partial(
   Type.Object({
-    k: Type.Number({ minimum: 0, description: 'robust z-score limit' }),
-    minAbs: Type.Number({ minimum: 0, description: 'smallest growth that alerts, in the unit' }),
-    minRel: Type.Number({ minimum: 0, description: 'smallest growth that alerts, fraction of the median' }),
-    minHistory: Type.Integer({ minimum: 1, description: 'runs needed before median/MAD decide' }),
+    k: Type.Number({ minimum: 0, maximum: LIMIT, description: 'robust z-score limit' }),
+    minAbs: Type.Number({
+      minimum: 0,
+      maximum: LIMIT,
+      description: 'smallest growth that alerts, in the unit',
+    }),
+    minRel: Type.Number({
+      minimum: 0,
+      maximum: LIMIT,
+      description: 'smallest growth that alerts, fraction of the median',
+    }),
+    minHistory: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'runs needed before median/MAD decide',
+    }),
     fallbackRel: Type.Number({
       minimum: 0,
+      maximum: LIMIT,
       description: 'growth over the baseline that alerts with less history',
     }),
   }),
@@ -228,14 +245,18 @@ export const Thresholds = Type.Partial(
   Type.Object({
     size: Type.Partial(
       Type.Object({
-        metrics: Type.Array(StringEnum(['image', 'vmlinux', 'text', 'data', 'bss'] as const)),
-        bytes: Nullable(Type.Integer({ minimum: 0 })),
-        percent: Nullable(Type.Number({ minimum: 0 })),
+        metrics: Type.Array(StringEnum(['image', 'vmlinux', 'text', 'data', 'bss'] as const), {
+          maxItems: 5,
+        }),
+        bytes: Nullable(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+        percent: Nullable(Type.Number({ minimum: 0, maximum: LIMIT })),
       }),
     ),
     buildTime: Rule,
     bootTime: Rule,
-    initcall: Type.Partial(Type.Object({ ...Rule.properties, maxReported: Type.Integer({ minimum: 0 }) })),
+    initcall: Type.Partial(
+      Type.Object({ ...Rule.properties, maxReported: Type.Integer({ minimum: 0, maximum: 100_000 }) }),
+    ),
     historyLength: Type.Integer({ minimum: 1, maximum: 100 }),
   }),
   { additionalProperties: false },

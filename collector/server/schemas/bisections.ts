@@ -1,6 +1,6 @@
 /** Bisections: what runners put after every step, and the list and detail the dashboard reads. */
 import { type TSchema, Type } from '@sinclair/typebox';
-import { Nullable, StringEnum, Timestamp } from './common.ts';
+import { Id, Nullable, StringEnum, Timestamp } from './common.ts';
 
 // Null first: Fastify's ajv coerces types, and trying the other branch first turns a null into "" or 0.
 const OrNull = <T extends TSchema>(s: T) => Type.Union([Type.Null(), s]);
@@ -20,16 +20,16 @@ const Label = Type.String({ minLength: 1, maxLength: 500 });
 const Count = Type.Integer({ minimum: 0, maximum: 100_000 });
 
 export const BisectStep = Type.Object({
-  n: Type.Integer({ minimum: 1 }),
+  n: Type.Integer({ minimum: 1, maximum: 100_000 }),
   phase: StringEnum(['endpoint', 'hint', 'fragment', 'option', 'confirm'] as const),
-  tried: Type.Array(Option, { maxItems: 100_000 }),
+  tried: Type.Array(Option, { maxItems: 10_000 }),
   hash: Type.String({ maxLength: 100 }),
   distance: Count,
   verdict: StringEnum(['good', 'bad', 'skip'] as const),
   outcome: Type.String({ maxLength: 2000 }),
   built: Type.Boolean(),
-  buildId: MaybeNull(Type.Integer()),
-  bootId: MaybeNull(Type.Integer()),
+  buildId: MaybeNull(Id()),
+  bootId: MaybeNull(Id()),
 });
 
 export const BisectCulprit = Type.Object({
@@ -38,15 +38,15 @@ export const BisectCulprit = Type.Object({
   bad: OrNull(Type.String({ maxLength: 2000 })),
   via: StringEnum(['hint', 'bisect'] as const),
   confirmed: Type.Boolean(),
-  with: Type.Array(Option),
+  with: Type.Array(Option, { maxItems: 10_000 }),
 });
 
 export const BisectReport = Type.Object({
   status: StringEnum(['found', 'not_found', 'budget', 'bad_endpoints'] as const),
   message: Type.String({ maxLength: 4000 }),
-  culprits: Type.Array(BisectCulprit),
-  suspects: Type.Array(Option),
-  steps: Type.Array(BisectStep),
+  culprits: Type.Array(BisectCulprit, { maxItems: 10_000 }),
+  suspects: Type.Array(Option, { maxItems: 10_000 }),
+  steps: Type.Array(BisectStep, { maxItems: 10_000 }),
   builds: Count,
   differing: Count,
   lastGood: OrNull(Type.String({ maxLength: 100 })),
@@ -57,7 +57,7 @@ export const BisectReport = Type.Object({
 export const BisectState = Type.Object(
   {
     version: Type.Literal(1),
-    steps: Type.Array(BisectStep),
+    steps: Type.Array(BisectStep, { maxItems: 10_000 }),
     builds: Count,
   },
   { additionalProperties: true },
@@ -95,6 +95,7 @@ export const BisectionInput = Type.Object({
 
 export const BisectionSummary = Type.Object({
   id: Type.Integer(),
+  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
   key: Type.String(),
   variant: Type.String(),
   good: Type.String(),

@@ -1,6 +1,6 @@
 /** Boot list, boot detail and console page: response and query schemas. */
 import { Type } from '@sinclair/typebox';
-import { CsvList, Nullable, StringEnum, Timestamp } from './common.ts';
+import { CsvList, Id, INT4_MAX, Nullable, StringEnum, Timestamp } from './common.ts';
 import { BootCheck, STATUSES, TARGETS } from './ingest.ts';
 import {
   BOOT_OUTCOMES,
@@ -18,6 +18,7 @@ const Outcome = Nullable(StringEnum(BOOT_OUTCOMES));
 
 export const BootSummary = Type.Object({
   id: Type.Integer(),
+  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
   variant: Nullable(Type.String()),
   buildId: Nullable(Type.Integer()),
   target: StringEnum(TARGETS),
@@ -64,15 +65,13 @@ export const BootListQuery = Type.Object({
   outcome: CsvList(`outcomes: ${BOOT_OUTCOMES.join(', ')}`),
   target: CsvList(`targets: ${TARGETS.join(', ')}`),
   state: Type.Optional(StringEnum(['running', 'finished'] as const)),
-  buildId: Type.Optional(Type.Integer({ minimum: 1 })),
-  before: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'boots older than this boot id (next page)' }),
-  ),
-  after: Type.Optional(Type.Integer({ minimum: 1, description: 'boots newer than this boot id' })),
+  buildId: Type.Optional(Id()),
+  before: Type.Optional(Id('boots older than this boot id (next page)')),
+  after: Type.Optional(Id('boots newer than this boot id')),
 });
 
 export const ConsoleQuery = Type.Object({
-  from: Type.Integer({ minimum: 1, default: 1, description: 'first line (1-based)' }),
+  from: Type.Integer({ minimum: 1, maximum: INT4_MAX, default: 1, description: 'first line (1-based)' }),
   limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
 });
 
@@ -106,8 +105,19 @@ export const OutcomeResponse = Type.Object({ outcome: StringEnum(BOOT_OUTCOMES) 
 export const LogUploadQuery = Type.Object({
   variant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   target: Type.Optional(StringEnum(TARGETS)),
-  buildId: Type.Optional(Type.Integer({ minimum: 1 })),
+  buildId: Type.Optional(Id()),
   initScript: Type.Optional(Type.Boolean({ description: 'the /init was a script (sharper diagnosis)' })),
+});
+
+export const LogUploadHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[\\x20-\\x7e]+$',
+      description: 'the same key again answers the same boot (200) and stores nothing twice',
+    }),
+  ),
 });
 
 export const LogUploadResponse = Type.Object({ id: Type.Integer(), outcome: StringEnum(BOOT_OUTCOMES) });

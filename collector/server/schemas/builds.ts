@@ -1,12 +1,13 @@
 /** Build list, detail and size diff: response and query schemas. */
 import { Type } from '@sinclair/typebox';
-import { Nullable, StringEnum, Timestamp } from './common.ts';
+import { Id, Nullable, StringEnum, Timestamp } from './common.ts';
 import { ConfigFragment, DroppedOption, STATUSES } from './ingest.ts';
 
 const Size = Type.Optional(Nullable(Type.Integer()));
 
 export const BuildSummary = Type.Object({
   id: Type.Integer(),
+  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
   variant: Type.String(),
   status: StringEnum(STATUSES),
   exitCode: Nullable(Type.Integer()),
@@ -43,13 +44,11 @@ export const BuildDetail = Type.Object({
 export const BuildListQuery = Type.Object({
   variant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  before: Type.Optional(Type.Integer({ minimum: 1, description: 'builds older than this build id' })),
+  before: Type.Optional(Id('builds older than this build id')),
 });
 
 export const SizeDiffQuery = Type.Object({
-  against: Type.Optional(
-    Type.Integer({ minimum: 1, description: "the older build; default: the variant's previous build" }),
-  ),
+  against: Type.Optional(Id("the older build; default: the variant's previous build")),
   limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 200, description: 'symbols listed' }),
 });
 

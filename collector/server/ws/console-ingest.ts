@@ -5,6 +5,7 @@
 import { BootwatchError } from '../../../common/errors.ts';
 import type { BootFinishInput, IngestServerMessage } from '../../../common/types/ingest.ts';
 import { toHttpError } from '../http-errors.ts';
+import { assertMayModify, bootOwner } from '../ownership.ts';
 import { IdParams } from '../schemas/common.ts';
 import { BootFinishSchema } from '../schemas/ingest.ts';
 import type { App } from '../types.ts';
@@ -28,6 +29,9 @@ export async function consoleIngestSocket(app: App): Promise<void> {
     {
       websocket: true,
       schema: { tags: ['console'], summary: 'console stream ingest (WebSocket)', params: IdParams },
+      // Refused before the upgrade: another token's boot is not this runner's to feed.
+      preHandler: async (req) =>
+        assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id)),
     },
     (socket, req) => {
       const bootId = req.params.id;
