@@ -2,61 +2,22 @@
  * `bin/bootwatch serve` and `bin/bootwatch ingest` as a user runs them: real processes,
  * the embedded database in a temp directory, a real PostgreSQL through DATABASE_URL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseLog } from '../../../collector/parser/index.ts';
 import type { BootDetail, BootSummary } from '../../../common/types/api.ts';
+import { bootwatch, serve } from '../../helpers/cli-process.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { skipWithout } from '../../helpers/required-tool.ts';
 import { build } from '../db/samples.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/bootwatch', import.meta.url));
 const LOG_A = `${FIXTURES_DIR}logs/02-initrd-no-binfmt.log`;
 const LOG_B = `${FIXTURES_DIR}logs/05-net-e1000.log`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to completion. */
-function bootwatch(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: undefined, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `serve` on a free port and resolves with its URL once it listens. */
-function serve(
-  env: Record<string, string | undefined>,
-): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve'], {
-      env: { ...process.env, DATABASE_URL: undefined, PORT: '0', ...env },
-    });
-    const exited = new Promise<number | null>((done) => child.on('close', done));
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /collector and dashboard on (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve({ url: m[1], child, exited });
-    });
-    exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
-  });
-}
 
 /** A port nothing listens on: bound, then released. */
 function closedPort(): Promise<number> {

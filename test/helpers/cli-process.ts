@@ -1,0 +1,50 @@
+/** `bin/bootwatch` as a user runs it: a command to completion, or `serve` until it listens. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/bootwatch', import.meta.url));
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion (DATABASE_URL only when `env` names it). */
+export function bootwatch(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: undefined, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** What it printed on stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `serve` on a free port and resolves with its URL once it listens. */
+export function serve(env: Record<string, string | undefined>): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ['serve'], {
+      env: { ...process.env, DATABASE_URL: undefined, PORT: '0', ...env },
+    });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      // The access line follows the address line: wait for both.
+      const m = /collector and dashboard on (http:\/\/\S+)[^\n]*\n[^\n]*(access|WARNING)[^\n]*\n/.exec(stderr);
+      if (m) resolve({ url: m[1], child, exited, stderr: () => stderr });
+    });
+    exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
+  });
+}
