@@ -29,6 +29,12 @@ export interface Database {
   location: string;
   /** Resolves when the database answers; throws `db.unavailable` when it does not. */
   ping(): Promise<void>;
+  /**
+   * Claims a boot's import for this caller among every process on the database; null when
+   * someone holds it. A process that dies loses its claims, so a boot whose claim can be
+   * taken has no live importer. Resolves with the release.
+   */
+  claimImport(bootId: number): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }
 
@@ -99,6 +105,8 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     db,
     kind: 'pglite',
     location,
+    // The data-dir lock keeps other processes out: claims only need to hold within this one.
+    claimImport: claimsInProcess(),
     async ping() {
       if (pglite.closed) throw new BootwatchError('db.unavailable', 'the embedded database is closed');
       await pglite.query('select 1');
@@ -117,13 +125,44 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // A server going away makes idle clients emit errors; queries report it, the process must not die.
   pool.on('error', () => {});
+  // A checked-out client (a transaction) emits 'error' too when the server goes; unheard, it kills us.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const location = describeUrl(url);
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   let closed = false;
+  const inProcess = claimsInProcess();
   const database: Database = {
     db,
     kind: 'postgres',
     location,
+    async claimImport(bootId) {
+      const here = await inProcess(bootId);
+      if (!here) return null;
+      // A session-level advisory lock on a connection of its own: it lasts exactly as long as
+      // this process keeps the connection, so a killed importer's claim ends with it.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const r = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+          IMPORT_LOCK_CLASS,
+          bootId,
+        ]);
+        if (!r.rows[0]?.ok) {
+          await client.end().catch(() => {});
+          await here();
+          return null;
+        }
+      } catch (err) {
+        await client.end().catch(() => {});
+        await here();
+        throw isDbUnavailable(err) ? unavailable(location, err) : err;
+      }
+      return async () => {
+        await here();
+        await client.end().catch(() => {});
+      };
+    },
     async ping() {
       if (closed) throw new BootwatchError('db.unavailable', 'the database connection is closed');
       try {
@@ -145,6 +184,21 @@ async function openPostgres(url: string): Promise<Database> {
     throw err;
   }
   return database;
+}
+
+/** First key of the advisory locks that claim imports ("boot" in ASCII); the boot id is the second. */
+const IMPORT_LOCK_CLASS = 0x626f6f74;
+
+/** Claims held by this process, by boot id. */
+function claimsInProcess(): Database['claimImport'] {
+  const held = new Set<number>();
+  return async (bootId) => {
+    if (held.has(bootId)) return null;
+    held.add(bootId);
+    return async () => {
+      held.delete(bootId);
+    };
+  };
 }
 
 function unavailable(location: string, err: unknown): BootwatchError {

@@ -23,3 +23,8 @@ export function iso(v: Date | string | null | undefined): string | null {
   if (v == null) return null;
   return (v instanceof Date ? v : new Date(v)).toISOString();
 }
+
+/** True for a value that can name a row: ids are int4, and a stored JSON id may be anything. */
+export function isRowId(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 2147483647;
+}

@@ -16,12 +16,21 @@ export function cleanNullable(s: string | null | undefined): string | null {
   return s == null ? null : cleanText(s);
 }
 
-/** JSON text safe for a jsonb column. */
+/** JSON text safe for a jsonb column (object keys included). */
 export function jsonText(value: unknown): string {
   const fast = JSON.stringify(value);
   // JSON.stringify escapes NUL and lone surrogates, so only then is the slow, cleaning pass needed.
-  if (!/\\u(0000|d[89a-f])/i.test(fast)) return fast;
-  return JSON.stringify(value, (_k, v) => (typeof v === 'string' ? cleanText(v) : v));
+  if (fast === undefined || !/\\u(0000|d[89a-f])/i.test(fast)) return fast;
+  return JSON.stringify(cleanDeep(JSON.parse(fast)));
+}
+
+/** A parsed JSON value with its strings and keys cleaned. */
+function cleanDeep(v: unknown): unknown {
+  if (typeof v === 'string') return cleanText(v);
+  if (Array.isArray(v)) return v.map(cleanDeep);
+  if (v === null || typeof v !== 'object') return v;
+  // fromEntries defines own properties: a "__proto__" key stays data, never a prototype.
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [cleanText(k), cleanDeep(x)]));
 }
 
 /** A deep copy whose strings are safe for a jsonb column. */

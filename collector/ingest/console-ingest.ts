@@ -21,6 +21,9 @@ import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
 import type { FeedHub } from './feed-hub.ts';
 
+/** What a step queued on a session that went stale answers: it retries on a fresh one. */
+const STALE = Symbol('stale');
+
 /** Sessions kept in memory; an evicted one is rebuilt from the stored bytes when needed. */
 const MAX_SESSIONS = 128;
 /** How often a running boot's summary row gets the parser's latest view. */
@@ -39,14 +42,12 @@ export class ConsoleIngest {
 
   /** Bytes of the boot's console stored so far (404 `boot.not_found` when there is no boot). */
   async storedOffset(bootId: number): Promise<number> {
-    const s = await this.session(bootId);
-    return s.run(async () => s.offset);
+    return this.step(bootId, async (s) => s.offset);
   }
 
   /** Stores `bytes` that start at byte `offset` of the console; returns the new stored offset. */
   async append(bootId: number, offset: number, bytes: Uint8Array): Promise<number> {
-    const s = await this.session(bootId);
-    return s.run(async () => {
+    return this.step(bootId, async (s) => {
       if (offset > s.offset)
         throw new BootwatchError(
           'conflict',
@@ -75,8 +76,7 @@ export class ConsoleIngest {
 
   /** Ends the boot: flushes the parser, stores the verdict; a second finish returns the first outcome. */
   async finish(bootId: number, input: BootFinishInput): Promise<BootOutcome> {
-    const s = await this.session(bootId);
-    return s.run(async () => {
+    return this.step(bootId, async (s) => {
       if (s.outcome) return s.outcome;
       if (input.consoleBytes != null && input.consoleBytes > s.offset)
         throw new BootwatchError(
@@ -102,7 +102,10 @@ export class ConsoleIngest {
             endReason: input.endReason,
             harnessError: input.harnessError ?? null,
             finishedAt,
-            durationMs: input.durationMs ?? elapsedMs(row?.startedAt ?? null, finishedAt),
+            durationMs:
+              input.durationMs != null
+                ? Math.round(input.durationMs)
+                : elapsedMs(row?.startedAt ?? null, finishedAt),
             checks: input.checks ?? [],
             result,
             consoleLines: last.reduce((n, u) => Math.max(n, u.line), s.lines),
@@ -130,13 +133,63 @@ export class ConsoleIngest {
 
   /** The running boot's parser view, rebuilding it from the stored bytes when needed. */
   async liveResult(bootId: number): Promise<ParseResult | null> {
-    const s = await this.session(bootId);
-    return s.run(async () => (s.parser && !s.finished ? s.parser.result() : null));
+    return this.step(bootId, async (s) => (s.parser && !s.finished ? s.parser.result() : null));
+  }
+
+  /**
+   * Ends a running boot as a harness error with what is stored, its last partial line left
+   * open (not flushed), so a resumed import can reopen it and carry on exactly there.
+   */
+  async abandon(bootId: number, harnessError: string): Promise<BootOutcome> {
+    return this.step(bootId, async (s) => {
+      if (s.outcome) return s.outcome;
+      const result = s.parser!.result();
+      const row = await getBootIngestState(this.db, bootId);
+      const finishedAt = new Date();
+      try {
+        await this.db.transaction(async (tx) => {
+          await replaceCrashes(tx, bootId, result.crashes);
+          await replaceDiagnoses(tx, bootId, result.diagnosis);
+          await markBootFinished(tx, bootId, {
+            outcome: 'error',
+            parseOutcome: result.outcome,
+            status: 'ERROR',
+            endReason: 'harness_error',
+            harnessError,
+            finishedAt,
+            durationMs: elapsedMs(row?.startedAt ?? null, finishedAt),
+            checks: [],
+            result,
+            consoleLines: s.lines,
+          });
+        });
+      } finally {
+        this.drop(s);
+      }
+      this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome: 'error' });
+      return 'error';
+    });
+  }
+
+  /** Forgets one boot's in-memory session (it rebuilds from the database on next use). */
+  forget(bootId: number): void {
+    const s = this.sessions.get(bootId);
+    if (s) this.drop(s);
   }
 
   /** Forgets every in-memory session (they rebuild from the database on next use). */
   clear(): void {
+    for (const s of this.sessions.values()) s.stale = true;
     this.sessions.clear();
+  }
+
+  /** Runs `work` on the boot's session in arrival order, on a fresh one if a failure made it stale. */
+  private async step<T>(bootId: number, work: (s: ConsoleSession) => Promise<T>): Promise<T> {
+    for (;;) {
+      const s = await this.session(bootId);
+      const out = await s.run(async () => (s.stale ? STALE : { value: await work(s) }));
+      if (out !== STALE) return out.value;
+    }
   }
 
   private async store(s: ConsoleSession, bytes: Uint8Array, updates: LineUpdate[]): Promise<void> {
@@ -196,6 +249,7 @@ export class ConsoleIngest {
   }
 
   private drop(s: ConsoleSession): void {
+    s.stale = true;
     if (this.sessions.get(s.bootId) === s) this.sessions.delete(s.bootId);
   }
 

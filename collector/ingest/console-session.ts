@@ -18,6 +18,11 @@ export class ConsoleSession {
   readonly parser: BootLogParser | null;
   /** When the boot's summary row last got a parser snapshot (ms). */
   snapshotAt = 0;
+  /**
+   * Set when a failed write left the parser ahead of storage: steps already queued on this
+   * session must not use it, but start over on one rebuilt from the database.
+   */
+  stale = false;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(

@@ -48,15 +48,36 @@ export function errors<const C extends readonly number[]>(...codes: C) {
   };
 }
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+/** Largest value of an `integer` (int4) column: ids, counts, milliseconds. */
+export const INT4_MAX = 2147483647;
+
+/** A row id as input: ids are int4, and a larger one must be a 4xx, not a database error. */
+export const Id = (description?: string) =>
+  Type.Integer({ minimum: 1, maximum: INT4_MAX, ...(description ? { description } : {}) });
+
+export const IdParams = Type.Object({ id: Id() });
 export type IdParams = Static<typeof IdParams>;
 
 export const IdResponse = Type.Object({ id: Type.Integer() });
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/** A date-time as input: years 1970-9999, which every reader and PostgreSQL's timestamptz handle. */
+export const InputTimestamp = Type.String({
+  format: 'date-time',
+  pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-',
+  maxLength: 64,
+});
+
 /** A comma-separated list in a query string (`variant=a,b`). */
 export const CsvList = (description: string) => Type.Optional(Type.String({ description, maxLength: 4000 }));
+
+/** Ids from a comma-separated list: whole numbers 1..INT4_MAX only, the rest dropped. */
+export function splitIds(v: string | undefined): number[] | undefined {
+  return splitCsv(v)
+    ?.map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 1 && n <= INT4_MAX);
+}
 
 /** `a,b` → ['a','b'] (empty parts dropped); undefined when absent. */
 export function splitCsv(v: string | undefined): string[] | undefined {

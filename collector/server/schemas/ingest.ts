@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { BuildProgressInput } from '../../../common/types/api.ts';
 import type { BootFinishInput, BootInput, BuildInput } from '../../../common/types/ingest.ts';
-import { Maybe, StringEnum, Timestamp } from './common.ts';
+import { Id, INT4_MAX, InputTimestamp, Maybe, StringEnum } from './common.ts';
 
 export const STATUSES = ['PASS', 'FAIL', 'ERROR', 'MISS', 'DONE', 'SKIP'] as const;
 export const TARGETS = ['qemu', 'ec2', 'import'] as const;
@@ -22,9 +22,12 @@ export const END_REASONS = [
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Text = (maxLength: number) => Type.String({ maxLength });
-const Count = Type.Integer({ minimum: 0 });
+// Bounds are the columns': counts and milliseconds are int4, sizes bigint read as JS numbers.
+const Count = Type.Integer({ minimum: 0, maximum: INT4_MAX });
 const Bytes = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Ms = Type.Number({ minimum: 0 });
+const Ms = Type.Number({ minimum: 0, maximum: INT4_MAX });
+/** Free-form metadata: the JSON body parser bounds its depth, this its breadth. */
+const Meta = Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), { maxProperties: 200 });
 
 export const KernelSourceInput = Type.Object({
   name: Name,
@@ -64,8 +67,8 @@ export const BuildInputSchema = Type.Object(
     fragments: Type.Optional(Type.Array(ConfigFragment, { maxItems: 500 })),
     config: Maybe(Text(8 << 20)),
     status: StringEnum(STATUSES, 'KCIDB status of the build'),
-    exitCode: Maybe(Type.Integer()),
-    startedAt: Timestamp,
+    exitCode: Maybe(Type.Integer({ minimum: -INT4_MAX - 1, maximum: INT4_MAX })),
+    startedAt: InputTimestamp,
     wallMs: Maybe(Ms),
     userMs: Maybe(Ms),
     sysMs: Maybe(Ms),
@@ -85,7 +88,7 @@ export const BuildInputSchema = Type.Object(
 
 export const BootInputSchema = Type.Object(
   {
-    buildId: Maybe(Type.Integer({ minimum: 1 })),
+    buildId: Maybe(Id()),
     variant: Maybe(Name),
     target: StringEnum(TARGETS),
     machine: Maybe(Text(500)),
@@ -93,11 +96,11 @@ export const BootInputSchema = Type.Object(
     cmdline: Maybe(Text(8192)),
     memoryMb: Maybe(Count),
     cpus: Maybe(Count),
-    startedAt: Type.Optional(Timestamp),
+    startedAt: Type.Optional(InputTimestamp),
     host: Maybe(Text(255)),
     initIsScript: Type.Optional(Type.Boolean()),
     idempotencyKey: Maybe(Type.String({ minLength: 1, maxLength: 200 })),
-    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    meta: Type.Optional(Meta),
   },
   { description: 'A boot about to stream its console' },
 );
@@ -109,7 +112,7 @@ export const BootFinishSchema = Type.Object(
     endReason: StringEnum(END_REASONS),
     status: Type.Optional(StringEnum(STATUSES)),
     harnessError: Maybe(Text(8192)),
-    finishedAt: Type.Optional(Timestamp),
+    finishedAt: Type.Optional(InputTimestamp),
     durationMs: Maybe(Ms),
     checks: Type.Optional(Type.Array(BootCheck, { maxItems: 1000 })),
     consoleBytes: Maybe(Bytes),
@@ -119,7 +122,7 @@ export const BootFinishSchema = Type.Object(
 
 export const BuildProgressSchema = Type.Object({
   variant: Name,
-  buildId: Maybe(Type.Integer({ minimum: 1 })),
+  buildId: Maybe(Id()),
   phase: Type.String({ minLength: 1, maxLength: 100 }),
   percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   message: Type.Optional(Text(2000)),

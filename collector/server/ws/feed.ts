@@ -1,6 +1,7 @@
 /** WS /api/feed[?boot=ID]: live lines, events, boot and build changes for dashboards. */
 import { Type } from '@sinclair/typebox';
 import type { FeedMessage } from '../../../common/types/ingest.ts';
+import { Id } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { App } from '../types.ts';
 export const FEED_MAX_BUFFERED = 256 << 10;
 
 const FeedQuery = Type.Object({
-  boot: Type.Optional(Type.Integer({ minimum: 1, description: "only this boot's messages" })),
+  boot: Type.Optional(Id("only this boot's messages")),
 });
 
 export async function feedSocket(app: App): Promise<void> {
