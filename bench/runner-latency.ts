@@ -22,7 +22,6 @@ function pct(xs: number[], p: number): number {
 
 async function collector() {
   const emb = await openEmbeddedCollector({ dataDir: mkdtempSync(join(tmpdir(), 'bw-bench-')) });
-  if (!emb) throw new Error('collector/server/app.ts is missing');
   return {
     emb,
     client: new CollectorClient(emb.url, new Spool(mkdtempSync(join(tmpdir(), 'bw-bench-spool-')))),

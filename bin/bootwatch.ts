@@ -5,10 +5,10 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from '../bench/commands.ts';
 import { registerCollectorCommands } from '../collector/commands.ts';
-import { registerRegressionCommands } from '../collector/regressions/commands.ts';
 import { exitCodeOf } from '../common/errors.ts';
 import { registerBisectCommand } from '../runners/bisect/register.ts';
 import { registerRunnerCommands } from '../runners/commands.ts';
+import { registerReportCommand } from '../runners/report/commands.ts';
 
 const program = new Command();
 program
@@ -19,7 +19,7 @@ program
 
 registerCollectorCommands(program);
 registerRunnerCommands(program);
-registerRegressionCommands(program);
+registerReportCommand(program);
 registerBisectCommand(program);
 registerBenchCommand(program);
 

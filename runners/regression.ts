@@ -1,9 +1,10 @@
 /**
  * The regression hook of `bootwatch run`: did a boot get worse than its baseline? The
  * default engine compares each variant with its `baseline:` variant in the same run and
- * with the last stored boot of the same variant; the collector's regression engine can
- * replace it with `setRegressionEngine` when it lands.
+ * with the last stored boot of the same variant; `run` passes the collector-backed engine
+ * (report/run-hook.ts) to runMatrix instead.
  */
+import { isWorseOutcome } from '../common/outcomes.ts';
 import type { BootOutcome } from '../common/types/ingest.ts';
 import type { CollectorClient } from './collector-client.ts';
 
@@ -26,11 +27,10 @@ export type RegressionEngine = (
   collector: CollectorClient | null,
 ) => Promise<Regression[]>;
 
-/** Higher is healthier; `error` and `skipped` say nothing about the kernel. */
-const RANK: Record<string, number> = { booted: 4, stalled: 2, panic: 1, no_output: 0, build_failed: 0 };
-
+/** Ranked as common/outcomes.ts ranks them; a failed build as low as a boot that printed nothing. */
 function worse(was: string, now: string): boolean {
-  return was in RANK && now in RANK && RANK[now] < RANK[was];
+  const asBoot = (o: string) => (o === 'build_failed' ? 'no_output' : o);
+  return isWorseOutcome(asBoot(was), asBoot(now));
 }
 
 interface StoredBoot {
@@ -73,17 +73,3 @@ export const defaultRegressionEngine: RegressionEngine = async (runs, collector)
   }
   return out;
 };
-
-let engine: RegressionEngine = defaultRegressionEngine;
-
-/** Lets the regression engine (collector side) take over the decision. */
-export function setRegressionEngine(e: RegressionEngine): void {
-  engine = e;
-}
-
-export function findRegressions(
-  runs: RunOutcome[],
-  collector: CollectorClient | null,
-): Promise<Regression[]> {
-  return engine(runs, collector);
-}

@@ -4,7 +4,7 @@ import { CollectorClient } from './collector-client.ts';
 import { openEmbeddedCollector } from './embedded-collector.ts';
 import { loadMatrix } from './matrix/load.ts';
 import { createProgressView } from './progress-bar.ts';
-import { setRegressionEngine } from './regression.ts';
+import { collectorRegressionEngine } from './report/run-hook.ts';
 import { formatTable } from './report-table.ts';
 import { runMatrix } from './run-matrix.ts';
 import { Spool } from './spool.ts';
@@ -18,12 +18,6 @@ interface Target {
 async function openTarget(url: string | undefined): Promise<Target> {
   if (url) return { client: new CollectorClient(url), close: async () => {} };
   const emb = await openEmbeddedCollector();
-  if (!emb) {
-    process.stderr.write(
-      'bootwatch: the collector is not available in this checkout; results are printed, not stored\n',
-    );
-    return { client: null, close: async () => {} };
-  }
   return { client: new CollectorClient(emb.url), close: emb.close };
 }
 
@@ -36,12 +30,12 @@ export async function runCommand(
   if (unknown?.length)
     throw new BootwatchError('variant.not_found', `no variant ${unknown.join(', ')} in ${file}`);
   const target = await openTarget(opts.collector);
-  // The collector judges regressions against each variant's history; it also writes the report.
-  setRegressionEngine((await import('../collector/regressions/run-hook.ts')).collectorRegressionEngine);
   const view = createProgressView();
   try {
     const report = await runMatrix(matrix, {
       collector: target.client,
+      // The collector judges regressions against each variant's history; it also writes the report.
+      regressions: collectorRegressionEngine,
       only: opts.only,
       jobs: opts.jobs,
       hooks: {

@@ -13,7 +13,12 @@ import { buildInitramfs, isScript } from './images/initramfs.ts';
 import { buildRootfs } from './images/rootfs.ts';
 import type { Matrix, ResolvedVariant } from './matrix/types.ts';
 import { type BootRun, bootQemu } from './qemu/boot.ts';
-import { findRegressions, type Regression, type RunOutcome } from './regression.ts';
+import {
+  defaultRegressionEngine,
+  type Regression,
+  type RegressionEngine,
+  type RunOutcome,
+} from './regression.ts';
 import { type KernelSource, prepareSource } from './source.ts';
 
 export interface VariantResult {
@@ -49,6 +54,8 @@ export interface RunOptions {
   hooks?: RunHooks;
   /** Stops the current build or boot (an agent that lost its lease). */
   signal?: AbortSignal;
+  /** Who judges regressions at the end (default: in-run baselines and the previous boot). */
+  regressions?: RegressionEngine;
 }
 
 /** Runs the matrix; never throws for a kernel's or a build's failure. */
@@ -76,7 +83,7 @@ export async function runMatrix(matrix: Matrix, opts: RunOptions): Promise<RunRe
     outcome: r.outcome,
     bootId: r.delivery?.bootId ?? null,
   }));
-  const regressions = await findRegressions(runs, collector);
+  const regressions = await (opts.regressions ?? defaultRegressionEngine)(runs, collector);
   return { matrix: matrix.name, results, regressions, spooled: collector?.spool.pending().length ?? 0 };
 }
 

@@ -2,6 +2,7 @@
  * What got worse in a variant's new run against its baseline and its recent history, and
  * which earlier regressions the new run fixed. Pure: the caller loads the runs.
  */
+import { isKernelOutcome, isWorseOutcome } from '../../common/outcomes.ts';
 import type { RegressionKind } from '../../common/types/api.ts';
 import type { BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
 import type { BootEvent, MilestoneName, Milestones } from '../../common/types/parse.ts';
@@ -71,14 +72,6 @@ export const DEFAULT_REGRESSION_OPTIONS: RegressionOptions = {
   initcall: { k: 4, minAbs: 2000, minRel: 0.5, minHistory: 5, fallbackRel: 1, maxReported: 10 },
   historyLength: 10,
 };
-
-/** Higher is healthier; `error` (the harness failed) says nothing about the kernel. */
-const RANK: Record<string, number> = { booted: 3, stalled: 2, panic: 1, no_output: 0 };
-
-/** True when the outcome is the kernel's (not a harness error, not missing). */
-export function isKernelOutcome(o: BootOutcome | null | undefined): o is Exclude<BootOutcome, 'error'> {
-  return o != null && o in RANK;
-}
 
 /** The baseline: the pinned run, else the newest run that booted, else the newest with a kernel outcome. */
 export function pickBaseline(history: readonly RunFacts[], pinned?: RunFacts | null): RunFacts | null {
@@ -150,7 +143,7 @@ export function detectRegressions(input: {
   // Boot comparisons need two kernel outcomes: a harness error proves nothing either way.
   if (!isKernelOutcome(cur.outcome) || !isKernelOutcome(base.outcome)) return out;
 
-  const outcomeWorse = RANK[cur.outcome] < RANK[base.outcome];
+  const outcomeWorse = isWorseOutcome(base.outcome, cur.outcome);
   if (outcomeWorse) {
     const fatal = cur.crashes.find((c) => c.fatal) ?? cur.crashes[0];
     out.push({
@@ -347,7 +340,7 @@ export function isFixed(f: Finding, cur: RunFacts, options?: Partial<RegressionO
   if (!isKernelOutcome(cur.outcome)) return false;
   switch (f.kind) {
     case 'outcome':
-      return typeof f.was === 'string' && RANK[cur.outcome] >= RANK[f.was];
+      return typeof f.was === 'string' && isKernelOutcome(f.was) && !isWorseOutcome(f.was, cur.outcome);
     case 'crash':
     case 'error': {
       const present = keyedFindings(cur.crashes, cur.events).some((k) => k.key === f.key);

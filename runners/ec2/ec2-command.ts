@@ -125,10 +125,8 @@ export async function ec2Run(file: string, o: RunOpts): Promise<number> {
   if (o.collector) collector = new CollectorClient(o.collector);
   else if (!o.dryRun) {
     const emb = await openEmbeddedCollector();
-    if (emb) {
-      collector = new CollectorClient(emb.url);
-      closeCollector = emb.close;
-    }
+    collector = new CollectorClient(emb.url);
+    closeCollector = emb.close;
   }
   const intr = interrupts();
   const results: Ec2VariantResult[] = [];

@@ -1,7 +1,8 @@
-/** Boot outcomes in the order a reader ranks them: failures first. */
+/** Boot outcomes in the order a reader ranks them: failures first (common/outcomes.ts's one ranking). */
 import type { BootOutcome } from '$types/api.ts';
+import { OUTCOME_ORDER } from '../../../common/outcomes.ts';
 
-export const OUTCOMES: readonly BootOutcome[] = ['panic', 'stalled', 'no_output', 'error', 'booted'];
+export const OUTCOMES: readonly BootOutcome[] = OUTCOME_ORDER;
 
 /** Sort rank: the worst outcome first, running boots last. */
 export function outcomeRank(o: BootOutcome | null | undefined): number {

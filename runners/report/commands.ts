@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
-/** Commands of the regression engine: report. */
-export function registerRegressionCommands(program: Command): void {
+/** `bootwatch report`: a run's regressions as the collector judged them, read over HTTP. */
+export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description(

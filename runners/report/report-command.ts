@@ -1,8 +1,8 @@
 /** `bootwatch report`: the regression report of a run (default: the latest), or of all open regressions. */
 import { BootwatchError } from '../../common/errors.ts';
 import type { RegressionItem } from '../../common/types/api.ts';
-import { CollectorClient } from '../../runners/collector-client.ts';
-import { openEmbeddedCollector } from '../../runners/embedded-collector.ts';
+import { CollectorClient } from '../collector-client.ts';
+import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { formatReport } from './report-format.ts';
 import { writeReport } from './run-hook.ts';
 import { gatherReport } from './run-report.ts';

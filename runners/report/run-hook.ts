@@ -1,5 +1,5 @@
 /**
- * `bootwatch run`'s regression engine (runners/regression.ts's hook): the collector judged
+ * `bootwatch run`'s regression engine (passed to runMatrix by run-command.ts): the collector judged
  * every build and boot as it arrived; this asks it which regressions the run opened, records
  * the run (for its JUnit report), writes the mailing-list report (text + JSON) and returns
  * the regressions so `run` exits non-zero. In-run `baseline:` variants are still compared.
@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BootDetail, BuildSummary } from '../../common/types/api.ts';
-import type { CollectorClient } from '../../runners/collector-client.ts';
-import { defaultRegressionEngine, type Regression, type RegressionEngine } from '../../runners/regression.ts';
+import type { CollectorClient } from '../collector-client.ts';
+import { defaultRegressionEngine, type Regression, type RegressionEngine } from '../regression.ts';
 import { formatReport, type RegressionReport } from './report-format.ts';
 import { gatherReport } from './run-report.ts';
 
