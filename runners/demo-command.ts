@@ -4,6 +4,9 @@
  * serving so the results can be browsed.
  */
 import { fileURLToPath } from 'node:url';
+import { accessFromSettings } from '../collector/auth/access-options.ts';
+import { BootwatchError } from '../common/errors.ts';
+import { setting } from '../common/settings.ts';
 import { runCommand } from './run-command.ts';
 
 export interface DemoOptions {
@@ -20,14 +23,22 @@ const DEFAULT_MATRIX = fileURLToPath(new URL('../examples/seed-ladder.yaml', imp
 /** Runs the demo; resolves to the exit code. */
 export async function demoCommand(opts: DemoOptions): Promise<number> {
   const { buildApp } = await import('../collector/server/app.ts');
-  const { listenOrExplain, untilSignal } = await import('../collector/cli/serve-command.ts');
-  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
-  const port = Number(opts.port ?? process.env.PORT ?? '8080');
-  const app = await buildApp({ logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  const { describeAccess, listenOrExplain, untilSignal } = await import('../collector/cli/serve-command.ts');
+  const host = opts.host ?? setting('HOST') ?? '127.0.0.1';
+  const port = Number(opts.port ?? setting('PORT') ?? '8080');
+  const access = accessFromSettings(host);
+  // The demo's own runner is a client like any other: with auth on it needs a token too.
+  if (access.auth && !setting('BOOTWATCH_TOKEN'))
+    throw new BootwatchError(
+      'input.invalid',
+      `the demo on ${host} has auth on: set BOOTWATCH_TOKEN to a submit token ('bin/bootwatch token create --name demo --scope submit'), or run it on 127.0.0.1`,
+    );
+  const app = await buildApp({ logger: { level: setting('LOG_LEVEL') ?? 'warn' }, access });
   const url = await listenOrExplain(app, host, port);
   process.stderr.write(
     `bootwatch: dashboard on ${url} (database: ${app.database.kind}, ${app.database.location})\n`,
   );
+  process.stderr.write(`bootwatch: ${describeAccess(access)}\n`);
   try {
     await runCommand(opts.matrix ?? DEFAULT_MATRIX, { collector: url, only: opts.only });
     if (!opts.exit) {

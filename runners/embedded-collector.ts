@@ -2,6 +2,7 @@
  * Without `--collector`, runs go into the embedded database: the collector app is
  * started in-process on 127.0.0.1 and the runner talks to it like to any other.
  */
+import { defaultAccess } from '../collector/auth/access-options.ts';
 import { buildApp } from '../collector/server/app.ts';
 
 export interface EmbeddedCollector {
@@ -14,6 +15,8 @@ export async function openEmbeddedCollector(opts: { dataDir?: string } = {}): Pr
   const app = await buildApp({
     logger: false,
     dashboardDir: null,
+    // Only this process's runner talks to it: no rate limit to trip over.
+    access: { ...defaultAccess(), rateLimit: 0 },
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
