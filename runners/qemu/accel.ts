@@ -56,7 +56,7 @@ export async function recordKvm(kvm: boolean, reason: string | null): Promise<vo
 export type KvmAccess = () => string | null;
 
 /** The host's answer: /dev/kvm readable and writable by us. */
-export const hostKvmAccess: KvmAccess = () => {
+const hostKvmAccess: KvmAccess = () => {
   try {
     accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
     return null;

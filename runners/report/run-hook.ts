@@ -13,7 +13,7 @@ import { formatReport, type RegressionReport } from './report-format.ts';
 import { gatherReport } from './run-report.ts';
 
 /** Where run reports go: `$BOOTWATCH_REPORT_DIR`, else `reports/` in the data directory. */
-export function reportDir(): string {
+function reportDir(): string {
   return resolve(
     process.env.BOOTWATCH_REPORT_DIR || join(process.env.BOOTWATCH_DATA || '.bootwatch', 'reports'),
   );
