@@ -60,6 +60,7 @@ export interface SessionInfo {
 
 /** A collector from before tokens: open to all, like auth off. */
 const NO_AUTH: SessionInfo = { auth: false, publicRead: false, signedIn: false, token: null };
+const SIGNED_OUT: SessionInfo = { auth: true, publicRead: false, signedIn: false, token: null };
 
 let onAuthRequired: (err: ApiError) => void = () => {};
 
@@ -149,9 +150,11 @@ export const api = {
   /** Whether the collector wants a token and whose this browser holds; a collector without the route is open. */
   async session(signal?: AbortSignal): Promise<SessionInfo> {
     try {
-      return await getJson<SessionInfo>('/api/session', signal);
+      return (await (await request('/api/session', { signal, authRedirect: false })).json()) as SessionInfo;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return NO_AUTH;
+      // A collector that guards even this route (or a revoked token's cookie): it wants a token.
+      if (err instanceof ApiError && err.unauthenticated) return SIGNED_OUT;
       throw err;
     }
   },

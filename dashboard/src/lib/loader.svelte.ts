@@ -1,3 +1,5 @@
+import { untrack } from 'svelte';
+
 /**
  * Data a view loads from the API: reloads when what `load` reads changes, cancels the
  * request it replaces, and keeps showing the last answer while the next one comes.
@@ -33,6 +35,8 @@ export class Loader<T> {
 
   /** Loads again with the same inputs (a live event said the data changed). */
   reload(): void {
-    this.#reloads++;
+    // Called from effects (a feed message arrived): reading the counter there would make the
+    // caller depend on it, and its own write would run it again, forever.
+    untrack(() => this.#reloads++);
   }
 }

@@ -168,12 +168,18 @@ export interface SeededLab {
   debianBoot: number;
 }
 
-/** POSTs JSON (or bytes) to the collector and returns the parsed answer; throws on non-2xx. */
-export async function post<T>(base: string, path: string, body: unknown): Promise<T> {
+/**
+ * POSTs JSON (or bytes) to the collector and returns the parsed answer; throws on non-2xx.
+ * `token`: sent as a bearer token, for a collector with auth on (a runner's BOOTWATCH_TOKEN).
+ */
+export async function post<T>(base: string, path: string, body: unknown, token?: string): Promise<T> {
   const bytes = body instanceof Uint8Array;
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
-    headers: { 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
+    headers: {
+      'content-type': bytes ? 'application/octet-stream' : 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: bytes ? Buffer.from(body as Uint8Array) : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
@@ -229,18 +235,30 @@ function buildInput(variant: string, b: BuildPlan, at: number): BuildInput {
 }
 
 /** Streams a log to a new boot the way a runner does and finishes it. */
-export async function runBoot(base: string, input: BootInput, log: Uint8Array, end: BootPlan['endReason']) {
-  const { id } = await post<{ id: number }>(base, '/api/boots', input);
+export async function runBoot(
+  base: string,
+  input: BootInput,
+  log: Uint8Array,
+  end: BootPlan['endReason'],
+  token?: string,
+) {
+  const { id } = await post<{ id: number }>(base, '/api/boots', input, token);
   // Two chunks: the second resumes at the first one's end, as a runner's spool does.
   const half = Math.floor(log.length / 2);
-  await post(base, `/api/boots/${id}/console?offset=0`, log.subarray(0, half));
-  await post(base, `/api/boots/${id}/console?offset=${half}`, log.subarray(half));
-  await post(base, `/api/boots/${id}/finish`, { endReason: end, durationMs: 2400, consoleBytes: log.length });
+  await post(base, `/api/boots/${id}/console?offset=0`, log.subarray(0, half), token);
+  await post(base, `/api/boots/${id}/console?offset=${half}`, log.subarray(half), token);
+  await post(
+    base,
+    `/api/boots/${id}/finish`,
+    { endReason: end, durationMs: 2400, consoleBytes: log.length },
+    token,
+  );
   return id;
 }
 
-/** Seeds the lab into the collector at `base`. */
-export async function seedLab(base: string): Promise<SeededLab> {
+/** Seeds the lab into the collector at `base` (with `token` when it asks for one). */
+export async function seedLab(base: string, opts: { token?: string } = {}): Promise<SeededLab> {
+  const { token } = opts;
   const lab: SeededLab = { builds: {}, boots: {}, inputs: new Map(), debianBoot: 0 };
   const longest = Math.max(...PLAN.map((v) => v.builds.length));
   // Interleave variants in time: round r of every variant, then round r + 1.
@@ -251,7 +269,7 @@ export async function seedLab(base: string): Promise<SeededLab> {
       const [bp, boot] = step;
       const at = T0 + round * DAY + vi * 3_600_000;
       const input = buildInput(v.name, bp, at);
-      const { id: buildId } = await post<{ id: number }>(base, '/api/builds', input);
+      const { id: buildId } = await post<{ id: number }>(base, '/api/builds', input, token);
       lab.inputs.set(buildId, input);
       lab.builds[v.name] = [...(lab.builds[v.name] ?? []), buildId];
       const bootId = await runBoot(
@@ -272,6 +290,7 @@ export async function seedLab(base: string): Promise<SeededLab> {
         },
         new Uint8Array(fixtureBytes(boot.log)),
         boot.endReason,
+        token,
       );
       lab.boots[v.name] = [...(lab.boots[v.name] ?? []), bootId];
     }
@@ -279,6 +298,7 @@ export async function seedLab(base: string): Promise<SeededLab> {
     base,
     '/api/logs?variant=debian-6.1&target=import',
     new Uint8Array(fixtureBytes(DEBIAN_LOG)),
+    token,
   );
   lab.debianBoot = debian.id;
   lab.boots['debian-6.1'] = [debian.id];
