@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'runner-verdict': async () => (await import('./runner-latency.ts')).verdictBenchmark,
   'runner-overhead': async () => (await import('./runner-overhead.ts')).overheadBenchmark,
   dashboard: async () => (await import('./dashboard.ts')).dashboardBenchmark,
+  'streaming-load': async () => (await import('./streaming-load.ts')).streamingLoadBenchmark,
 };
 
 function formatValue(v: number): string {

@@ -173,6 +173,9 @@ describe.each(backends())('WebSockets on $name', (backend) => {
     const app = await start();
     const all = await ws(app, '/api/feed');
     expect(await all.next()).toEqual({ type: 'subscribed', bootId: null });
+    // A page that lists boots asks for state changes only: it never receives console lines.
+    const states = await ws(app, '/api/feed?types=subscribed,boot,build');
+    expect(await states.next()).toEqual({ type: 'subscribed', bootId: null });
     const id = await newBoot(app);
     expect(await all.next((m) => m.type === 'boot')).toEqual({
       type: 'boot',
@@ -221,5 +224,16 @@ describe.each(backends())('WebSockets on $name', (backend) => {
       phase: 'link',
       percent: 99,
     });
+    // In order: started, finished, the build; no lines or events in between.
+    expect((await states.next()).type).toBe('boot');
+    expect(await states.next()).toMatchObject({ type: 'boot', state: 'finished' });
+    expect(await states.next()).toMatchObject({ type: 'build', phase: 'link' });
+  });
+
+  it('refuses a feed asking for message types that do not exist', async () => {
+    database = await backend.fresh();
+    const app = await start();
+    const r = await app.inject({ method: 'GET', url: '/api/feed?types=lines,secrets' });
+    expect(r.statusCode).toBe(400);
   });
 });
