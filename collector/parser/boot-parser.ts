@@ -24,12 +24,18 @@ import type {
 import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
 import { decodeLine, junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
-import { CrashTracker } from './crash-tracker.ts';
+import { CrashTracker, isCrashHeader } from './crash-tracker.ts';
 import { diagnose } from './diagnose.ts';
 import { errnoName } from './errno.ts';
 import { LineSplitter, type RawLine } from './line-splitter.ts';
 import { type Framed, findGluedStamp, parseFrame } from './prefix.ts';
-import { BOOT_MESSAGES, FIRMWARE_RE, HARNESS_RE } from './tables/messages.ts';
+import {
+  BOOT_MESSAGES,
+  FIRMWARE_RE,
+  HARNESS_RE,
+  KERNEL_ONLY_RE,
+  KERNEL_PREFIX_RE,
+} from './tables/messages.ts';
 
 const CLASS_RANK: Record<LineClass, number> = {
   empty: 0,
@@ -83,7 +89,14 @@ export class BootLogParser {
   private kernelSeen = false;
   private firmwareSeen = false;
   private firmwareAfterKernel = false;
-  private stampsSeen = false;
+  /** Kernel lines carry a frame (stamp, caller id, level, wall clock): unframed text is userspace. */
+  private framesSeen = false;
+  /**
+   * Userspace ran though the kernel never said it started init: a completion marker was
+   * printed, or an orderly power-off/restart (the reboot syscall) came without a panic.
+   * A `quiet` boot shows nothing else.
+   */
+  private userspaceProven = false;
   private lastTime: number | null = null;
   private initPending: PendingInit | null = null;
   private initStarted = false;
@@ -187,9 +200,9 @@ export class BootLogParser {
 
   private outcome(): Outcome {
     if (this.markedOutcome) return this.markedOutcome;
-    if (!this.kernelSeen) return 'no_output';
+    if (!this.kernelSeen && !this.userspaceProven) return 'no_output';
     if (this.panic) return 'panic';
-    if (this.initStarted) return 'booted';
+    if (this.initStarted || this.userspaceProven) return 'booted';
     return 'stalled';
   }
 
@@ -302,10 +315,8 @@ export class BootLogParser {
 
   private handleKernel(f: Framed, line: number, sink: Sink): void {
     this.kernelSeen = true;
-    if (f.time !== null) {
-      this.stampsSeen = true;
-      this.lastTime = f.time;
-    }
+    if (f.time !== null) this.lastTime = f.time;
+    if (f.time !== null || f.caller !== null || f.wall !== null || f.level !== null) this.framesSeen = true;
     const time = f.time;
     const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
     if (msg.length && msg.trim()) {
@@ -361,6 +372,7 @@ export class BootLogParser {
     if (facts.rootMounted) this.milestone('root_mounted', time, line, sink);
     if (facts.shutdown) {
       this.resolveInit('ran', null, sink.events);
+      if (!this.panic) this.userspaceProven = true;
       this.shutdownSeen = true;
       this.milestone('shutdown', time, line, sink);
     }
@@ -547,24 +559,45 @@ export class BootLogParser {
 
   private looksLikeKernel(text: string): boolean {
     const t = text.trimStart();
-    if (this.crashes.inReport) return true;
+    // Inside a report, only what the report would keep is the kernel's.
+    if (this.crashes.inReport && (this.framesSeen || this.crashes.wouldKeep(text))) return true;
     const M = BOOT_MESSAGES;
-    const known =
-      M.shutdown.test(t) ||
-      M.banner.test(t) ||
-      /^(?:Kernel panic - not syncing|BUG: |WARNING: CPU|Oops: |general protection fault|-+\[ cut here)/.test(
-        t,
-      );
-    if (this.stampsSeen) return known;
+    const known = M.shutdown.test(t) || M.banner.test(t) || isCrashHeader(t);
+    if (this.framesSeen) return known;
     // Without PRINTK_TIME every line looks alike: before init runs they are the kernel's.
     if (!this.initStarted && !this.initPending) return true;
-    const initLine =
-      M.initRun.test(t) ||
-      M.initFailed.test(t) ||
-      M.initExistsButFailed.test(t) ||
-      M.initDefaultFailed.test(t);
-    const initDetail = this.initPending !== null && /^\s/.test(text) && M.initRunDetail.test(text);
-    return known || initLine || initDetail;
+    if (known || KERNEL_ONLY_RE.test(t) || KERNEL_PREFIX_RE.test(t)) return true;
+    return this.initPending !== null && /^\s/.test(text) && M.initRunDetail.test(text);
+  }
+
+  /** Before the kernel's first line: firmware, unless the line is one only a kernel prints. */
+  private handleBeforeKernel(text: string, t: string, line: number, sink: Sink): void {
+    if (junkRatio(t) > 0.3) {
+      this.raise(sink, 'junk');
+      return;
+    }
+    // The banner glued to firmware output (SeaBIOS' `Booting from ROM..` has no newline).
+    const banner = t.indexOf('Linux version ');
+    if (banner >= 0 && BOOT_MESSAGES.banner.test(t.slice(banner))) {
+      if (banner > 0) this.raise(sink, 'firmware');
+      this.handleKernel(parseFrameless(t.slice(banner)), line, sink);
+      return;
+    }
+    if (!this.kernelSeen && !FIRMWARE_RE.test(t) && (KERNEL_ONLY_RE.test(t) || isCrashHeader(t))) {
+      this.handleKernel(parseFrameless(text), line, sink);
+      return;
+    }
+    this.firmwareSeen = true;
+    if (this.kernelSeen) this.firmwareAfterKernel = true;
+    else this.noteMarker(t);
+    this.raise(sink, 'firmware');
+  }
+
+  /** A completion marker is userspace speaking: the boot's verdict is the one it has now. */
+  private noteMarker(t: string): void {
+    if (this.markedOutcome || !this.context.markers?.some((m) => m && t.includes(m))) return;
+    this.userspaceProven = true;
+    this.markedOutcome = this.outcome();
   }
 
   private handleUnframed(text: string, line: number, sink: Sink): void {
@@ -574,13 +607,7 @@ export class BootLogParser {
       return;
     }
     if (!this.kernelSeen || FIRMWARE_RE.test(t)) {
-      if (junkRatio(t) > 0.3) this.raise(sink, 'junk');
-      else if (BOOT_MESSAGES.banner.test(t)) this.handleKernel(parseFrameless(t), line, sink);
-      else {
-        this.firmwareSeen = true;
-        if (this.kernelSeen) this.firmwareAfterKernel = true;
-        this.raise(sink, 'firmware');
-      }
+      this.handleBeforeKernel(text, t, line, sink);
       return;
     }
     if (this.looksLikeKernel(text)) {
@@ -592,11 +619,13 @@ export class BootLogParser {
       return;
     }
     this.raise(sink, 'userspace');
+    // Without frames, a line the open report would not keep ends it, as a kernel line would.
+    if (!this.framesSeen && this.crashes.inReport)
+      for (const c of this.crashes.flush()) this.recordCrash(c, sink);
     if (this.initPending) this.resolveInit('ran', null, sink.events);
     const time = this.lastTime;
     if (this.initStarted) this.milestone('userspace', time, line, sink);
-    if (!this.markedOutcome && this.context.markers?.some((m) => m && t.includes(m)))
-      this.markedOutcome = this.outcome();
+    this.noteMarker(t);
     const u = classifyUserspace(t);
     this.emit(sink, { kind: 'userspace', line, time: null, text: t });
     if (u.login && this.initStarted) this.milestone('login', time, line, sink);

@@ -83,6 +83,13 @@ function isSkipped(fn: string, extra: readonly string[] = []): boolean {
   return false;
 }
 
+/** The message starts a crash report (a header from the table, or `cut here`). */
+export function isCrashHeader(message: string): boolean {
+  if (!HEADER_HINT.test(message)) return false;
+  const t = message.trimStart();
+  return CUT_HERE_RE.test(t) || matchFormat(t, false) !== null;
+}
+
 export class CrashTracker {
   private open: OpenCrash | null = null;
   private readonly opts: CrashTrackerOptions;
@@ -93,6 +100,18 @@ export class CrashTracker {
 
   get inReport(): boolean {
     return this.open !== null;
+  }
+
+  /**
+   * Whether the open report would keep this message: in a log without stamps, a line
+   * that continues a report is the kernel's, any other is left to userspace.
+   */
+  wouldKeep(message: string): boolean {
+    const open = this.open;
+    if (!open) return false;
+    const trimmed = message.trimStart();
+    if (!open.format) return open.preamble < 4 || matchFormat(trimmed, false) !== null;
+    return this.belongs(open, message, trimmed);
   }
 
   /** Feeds one kernel message (frame removed). */
@@ -191,7 +210,8 @@ export class CrashTracker {
   }
 
   private append(open: OpenCrash, message: string, line: number): void {
-    open.endLine = line;
+    // A report's last line is text, not the blank record that may trail it.
+    if (message.trim()) open.endLine = line;
     open.reportLines++;
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
     const f = FRAME_RE.exec(message);

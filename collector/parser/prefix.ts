@@ -36,9 +36,13 @@ const STAMP_RE = /(?:<(\d{1,3})>)?\[\s*(\d{1,8})\.(\d{1,9})\](?:\[\s*([TC]\d{1,7
 const DMESG_X_RE =
   /^(kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(emerg|alert|crit|err|warn|notice|info|debug) *: ?/;
 const WALL_RE = /^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d{1,2} \d\d:\d\d:\d\d \d{4})\] ?/;
-const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+[+-]\d\d:?\d\d) /;
+// dmesg --time-format iso, or a syslog file's RFC 3339 stamp (then `host kernel: `).
+const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:Z|[+-]\d\d:?\d\d)) (?:[\w.-]+ kernel: ?)?/;
 const JOURNAL_RE = /^(\w{3} +\d{1,2} \d\d:\d\d:\d\d) \S+ kernel: ?/;
-const SYSLOG_ONLY_RE = /^<(\d{1,3})>(?!\[)/;
+const PRIO_RE = /^<(\d{1,3})>/;
+const LEAD_STAMP_RE = /^\[\s*(\d{1,8})\.(\d{1,9})\] ?/;
+// CONFIG_PRINTK_CALLER: `[    T1]` / `[    C0]`, after the time or alone (printk.time=0).
+const CALLER_RE = /^ ?\[\s*([TC]\d{1,7})\] ?/;
 // journalctl -o short-monotonic puts the host and "kernel:" after the stamp.
 const JOURNAL_AFTER_STAMP_RE = /^[\w.-]+ kernel: /;
 
@@ -78,21 +82,61 @@ function fastStamp(text: string): Framed | null {
 export function parseFrame(text: string): Framed {
   const fast = fastStamp(text);
   if (fast) return fast;
+  const out: Framed = unframed(text);
   let rest = text;
-  let level: LogLevel | null = null;
+  // Outer framings first (dmesg -x facility:level, a syslog file's date and host), then
+  // the kernel's own: <prio>, [time], [caller], or dmesg -T's wall clock.
+  let framed = false;
   let kernelFacility = true;
-
   const x = DMESG_X_RE.exec(rest);
   if (x) {
-    level = LEVEL_NAMES[x[2]];
+    out.level = LEVEL_NAMES[x[2]];
     kernelFacility = x[1] === 'kern';
     rest = rest.slice(x[0].length);
-    const w = WALL_RE.exec(rest);
-    if (w) {
-      return { ...unframed(rest.slice(w[0].length)), kernel: kernelFacility, level, wall: w[1] };
+    framed = true;
+  } else {
+    const h = ISO_RE.exec(rest) ?? JOURNAL_RE.exec(rest);
+    if (h) {
+      out.wall = h[1];
+      rest = rest.slice(h[0].length);
+      framed = true;
     }
   }
-
+  const p = PRIO_RE.exec(rest);
+  if (p) {
+    out.level = levelOf(p[1]);
+    rest = rest.slice(p[0].length);
+  }
+  const st = LEAD_STAMP_RE.exec(rest);
+  if (st) {
+    const time = Number(`${st[1]}.${st[2]}`);
+    out.time = Number.isFinite(time) ? time : null;
+    rest = rest.slice(st[0].length);
+  } else if (!out.wall) {
+    const w = WALL_RE.exec(rest);
+    if (w) {
+      out.wall = w[1];
+      rest = rest.slice(w[0].length);
+    }
+  }
+  const c = rest.charCodeAt(0) === 0x5b || rest.charCodeAt(1) === 0x5b ? CALLER_RE.exec(rest) : null;
+  if (c) {
+    out.caller = c[1];
+    rest = rest.slice(c[0].length);
+  }
+  if (st || c || out.wall || framed) {
+    if (st) {
+      const j = JOURNAL_AFTER_STAMP_RE.exec(rest);
+      if (j) rest = rest.slice(j[0].length);
+    }
+    // A userspace record (dmesg -x `user :`) is framed but is not the kernel's.
+    return { ...out, kernel: kernelFacility, message: rest };
+  }
+  if (p) {
+    // `<N>` alone: the facility (prio >> 3) says whose record it is.
+    return { ...out, kernel: Number(p[1]) < 8, message: rest };
+  }
+  // A stamp mid-line: firmware or userspace output glued before a kernel record.
   if (rest.includes('[')) {
     const m = STAMP_RE.exec(rest);
     if (m) {
@@ -101,30 +145,17 @@ export function parseFrame(text: string): Framed {
       if (j) message = message.slice(j[0].length);
       const time = Number(`${m[2]}.${m[3]}`);
       return {
-        kernel: kernelFacility,
+        kernel: true,
         time: Number.isFinite(time) ? time : null,
-        level: m[1] !== undefined ? levelOf(m[1]) : level,
+        level: m[1] !== undefined ? levelOf(m[1]) : null,
         caller: m[4] ?? null,
         wall: null,
         leading: rest.slice(0, m.index),
         message,
       };
     }
-    const w = WALL_RE.exec(rest);
-    if (w) return { ...unframed(rest.slice(w[0].length)), kernel: kernelFacility, level, wall: w[1] };
   }
-  if (x) return { ...unframed(rest), kernel: kernelFacility, level };
-
-  const s = SYSLOG_ONLY_RE.exec(rest);
-  if (s) {
-    const prio = Number(s[1]);
-    return { ...unframed(rest.slice(s[0].length)), kernel: prio < 8, level: levelOf(s[1]) };
-  }
-  const iso = ISO_RE.exec(rest);
-  if (iso) return { ...unframed(rest.slice(iso[0].length)), kernel: true, wall: iso[1] };
-  const jr = JOURNAL_RE.exec(rest);
-  if (jr) return { ...unframed(rest.slice(jr[0].length)), kernel: true, wall: jr[1] };
-  return unframed(rest);
+  return out;
 }
 
 /** Finds a second kernel stamp inside a message: two records glued on one line. */

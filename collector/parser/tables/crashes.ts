@@ -371,6 +371,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:\[<?[0-9a-f]+>?\]\s*){0,2}(?:\?\s+)?[A-Za-z0-9_.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+/,
   /^\s+(?:\?\s+)?[A-Za-z0-9_.$]+ \(\S+:\d+(?::\d+)?\)/,
   /^\s*(?:\[<[0-9a-f]+>\]\s*)+/,
+  // A frame without a symbol (a probe trampoline, JIT code): `  0xffffffffa0002034`.
+  /^\s*(?:\?\s+)?0x[0-9a-f]{8,16}\s*$/,
   /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/,
   /^\s*(?:Call Trace|Call trace|Backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
   /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |EA = |Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,

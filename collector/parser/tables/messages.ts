@@ -62,6 +62,21 @@ export const BOOT_MESSAGES = {
     /^(?:tsc: |hrtimer: interrupt took|sched_clock: |\.+ ?(?:failed|works)\b|\.\.TIMER: |Notice: |ACPI: No IRQ|PCI: Using configuration type|platform \S+: registered platform|ata\d+: DUMMY|RAS: Correctable Errors|EDD information not available|ftrace: allocating|pci \S+: BAR|pnp: PnP ACPI|clocksource:|hpet|i8042: PNP: No PS\/2|ACPI: _OSC|Spectre|MDS:|MMIO Stale Data:|Retbleed|RETBleed|SRBDS|GDS:|Speculative|x86\/fpu|APIC|IOAPIC|ENERGY_PERF_BIAS|device-mapper: uevent|random:|audit:|Error parsing PCC subspaces|pcc_cpufreq|intel_pstate|e820|BIOS-e820|PM: hibernation|TSC deadline|kvm-clock|workingset|Freeing|Write protecting|process: using|Last level|Performance Events|signal: max|rcu:|Unstable clock|software IO TLB|Initramfs unpacking failed)/,
 } as const;
 
+/**
+ * Lines only a kernel prints. In a log without stamps (printk.time=0, PRINTK_TIME off)
+ * they mark where the kernel's output begins and, once init runs, which lines are still
+ * the kernel's; crash headers (tables/crashes.ts) count too.
+ */
+export const KERNEL_ONLY_RE =
+  /^(?:Linux version \S+ \(|Command line: |Kernel command line: |Booting Linux on physical CPU|Machine model: |Run \S+ as init process|Failed to execute \S+ \(error|Starting init: \S+ exists|Default init \S+ failed|Requested init \S+ failed|No working init found|Freeing unused kernel|Freeing initrd memory|Trying to unpack rootfs|Unpacking initramfs|VFS: (?:Mounted root|Cannot open root|Unable to mount root)|printk: (?:legacy )?(?:boot)?console \[|reboot: (?:System halted|Power down|Restarting system)|kexec_core: Starting new kernel|Write protecting the kernel|Call [Tt]race:|CPU: \d+ (?:PID|UID): |Hardware name: |Modules linked in:)/;
+
+/**
+ * pr_fmt prefixes of kernel subsystems that speak after init: without stamps, a line that
+ * starts with one is the kernel's (busybox applets such as `mount:` are not in the list).
+ */
+export const KERNEL_PREFIX_RE =
+  /^(?:lkdtm|kfence|kasan|kmemleak|rcu|random|sysrq|note|watchdog|clocksource|smpboot|audit|printk|workqueue|hrtimer|perf|oom_reaper|EXT4-fs \(\S+\)|XFS \(\S+\)|BTRFS \w+ \(|SQUASHFS|FAT-fs \(\S+\)|e1000e?|virtio_\w+|ata\d+(?:\.\d+)?|sd \d+:\d+:\d+:\d+|scsi \d+:\d+:\d+:\d+|usb \d+-[\d.]+|input|EDAC \w+|ACPI|PCI|NET|TCP|IPv6|Bluetooth|kvm|nvme nvme\d+|xhci_hcd \S+|loop\d+|zram\d+|md|device-mapper: \w+|x86\/\w+|Memory cgroup out of memory|Out of memory|Killed process \d+):? /;
+
 /** Drivers whose names are bus cores, not drivers: their device lines prove no probe. */
 export const BUS_CORE_NAMES: ReadonlySet<string> = new Set([
   'pci',
