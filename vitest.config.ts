@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { setting } from './common/settings.ts';
 
 /**
  * Pure, fast tests: no QEMU, no PostgreSQL server, no Chromium, no kernel build. The `unit`
@@ -33,7 +34,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['**/node_modules/**', ...UNIT],
           // Real QEMU boots and kernel builds share two cores: keep files from fighting over them.
-          fileParallelism: process.env.BOOTWATCH_TEST_PARALLEL === '1',
+          fileParallelism: setting('BOOTWATCH_TEST_PARALLEL') ?? false,
           // After the unit tests, never alongside them.
           sequence: { groupOrder: 1 },
         },

@@ -6,9 +6,19 @@ import { Command } from 'commander';
 import { registerBenchCommand } from '../bench/commands.ts';
 import { registerCollectorCommands } from '../collector/commands.ts';
 import { exitCodeOf } from '../common/errors.ts';
+import { checkSettings, setting } from '../common/settings.ts';
 import { registerBisectCommand } from '../runners/bisect/register.ts';
 import { registerRunnerCommands } from '../runners/commands.ts';
 import { registerReportCommand } from '../runners/report/commands.ts';
+
+/** BOOTWATCH_DEBUG; off when it is itself what failed the settings check. */
+function debugOn(): boolean {
+  try {
+    return setting('BOOTWATCH_DEBUG') ?? false;
+  } catch {
+    return false;
+  }
+}
 
 const program = new Command();
 program
@@ -24,9 +34,11 @@ registerBisectCommand(program);
 registerBenchCommand(program);
 
 try {
+  // A bad environment variable fails here, naming itself, before any command starts.
+  checkSettings();
   await program.parseAsync(process.argv);
 } catch (err) {
   process.stderr.write(`bootwatch: ${err instanceof Error ? err.message : String(err)}\n`);
-  if (process.env.BOOTWATCH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  if (debugOn() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exit(exitCodeOf(err));
 }

@@ -3,6 +3,8 @@
  * how it is checked. Code reads settings through `setting()`, never `process.env` directly,
  * so a bad value fails at start with a message that names the variable.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { BootwatchError } from './errors.ts';
 
 interface Declared<T> {
@@ -16,6 +18,11 @@ interface Declared<T> {
 const text =
   (fallback?: string) =>
   (raw: string | undefined): string | undefined =>
+    raw === undefined || raw === '' ? fallback : raw;
+
+const textOr =
+  (fallback: string) =>
+  (raw: string | undefined): string =>
     raw === undefined || raw === '' ? fallback : raw;
 
 function onOff(name: string) {
@@ -51,7 +58,7 @@ export const SETTINGS = {
   BOOTWATCH_DATA: declare({
     description: "the embedded database's directory",
     shown: '.bootwatch/ under the working directory',
-    parse: text(),
+    parse: textOr('.bootwatch'),
   }),
   HOST: declare({ description: 'address `serve` listens on', shown: '127.0.0.1', parse: text() }),
   PORT: declare({ description: 'port `serve` listens on', shown: '8080', parse: text() }),
@@ -89,6 +96,65 @@ export const SETTINGS = {
     shown: '64',
     parse: count('BOOTWATCH_MAX_SOCKETS', 64, 100_000),
   }),
+  BOOTWATCH_CACHE: declare({
+    description: 'kernel sources, build trees, images and the KVM probe (a cache: safe to delete)',
+    shown: '~/.cache/bootwatch',
+    parse: textOr(join(homedir(), '.cache', 'bootwatch')),
+  }),
+  BOOTWATCH_SPOOL: declare({
+    description: 'what a runner keeps until the collector has it (data, not cache)',
+    shown: 'spool/ in BOOTWATCH_DATA',
+    parse: text(),
+  }),
+  BOOTWATCH_REPORT_DIR: declare({
+    description: '`run` writes its regression reports (text and JSON) here',
+    shown: 'reports/ in BOOTWATCH_DATA',
+    parse: text(),
+  }),
+  BOOTWATCH_COLLECTOR: declare({
+    description: 'the collector URL `agent` sends its results to (its --collector)',
+    parse: text(),
+  }),
+  BOOTWATCH_QEMU: declare({
+    description: 'the QEMU binary that boots kernels',
+    parse: textOr('qemu-system-x86_64'),
+  }),
+  BOOTWATCH_OVMF_CODE: declare({
+    description: 'UEFI firmware code for EC2 rehearsals (with BOOTWATCH_OVMF_VARS)',
+    shown: "Debian's ovmf in /usr/share/OVMF",
+    parse: text(),
+  }),
+  BOOTWATCH_OVMF_VARS: declare({
+    description: 'UEFI variable store template for EC2 rehearsals (with BOOTWATCH_OVMF_CODE)',
+    shown: "Debian's ovmf in /usr/share/OVMF",
+    parse: text(),
+  }),
+  BOOTWATCH_EFI_STUB: declare({
+    description: 'the systemd EFI stub unified kernel images for EC2 are made from',
+    parse: textOr('/usr/lib/systemd/boot/efi/linuxx64.efi.stub'),
+  }),
+  BOOTWATCH_DEBUG: declare({
+    description: 'on: print the stack trace of a failing command',
+    shown: 'off',
+    parse: onOff('BOOTWATCH_DEBUG'),
+  }),
+  AWS_REGION: declare({
+    description: 'EC2 region when neither the matrix nor --region names one',
+    parse: text(),
+  }),
+  AWS_DEFAULT_REGION: declare({
+    description: 'EC2 region when AWS_REGION is not set either',
+    parse: text(),
+  }),
+  BOOTWATCH_TEST_PARALLEL: declare({
+    description: 'tests: on runs the integration test files in parallel (they share the cores)',
+    shown: 'off',
+    parse: onOff('BOOTWATCH_TEST_PARALLEL'),
+  }),
+  BOOTWATCH_CHROMIUM: declare({
+    description: 'tests: the Chromium the dashboard tests drive',
+    parse: textOr('/usr/bin/chromium'),
+  }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -97,6 +163,14 @@ type ValueOf<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
 /** The setting's value from `env` (default: the process environment), checked. */
 export function setting<K extends SettingName>(name: K, env: NodeJS.ProcessEnv = process.env): ValueOf<K> {
   return SETTINGS[name].parse(env[name]) as ValueOf<K>;
+}
+
+/** The default as the README shows it: the declared text, else the parsed default, else "—". */
+export function settingDefault(name: SettingName): string {
+  const d: Declared<unknown> = SETTINGS[name];
+  if (d.shown !== undefined) return d.shown;
+  const v = d.parse(undefined);
+  return v === undefined ? '—' : String(v);
 }
 
 /** Checks every setting at once, so a bad value fails at start rather than mid-run. */

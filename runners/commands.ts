@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setting } from '../common/settings.ts';
 import { registerEc2Commands } from './ec2/register.ts';
 
 interface AgentCliOptions {
@@ -61,7 +62,7 @@ export function registerRunnerCommands(program: Command): void {
     .option(
       '--database <url>',
       'PostgreSQL holding the job queue (default: DATABASE_URL)',
-      process.env.DATABASE_URL,
+      setting('DATABASE_URL'),
     )
     .option('--only <variants>', 'comma-separated variant names')
     .action(async (file: string, opts: { database?: string; only?: string }) => {
@@ -77,12 +78,12 @@ export function registerRunnerCommands(program: Command): void {
     .option(
       '--collector <url>',
       'collector base URL that receives the results',
-      process.env.BOOTWATCH_COLLECTOR,
+      setting('BOOTWATCH_COLLECTOR'),
     )
     .option(
       '--database <url>',
       'PostgreSQL holding the job queue (default: DATABASE_URL)',
-      process.env.DATABASE_URL,
+      setting('DATABASE_URL'),
     )
     .option('--name <name>', 'agent name (default: host-pid)')
     .option('--once', 'exit after one job')

@@ -2,12 +2,12 @@
  * Where the runners keep things: a cache that can be thrown away (kernel sources, build
  * dirs, images) and a spool that must not be (console bytes not yet at the collector).
  */
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setting } from '../common/settings.ts';
 
 /** `$BOOTWATCH_CACHE`, default `~/.cache/bootwatch`. */
 export function cacheDir(): string {
-  return resolve(process.env.BOOTWATCH_CACHE || join(homedir(), '.cache', 'bootwatch'));
+  return resolve(setting('BOOTWATCH_CACHE'));
 }
 
 /** Out-of-tree build dirs live here, one per variant config. */
@@ -22,6 +22,5 @@ export function imagesDir(): string {
 
 /** `$BOOTWATCH_SPOOL`, default `<BOOTWATCH_DATA or .bootwatch>/spool`: data, not cache. */
 export function spoolDir(): string {
-  if (process.env.BOOTWATCH_SPOOL) return resolve(process.env.BOOTWATCH_SPOOL);
-  return resolve(process.env.BOOTWATCH_DATA || '.bootwatch', 'spool');
+  return resolve(setting('BOOTWATCH_SPOOL') ?? join(setting('BOOTWATCH_DATA'), 'spool'));
 }

@@ -13,6 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { BootwatchError } from '../../common/errors.ts';
+import { setting } from '../../common/settings.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { isDbUnavailable } from './errors.ts';
 import * as schema from './schema/index.ts';
@@ -53,12 +54,12 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 
 /** The embedded database's directory: `$BOOTWATCH_DATA` or `.bootwatch/` under cwd. */
 export function defaultDataDir(): string {
-  return resolve(process.env.BOOTWATCH_DATA || '.bootwatch');
+  return resolve(setting('BOOTWATCH_DATA'));
 }
 
 /** Opens (and migrates) the database the options or the environment name. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
-  const url = opts.url ?? (opts.pglite ? undefined : process.env.DATABASE_URL || undefined);
+  const url = opts.url ?? (opts.pglite ? undefined : setting('DATABASE_URL'));
   const database = url ? await openPostgres(url) : await openPglite(opts);
   if (opts.migrate !== false) {
     try {

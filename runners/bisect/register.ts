@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setting } from '../../common/settings.ts';
 
 /** `bootwatch bisect`: find the option(s) that flip a boot, building and booting real kernels. */
 export function registerBisectCommand(program: Command): void {
@@ -28,7 +29,7 @@ export function registerBisectCommand(program: Command): void {
     .option(
       '--database <url>',
       'with --queue: PostgreSQL holding the job queue (default: DATABASE_URL)',
-      process.env.DATABASE_URL,
+      setting('DATABASE_URL'),
     )
     .action(async (opts: import('./bisect-command.ts').BisectOptions) => {
       const { bisectCommand } = await import('./bisect-command.ts');

@@ -12,7 +12,7 @@ import { type AwsCall, createAwsClients } from './aws.ts';
 import { cleanupLeftovers, findLeftovers } from './cleanup.ts';
 import { buildEc2Image } from './image.ts';
 import { type Ec2VariantResult, runEc2Variant } from './run-variant.ts';
-import { type Ec2Overrides, resolveEc2Settings } from './settings.ts';
+import { type Ec2Overrides, environmentRegion, resolveEc2Settings } from './settings.ts';
 
 export interface RunOpts {
   only?: string;
@@ -247,7 +247,7 @@ export interface CleanupOpts {
 }
 
 export async function ec2Cleanup(o: CleanupOpts): Promise<number> {
-  const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = o.region ?? environmentRegion();
   if (!region) throw new BootwatchError('input.invalid', 'ec2 cleanup: give --region (or AWS_REGION)');
   const printer = callPrinter();
   const clients = createAwsClients({

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
+import { setting } from '../../common/settings.ts';
 import type { BootCheck, BootInput } from '../../common/types/ingest.ts';
 import type { LineUpdate } from '../../common/types/parse.ts';
 import { ConsoleWatch } from '../console-watch.ts';
@@ -20,7 +21,7 @@ import type { Ec2Image } from './image.ts';
 
 /** OVMF firmware pair: read-only code and a template of the variable store. */
 export function findOvmf(): { code: string; vars: string } {
-  const env = { code: process.env.BOOTWATCH_OVMF_CODE, vars: process.env.BOOTWATCH_OVMF_VARS };
+  const env = { code: setting('BOOTWATCH_OVMF_CODE'), vars: setting('BOOTWATCH_OVMF_VARS') };
   if (env.code && env.vars) return { code: env.code, vars: env.vars };
   for (const [code, vars] of [
     ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],

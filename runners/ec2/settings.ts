@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
+import { setting } from '../../common/settings.ts';
 import type { DebootstrapSpec } from '../images/debootstrap.ts';
 import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
 import type { Ec2Spec } from './schema.ts';
@@ -56,6 +57,11 @@ export interface Ec2Overrides {
 
 const bad = (msg: string) => new BootwatchError('input.invalid', `ec2: ${msg}`);
 
+/** The region the AWS environment names, as the AWS CLI reads it. */
+export function environmentRegion(): string | undefined {
+  return setting('AWS_REGION') ?? setting('AWS_DEFAULT_REGION');
+}
+
 /** Merges matrix spec, CLI and environment; throws `input.invalid` for anything a guard rail forbids. */
 export function resolveEc2Settings(
   spec: Ec2Spec | null,
@@ -63,7 +69,7 @@ export function resolveEc2Settings(
   baseDir = process.cwd(),
 ): Ec2Settings {
   const s = spec ?? {};
-  const region = o.region ?? s.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region = o.region ?? s.region ?? environmentRegion();
   if (!region) throw bad('no region: set ec2.region in the matrix, --region, or AWS_REGION');
   if (s.region && o.region && s.region !== o.region)
     throw bad(`--region ${o.region} differs from the matrix's ec2.region ${s.region}; edit one of them`);

@@ -7,11 +7,12 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
+import { setting } from '../../common/settings.ts';
 import { runCommand } from '../process.ts';
 
 /** Debian's systemd-boot-efi stub; `BOOTWATCH_EFI_STUB` overrides it. */
 export function efiStubPath(): string {
-  return process.env.BOOTWATCH_EFI_STUB || '/usr/lib/systemd/boot/efi/linuxx64.efi.stub';
+  return setting('BOOTWATCH_EFI_STUB');
 }
 
 export function haveEfiStub(): boolean {

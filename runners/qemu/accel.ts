@@ -7,12 +7,13 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { setting } from '../../common/settings.ts';
 import { cacheDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 
 /** The QEMU binary; `BOOTWATCH_QEMU` overrides it (tests use a wrapper). */
 export function qemuBinary(): string {
-  return process.env.BOOTWATCH_QEMU || 'qemu-system-x86_64';
+  return setting('BOOTWATCH_QEMU');
 }
 
 export interface AccelChoice {

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setting } from '../../common/settings.ts';
 import type { BootDetail, BuildSummary } from '../../common/types/api.ts';
 import type { CollectorClient } from '../collector-client.ts';
 import { defaultRegressionEngine, type Regression, type RegressionEngine } from '../regression.ts';
@@ -14,9 +15,7 @@ import { gatherReport } from './run-report.ts';
 
 /** Where run reports go: `$BOOTWATCH_REPORT_DIR`, else `reports/` in the data directory. */
 function reportDir(): string {
-  return resolve(
-    process.env.BOOTWATCH_REPORT_DIR || join(process.env.BOOTWATCH_DATA || '.bootwatch', 'reports'),
-  );
+  return resolve(setting('BOOTWATCH_REPORT_DIR') ?? join(setting('BOOTWATCH_DATA'), 'reports'));
 }
 
 /** Writes `<dir>/<name>.txt` and `.json`; returns the text file's path. */
