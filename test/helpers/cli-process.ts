@@ -42,7 +42,9 @@ export function serve(env: Record<string, string | undefined>): Promise<Served> 
     child.stderr.on('data', (d) => {
       stderr += d;
       // The access line follows the address line: wait for both.
-      const m = /collector and dashboard on (http:\/\/\S+)[^\n]*\n[^\n]*(access|WARNING)[^\n]*\n/.exec(stderr);
+      const m = /collector and dashboard on (http:\/\/\S+)[^\n]*\n[^\n]*(access|WARNING)[^\n]*\n/.exec(
+        stderr,
+      );
       if (m) resolve({ url: m[1], child, exited, stderr: () => stderr });
     });
     exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
