@@ -201,11 +201,9 @@ export async function registerAccess(app: FastifyInstance, access: Access): Prom
     if (access.options.auth) await access.refuseIfBlocked(req);
     req.principal = await access.resolve(req);
     const { scope } = req.principal;
+    // No credential is no failed authentication: only wrong tokens count towards the lock-out.
     if (scope === null)
-      await access.fail(
-        req,
-        new BootwatchError('auth.required', 'sign in, or send Authorization: Bearer TOKEN'),
-      );
+      throw new BootwatchError('auth.required', 'sign in, or send Authorization: Bearer TOKEN');
     else if (!scopeCovers(scope, need))
       throw new BootwatchError(
         'auth.forbidden',
