@@ -23,6 +23,8 @@ export function findPostgresBin(): string | null {
   return versions.length ? join(root, versions[0], 'bin') : null;
 }
 
+export type StopMode = 'fast' | 'immediate';
+
 export interface TestPostgres {
   /** URL of the server's `postgres` database. */
   url: string;
@@ -31,8 +33,11 @@ export interface TestPostgres {
   createDatabase(template?: string): Promise<string>;
   /** Runs SQL on the maintenance database. */
   admin(sql: string): Promise<void>;
-  /** Stops the server (fast shutdown: connections are cut), keeping its data. */
-  stop(): void;
+  /**
+   * Stops the server, keeping its data: `fast` (default) cuts connections and shuts down
+   * cleanly; `immediate` kills it as a crash would, so the next start runs recovery.
+   */
+  stop(mode?: StopMode): void;
   /** Starts it again after `stop`. */
   start(): void;
   /** Stops it and removes its directory. */
@@ -62,7 +67,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const start = () =>
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
-  const stop = () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+  const stop = (mode: StopMode = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
   start();
   // A test process that dies without dispose() must not leave a server running.
   const onExit = () => {
@@ -95,8 +100,8 @@ export async function startPostgres(): Promise<TestPostgres> {
       await admin(`create database ${name}${template ? ` template ${template}` : ''}`);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
-    stop() {
-      if (running) stop();
+    stop(mode?: StopMode) {
+      if (running) stop(mode);
       running = false;
     },
     start() {
