@@ -31,6 +31,15 @@ export async function bootOwner(db: Db, id: number): Promise<number | null | und
   return row?.owner;
 }
 
+/** The token that created the boot with this idempotency key, undefined when none has it yet. */
+export async function bootOwnerByKey(db: Db, key: string): Promise<number | null | undefined> {
+  const [row] = await db
+    .select({ owner: boots.ownerTokenId })
+    .from(boots)
+    .where(eq(boots.idempotencyKey, key));
+  return row?.owner;
+}
+
 /** The token that created a bisection, undefined when none has this key yet. */
 export async function bisectionOwner(db: Db, key: string): Promise<number | null | undefined> {
   const [row] = await db

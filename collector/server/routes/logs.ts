@@ -3,7 +3,7 @@
  * Idempotency-Key, a repeat answers the first boot (200) and a cut-off import is completed.
  */
 
-import { submitterOf } from '../ownership.ts';
+import { assertMayModify, bootOwnerByKey, submitterOf } from '../ownership.ts';
 import { bodyBytes, RAW_BODY_LIMIT } from '../raw-body.ts';
 import { LogUploadHeaders, LogUploadQuery, LogUploadResponse } from '../schemas/boots.ts';
 import { errors } from '../schemas/common.ts';
@@ -20,17 +20,21 @@ export async function logRoutes(app: App): Promise<void> {
         consumes: ['application/octet-stream'],
         querystring: LogUploadQuery,
         headers: LogUploadHeaders,
-        response: { 200: LogUploadResponse, 201: LogUploadResponse, ...errors(400, 404, 409, 413, 503) },
+        response: { 200: LogUploadResponse, 201: LogUploadResponse, ...errors(400, 403, 404, 409, 413, 503) },
       },
     },
     async (req, reply) => {
       const q = req.query;
+      const key = req.headers['idempotency-key'];
+      // A repeat resumes the first import: only its own token (or an admin) may append to it.
+      if (key)
+        assertMayModify(req, 'the boot of this Idempotency-Key', await bootOwnerByKey(app.database.db, key));
       const stored = await app.collector.importLog(bodyBytes(req.body), {
         variant: q.variant ?? null,
         target: q.target,
         buildId: q.buildId ?? null,
         initIsScript: q.initScript,
-        idempotencyKey: req.headers['idempotency-key'] ?? null,
+        idempotencyKey: key ?? null,
         by: submitterOf(req),
       });
       return reply.status(stored.created ? 201 : 200).send({ id: stored.id, outcome: stored.outcome });

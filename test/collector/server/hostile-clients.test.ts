@@ -182,6 +182,21 @@ describe('a real collector with auth on, against hostile clients', () => {
     };
     expect(boot.submittedBy).toBe('t-submit');
 
+    // A log import's Idempotency-Key resumes the first import: only for the token that made it.
+    const importLog = (secret: string) =>
+      fetch(`${base}/api/logs?variant=owned`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'idempotency-key': 'lab-log-1',
+          ...bearer(secret),
+        },
+        body: 'Linux version 6.1.0\n',
+      });
+    expect((await importLog(secrets.submit)).status).toBe(201);
+    expect((await importLog(secrets.other)).status).toBe(403);
+    expect((await importLog(secrets.submit)).status).toBe(200);
+
     const o = netOracle();
     const { state, report } = await bisect(o.input, o.deps);
     const body = JSON.stringify({
