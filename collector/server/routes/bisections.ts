@@ -20,7 +20,7 @@ const BISECTION_BODY_LIMIT = 16 << 20;
 
 export async function bisectionRoutes(app: App): Promise<void> {
   app.put(
-    '/api/bisections/:key',
+    '/api/bisections/:ref',
     {
       bodyLimit: BISECTION_BODY_LIMIT,
       schema: {
@@ -34,10 +34,10 @@ export async function bisectionRoutes(app: App): Promise<void> {
     async (req) => {
       assertMayModify(
         req,
-        `bisection ${req.params.key}`,
-        await bisectionOwner(app.database.db, req.params.key),
+        `bisection ${req.params.ref}`,
+        await bisectionOwner(app.database.db, req.params.ref),
       );
-      return { id: await app.collector.recordBisection(req.params.key, req.body, submitterOf(req)) };
+      return { id: await app.collector.recordBisection(req.params.ref, req.body, submitterOf(req)) };
     },
   );
 

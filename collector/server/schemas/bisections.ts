@@ -63,8 +63,9 @@ export const BisectState = Type.Object(
   { additionalProperties: true },
 );
 
+/** Named `ref` like the GET's parameter: OpenAPI forbids two paths differing only by a parameter's name. */
 export const BisectionKeyParams = Type.Object({
-  key: Type.String({ pattern: '^[0-9a-f]{16}$', description: "the runner's state key (16 hex digits)" }),
+  ref: Type.String({ pattern: '^[0-9a-f]{16}$', description: "the runner's state key (16 hex digits)" }),
 });
 
 /** An id (at most 10 digits) or a 16-hex-digit key: the lengths never collide. */

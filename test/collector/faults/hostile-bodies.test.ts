@@ -116,7 +116,7 @@ function samples(): Record<string, unknown> {
       matrix: 'm.yaml',
       results: [{ variant: 'prop', outcome: 'booted', bootId: 1, buildId: null }],
     },
-    '/api/bisections/{key}': {
+    '/api/bisections/{ref}': {
       variant: 'prop',
       good: 'a',
       bad: 'b',
@@ -205,7 +205,7 @@ describe('hostile bodies', () => {
         'POST /api/boots',
         'POST /api/logs',
         'POST /api/runs',
-        'PUT /api/bisections/{key}',
+        'PUT /api/bisections/{ref}',
       ]),
     );
   });

@@ -175,7 +175,7 @@ describe('rules that hold with auth off', () => {
 
   it('sends nosniff everywhere and a CSP without inline scripts', async () => {
     const a = await start();
-    for (const url of ['/', '/api/boots', '/api/health', '/api/nothing-here']) {
+    for (const url of ['/', '/api/boots', '/api/health', '/api/nothing-here', '/api/boots/%zz', '/%']) {
       const r = await a.inject({ method: 'GET', url });
       expect(r.headers['x-content-type-options'], url).toBe('nosniff');
     }
