@@ -61,6 +61,12 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
+    // A malformed URL is refused before any hook runs: answer it like every other 400.
+    frameworkErrors: (err, _req, reply) =>
+      reply
+        .status(400)
+        .header('x-content-type-options', 'nosniff')
+        .send({ error: { code: 'input.invalid', message: err.message } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   try {
