@@ -5,7 +5,7 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { type AccessOptions, defaultAccess } from '../auth/access-options.ts';
 import { controlSocketPath, listenControlSocket } from '../auth/control-socket.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -63,7 +63,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     bodyLimit: JSON_BODY_LIMIT,
     // A malformed URL is refused before any hook runs: answer it like every other 400.
     frameworkErrors: (err, _req, reply) =>
-      reply
+      (reply as FastifyReply)
         .status(400)
         .header('x-content-type-options', 'nosniff')
         .send({ error: { code: 'input.invalid', message: err.message } }),
