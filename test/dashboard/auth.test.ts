@@ -192,6 +192,38 @@ describe('auth on', () => {
     await chrome.browser.clearCookies();
   });
 
+  it('thresholds: read-only for a read token, saved by an admin', async () => {
+    const trends = `/trends?variant=05-net`;
+    const page = await open(chrome, `${server.url}/signin?next=${encodeURIComponent(trends)}`);
+    await signIn(page, server.tokens['alice-read']);
+    await page.waitForURL(`${server.url}${trends}`, { timeout: 15_000 });
+    const panel = page.locator('[data-testid="thresholds"]');
+    const fields = panel.locator('fieldset');
+    await fields.waitFor({ timeout: 15_000 });
+    expect(await fields.getAttribute('disabled')).not.toBeNull();
+    expect(await fields.getAttribute('title')).toBe(
+      'Changing thresholds needs an admin token; yours is alice-read (read)',
+    );
+    expect(await panel.getByRole('button', { name: 'Save' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/signin`);
+    await page.goto(`${server.url}/signin?next=${encodeURIComponent(trends)}`);
+    await signIn(page, server.tokens['ops-admin']);
+    await page.waitForURL(`${server.url}${trends}`, { timeout: 15_000 });
+    await panel.getByLabel('Size growth bytes').fill('8192');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('status').waitFor({ timeout: 15_000 });
+    const stored = (await (
+      await fetch(`${server.url}/api/variants/05-net/thresholds`, {
+        headers: { authorization: `Bearer ${server.tokens['alice-read']}` },
+      })
+    ).json()) as { size: { bytes: number | null } };
+    expect(stored.size.bytes).toBe(8192);
+    await page.close();
+    await chrome.browser.clearCookies();
+  });
+
   it('shows the wait of a 429 and an unreachable collector inline', async () => {
     // 100 failed authentications a minute from one address, then 429 with Retry-After.
     for (let i = 0; i < 100; i++) {
