@@ -324,7 +324,7 @@ export class BootLogParser {
       this.lastKernelMessage = msg;
     }
 
-    const step = this.crashes.feed(msg, line, time);
+    const step = this.crashes.feed(msg, line, time, f.caller);
     for (const c of step.closed) this.recordCrash(c, sink);
     if (step.consumed) {
       this.raise(sink, 'crash');
@@ -560,7 +560,7 @@ export class BootLogParser {
   private looksLikeKernel(text: string): boolean {
     const t = text.trimStart();
     // Inside a report, only what the report would keep is the kernel's.
-    if (this.crashes.inReport && (this.framesSeen || this.crashes.wouldKeep(text))) return true;
+    if (this.crashes.inReport && this.crashes.wouldKeep(text)) return true;
     const M = BOOT_MESSAGES;
     const known = M.shutdown.test(t) || M.banner.test(t) || isCrashHeader(t);
     if (this.framesSeen) return known;

@@ -5,6 +5,14 @@
  */
 import type { Crash, StackFrame } from '../../common/types/parse.ts';
 import {
+  crashSignature,
+  filesIn,
+  guiltyFile,
+  guiltyFunction,
+  type ReportFacts,
+  renderTitle,
+} from './crash-title.ts';
+import {
   CRASH_FORMATS,
   type CrashFormat,
   CUT_HERE_RE,
@@ -13,22 +21,28 @@ import {
   OOM_LINE_RES,
   REPORT_LINE_RES,
 } from './tables/crashes.ts';
-import { baseFunctionName, HUNG_TASK_SKIP, SKIP_FRAMES, STALL_ANCHOR_FRAMES } from './tables/frames.ts';
 
 const FRAME_RE =
-  /^\s*(?:\[<?[0-9a-f]+>?\]\s*){0,2}(\?\s+)?([A-Za-z0-9_.$]+)\+(0x[0-9a-f]+)\/0x[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
+  /^\s*(?:<(?:IRQ|EOI|NMI|TASK)>\s+)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}(\?\s+)?([A-Za-z0-9_.$]+)\+(0x[0-9a-f]+)\/0x[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
 const DECODED_FRAME_RE = /^\s+(\?\s+)?([A-Za-z0-9_.$]+) \((\S+:\d+(?::\d+)?)\)/;
+// arm32 unwinder: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
+const ARM_FRAME_RE = /^\s*\[<[0-9a-f]+>\] \(([A-Za-z0-9_.$]+)\) from /;
+// x86 `RIP: 0010:f+0x1/0x2`, old `RIP: 0010:[<addr>]  [<addr>] f+0x..`, `EIP: [<addr>] f+0x..`,
+// arm64 `pc : f+0x..`, riscv64 `epc : f+0x..`.
 const RIP_RE =
-  /^\s*(?:RIP|EIP|IP|NIP|pc)\s*:\s*(?:[0-9a-f]{4}:)?(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/;
-const PC_IS_AT_RE = /^PC is at ([A-Za-z0-9_.$]+)\+0x/;
+  /^\s*(?:RIP|EIP|IP|NIP|pc|epc)\s*:\s*(?:[0-9a-f]{4}:)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/;
+// Older arm and 32-bit x86: `PC is at f+0x..`, `EIP is at f+0x..`.
+const PC_IS_AT_RE = /^(?:PC|EIP|RIP|NIP) is at ([A-Za-z0-9_.$]+)\+0x/;
+const LR_RE = /^\s*(?:lr|ra\s|LR is at)\s*:?\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
 const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\] )?([A-Za-z0-9_.$]+)\+0x/;
+// Lockdep's `... is trying to release lock (x) at:` puts the function on the next line.
+const PC_LINE_RE = /^\s*\[<[0-9a-f]+>\]\s+([A-Za-z0-9_.$]+)[+ ]/;
+const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
-// Addresses and long hex numbers vary run to run; titles must not.
-const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 
 /** Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE). */
 const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment/;
 const NOTHING: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 
 /** A crash still being read. */
@@ -41,9 +55,12 @@ interface OpenCrash {
   report: string[];
   reportLines: number;
   frames: StackFrame[];
-  rip: string | null;
-  lockAt: string | null;
+  rips: { fn: string; at: number }[];
+  lr: string | null;
+  traceAt: number;
+  lockAts: string[];
   access: string | null;
+  files: string[];
   /** Lines after `cut here` that came before the header (the WARN's own text). */
   preamble: number;
   bracketClosed: boolean;
@@ -51,6 +68,10 @@ interface OpenCrash {
   headerLine: number;
   /** A `Call Trace:`/`stack backtrace:` was seen: free-form lockdep text is over. */
   sawTrace: boolean;
+  /** The header's printk caller id, when the log has them. */
+  caller: string | null;
+  /** `Sending NMI from CPU n`: other CPUs' backtraces follow and belong to the report. */
+  nmiTrace: boolean;
 }
 
 export interface CrashTrackerOptions {
@@ -75,14 +96,6 @@ function matchFormat(message: string, insideReport: boolean): [CrashFormat, RegE
   return null;
 }
 
-function isSkipped(fn: string, extra: readonly string[] = []): boolean {
-  const base = baseFunctionName(fn);
-  for (const s of [...SKIP_FRAMES, ...extra]) {
-    if (s.length < 5 ? base === s || base.startsWith(`${s}_`) : base.includes(s)) return true;
-  }
-  return false;
-}
-
 /** The message starts a crash report (a header from the table, or `cut here`). */
 export function isCrashHeader(message: string): boolean {
   if (!HEADER_HINT.test(message)) return false;
@@ -92,6 +105,8 @@ export function isCrashHeader(message: string): boolean {
 
 export class CrashTracker {
   private open: OpenCrash | null = null;
+  /** The report closed last, when it printed no stack (see lendStack). */
+  private last: { crash: Crash; format: CrashFormat; facts: ReportFacts } | null = null;
   private readonly opts: CrashTrackerOptions;
 
   constructor(opts: CrashTrackerOptions) {
@@ -114,15 +129,25 @@ export class CrashTracker {
     return this.belongs(open, message, trimmed);
   }
 
-  /** Feeds one kernel message (frame removed). */
-  feed(message: string, line: number, time: number | null): CrashStep {
+  /**
+   * Feeds one kernel message (frame removed). `caller` is its CONFIG_PRINTK_CALLER id
+   * (`T123`/`C1`): a line of another task or CPU is not part of the open report, it was
+   * only printed in the middle of it.
+   */
+  feed(message: string, line: number, time: number | null, caller: string | null = null): CrashStep {
     const open = this.open;
     // Outside a report, only a line with a header word can start one.
     if (!open && !HEADER_HINT.test(message)) return NOTHING;
     const closed: Crash[] = [];
     const trimmed = message.trimStart();
+    if (open && caller !== open.caller && open.caller !== null && caller !== null) {
+      // All CPUs' backtraces follow `Sending NMI from CPU n`, each in its own CPU context.
+      const nmiTrace = open.nmiTrace && caller.startsWith('C');
+      if (!nmiTrace && !(HEADER_HINT.test(message) && matchFormat(trimmed, false))) return NOTHING;
+    }
 
     if (open) {
+      if (!open.nmiTrace && trimmed.startsWith('Sending NMI from CPU')) open.nmiTrace = true;
       // `cut here` waits for its WARNING/BUG header; the WARN's own message may come first.
       if (!open.format) {
         const m = matchFormat(trimmed, false);
@@ -151,12 +176,12 @@ export class CrashTracker {
     }
 
     if (CUT_HERE_RE.test(trimmed)) {
-      this.start(null, null, message, line, time);
+      this.start(null, null, message, line, time, caller);
       return { consumed: true, header: true, closed };
     }
     const m = matchFormat(trimmed, false);
     if (m) {
-      this.start(m[0], m[1], message, line, time);
+      this.start(m[0], m[1], message, line, time, caller);
       return { consumed: true, header: true, closed };
     }
     return { consumed: false, header: false, closed };
@@ -188,6 +213,7 @@ export class CrashTracker {
     message: string,
     line: number,
     time: number | null,
+    caller: string | null,
   ): void {
     this.open = {
       format,
@@ -198,13 +224,18 @@ export class CrashTracker {
       report: [],
       reportLines: 0,
       frames: [],
-      rip: null,
-      lockAt: null,
+      rips: [],
+      lr: null,
+      traceAt: -1,
+      lockAts: [],
       access: null,
+      files: [],
       preamble: 0,
       bracketClosed: false,
       headerLine: line,
       sawTrace: false,
+      caller,
+      nmiTrace: false,
     };
     this.append(this.open, message, line);
   }
@@ -214,25 +245,42 @@ export class CrashTracker {
     if (message.trim()) open.endLine = line;
     open.reportLines++;
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
-    const f = FRAME_RE.exec(message);
-    const rip = RIP_RE.exec(message) ?? PC_IS_AT_RE.exec(message.trimStart());
+    const trimmed = message.trimStart();
+    if (open.files.length < 32) open.files.push(...filesIn(message));
+    const rip = RIP_RE.exec(message) ?? PC_IS_AT_RE.exec(trimmed);
     if (rip) {
-      if (!open.rip) open.rip = rip[1];
-    } else if (f) {
-      if (open.frames.length < 128)
-        open.frames.push({ fn: f[2], offset: f[3], module: f[4] ?? null, reliable: !f[1], source: null });
-    } else {
-      const d = DECODED_FRAME_RE.exec(message);
-      if (d && open.frames.length < 128)
-        open.frames.push({ fn: d[2], module: null, reliable: !d[1], source: d[3] });
+      if (open.rips.length < 8) open.rips.push({ fn: rip[1], at: open.frames.length });
+      return;
     }
-    if (/^\s*(?:Call Trace|stack backtrace):/.test(message)) open.sawTrace = true;
-    if (!open.lockAt) {
-      const l = LOCK_AT_RE.exec(message);
-      if (l) open.lockAt = l[1];
+    if (open.rips.length === 1 && !open.lr) {
+      const lr = LR_RE.exec(message);
+      if (lr) {
+        open.lr = lr[1];
+        return;
+      }
     }
-    if (!open.access) {
-      const a = KASAN_ACCESS_RE.exec(message.trimStart());
+    if (open.traceAt < 0 && TRACE_START_RE.test(message)) {
+      open.traceAt = open.frames.length;
+      open.sawTrace = true;
+      return;
+    }
+    const l = LOCK_AT_RE.exec(message) ?? (open.traceAt < 0 ? PC_LINE_RE.exec(message) : null);
+    if (l && open.lockAts.length < 4) open.lockAts.push(l[1]);
+    if (open.frames.length >= 128) return;
+    const arm = ARM_FRAME_RE.exec(message);
+    if (arm) {
+      open.frames.push({ fn: arm[1], module: null, reliable: true, source: null });
+      return;
+    }
+    const f = FRAME_RE.exec(message);
+    if (f) {
+      open.frames.push({ fn: f[2], offset: f[3], module: f[4] ?? null, reliable: !f[1], source: null });
+      return;
+    }
+    const d = DECODED_FRAME_RE.exec(message);
+    if (d) open.frames.push({ fn: d[2], module: null, reliable: !d[1], source: d[3] });
+    else if (!open.access) {
+      const a = KASAN_ACCESS_RE.exec(trimmed);
       if (a) open.access = a[1];
     }
   }
@@ -242,25 +290,38 @@ export class CrashTracker {
     this.open = null;
     const format = open.format;
     if (!format) {
+      const title = 'corrupted report (cut here without a header)';
       return {
         kind: 'other',
-        title: 'corrupted report (cut here without a header)',
+        title,
         line: open.startLine,
         endLine: open.endLine,
         time: open.time,
         function: null,
         location: null,
+        file: guiltyFile(open.files),
+        signature: crashSignature('other', title),
         fatal: false,
         frames: open.frames,
         report: open.report,
         corrupted: true,
       };
     }
-    const m = open.match!;
-    const fn = this.functionFor(format, m, open);
-    const loc = format.locGroup !== undefined ? (m[format.locGroup] ?? null) : null;
-    const title = renderTitle(format, m, fn, loc, open.access);
-    return {
+    const facts: ReportFacts = {
+      match: open.match!,
+      frames: open.frames,
+      rips: open.rips,
+      lr: open.lr,
+      traceAt: open.traceAt,
+      lockAts: open.lockAts,
+      access: open.access,
+      files: open.files,
+    };
+    const fn = guiltyFunction(format, facts);
+    const { title, corrupted } = renderTitle(format, facts, fn);
+    const loc = format.locGroup !== undefined ? (open.match![format.locGroup] ?? null) : null;
+    if (format.kind === 'panic') this.lendStack(title, facts);
+    const crash: Crash = {
       kind: format.kind,
       title,
       line: open.headerLine,
@@ -268,72 +329,47 @@ export class CrashTracker {
       time: open.time,
       function: fn,
       location: loc,
+      file: guiltyFile(open.files),
+      signature: crashSignature(format.kind, title),
       fatal: format.fatal === true,
       frames: open.frames,
       report: open.report,
-      corrupted: format.kind !== 'panic' && format.fn !== 'none' && !fn ? true : undefined,
+      ...(corrupted ? { corrupted: true } : {}),
     };
+    this.last = stackless(facts) ? { crash, format, facts } : null;
+    return crash;
   }
 
-  private functionFor(format: CrashFormat, m: RegExpExecArray, open: OpenCrash): string | null {
-    const reliable = open.frames.filter((f) => f.reliable).map((f) => f.fn);
-    const firstMeaningful = (skip: readonly string[] = []) =>
-      reliable.find((f) => !isSkipped(f, [...(format.skip ?? []), ...skip])) ?? null;
-    let fn: string | null = null;
-    switch (format.fn) {
-      case 'header':
-        fn = m[format.fnGroup ?? 1] ?? null;
-        break;
-      case 'rip':
-        fn = open.rip && !isSkipped(open.rip, format.skip) ? open.rip : firstMeaningful();
-        break;
-      case 'stack':
-        fn = firstMeaningful();
-        break;
-      case 'lock_at':
-        fn = open.lockAt ?? firstMeaningful(['lock']);
-        break;
-      case 'stall': {
-        // The looping function itself when the report names it; else syzkaller's anchor rule.
-        fn = open.rip && !isSkipped(open.rip, format.skip) ? open.rip : firstMeaningful();
-        if (fn) break;
-        const frames = open.rip ? [open.rip, ...reliable] : reliable;
-        const anchor = frames.findIndex((f) =>
-          STALL_ANCHOR_FRAMES.some((re) => re.test(baseFunctionName(f))),
-        );
-        fn = anchor > 0 ? frames[anchor - 1] : firstMeaningful();
-        break;
-      }
-      case 'hung':
-        fn =
-          reliable.find((f) => /^(rtnl_lock|synchronize_(?:rcu|srcu|net))/.test(f)) ??
-          reliable.find((f) => !HUNG_TASK_SKIP.some((s) => f.includes(s))) ??
-          null;
-        break;
-      case 'none':
-        fn = null;
-    }
-    return fn ? baseFunctionName(fn) : null;
+  /**
+   * Older kernels panic for panic_on_warn inside __warn(), before the stack is printed: the
+   * stack under `Kernel panic - not syncing: panic_on_warn set` is the WARNING's (or the
+   * sanitizer's) just before it, which had none of its own.
+   */
+  private lendStack(panicTitle: string, panicFacts: ReportFacts): void {
+    const last = this.last;
+    this.last = null;
+    if (!last || !/panic_on_warn/.test(panicTitle) || stackless(panicFacts)) return;
+    const facts = {
+      ...last.facts,
+      frames: panicFacts.frames,
+      rips: panicFacts.rips,
+      lr: panicFacts.lr,
+      traceAt: panicFacts.traceAt,
+    };
+    const fn = guiltyFunction(last.format, facts);
+    const { title, corrupted } = renderTitle(last.format, facts, fn);
+    Object.assign(last.crash, {
+      title,
+      function: fn,
+      signature: crashSignature(last.crash.kind, title),
+      file: last.crash.file ?? guiltyFile(panicFacts.files),
+      frames: panicFacts.frames,
+    });
+    if (corrupted) last.crash.corrupted = true;
+    else delete last.crash.corrupted;
   }
 }
 
-function renderTitle(
-  format: CrashFormat,
-  m: RegExpExecArray,
-  fn: string | null,
-  loc: string | null,
-  access: string | null,
-): string {
-  let template = format.title;
-  if (!fn && template.includes('{fn}')) template = format.fallback ?? template.replace(/ in \{fn\}/, '');
-  const groups = (i: number) => {
-    const g = m[i] ?? '';
-    return format.kind === 'panic' ? g : g.replace(ADDRESS_RE, 'ADDR').trim();
-  };
-  return template
-    .replace(/\{(\d)\}/g, (_, i: string) => groups(Number(i)))
-    .replace('{fn}', fn ?? '')
-    .replace('{loc}', loc ?? '')
-    .replace(' {access}', access ? ` ${access}` : '')
-    .trim();
+function stackless(facts: ReportFacts): boolean {
+  return facts.frames.length === 0 && facts.rips.length === 0;
 }

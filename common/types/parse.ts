@@ -122,6 +122,8 @@ export type CrashKind =
   | 'warning'
   | 'kasan'
   | 'kfence'
+  | 'kmsan'
+  | 'kcsan'
   | 'ubsan'
   | 'gpf'
   | 'lockup'
@@ -147,13 +149,20 @@ export interface Crash {
   title: string;
   /** First line of the report (the header). */
   line: number;
-  /** Last line that belongs to the report. */
+  /** Last line that belongs to the report: `line`..`endLine` is the whole report. */
   endLine: number;
   time: number | null;
   /** The function the title names, when the format gives one. */
   function: string | null;
   /** `file:line` the report names, when it does. */
   location: string | null;
+  /**
+   * The guilty source file for routing to maintainers: the first file the report names
+   * that is not a header, a library or core plumbing; null when it names none.
+   */
+  file: string | null;
+  /** Groups reports of one bug across boots: `kind:title` with varying numbers normalised. */
+  signature: string;
   /** True when the report ended the boot (a panic, or an oops that killed init). */
   fatal: boolean;
   /** Call trace, innermost first. */

@@ -10,32 +10,36 @@ import type { CrashKind } from '../../../common/types/parse.ts';
 
 /** Where the title's function comes from. */
 export type FunctionSource =
-  /** The faulting instruction (RIP/EIP/pc line), else the stack. */
+  /** The faulting instruction (RIP/EIP/pc, then lr/ra), else the stack printed after it. */
   | 'rip'
+  /** A WARN(): the RIP and the stack after it, else the function the header names. */
+  | 'warning'
+  /** The header's `FUNC+0x..` (group `fnGroup`), unless it is a helper; then the stack. */
+  | 'header_stack'
+  /** The header's `FUNC+0x..` as printed (group `fnGroup`). */
+  | 'header'
   /** The first meaningful frame of the call trace. */
   | 'stack'
-  /** A `FUNC+0x../0x..` in the header itself (capture group `fnGroup`). */
-  | 'header'
-  /** The frame named on a lockdep `at: FUNC+0x..` line. */
+  /** Lockdep: the functions on its `at: FUNC+0x..` lines, then the stack. */
   | 'lock_at'
-  /** Stall reports: the frame above the dispatching frame (syzkaller's stall extractor). */
+  /** Stalls and soft lockups: the frame above the dispatching frame (syzkaller's rule). */
   | 'stall'
-  /** Hung tasks: the first frame that is not waiting. */
+  /** Hung tasks: a known bucket (rtnl_lock, synchronize_rcu), else the first frame not waiting. */
   | 'hung'
   | 'none';
 
 export interface CrashFormat {
   kind: CrashKind;
   header: RegExp;
-  /** Template used when a function was found. */
+  /** Template used when a function was found (`corrupted` stands in when the stack has none). */
   title: string;
-  /** Template used when none was (defaults to `title` with ` in {fn}` removed). */
+  /** Template used when the report has no stack at all (default: `title` without ` in {fn}`). */
   fallback?: string;
   fn: FunctionSource;
   fnGroup?: number;
   /** Capture group holding `file:line`. */
   locGroup?: number;
-  /** Extra frame substrings to skip for this format. */
+  /** Extra frame patterns to skip for this format (substrings; `^`/`$` anchor). */
   skip?: string[];
   /** The report runs until a `====` line (KASAN, KFENCE, UBSAN, lockdep until its trace). */
   bracket?: 'equals' | 'free';
@@ -46,6 +50,24 @@ export interface CrashFormat {
 }
 
 const FUNC = '([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+';
+/** `file.c:123` as the kernel prints it in WARN and BUG headers. */
+const SRC = '(\\S+?\\.[a-zA-Z]+:\\d+)';
+/** The WARN() header of any kernel: `WARNING: CPU: 1 PID: 7 at FILE FUNC`, `WARNING: FILE at FUNC, CPU#1`, `WARNING: at FILE FUNC()`. */
+const WARN_AT = `^WARNING: (?:CPU: \\d+ PID: -?\\d+ at ${SRC}|${SRC} at|at ${SRC})`;
+/** A WARN() in a checker: `WARNING: ... lib/refcount.c:25 ... refcount_warn_saturate`. */
+function warnIn(file: string, fn: string): RegExp {
+  return new RegExp(`^WARNING: .*?(${file}:\\d+).* ${fn}`);
+}
+const LOCKDEP_DEADLOCK =
+  '(?:possible circular locking dependency|possible recursive locking|possible irq lock inversion dependency|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order) detected';
+const RCU_SKIP = ['rcu', 'kmem', 'slab', 'kmalloc', 'vmalloc', 'kcalloc', 'kzalloc'];
+const USB_SUBMIT = [
+  'usb_submit_urb',
+  'usb_start_wait_urb',
+  'usb_bulk_msg',
+  'usb_interrupt_msg',
+  'usb_control_msg',
+];
 
 export const CRASH_FORMATS: readonly CrashFormat[] = [
   // Panics: the boot is over.
@@ -66,6 +88,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'panic',
+    header: /^Kernel panic - not syncing: (Couldn't open N_TTY ldisc)/,
+    title: 'kernel panic: {1}',
+    fn: 'none',
+    fatal: true,
+  },
+  {
+    kind: 'panic',
     header: /^Kernel panic - not syncing: (.*?)\s*$/,
     title: 'kernel panic: {1}',
     fn: 'none',
@@ -74,19 +103,41 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // Memory-safety reports, bracketed by lines of '='.
   {
     kind: 'kasan',
-    header: new RegExp(`^BUG: KASAN: ([a-z-]+) in ${FUNC}`),
-    title: 'KASAN: {1} {access} in {fn}',
-    fn: 'header',
-    fnGroup: 2,
+    header: new RegExp(`^BUG: KASAN: double-free or invalid-free in ${FUNC}`),
+    title: 'KASAN: invalid-free in {fn}',
+    fn: 'header_stack',
+    fnGroup: 1,
+    skip: ['kmem_', 'slab_', 'kfree', 'vunmap', 'vfree'],
     bracket: 'equals',
   },
   {
     kind: 'kasan',
-    header: /^BUG: KASAN: (.*)/,
-    title: 'KASAN: {1}',
-    fn: 'none',
+    header: new RegExp(`^BUG: KASAN: ([a-z-]+) in ${FUNC}`),
+    title: 'KASAN: {1} {access} in {fn}',
+    fn: 'header_stack',
+    fnGroup: 2,
     bracket: 'equals',
   },
+  { kind: 'kasan', header: /^BUG: KASAN: (.*)/, title: 'KASAN: {1}', fn: 'none', bracket: 'equals' },
+  {
+    kind: 'kmsan',
+    header: new RegExp(`^BUG: KMSAN: (kernel-usb-infoleak) in ${FUNC}`),
+    title: 'KMSAN: {1} in {fn}',
+    fn: 'header_stack',
+    fnGroup: 2,
+    skip: USB_SUBMIT,
+    bracket: 'equals',
+  },
+  // KMSAN names the function that used the value (or copied it out) in its header.
+  {
+    kind: 'kmsan',
+    header: new RegExp(`^BUG: KMSAN: ([a-z-]+) in ${FUNC}`),
+    title: 'KMSAN: {1} in {fn}',
+    fn: 'header',
+    fnGroup: 2,
+    bracket: 'equals',
+  },
+  { kind: 'kmsan', header: /^BUG: KMSAN: (.*)/, title: 'KMSAN: {1}', fn: 'none', bracket: 'equals' },
   {
     kind: 'kfence',
     header: new RegExp(`^BUG: KFENCE: ([a-z- ]+?) in ${FUNC}`),
@@ -95,7 +146,18 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fnGroup: 2,
     bracket: 'equals',
   },
-  { kind: 'kfence', header: /^BUG: KCSAN: (.*)/, title: 'KCSAN: {1}', fn: 'none', bracket: 'equals' },
+  // KCSAN: `data-race in f1 / f2`, `assert: race in f` — the header is the title.
+  { kind: 'kcsan', header: /^BUG: KCSAN: (.*)/, title: 'KCSAN: {1}', fn: 'none', bracket: 'equals' },
+  {
+    kind: 'ubsan',
+    header: /^UBSAN: Undefined behaviour in (\S+:\d+(?::\d+)?)/,
+    title: 'UBSAN: undefined-behaviour in {fn}',
+    fallback: 'UBSAN: Undefined behaviour in {1}',
+    fn: 'stack',
+    locGroup: 1,
+    skip: ['ubsan', 'handle_overflow'],
+    bracket: 'equals',
+  },
   {
     kind: 'ubsan',
     header: /^UBSAN: ([a-z-]+(?: [a-z-]+)*) in (\S+:\d+(?::\d+)?)/,
@@ -103,14 +165,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fallback: 'UBSAN: {1} in {2}',
     fn: 'stack',
     locGroup: 2,
-    skip: ['ubsan', '__ubsan'],
+    skip: ['ubsan', 'handle_overflow'],
     bracket: 'equals',
   },
   // Page faults and NULL dereferences: the RIP names the function.
   {
     kind: 'oops',
-    header: /^BUG: (kernel NULL pointer dereference|unable to handle kernel NULL pointer dereference)/,
-    title: 'BUG: {1} in {fn}',
+    header:
+      /^BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|Kernel NULL pointer dereference)/,
+    title: 'BUG: unable to handle kernel NULL pointer dereference in {fn}',
     fn: 'rip',
   },
   {
@@ -120,22 +183,23 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'BUG: {1} in {fn}',
     fn: 'rip',
   },
+  // arm and arm64: `Unable to handle kernel paging request at virtual address ...`.
   {
     kind: 'oops',
     header:
-      /^(Unable to handle kernel (?:NULL pointer dereference|paging request|execute from non-executable memory))/,
-    title: '{1} in {fn}',
+      /^Unable to handle kernel (NULL pointer dereference|paging request|execute from non-executable memory|access to user memory)/,
+    title: 'unable to handle kernel {1} in {fn}',
     fn: 'rip',
   },
   {
     kind: 'lockup',
-    header: /^(?:watchdog: )?BUG: soft lockup/,
+    header: /^(?:(?:NMI )?watchdog: )?BUG: soft lockup/,
     title: 'BUG: soft lockup in {fn}',
-    fn: 'rip',
+    fn: 'stall',
   },
   {
     kind: 'lockup',
-    header: /^(?:watchdog: )?Watchdog detected hard LOCKUP/,
+    header: /^(?:(?:NMI )?watchdog: )?Watchdog detected hard LOCKUP/,
     title: 'watchdog: hard LOCKUP in {fn}',
     fn: 'rip',
   },
@@ -159,7 +223,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^BUG: using ([a-z_]+\(\)) in preemptible/,
     title: 'BUG: using {1} in preemptible code in {fn}',
     fn: 'stack',
-    skip: ['check_preemption_disabled', 'debug_smp_processor_id', 'preempt'],
+    skip: ['check_preemption_disabled', 'preemption', 'preempt', 'debug_', 'processor_id', 'this_cpu'],
   },
   {
     kind: 'bug',
@@ -172,16 +236,49 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   { kind: 'bug', header: /^BUG: Bad page (state|map)/, title: 'BUG: Bad page {1}', fn: 'none' },
   { kind: 'bug', header: /^BUG: Bad rss-counter state/, title: 'BUG: Bad rss-counter state', fn: 'none' },
   {
+    kind: 'bug',
+    header: /^BUG: non-zero (nr_ptes|nr_pmds) on freeing mm/,
+    title: 'BUG: non-zero {1} on freeing mm',
+    fn: 'none',
+  },
+  {
+    kind: 'bug',
+    header: /^BUG: Dentry .* still in use \(\d+\) \[unmount of ([^\]]+)\]/,
+    title: 'BUG: Dentry still in use [unmount of {1}]',
+    fn: 'none',
+  },
+  {
     kind: 'oops',
     header: /^BUG: (?:TASK |IRQ )?stack guard page was hit/,
     title: 'BUG: stack guard page was hit in {fn}',
     fn: 'rip',
   },
+  // Lockdep. Its reports run free-form until `stack backtrace:`.
   {
     kind: 'lockdep',
-    header: /^(?:WARNING|BUG): lock held when returning to user space/,
-    title: 'WARNING: lock held when returning to user space in {fn}',
-    fallback: 'WARNING: lock held when returning to user space',
+    header: /^(WARNING|BUG): lock held when returning to user space/,
+    title: '{1}: lock held when returning to user space in {fn}',
+    fn: 'lock_at',
+    bracket: 'free',
+  },
+  {
+    kind: 'lockdep',
+    header: /^BUG: .*still has locks held!/,
+    title: 'BUG: still has locks held in {fn}',
+    fn: 'lock_at',
+    bracket: 'free',
+  },
+  {
+    kind: 'lockdep',
+    header: /^(WARNING|BUG): bad unlock balance detected!/,
+    title: '{1}: bad unlock balance in {fn}',
+    fn: 'lock_at',
+    bracket: 'free',
+  },
+  {
+    kind: 'lockdep',
+    header: /^(WARNING|BUG): held lock freed!/,
+    title: '{1}: held lock freed in {fn}',
     fn: 'lock_at',
     bracket: 'free',
   },
@@ -190,8 +287,28 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^BUG: memory leak/,
     title: 'memory leak in {fn}',
     fn: 'stack',
-    skip: ['kmemleak', 'alloc', 'kmem', 'slab', 'create_object', 'strdup', 'memdup'],
+    skip: [
+      'kmemleak',
+      'kmalloc',
+      'kcalloc',
+      'kzalloc',
+      'vmalloc',
+      'mmap',
+      'kmem',
+      'slab',
+      'alloc',
+      'create_object',
+      'idr_get',
+      'list_lru_init',
+      'kasprintf',
+      'kvasprintf',
+      'pcpu_create',
+      'strdup',
+      'strndup',
+      'memdup',
+    ],
   },
+  { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none' },
   {
     kind: 'bug',
     header: /^BUG: (.*?)(?:,|:| at | on |$)/,
@@ -207,6 +324,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'rip',
     skip: ['list_', '__list'],
   },
+  {
+    kind: 'bug',
+    header: /^kernel BUG at mm\/usercopy\.c:\d+!?/,
+    title: 'BUG: bad usercopy in {fn}',
+    fn: 'stack',
+    skip: ['usercopy', '__check'],
+  },
   // kernel BUG(): the faulting RIP is inside the function that called BUG().
   {
     kind: 'bug',
@@ -220,98 +344,168 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // WARN()s inside checkers name the checker; syzkaller titles them by the checker's caller.
   {
     kind: 'warning',
-    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/refcount\.c:\d+) refcount_/,
+    header: warnIn('lib/debugobjects\\.c', '(?:debug_print|debug_check)'),
+    title: 'WARNING: ODEBUG bug in {fn}',
+    fn: 'warning',
+    locGroup: 1,
+    skip: [
+      'debug_',
+      'rcu',
+      'hrtimer_',
+      'timer_',
+      'work_',
+      'percpu_',
+      'kmem_',
+      'slab_',
+      'kfree',
+      'vunmap',
+      'vfree',
+      '__free_',
+      'kobject_',
+    ],
+  },
+  {
+    kind: 'warning',
+    header: warnIn('mm/usercopy\\.c', 'usercopy_warn'),
+    title: 'WARNING: bad usercopy in {fn}',
+    fn: 'warning',
+    locGroup: 1,
+    skip: ['usercopy', '__check'],
+  },
+  {
+    kind: 'warning',
+    header: warnIn('lib/kobject\\.c', 'kobject_'),
+    title: 'WARNING: kobject bug in {fn}',
+    fn: 'warning',
+    locGroup: 1,
+    skip: ['kobject_'],
+  },
+  {
+    kind: 'warning',
+    header: warnIn('fs/proc/generic\\.c', 'proc_register'),
+    title: 'WARNING: proc registration bug in {fn}',
+    fn: 'warning',
+    locGroup: 1,
+    skip: ['proc_'],
+  },
+  {
+    kind: 'warning',
+    header: warnIn('lib/refcount\\.c', 'refcount_'),
     title: 'WARNING: refcount bug in {fn}',
-    fn: 'stack',
+    fn: 'warning',
     locGroup: 1,
     skip: ['refcount', 'kobject_'],
   },
   {
     kind: 'warning',
-    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/debugobjects\.c:\d+) /,
-    title: 'WARNING: ODEBUG bug in {fn}',
-    fn: 'stack',
+    header: warnIn('kernel/locking/lockdep\\.c', '\\w*lock_'),
+    title: 'WARNING: locking bug in {fn}',
+    fn: 'warning',
     locGroup: 1,
-    skip: ['debug_', 'rcu', 'timer_', 'work_', 'kfree', '__free_'],
+    skip: ['lock_sock', 'release_sock'],
   },
   {
     kind: 'warning',
-    header: /^WARNING: CPU: \d+ PID: \d+ at (lib\/kobject\.c:\d+) /,
-    title: 'WARNING: kobject bug in {fn}',
-    fn: 'stack',
+    header: warnIn('mm/\\S*\\.c', 'k?.?malloc'),
+    title: 'WARNING: kmalloc bug in {fn}',
+    fn: 'warning',
     locGroup: 1,
-    skip: ['kobject_'],
+    skip: ['kmalloc', 'kcalloc', 'kzalloc', 'krealloc', 'vmalloc', 'slab', 'kmem'],
   },
-  // WARN(): the header names function and file.
   {
     kind: 'warning',
-    header: new RegExp(`^WARNING: CPU: \\d+ PID: \\d+ at (\\S+:\\d+) ${FUNC}`),
+    header: new RegExp(`${WARN_AT}.* usb_submit_urb`),
+    title: 'WARNING in {fn}/usb_submit_urb',
+    fn: 'warning',
+    skip: USB_SUBMIT,
+  },
+  // WARN(): the faulting RIP and the stack after it name the function (helpers skipped).
+  {
+    kind: 'warning',
+    header: new RegExp(`${WARN_AT} ${FUNC}`),
     title: 'WARNING in {fn}',
-    fn: 'header',
-    fnGroup: 2,
+    fn: 'warning',
+    fnGroup: 4,
     locGroup: 1,
   },
   {
     kind: 'warning',
-    header: new RegExp(`^WARNING: (\\S+:\\d+) at ${FUNC}`),
+    header: /^WARNING: (?:CPU: \d+ PID: -?\d+ )?at (\S+:\d+) ([A-Za-z0-9_.$]+)\(\)/,
     title: 'WARNING in {fn}',
-    fn: 'header',
-    fnGroup: 2,
-    locGroup: 1,
-  },
-  {
-    kind: 'warning',
-    header: /^WARNING: at (\S+:\d+) ([A-Za-z0-9_.$]+)\(\)/,
-    title: 'WARNING in {fn}',
-    fn: 'header',
+    fn: 'warning',
     fnGroup: 2,
     locGroup: 1,
   },
   {
     kind: 'lockdep',
-    header:
-      /^WARNING: (possible circular locking dependency|possible recursive locking|possible irq lock inversion dependency) detected/,
+    header: new RegExp(`^WARNING: ${LOCKDEP_DEADLOCK}`),
     title: 'possible deadlock in {fn}',
-    fallback: 'possible deadlock',
+    fn: 'lock_at',
+    // Work items take locks named after them: such deadlocks belong to the work's subsystem.
+    skip: ['process_one_work', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue'],
+    bracket: 'free',
+  },
+  {
+    kind: 'lockdep',
+    header: new RegExp(`^\\[ INFO: ${LOCKDEP_DEADLOCK} \\]`),
+    title: 'possible deadlock in {fn}',
     fn: 'lock_at',
     bracket: 'free',
   },
   {
     kind: 'lockdep',
-    header: /^WARNING: inconsistent lock state/,
+    header: /^(?:WARNING: inconsistent lock state|\[ INFO: inconsistent lock state \])/,
     title: 'inconsistent lock state in {fn}',
-    fallback: 'inconsistent lock state',
     fn: 'lock_at',
     bracket: 'free',
   },
   {
     kind: 'lockdep',
-    header: /^WARNING: (bad unlock balance|held lock freed)/,
-    title: 'WARNING: {1} in {fn}',
-    fn: 'lock_at',
-    bracket: 'free',
-  },
-  {
-    kind: 'warning',
-    header: /^WARNING: suspicious RCU usage/,
-    title: 'WARNING: suspicious RCU usage in {fn}',
-    fallback: 'WARNING: suspicious RCU usage',
+    header: /^(WARNING|INFO): suspicious RCU usage/,
+    title: '{1}: suspicious RCU usage in {fn}',
     fn: 'stack',
-    skip: ['rcu', 'lockdep_rcu'],
+    skip: RCU_SKIP,
     bracket: 'free',
   },
   {
+    kind: 'lockdep',
+    header: /^\[ INFO: suspicious RCU usage\. \]/,
+    title: 'INFO: suspicious RCU usage in {fn}',
+    fn: 'stack',
+    skip: RCU_SKIP,
+    bracket: 'free',
+  },
+  {
+    kind: 'lockdep',
+    header: /^INFO: trying to register non-static key/,
+    title: 'INFO: trying to register non-static key in {fn}',
+    fn: 'stack',
+    skip: ['stack', 'lock', 'IRQ'],
+  },
+  {
     kind: 'warning',
-    header: /^WARNING: CPU: \d+ PID: \d+ at (\S+:\d+)/,
+    header: /^WARNING: kernel stack regs at [0-9a-f]+ in \S* has bad '([^']+)' value/,
+    title: "WARNING: kernel stack regs has bad '{1}' value",
+    fn: 'none',
+  },
+  {
+    kind: 'warning',
+    header: /^WARNING: kernel stack frame pointer at [0-9a-f]+ in \S* has bad value/,
+    title: 'WARNING: kernel stack frame pointer has bad value',
+    fn: 'none',
+  },
+  {
+    kind: 'warning',
+    header: new RegExp(WARN_AT),
     title: 'WARNING in {fn}',
     fallback: 'WARNING at {1}',
-    fn: 'rip',
+    fn: 'warning',
     locGroup: 1,
   },
   // Traps: x86 prints the trap name, then "RIP:" names the function.
   {
     kind: 'gpf',
-    header: /^general protection fault/,
+    header: /^(?:segment-related )?general protection fault/,
     title: 'general protection fault in {fn}',
     fn: 'rip',
   },
@@ -322,7 +516,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'rip',
     continues: true,
   },
-  { kind: 'oops', header: /^divide error: \d+/, title: 'divide error in {fn}', fn: 'rip' },
+  { kind: 'oops', header: /^divide(?: |_)error: \d+/, title: 'divide error in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^stack segment: \d+/, title: 'stack segment fault in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^PANIC: double fault/, title: 'PANIC: double fault in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^Internal error: (Oops[^:]*):/, title: 'Internal error: {1} in {fn}', fn: 'rip' },
@@ -330,18 +524,23 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // Hangs and stalls.
   {
     kind: 'hung_task',
-    header: /^INFO: task .* blocked for more than \d+ seconds/,
+    header: /^INFO: task .* blocked (?:in I\/O wait )?for more than \d+ seconds/,
     title: 'INFO: task hung in {fn}',
-    fallback: 'INFO: task hung',
     fn: 'hung',
   },
   {
+    kind: 'hung_task',
+    header: /^INFO: task .* can't die for more than \d+ seconds/,
+    title: "INFO: task can't die in {fn}",
+    fn: 'stack',
+    skip: ['schedule'],
+  },
+  {
     kind: 'rcu_stall',
-    header: /^(?:rcu: )?INFO: rcu_(?:preempt|sched|bh) (?:self-)?detected(?: expedited)? stalls?/,
+    header: /^(?:rcu: )?INFO: rcu_(?:preempt|sched|bh|tasks\w*) (?:self-)?detected(?: expedited)? stalls?/,
     title: 'INFO: rcu detected stall in {fn}',
-    fallback: 'INFO: rcu detected stall',
     fn: 'stall',
-    skip: ['rcu', 'apic_timer_interrupt', 'sysvec_apic_timer_interrupt'],
+    skip: ['rcu', 'apic_timer_interrupt'],
   },
   // Out of memory: not fatal by itself, but a boot that ran out of memory wants to know.
   {
@@ -370,7 +569,13 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // Stack frames: ` foo+0x1/0x2`, ` ? foo+0x1/0x2 [mod]`, ` [<ffffffff81000000>] foo+0x1/0x2`, decoded ` foo (file.c:12)`.
   /^\s*(?:\[<?[0-9a-f]+>?\]\s*){0,2}(?:\?\s+)?[A-Za-z0-9_.$]+\+0x[0-9a-f]+\/0x[0-9a-f]+/,
   /^\s+(?:\?\s+)?[A-Za-z0-9_.$]+ \(\S+:\d+(?::\d+)?\)/,
+  // syzkaller-symbolized inlined frames: ` kobject_cleanup lib/kobject.c:662 [inline]`.
+  /^\s+[A-Za-z0-9_.$]+ \S+\.[a-zA-Z]+:\d+(?::\d+)? \[inline\]/,
   /^\s*(?:\[<[0-9a-f]+>\]\s*)+/,
+  // Interrupt-context markers before a frame, and raw stack words of old kernels.
+  /^\s*<(?:IRQ|EOI|NMI|TASK)>\s+\S/,
+  /^\s*(?:[0-9a-f]{16} ){2,}/,
+  /^(?:All QSes seen|\S+\s+R\s+running task)/,
   // A frame without a symbol (a probe trampoline, JIT code): `  0xffffffffa0002034`.
   /^\s*(?:\?\s+)?0x[0-9a-f]{8,16}\s*$/,
   /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/,
@@ -382,6 +587,11 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
+  // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
+  /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ task\.stack:|Thread overran stack|Code: )/,
+  /^\S+\s+[RDSTtZXI]\s*\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
+  // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
+  /^\s*\[<[0-9a-f]+>\] \(/,
   // KASAN's note after a general protection fault on a shadow address.
   /^KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range/,
 ];

@@ -1,0 +1,194 @@
+/**
+ * Names a crash the way syzbot does: the guilty function found by the format's rule
+ * (tables/crashes.ts) over the frames a report printed, skipping helpers (tables/frames.ts),
+ * the title rendered from the format's template, the guilty source file, and a signature
+ * that groups reports of one bug across boots.
+ */
+import type { CrashKind, StackFrame } from '../../common/types/parse.ts';
+import type { CrashFormat } from './tables/crashes.ts';
+import {
+  baseFunctionName,
+  GUILTY_FILE_IGNORES,
+  HUNG_TASK_BUCKETS,
+  HUNG_TASK_SKIP,
+  SKIP_FRAMES,
+  STALL_ANCHOR_FRAMES,
+  STALL_SAME_ISSUE,
+  SYSCALL_PREFIXES,
+  skipMatcher,
+} from './tables/frames.ts';
+
+/** What a closed report printed, as the title rules need it. */
+export interface ReportFacts {
+  match: RegExpExecArray;
+  /** Every frame of the report in order (unreliable `?` frames included, marked). */
+  frames: StackFrame[];
+  /** Faulting-instruction functions (RIP/EIP/pc), each with the frame index it came before. */
+  rips: { fn: string; at: number }[];
+  /** The link register (arm64 `lr`, riscv `ra`, arm `LR is at`) of the first RIP. */
+  lr: string | null;
+  /** Frame index where the first `Call Trace:`/`backtrace:` began, or -1. */
+  traceAt: number;
+  /** Lockdep's `at: FUNC` functions, in order. */
+  lockAts: string[];
+  access: string | null;
+  /** Source files the report names, in order. */
+  files: string[];
+}
+
+const GLOBAL_SKIP = skipMatcher(SKIP_FRAMES);
+const skipByFormat = new Map<CrashFormat, RegExp>();
+
+function skipFor(format: CrashFormat): RegExp {
+  let re = skipByFormat.get(format);
+  if (!re) {
+    re = format.skip?.length ? skipMatcher([...SKIP_FRAMES, ...format.skip]) : GLOBAL_SKIP;
+    skipByFormat.set(format, re);
+  }
+  return re;
+}
+
+function reliableFrom(facts: ReportFacts, from: number): string[] {
+  const out: string[] = [];
+  for (let i = Math.max(0, from); i < facts.frames.length; i++)
+    if (facts.frames[i].reliable) out.push(baseFunctionName(facts.frames[i].fn));
+  return out;
+}
+
+/** The first RIP and the stack printed after it; the whole stack when no RIP was printed. */
+function ripThenStack(facts: ReportFacts): string[] {
+  const rip = facts.rips[0];
+  if (!rip) return reliableFrom(facts, 0);
+  const head = [baseFunctionName(rip.fn)];
+  if (facts.lr) head.push(baseFunctionName(facts.lr));
+  return [...head, ...reliableFrom(facts, rip.at)];
+}
+
+function stripSyscallPrefix(fn: string): string {
+  for (const p of SYSCALL_PREFIXES) if (fn.startsWith(p) && fn.length > p.length) return fn.slice(p.length);
+  return fn;
+}
+
+/** Stalls loop somewhere below a dispatcher: name the frame just above the first one. */
+function stallFrame(frames: string[]): string | null {
+  for (let i = 0; i < frames.length; i++) {
+    if (!STALL_ANCHOR_FRAMES.some((re) => re.test(frames[i]))) continue;
+    for (const [re, name] of STALL_SAME_ISSUE) if (re.test(frames[i])) return name;
+    return stripSyscallPrefix(frames[i > 0 ? i - 1 : 0]);
+  }
+  return null;
+}
+
+function stallCandidates(facts: ReportFacts): string[] {
+  // An RCU stall's own reporting runs in the timer interrupt: what it interrupted is below.
+  const irq = facts.frames.findIndex((f) => f.fn.includes('apic_timer_interrupt'));
+  if (irq < 0) return ripThenStack(facts);
+  const rip = facts.rips.find((r) => r.at > irq);
+  return rip ? [baseFunctionName(rip.fn), ...reliableFrom(facts, rip.at)] : reliableFrom(facts, irq + 1);
+}
+
+function hungFrame(frames: string[]): string | null {
+  for (const f of frames) for (const [anchor, name] of HUNG_TASK_BUCKETS) if (f.includes(anchor)) return name;
+  return frames.find((f) => !HUNG_TASK_SKIP.some((s) => f.includes(s))) ?? null;
+}
+
+/** The guilty function by the format's rule, or null. */
+export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string | null {
+  const skip = skipFor(format);
+  const keep = (list: string[]) => list.filter((f) => !skip.test(f));
+  const stack = () => reliableFrom(facts, facts.traceAt);
+  const headerFn = format.fnGroup !== undefined ? (facts.match[format.fnGroup] ?? null) : null;
+  switch (format.fn) {
+    case 'header':
+      return headerFn ? baseFunctionName(headerFn) : null;
+    case 'header_stack':
+      return keep([...(headerFn ? [baseFunctionName(headerFn)] : []), ...stack()])[0] ?? null;
+    case 'rip':
+      return keep(ripThenStack(facts))[0] ?? null;
+    case 'warning': {
+      const found = keep(ripThenStack(facts))[0];
+      if (found) return found;
+      // A WARN without any stack: its header still names the function.
+      return facts.frames.length === 0 && headerFn ? baseFunctionName(headerFn) : null;
+    }
+    case 'stack':
+      return keep(stack())[0] ?? null;
+    case 'lock_at': {
+      // Lockdep names the function on its `at:` line; only deadlock reports skip helpers there.
+      const at = facts.lockAts.slice(0, 2).map(baseFunctionName);
+      if (at.length && !format.skip) return at[0];
+      return keep([...at, ...stack()])[0] ?? null;
+    }
+    case 'stall':
+      return stallFrame(keep(stallCandidates(facts)));
+    case 'hung':
+      return hungFrame(keep(stack()));
+    default:
+      return null;
+  }
+}
+
+// Addresses and long hex numbers vary run to run; titles must not.
+const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
+const OFFSET_RE = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
+
+/**
+ * Renders the title. A report whose stack names no culprit is marked corrupted, like syzbot
+ * does: `... in corrupted` when frames were printed, the title without ` in ...` when none.
+ */
+export function renderTitle(
+  format: CrashFormat,
+  facts: ReportFacts,
+  fn: string | null,
+): { title: string; corrupted: boolean } {
+  let template = format.title;
+  let corrupted = false;
+  if (!fn && template.includes('{fn}')) {
+    corrupted = true;
+    const printedStack = facts.frames.length > 0 || facts.rips.length > 0;
+    if (printedStack || !/ in \{fn\}$/.test(template)) fn = 'corrupted';
+    else template = format.fallback ?? template.replace(/ in \{fn\}$/, '');
+  }
+  const group = (i: number) => {
+    const g = facts.match[i] ?? '';
+    return format.kind === 'panic' ? g : g.replace(OFFSET_RE, '').replace(ADDRESS_RE, 'ADDR').trim();
+  };
+  const loc = format.locGroup !== undefined ? (facts.match[format.locGroup] ?? '') : '';
+  const title = template
+    .replace(/\{(\d)\}/g, (_, i: string) => group(Number(i)))
+    .replace('{fn}', fn ?? '')
+    .replace('{loc}', loc)
+    .replace(' {access}', facts.access ? ` ${facts.access}` : '')
+    .trim();
+  return { title, corrupted };
+}
+
+const FILE_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.(?:c|h|S|rs)):\d+/g;
+
+/** Source files a report line names (`kernel/foo.c:12`), in order. */
+export function filesIn(line: string): string[] {
+  if (!line.includes(':')) return [];
+  const out: string[] = [];
+  for (const m of line.matchAll(FILE_RE)) out.push(m[1].replace(/^(?:\.\/)+/, ''));
+  return out;
+}
+
+/** The first named file that is not a header or core plumbing; else the first named at all. */
+export function guiltyFile(files: readonly string[]): string | null {
+  return files.find((f) => !GUILTY_FILE_IGNORES.some((re) => re.test(f))) ?? files[0] ?? null;
+}
+
+/**
+ * Groups reports of one bug: kind and title with what varies between runs normalised —
+ * addresses, hex values, decimal numbers (CPU, PID, sizes, error codes), `.isra.N` suffixes.
+ */
+export function crashSignature(kind: CrashKind, title: string): string {
+  const norm = title
+    .replace(/\.(?:isra|constprop|part|cold|llvm)\.\d+/g, '')
+    .replace(/\b0x[0-9a-f]+\b/gi, '0xX')
+    .replace(/\b[0-9a-f]{8,16}\b/g, 'X')
+    .replace(/(^|[^A-Za-z0-9_])-?\d+(?=$|[^A-Za-z0-9_])/g, '$1N')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${kind}:${norm}`;
+}

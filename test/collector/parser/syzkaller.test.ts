@@ -1,0 +1,70 @@
+/**
+ * Titles as syzbot makes them, on real reports from syzkaller's own test data (see
+ * test/fixtures/syzkaller/README.md). Each file states syzbot's title; bootwatch must give
+ * the same one, except for the few listed below with the reason.
+ */
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseLog } from '../../../collector/parser/index.ts';
+import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
+
+interface Case {
+  name: string;
+  title: string;
+  body: Buffer;
+}
+
+function load(name: string): Case {
+  const bytes = fixtureBytes(`syzkaller/${name}`);
+  const text = bytes.toString('latin1');
+  const split = text.indexOf('\n\n');
+  const title = /^TITLE: (.*)$/m.exec(text.slice(0, split))?.[1] ?? '';
+  return { name, title, body: bytes.subarray(split + 2) };
+}
+
+/** Where bootwatch knowingly differs from the title recorded in syzkaller's test data. */
+const DIFFERENT: Record<string, { title: string; why: string }> = {
+  '60': {
+    title: 'INFO: rcu detected stall',
+    why: 'a stall header cut off before any stack; syzkaller keeps the raw header line',
+  },
+  '150': {
+    title: 'WARNING: held lock freed in sctp_wait_for_sndbuf',
+    why: "syzkaller's test data marks its own title as a TODO for `... in <function>`",
+  },
+  '1000': {
+    title: 'INFO: task hung in do_read_cache_folio',
+    why: 'newer syzkaller also skips do_read_cache_folio, a rule not in the rules read',
+  },
+  '1012': {
+    title: 'WARNING in ifs_free',
+    why: 'newer syzkaller skips iomap helpers under the WARN, a rule not in the rules read',
+  },
+};
+
+const CASES = readdirSync(`${FIXTURES_DIR}syzkaller`)
+  .filter((f) => /^\d+$/.test(f))
+  .sort((a, b) => Number(a) - Number(b))
+  .map(load);
+
+describe('syzbot titles on syzkaller test data', () => {
+  it('has a few dozen reports', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const c of CASES) {
+    const known = DIFFERENT[c.name];
+    it(`${c.name}: ${c.title}${known ? ` (differs: ${known.why})` : ''}`, () => {
+      const r = parseLog(c.body);
+      expect(r.crashes.length).toBeGreaterThan(0);
+      expect(r.crashes[0].title).toBe(known ? known.title : c.title);
+      // `corrupted` in a title is syzbot's mark for a report whose stack names no culprit.
+      if (c.title.includes('corrupted')) expect(r.crashes[0].corrupted).toBe(true);
+    });
+  }
+
+  it('matches syzbot exactly on all but the listed differences', () => {
+    const exact = CASES.filter((c) => parseLog(c.body).crashes[0]?.title === c.title).length;
+    expect(exact).toBe(CASES.length - Object.keys(DIFFERENT).length);
+  });
+});
