@@ -10,7 +10,7 @@ function secs(ms: number | null | undefined): string {
 }
 
 /** One row's cells. */
-export function rowOf(r: VariantResult): string[] {
+function rowOf(r: VariantResult): string[] {
   const b = r.build?.input;
   const boot = r.boot;
   const outcome = r.outcome === 'build_failed' ? `build ${b?.status ?? 'ERROR'}` : r.outcome;

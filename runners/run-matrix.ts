@@ -41,7 +41,7 @@ export interface RunReport {
   spooled: number;
 }
 
-export interface RunHooks {
+interface RunHooks {
   onBuildProgress?: (variant: string, p: BuildProgress) => void;
   onVariantDone?: (r: VariantResult) => void;
   onNotice?: (text: string) => void;

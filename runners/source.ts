@@ -62,7 +62,7 @@ function checkTree(dir: string): void {
 }
 
 /** `6.1.192` from the top-level Makefile. */
-export function kernelVersion(dir: string): string | null {
+function kernelVersion(dir: string): string | null {
   try {
     const mk = readFileSync(join(dir, 'Makefile'), 'utf8').slice(0, 2000);
     const get = (k: string) => mk.match(new RegExp(`^${k}\\s*=\\s*(\\S*)`, 'm'))?.[1] ?? '';

@@ -60,7 +60,7 @@ export async function bisectCommand(opts: BisectOptions): Promise<number> {
 }
 
 /** A side as an agent on another host can read it: a .config file travels as its content. */
-export function portableSide(spec: string, matrix: Matrix): SideSpec {
+function portableSide(spec: string, matrix: Matrix): SideSpec {
   if (matrix.variants.some((v) => v.name === spec) || /^#?\d+$/.test(spec)) return spec;
   if (existsSync(spec)) return { file: spec, content: readFileSync(spec, 'utf8') };
   throw new BootwatchError(
@@ -100,7 +100,7 @@ async function queueBisection(opts: BisectOptions, matrix: Matrix): Promise<numb
 }
 
 /** The human report: every step, the culprits, the build count. */
-export function formatBisect(good: string, bad: string, r: BisectReport): string {
+function formatBisect(good: string, bad: string, r: BisectReport): string {
   const out = [
     `bisect ${good} (good) .. ${bad} (bad): ${r.differing} differing options, ${r.builds} build(s)`,
     '',

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 
-export const KBUILD_LOCK = '/tmp/bootwatch-kbuild.lock';
+const KBUILD_LOCK = '/tmp/bootwatch-kbuild.lock';
 
 /** Waits for the lock; resolves with its release function. */
 export function acquireHostLock(file = KBUILD_LOCK, onWait?: () => void): Promise<() => void> {

@@ -48,7 +48,7 @@ export interface Toolchain {
 }
 
 /** Real kernels: olddefconfig, builds and QEMU boots through the runner. */
-export const kernelToolchain: Toolchain = {
+const kernelToolchain: Toolchain = {
   source: (v) => prepareSource(v.source!),
   deps: (t) => ({
     resolve: makeResolver(t),

@@ -10,7 +10,7 @@ import type { BisectReport, BisectState } from '../../collector/analysis/bisect.
 import type { BisectionStatus } from '../../common/types/api.ts';
 import type { CollectorClient } from '../collector-client.ts';
 
-export interface BisectionLabels {
+interface BisectionLabels {
   variant: string;
   good: string;
   bad: string;

@@ -43,7 +43,7 @@ export async function collectArtifacts(outDir: string): Promise<Artifacts> {
 }
 
 /** `addr size type name` lines → symbols, largest first. */
-export function parseNm(text: string): SymbolSize[] {
+function parseNm(text: string): SymbolSize[] {
   const out: SymbolSize[] = [];
   for (const line of text.split('\n')) {
     const m = line.match(/^[0-9a-f]+ ([0-9a-f]+) (\w) (\S+)/);

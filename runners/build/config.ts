@@ -20,7 +20,7 @@ export interface ConfigResult {
 }
 
 /** The options the fragments ask for, the last fragment winning. */
-export function requestedOptions(fragments: ConfigFragment[]): ConfigValues {
+function requestedOptions(fragments: ConfigFragment[]): ConfigValues {
   const out: ConfigValues = new Map();
   for (const f of fragments) for (const [k, v] of parseConfig(f.content)) out.set(k, v);
   return out;
@@ -79,7 +79,7 @@ export async function makeConfig(
 }
 
 /** Every requested option whose final value differs, with Kconfig's reason. */
-export function findDropped(srcDir: string, fragments: ConfigFragment[], config: string): DroppedOption[] {
+function findDropped(srcDir: string, fragments: ConfigFragment[], config: string): DroppedOption[] {
   const want = requestedOptions(fragments);
   const got = parseConfig(config);
   const dropped: DroppedOption[] = [];

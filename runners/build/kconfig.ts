@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export interface KconfigSymbol {
+interface KconfigSymbol {
   name: string;
   type: string | null;
   /** Every `depends on` in force, enclosing blocks first. */

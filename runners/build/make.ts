@@ -39,7 +39,7 @@ const STEPS_FILE = '.bootwatch-steps';
 const DEFAULT_STEPS = 1200;
 
 /** User and system time of this process's waited-for children, in ms (Linux /proc). */
-export function childCpuMs(): { user: number; sys: number } {
+function childCpuMs(): { user: number; sys: number } {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

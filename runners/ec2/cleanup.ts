@@ -84,7 +84,7 @@ async function deleteOne(clients: AwsClients, r: LedgerResource): Promise<void> 
 }
 
 /** Deletes `resources` in dependency order; never throws. */
-export async function deleteResources(
+async function deleteResources(
   clients: AwsClients,
   resources: LedgerResource[],
   runId: string | null,

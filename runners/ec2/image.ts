@@ -29,10 +29,10 @@ import { imagesDir } from '../paths.ts';
 import type { Ec2Settings } from './settings.ts';
 
 /** Fixed PARTUUIDs: `root=PARTUUID=` is then known before the disk exists, on NVMe and Xen alike. */
-export const ESP_PARTUUID = '6b6f6f74-7761-7463-6800-000000000001';
+const ESP_PARTUUID = '6b6f6f74-7761-7463-6800-000000000001';
 export const ROOT_PARTUUID = '6b6f6f74-7761-7463-6800-000000000002';
 /** buildRootfs labels its ext4 so; the module initramfs finds the root by it. */
-export const ROOT_LABEL = 'bootwatch-root';
+const ROOT_LABEL = 'bootwatch-root';
 
 export interface Ec2ImageRequest {
   kernel: string;

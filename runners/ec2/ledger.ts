@@ -51,7 +51,7 @@ export interface LedgerEntry {
 }
 
 /** `$BOOTWATCH_CACHE/ec2/runs`: one JSON per run not yet cleaned up. */
-export function ledgerDir(): string {
+function ledgerDir(): string {
   return join(cacheDir(), 'ec2', 'runs');
 }
 

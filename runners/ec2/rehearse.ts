@@ -20,7 +20,7 @@ import { runQemu } from '../qemu/run-qemu.ts';
 import type { Ec2Image } from './image.ts';
 
 /** OVMF firmware pair: read-only code and a template of the variable store. */
-export function findOvmf(): { code: string; vars: string } {
+function findOvmf(): { code: string; vars: string } {
   const env = { code: setting('BOOTWATCH_OVMF_CODE'), vars: setting('BOOTWATCH_OVMF_VARS') };
   if (env.code && env.vars) return { code: env.code, vars: env.vars };
   for (const [code, vars] of [
@@ -49,7 +49,7 @@ export interface RehearsalRequest {
 }
 
 /** argv for an OVMF + NVMe boot of `disk` (q35: PCIe, like a Nitro instance). */
-export function rehearsalArgs(o: {
+function rehearsalArgs(o: {
   disk: string;
   code: string;
   vars: string;

@@ -18,7 +18,7 @@ import { rehearse } from './rehearse.ts';
 import type { Ec2Settings } from './settings.ts';
 import type { UploadProgress } from './upload-ebs.ts';
 
-export interface Ec2VariantHooks {
+interface Ec2VariantHooks {
   onNotice?: (text: string) => void;
   onBuildProgress?: (p: BuildProgress) => void;
   onPhase?: (phase: string, detail?: string) => void;

@@ -7,7 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
-export const Ec2ImageSchema = Type.Object(
+const Ec2ImageSchema = Type.Object(
   {
     /** Whole disk in MiB; EBS rounds up to GiB (1 GiB minimum). */
     sizeMb: Type.Optional(Type.Integer({ minimum: 128, maximum: 65536 })),
@@ -71,7 +71,6 @@ export const Ec2Schema = Type.Object(
 );
 
 export type Ec2Spec = Static<typeof Ec2Schema>;
-export type Ec2ImageSpec = Static<typeof Ec2ImageSchema>;
 
 /** Later specs override earlier ones key by key (`image` and `tags` one level deeper); paths resolve against `dir`. */
 export function mergeEc2Specs(dir: string, ...specs: (Ec2Spec | null | undefined)[]): Ec2Spec | null {

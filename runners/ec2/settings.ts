@@ -11,7 +11,7 @@ import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
 import type { Ec2Spec } from './schema.ts';
 
 /** Cheap, current-generation types; a user widens the list with `allowedInstanceTypes`. */
-export const DEFAULT_ALLOWED_TYPES = [
+const DEFAULT_ALLOWED_TYPES = [
   't3.micro',
   't3.small',
   't3a.micro',

@@ -121,7 +121,7 @@ export async function uploadViaEbs(o: UploadOptions): Promise<string> {
 }
 
 /** Polls DescribeSnapshots until the snapshot is `completed`; `error` is a harness failure. */
-export async function waitSnapshotCompleted(
+async function waitSnapshotCompleted(
   o: Pick<UploadOptions, 'clients' | 'pollMs' | 'signal' | 'onProgress'>,
   snapshotId: string,
 ): Promise<void> {

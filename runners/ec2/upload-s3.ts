@@ -25,7 +25,7 @@ export interface S3UploadOptions extends UploadOptions {
 }
 
 /** Multipart upload of the image; returns once the object is complete. */
-export async function putImageObject(o: S3UploadOptions): Promise<void> {
+async function putImageObject(o: S3UploadOptions): Promise<void> {
   const { clients, ledger } = o;
   // Recorded first: a crash mid-upload leaves a multipart upload that cleanup must abort.
   ledger.add({ kind: 's3-upload', id: o.key, bucket: o.bucket, key: o.key });

@@ -7,7 +7,7 @@ import { BootwatchError } from '../../common/errors.ts';
 import { runCommand } from '../process.ts';
 
 /** FAT32 needs ~33 MiB at least; 64 MiB leaves room for a kernel with a big initramfs. */
-export const ESP_MIN_MB = 40;
+const ESP_MIN_MB = 40;
 
 /** Guest path (`EFI/BOOT/BOOTX64.EFI`) → host file. */
 export type EspFiles = Record<string, string>;

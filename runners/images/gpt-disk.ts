@@ -9,7 +9,7 @@ import { closeSync, openSync, readSync, rmSync, statSync, truncateSync, writeSyn
 import { BootwatchError } from '../../common/errors.ts';
 import { runCommand } from '../process.ts';
 
-export const SECTOR = 512;
+const SECTOR = 512;
 const MiB = 1 << 20;
 
 /** GPT type GUIDs sfdisk understands. */
@@ -81,7 +81,7 @@ async function runCommandInput(cmd: string, args: string[], input: string): Prom
 }
 
 /** Copies `src` into `dst` at `offset`, writing only blocks that are not all zero. */
-export function copySparse(src: string, dst: string, offset: number): void {
+function copySparse(src: string, dst: string, offset: number): void {
   const inFd = openSync(src, 'r');
   const outFd = openSync(dst, 'r+');
   const buf = Buffer.alloc(MiB);

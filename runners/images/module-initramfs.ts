@@ -87,7 +87,7 @@ async function loadDeps(releaseDir: string): Promise<DepDb> {
 }
 
 /** Module files in load order (dependencies first) for `wanted`; builtin ones are skipped. */
-export async function resolveModules(
+async function resolveModules(
   releaseDir: string,
   wanted: string[],
   opts: { optional?: boolean } = {},
@@ -127,7 +127,7 @@ function moduleBytes(file: string): Buffer {
 }
 
 /** /init of the module initramfs: load, wait for the labelled root, switch_root to its /init. */
-export function moduleInit(modules: string[], rootLabel: string, rootInit = '/init'): string {
+function moduleInit(modules: string[], rootLabel: string, rootInit = '/init'): string {
   const names = modules.map((m) => basename(m));
   return `#!/bin/sh
 export PATH=/bin

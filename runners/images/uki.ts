@@ -11,12 +11,8 @@ import { setting } from '../../common/settings.ts';
 import { runCommand } from '../process.ts';
 
 /** Debian's systemd-boot-efi stub; `BOOTWATCH_EFI_STUB` overrides it. */
-export function efiStubPath(): string {
+function efiStubPath(): string {
   return setting('BOOTWATCH_EFI_STUB');
-}
-
-export function haveEfiStub(): boolean {
-  return existsSync(efiStubPath());
 }
 
 const MiB = 1 << 20;

@@ -19,7 +19,7 @@ import {
 } from './schema.ts';
 import type { Matrix, ResolvedBase, ResolvedBoot, ResolvedVariant } from './types.ts';
 
-export const DEFAULT_CMDLINE = 'console=ttyS0 panic=-1';
+const DEFAULT_CMDLINE = 'console=ttyS0 panic=-1';
 const DEFAULT_BUSYBOX = '/bin/busybox';
 
 /** Reads, validates and resolves a matrix file. Throws `matrix.invalid` naming the bad key. */

@@ -7,7 +7,7 @@ import { Ec2Schema } from '../ec2/schema.ts';
 
 const strict = { additionalProperties: false } as const;
 
-export const SourceSchema = Type.Union(
+const SourceSchema = Type.Union(
   [
     Type.Object(
       { dir: Type.String({ minLength: 1, description: 'an unpacked kernel tree or git checkout' }) },
@@ -26,19 +26,19 @@ export const SourceSchema = Type.Union(
   { description: 'kernel source: {dir: PATH} or {tarball: PATH}' },
 );
 
-export const BaseConfigSchema = Type.Union([
+const BaseConfigSchema = Type.Union([
   Type.Union([Type.Literal('allnoconfig'), Type.Literal('tinyconfig'), Type.Literal('defconfig')]),
   Type.Object({ file: Type.String({ minLength: 1 }) }, strict),
 ]);
 
 /** `CONFIG_X=y` lines, `# CONFIG_X is not set` lines, or a file of them. */
-export const FragmentSchema = Type.Union([
+const FragmentSchema = Type.Union([
   Type.String({ minLength: 1, description: 'a fragment file, relative to the matrix file' }),
   Type.Object({ file: Type.String({ minLength: 1 }) }, strict),
   Type.Object({ name: Type.Optional(Type.String()), lines: Type.Array(Type.String()) }, strict),
 ]);
 
-export const InitramfsSchema = Type.Union([
+const InitramfsSchema = Type.Union([
   Type.Literal(false),
   Type.Object(
     {
@@ -59,7 +59,7 @@ export const InitramfsSchema = Type.Union([
   ),
 ]);
 
-export const DiskSchema = Type.Object(
+const DiskSchema = Type.Object(
   {
     bus: Type.Union([
       Type.Literal('ide'),
@@ -77,7 +77,7 @@ export const DiskSchema = Type.Object(
   strict,
 );
 
-export const NetSchema = Type.Object(
+const NetSchema = Type.Object(
   {
     model: Type.Optional(
       Type.Union([Type.Literal('e1000'), Type.Literal('virtio-net-pci'), Type.Literal('rtl8139')]),
@@ -90,7 +90,7 @@ export const NetSchema = Type.Object(
   strict,
 );
 
-export const BootSchema = Type.Object(
+const BootSchema = Type.Object(
   {
     cmdline: Type.Optional(Type.String()),
     /** Appended to the inherited command line (handy in `extends`). */
@@ -109,7 +109,7 @@ export const BootSchema = Type.Object(
   strict,
 );
 
-export const VariantSchema = Type.Object(
+const VariantSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$' }),
     description: Type.Optional(Type.String()),
@@ -151,4 +151,3 @@ export type VariantSpec = Static<typeof VariantSchema>;
 export type BootSpec = Static<typeof BootSchema>;
 export type FragmentSpec = Static<typeof FragmentSchema>;
 export type BaseConfigSpec = Static<typeof BaseConfigSchema>;
-export type SourceSpec = Static<typeof SourceSchema>;

@@ -9,13 +9,13 @@ export type ResolvedSource = { kind: 'dir'; path: string } | { kind: 'tarball'; 
 
 export type ResolvedBase = 'allnoconfig' | 'tinyconfig' | 'defconfig' | { file: string };
 
-export type ResolvedInitramfs =
+type ResolvedInitramfs =
   | { kind: 'busybox'; init: string; busybox: string; files: Record<string, string> }
   | { kind: 'cpio'; path: string };
 
 export type DiskBus = 'ide' | 'ahci' | 'virtio' | 'nvme';
 
-export interface ResolvedDisk {
+interface ResolvedDisk {
   bus: DiskBus;
   /** /init of the ext4 image built from busybox. */
   init: string;
@@ -24,7 +24,7 @@ export interface ResolvedDisk {
   root: boolean;
 }
 
-export interface ResolvedNet {
+interface ResolvedNet {
   model: 'e1000' | 'virtio-net-pci' | 'rtl8139';
   guestPort: number;
   check: boolean;

@@ -93,10 +93,7 @@ export async function chooseAccel(
 }
 
 /** Boots `kernel` under KVM until its banner appears (ok), QEMU dies, or the probe times out. */
-export function probeKvm(
-  kernel: string,
-  timeoutMs = PROBE_MS,
-): Promise<{ ok: boolean; reason: string | null }> {
+function probeKvm(kernel: string, timeoutMs = PROBE_MS): Promise<{ ok: boolean; reason: string | null }> {
   return new Promise((done) => {
     const args = [
       '-accel',
