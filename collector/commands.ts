@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-/** Commands served by the collector part: parse, serve, ingest. */
+/** Commands served by the collector part: parse, serve (ingest, a client of it, is the runners'). */
 export function registerCollectorCommands(program: Command): void {
   program
     .command('parse')
@@ -25,29 +25,6 @@ export function registerCollectorCommands(program: Command): void {
     .action(async (opts: { host?: string; port?: string; data?: string; logLevel?: string }) => {
       const { serveCommand } = await import('./cli/serve-command.ts');
       await serveCommand({ ...opts, dataDir: opts.data });
-    });
-
-  program
-    .command('ingest')
-    .description(
-      'store console logs (and build metadata) at a collector, or without --collector in the database',
-    )
-    .argument('<files...>', 'console/dmesg logs, or - for standard input')
-    .option(
-      '--collector <url>',
-      'collector to send to, e.g. http://127.0.0.1:8080 (default: the embedded database)',
-    )
-    .option('--variant <name>', 'variant the boots belong to')
-    .option(
-      '--build-json <file>',
-      'build metadata (a BuildInput as JSON) stored first; the boots point at it',
-    )
-    .option('--target <target>', 'boot target: import, qemu or ec2 (default import)')
-    .option('--init-script', 'the /init was a script: sharper diagnosis')
-    .option('--json', 'print one JSON object per stored build/boot')
-    .action(async (files: string[], opts: import('./cli/ingest-command.ts').IngestOptions) => {
-      const { ingestCommand } = await import('./cli/ingest-command.ts');
-      await ingestCommand(files, opts);
     });
 
   const token = program

@@ -8,7 +8,7 @@ import { authHeaders } from '../common/auth-headers.ts';
 import type { BisectionDetail, BisectionInput } from '../common/types/api.ts';
 import type { BootInput, BootOutcome, BuildInput } from '../common/types/ingest.ts';
 import { BootUplink } from './boot-uplink.ts';
-import { Spool, type SpoolItem } from './spool.ts';
+import { type LogUploadInput, Spool, type SpoolItem } from './spool.ts';
 
 export interface Delivery {
   delivered: boolean;
@@ -45,10 +45,12 @@ export class CollectorClient {
     body?: unknown,
     raw?: Uint8Array,
     timeoutMs = this.timeoutMs,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
+        ...headers,
         ...authHeaders(),
         ...(raw
           ? { 'content-type': 'application/octet-stream' }
@@ -144,6 +146,58 @@ export class CollectorClient {
     this.request('POST', '/api/builds/progress', p).catch(() => {});
   }
 
+  /**
+   * Imports a whole log (spooled first, sent with its idempotency key, retried a few times
+   * while the collector is away); null when it stays in the spool for `spool flush`.
+   */
+  async importLog(
+    bytes: Uint8Array,
+    input: LogUploadInput,
+    idempotencyKey: string,
+    buildKey: string | null = null,
+  ): Promise<{ id: number; outcome: BootOutcome } | null> {
+    const key = `log-${Date.now()}-${randomUUID().slice(0, 8)}`;
+    const item = this.spool.item(key);
+    item.write({ kind: 'log', key, createdAt: new Date().toISOString(), input, buildKey, idempotencyKey });
+    item.appendConsole(bytes);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.sendLog(item);
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        // The collector refused the log itself: re-sending it can never succeed.
+        if (status && status < 500 && status !== 409 && status !== 429) {
+          item.remove();
+          throw err;
+        }
+        if (attempt >= 3) return null;
+        await new Promise((r) => setTimeout(r, 500 << attempt));
+      }
+    }
+  }
+
+  private async sendLog(item: SpoolItem): Promise<{ id: number; outcome: BootOutcome }> {
+    const e = item.read();
+    if (e.kind !== 'log') throw new Error('not a log');
+    const buildId = e.input.buildId ?? (e.buildKey ? this.spool.buildId(e.buildKey) : null);
+    if (buildId == null && e.buildKey) throw new Error(`its build ${e.buildKey} is not at the collector yet`);
+    const q = new URLSearchParams({ target: e.input.target });
+    if (e.input.variant) q.set('variant', e.input.variant);
+    if (buildId != null) q.set('buildId', String(buildId));
+    if (e.input.initIsScript) q.set('initScript', 'true');
+    // A large log takes the collector a while to parse and store.
+    const r = await this.request<{ id: number; outcome: BootOutcome }>(
+      'POST',
+      `/api/logs?${q}`,
+      undefined,
+      item.readConsole(0, item.consoleSize()),
+      Math.max(this.timeoutMs, 600_000),
+      { 'idempotency-key': e.idempotencyKey },
+    );
+    item.remove();
+    return r;
+  }
+
   /** Starts a boot's console stream; bytes are spooled and streamed as they come. */
   openBoot(input: BootInput, buildKey: string | null = null): BootUplink {
     const key = `boot-${Date.now()}-${randomUUID().slice(0, 8)}`;
@@ -171,6 +225,11 @@ export class CollectorClient {
         const e = item.read();
         if (e.kind === 'build') {
           await this.sendBuild(item);
+          delivered++;
+          continue;
+        }
+        if (e.kind === 'log') {
+          await this.sendLog(item);
           delivered++;
           continue;
         }

@@ -47,6 +47,30 @@ export function registerRunnerCommands(program: Command): void {
       },
     );
   program
+    .command('ingest')
+    .description(
+      'store console logs (and build metadata) at a collector, or without --collector in the database',
+    )
+    .argument('<files...>', 'console/dmesg logs, or - for standard input')
+    .option(
+      '--collector <url>',
+      'collector to send to, e.g. http://127.0.0.1:8080 (default: the embedded database)',
+    )
+    .option('--variant <name>', 'variant the boots belong to')
+    .option(
+      '--build-json <file>',
+      'build metadata (a BuildInput as JSON) stored first; the boots point at it',
+    )
+    .option('--target <target>', 'boot target: import, qemu or ec2 (default import)')
+    .option('--init-script', 'the /init was a script: sharper diagnosis')
+    .option('--json', 'print one JSON object per stored build/boot')
+    .action(async (files: string[], opts: import('../collector/cli/ingest-command.ts').IngestOptions) => {
+      const { ingestCommand } = await import('../collector/cli/ingest-command.ts');
+      const { SpooledLogUpload } = await import('./log-upload.ts');
+      // Sent to a collector like a run's results: spooled first, so an absent collector loses nothing.
+      await ingestCommand(files, opts, (url) => new SpooledLogUpload(url));
+    });
+  program
     .command('spool')
     .description('re-send what the runner spooled to disk while the collector was away')
     .argument('<action>', 'flush | list')

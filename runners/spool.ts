@@ -18,8 +18,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { BootFinishInput, BootInput, BuildInput } from '../common/types/ingest.ts';
+import type { BootFinishInput, BootInput, BootTarget, BuildInput } from '../common/types/ingest.ts';
 import { spoolDir } from './paths.ts';
+
+/** A whole log for POST /api/logs (`bootwatch ingest --collector`); its bytes are console.bin. */
+export interface LogUploadInput {
+  file: string;
+  variant: string | null;
+  buildId: number | null;
+  target: BootTarget;
+  initIsScript?: boolean;
+}
 
 export type SpoolEntry =
   | { kind: 'build'; key: string; createdAt: string; input: BuildInput; buildId?: number | null }
@@ -30,6 +39,16 @@ export type SpoolEntry =
       input: BootInput;
       buildKey?: string | null;
       bootId?: number | null;
+    }
+  | {
+      kind: 'log';
+      key: string;
+      createdAt: string;
+      input: LogUploadInput;
+      /** The spooled build the log belongs to, while its id is not known yet. */
+      buildKey?: string | null;
+      /** Sent with every attempt: the collector stores the log once and completes a cut-off try. */
+      idempotencyKey: string;
     };
 
 /** One entry's directory on disk. */

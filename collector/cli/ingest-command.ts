@@ -1,6 +1,7 @@
 /**
  * `bootwatch ingest FILE... [--collector URL]`: store console logs (and a build's
- * metadata) at a collector, or without --collector straight into the database.
+ * metadata) at a collector (through the sink the runners give, which spools), or without
+ * --collector straight into the database.
  * Prints one line per stored boot: `FILE: boot ID OUTCOME`.
  */
 import { readFile } from 'node:fs/promises';
@@ -10,7 +11,6 @@ import type { BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import { openDatabase } from '../db/client.ts';
 import { Collector } from '../ingest/collector.ts';
 import { BuildInputSchema, TARGETS } from '../server/schemas/ingest.ts';
-import { CollectorHttp } from './collector-http.ts';
 
 export interface IngestOptions {
   collector?: string;
@@ -23,15 +23,30 @@ export interface IngestOptions {
 
 /** Where ingested things go: a collector over HTTP, or the database in-process. */
 export interface IngestSink {
-  recordBuild(input: BuildInput): Promise<number>;
+  /** The build's id; null when it was kept to be sent later (the collector is away). */
+  recordBuild(input: BuildInput): Promise<number | null>;
+  /** The stored boot; null when the log was kept to be sent later. */
   importLog(
     bytes: Uint8Array,
-    opts: { variant: string | null; buildId: number | null; target: BootTarget; initIsScript?: boolean },
-  ): Promise<{ id: number; outcome: string }>;
+    opts: {
+      file: string;
+      variant: string | null;
+      buildId: number | null;
+      target: BootTarget;
+      initIsScript?: boolean;
+    },
+  ): Promise<{ id: number; outcome: string } | null>;
   close(): Promise<void>;
 }
 
-export async function ingestCommand(files: string[], opts: IngestOptions): Promise<void> {
+/** Makes the sink for `--collector URL`: the runners' spooling client (runners/log-upload.ts). */
+export type RemoteSink = (url: string) => IngestSink;
+
+export async function ingestCommand(
+  files: string[],
+  opts: IngestOptions,
+  remote?: RemoteSink,
+): Promise<void> {
   const target = (opts.target ?? 'import') as BootTarget;
   if (!TARGETS.includes(target))
     throw new BootwatchError(
@@ -41,7 +56,10 @@ export async function ingestCommand(files: string[], opts: IngestOptions): Promi
   // Read everything first: a missing file fails the command before anything is stored.
   const build = opts.buildJson ? await readBuildJson(opts.buildJson, opts.variant) : null;
   const logs = await Promise.all(files.map(async (f) => ({ file: f, bytes: await readInput(f) })));
-  const sink = opts.collector ? new CollectorHttp(opts.collector) : await openEmbedded();
+  if (opts.collector && !remote)
+    throw new BootwatchError('internal', 'ingest --collector needs a remote sink');
+  const sink = opts.collector && remote ? remote(opts.collector) : await openEmbedded();
+  let kept = 0;
   try {
     let buildId: number | null = null;
     if (build) {
@@ -49,17 +67,31 @@ export async function ingestCommand(files: string[], opts: IngestOptions): Promi
       print(
         opts,
         { build: buildId, variant: build.variant },
-        `${opts.buildJson}: build ${buildId} (${build.variant})`,
+        `${opts.buildJson}: ${buildId == null ? 'build spooled' : `build ${buildId}`} (${build.variant})`,
       );
     }
     const variant = opts.variant ?? build?.variant ?? null;
     for (const { file, bytes } of logs) {
-      const boot = await sink.importLog(bytes, { variant, buildId, target, initIsScript: opts.initScript });
-      print(opts, { file, id: boot.id, outcome: boot.outcome }, `${file}: boot ${boot.id} ${boot.outcome}`);
+      const boot = await sink.importLog(bytes, {
+        file,
+        variant,
+        buildId,
+        target,
+        initIsScript: opts.initScript,
+      });
+      if (!boot) kept++;
+      if (boot)
+        print(opts, { file, id: boot.id, outcome: boot.outcome }, `${file}: boot ${boot.id} ${boot.outcome}`);
+      else print(opts, { file, spooled: true }, `${file}: spooled`);
     }
   } finally {
     await sink.close();
   }
+  if (kept)
+    throw new BootwatchError(
+      'collector.unreachable',
+      `the collector at ${opts.collector} is away: ${kept} log(s) spooled; 'bootwatch spool flush --collector ${opts.collector}' sends them`,
+    );
 }
 
 function print(opts: IngestOptions, json: object, text: string): void {
