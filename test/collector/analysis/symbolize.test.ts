@@ -22,7 +22,7 @@ import {
 } from '../../../collector/analysis/symbolize.ts';
 import { parseLog } from '../../../collector/parser/index.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
-import { skipWithout } from '../../helpers/required-tool.ts';
+import { runs, skipWithout } from '../../helpers/required-tool.ts';
 
 const map = parseSystemMap(
   gunzipSync(readFileSync(join(FIXTURES_DIR, 'symbols/crash-corpus.System.map.gz'))).toString('utf8'),
@@ -86,7 +86,7 @@ describe('frames of a real WARNING through its kernel System.map', () => {
   });
 });
 
-describe.skipIf(skipWithout('addr2line', await hasAddr2line()))(
+describe.skipIf(skipWithout('addr2line, gcc and nm', (await hasAddr2line()) && runs('gcc') && runs('nm')))(
   'addr2line on a binary with debug info',
   () => {
     it('gives file:line with the inline chain, base path stripped', async () => {
