@@ -31,9 +31,9 @@ const ARM_FRAME_RE = /^\s*\[<[0-9a-f]+>\] \(([A-Za-z0-9_.$]+)\) from /;
 // arm64 `pc : f+0x..`, riscv64 `epc : f+0x..`.
 const RIP_RE =
   /^\s*(?:RIP|EIP|IP|NIP|pc|epc)\s*:\s*(?:[0-9a-f]{4}:)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/;
-// Older arm and 32-bit x86: `PC is at f+0x..`, `EIP is at f+0x..`.
-const PC_IS_AT_RE = /^(?:PC|EIP|RIP|NIP) is at ([A-Za-z0-9_.$]+)\+0x/;
-const LR_RE = /^\s*(?:lr|ra\s|LR is at)\s*:?\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
+// Older arm and 32-bit x86 `PC is at f+0x..`, `EIP is at f+0x..`; powerpc's trap site.
+const PC_IS_AT_RE = /^(?:(?:PC|EIP|RIP|NIP) is at|--- interrupt: \d+ at) ([A-Za-z0-9_.$]+)\+0x/;
+const LR_RE = /^\s*(?:lr\s*:|ra\s*:|LR is at|LR =)\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
 const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\] )?([A-Za-z0-9_.$]+)\+0x/;
 // Lockdep's `... is trying to release lock (x) at:` puts the function on the next line.
 const PC_LINE_RE = /^\s*\[<[0-9a-f]+>\]\s+([A-Za-z0-9_.$]+)[+ ]/;
@@ -274,7 +274,9 @@ export class CrashTracker {
     }
     const f = FRAME_RE.exec(message);
     if (f) {
-      open.frames.push({ fn: f[2], offset: f[3], module: f[4] ?? null, reliable: !f[1], source: null });
+      // `?` (x86) and `(unreliable)` (powerpc) mark frames the unwinder guessed.
+      const reliable = !f[1] && !message.endsWith('(unreliable)');
+      open.frames.push({ fn: f[2], offset: f[3], module: f[4] ?? null, reliable, source: null });
       return;
     }
     const d = DECODED_FRAME_RE.exec(message);

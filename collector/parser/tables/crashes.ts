@@ -575,14 +575,16 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // Interrupt-context markers before a frame, and raw stack words of old kernels.
   /^\s*<(?:IRQ|EOI|NMI|TASK)>\s+\S/,
   /^\s*(?:[0-9a-f]{16} ){2,}/,
-  /^(?:All QSes seen|\S+\s+R\s+running task)/,
+  /^(?:All QSes seen|Task dump for CPU|\S+\s+R\s+running task)/,
+  // powerpc: the trap site inside a stack, and its link register.
+  /^(?:--- interrupt: \d+ at |\s*LR = )/,
   // A frame without a symbol (a probe trampoline, JIT code): `  0xffffffffa0002034`.
   /^\s*(?:\?\s+)?0x[0-9a-f]{8,16}\s*$/,
   /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/,
   /^\s*(?:Call Trace|Call trace|Backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
   /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |EA = |Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
-  /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+))/,
+  /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+)|\s+\d+-[.\w]+: \()/,
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
