@@ -180,7 +180,12 @@ export const FailureQuery = Type.Object({
 export const ExportQuery = Type.Object({
   builds: Type.Integer({ minimum: 1, maximum: 5000, default: 200, description: 'newest builds exported' }),
   variant: CsvList('variant names, comma-separated'),
-  origin: Type.String({ pattern: '^[a-z0-9_]+$', default: 'bootwatch', description: 'KCIDB origin' }),
+  origin: Type.String({
+    pattern: '^[a-z0-9_]+$',
+    maxLength: 100,
+    default: 'bootwatch',
+    description: 'KCIDB origin',
+  }),
 });
 
 export const RunInput = Type.Object({

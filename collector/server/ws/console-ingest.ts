@@ -5,6 +5,7 @@
 import { BootwatchError } from '../../../common/errors.ts';
 import type { BootFinishInput, IngestServerMessage } from '../../../common/types/ingest.ts';
 import { toHttpError } from '../http-errors.ts';
+import { jsonDepth, MAX_JSON_DEPTH } from '../json-body.ts';
 import { assertMayModify, bootOwner } from '../ownership.ts';
 import { IdParams } from '../schemas/common.ts';
 import { BootFinishSchema } from '../schemas/ingest.ts';
@@ -71,6 +72,9 @@ type Parsed = { type: 'chunk'; offset: number; bytes: Buffer } | { type: 'finish
 /** A client message, checked; `input.invalid` says what is wrong with it. */
 function parseMessage(text: string): Parsed {
   let m: { type?: unknown; offset?: unknown; data?: unknown; finish?: unknown };
+  // Bounded before anything walks it, as REST bodies are (json-body.ts).
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new BootwatchError('input.invalid', `messages nest at most ${MAX_JSON_DEPTH} levels deep`);
   try {
     m = JSON.parse(text);
   } catch {

@@ -64,6 +64,7 @@ describe('console ingest socket: malformed chunks', () => {
       { type: 'chunk', offset: '0', data: b64('x\n') },
       { type: 'chunk', offset: Number.MAX_SAFE_INTEGER, data: b64('x\n') },
       { type: 'finish', finish: { endReason: 'marker', durationMs: 'soon' } },
+      `{"type":"finish","finish":{"endReason":"marker","checks":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
     ];
     for (const m of bad) {
       s.socket.send(typeof m === 'string' ? m : JSON.stringify(m));
