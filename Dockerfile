@@ -1,23 +1,22 @@
 # The bootwatch collector (REST + WebSocket ingest, dashboard at /) for docker-compose.yml.
-# Stage 1 installs everything and builds the dashboard; stage 2 keeps runtime dependencies only.
+# Stage 1 installs everything and builds the dashboard and the CLI; stage 2 ships only those
+# builds, the migrations and the runtime dependencies (no TypeScript loader, no sources).
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:dashboard
+RUN npm run build:dashboard && npm run build
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 BOOTWATCH_DATA=/data
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/bin ./bin
-COPY --from=build /app/common ./common
-COPY --from=build /app/collector ./collector
-COPY --from=build /app/runners ./runners
-COPY --from=build /app/bench ./bench
+COPY --from=build /app/bin/bootwatch ./bin/bootwatch
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/collector/analysis/kcidb-schema.v5.3.json ./collector/analysis/
 COPY --from=build /app/dashboard/dist ./dashboard/dist
 # The embedded database lives here when DATABASE_URL is not set.
 RUN mkdir -p /data && chown node:node /data

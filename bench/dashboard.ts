@@ -7,15 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { openDatabase } from '../collector/db/client.ts';
 import { buildApp } from '../collector/server/app.ts';
+import { REPO_ROOT } from '../common/repo-root.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Benchmark, Figure } from './run.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = REPO_ROOT;
 const VARIANTS = 20;
 const BOOTS = 10_000;
 const EVENTS_PER_BOOT = 500;

@@ -6,16 +6,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../collector/db/client.ts';
 import { createBoot } from '../collector/db/queries/boots.ts';
 import { insertEvents } from '../collector/db/queries/findings.ts';
 import { parseLog } from '../collector/parser/index.ts';
+import { fromRoot } from '../common/repo-root.ts';
 import type { BootEvent } from '../common/types/parse.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Benchmark } from './run.ts';
 
-const FIXTURE = fileURLToPath(new URL('../test/fixtures/logs/03-exec-no-net.log', import.meta.url));
+const FIXTURE = fromRoot('test', 'fixtures', 'logs', '03-exec-no-net.log');
 const TOTAL = 200_000;
 const PER_CALL = 5_000;
 

@@ -7,15 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { BootLogParser } from '../collector/parser/index.ts';
+import { fromRoot } from '../common/repo-root.ts';
 import type { Benchmark } from './run.ts';
 
-const FIXTURE = fileURLToPath(
-  new URL('../test/fixtures/logs/debian-6.1-amd64-initcall-debug.log', import.meta.url),
-);
+const FIXTURE = fromRoot('test', 'fixtures', 'logs', 'debian-6.1-amd64-initcall-debug.log');
 const TARGET_BYTES = 100 * 1000 * 1000;
 
 /** Ten of the patterns the parser applies, in grep -E syntax. */

@@ -18,6 +18,7 @@ export interface Benchmark {
 
 /** Loaded lazily so one broken benchmark does not stop the others. */
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
+  'cli-start': async () => (await import('./cli-start.ts')).cliStartBenchmark,
   parser: async () => (await import('./parser.ts')).parserBenchmark,
   ingest: async () => (await import('./ingest.ts')).ingestBenchmark,
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,

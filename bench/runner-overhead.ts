@@ -4,6 +4,7 @@
  * with the same arguments. ccache is warm for both, so the figure is the runner's cost.
  */
 import { join } from 'node:path';
+import { fromRoot } from '../common/repo-root.ts';
 import { buildEnv, buildVariant } from '../runners/build/build-kernel.ts';
 import { acquireBuildLock } from '../runners/build/lock.ts';
 import { makeArgs, runMake } from '../runners/build/make.ts';
@@ -17,7 +18,7 @@ export const overheadBenchmark: Benchmark = {
   name: 'runner-overhead',
   description: 'runner build time / bare make time for the same variant (clean rebuild, warm ccache)',
   async run(report) {
-    const matrix = loadMatrix(new URL('../examples/seed-ladder.yaml', import.meta.url).pathname);
+    const matrix = loadMatrix(fromRoot('examples', 'seed-ladder.yaml'));
     const v = matrix.variants.find((x) => x.name === '01-serial')!;
     const src = await prepareSource(v.source!);
     // First make sure the tree is configured and ccache holds every object.

@@ -5,8 +5,8 @@
  * sent, chunk-to-ack p99, GET /api/boots p99 during the load, the collector's peak RSS.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { fromRoot } from '../common/repo-root.ts';
 import { bootwatch, type Served, serve } from '../test/helpers/cli-process.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Benchmark, Figure } from './run.ts';
@@ -16,9 +16,7 @@ const IDLE_FEEDS = 200;
 const CHUNK = 2048;
 /** A TCG boot prints its ~120 KB console over a few seconds: 2 KiB every 50 ms per runner. */
 const CHUNK_EVERY_MS = 50;
-const LOG = readFileSync(
-  fileURLToPath(new URL('../test/fixtures/logs/debian-6.1-amd64-initcall-debug.log', import.meta.url)),
-);
+const LOG = readFileSync(fromRoot('test', 'fixtures', 'logs', 'debian-6.1-amd64-initcall-debug.log'));
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,11 +1,6 @@
-/**
- * `bootwatch demo`: the README's main job. Serves the collector and dashboard on the
- * embedded database, builds and boots the seed ladder into it, prints the table, and keeps
- * serving so the results can be browsed.
- */
-import { fileURLToPath } from 'node:url';
 import { accessFromSettings } from '../collector/auth/access-options.ts';
 import { BootwatchError } from '../common/errors.ts';
+import { fromRoot } from '../common/repo-root.ts';
 import { setting } from '../common/settings.ts';
 import { runCommand } from './run-command.ts';
 
@@ -18,7 +13,7 @@ export interface DemoOptions {
   only?: string[];
 }
 
-const DEFAULT_MATRIX = fileURLToPath(new URL('../examples/seed-ladder.yaml', import.meta.url));
+const DEFAULT_MATRIX = fromRoot('examples', 'seed-ladder.yaml');
 
 /** Runs the demo; resolves to the exit code. */
 export async function demoCommand(opts: DemoOptions): Promise<number> {

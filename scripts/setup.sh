@@ -13,7 +13,8 @@ SYSTEM_PACKAGES=(
   qemu-system-x86 qemu-utils busybox-static linux-source-6.1
   e2fsprogs dosfstools mtools fdisk ovmf systemd-boot-efi
 )
-TEST_PACKAGES=(chromium)
+# xmllint and promtool validate the JUnit and Prometheus exports in tests.
+TEST_PACKAGES=(chromium libxml2-utils prometheus)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -36,6 +37,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if printf '%s\n' "${missing[@]}" | grep -qx postgresql; then
     $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
   fi
+  # Only its promtool is used: no Prometheus server of ours should run.
+  if printf '%s\n' "${missing[@]}" | grep -qx prometheus; then
+    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || $SUDO service prometheus stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm dependencies: reinstall only when package-lock.json changed.
@@ -53,6 +58,12 @@ if [ -f dashboard/vite.config.ts ]; then
     log "building the dashboard"
     npm run --silent build:dashboard >/dev/null
   fi
+fi
+
+# The CLI, collector and runners as JavaScript (bin/bootwatch runs it while it is current).
+if [ ! -f dist/bootwatch.js ] || [ -n "$(find bin common collector runners bench test/helpers package-lock.json -newer dist/bootwatch.js 2>/dev/null | head -1)" ]; then
+  log "building the CLI"
+  npm run --silent build
 fi
 
 if [ "$want_test" = 1 ]; then

@@ -4,7 +4,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -13,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { BootwatchError } from '../../common/errors.ts';
+import { fromRoot } from '../../common/repo-root.ts';
 import { setting } from '../../common/settings.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { isDbUnavailable } from './errors.ts';
@@ -50,7 +50,7 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_DIR = fromRoot('migrations');
 
 /** The embedded database's directory: `$BOOTWATCH_DATA` or `.bootwatch/` under cwd. */
 export function defaultDataDir(): string {
