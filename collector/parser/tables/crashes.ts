@@ -128,12 +128,22 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     skip: USB_SUBMIT,
     bracket: 'equals',
   },
-  // KMSAN names the function that used the value (or copied it out) in its header.
+  // An infoleak is reported in the copy routine: the caller that copied out is the culprit.
+  {
+    kind: 'kmsan',
+    header: new RegExp(`^BUG: KMSAN: (kernel-infoleak(?:-after-free)?) in ${FUNC}`),
+    title: 'KMSAN: {1} in {fn}',
+    fn: 'header_stack',
+    fnGroup: 2,
+    skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter'],
+    bracket: 'equals',
+  },
+  // KMSAN names the function that used the value in its header.
   {
     kind: 'kmsan',
     header: new RegExp(`^BUG: KMSAN: ([a-z-]+) in ${FUNC}`),
     title: 'KMSAN: {1} in {fn}',
-    fn: 'header',
+    fn: 'header_stack',
     fnGroup: 2,
     bracket: 'equals',
   },

@@ -21,6 +21,7 @@ export const SKIP_FRAMES: readonly string[] = [
   'check_memory_region',
   'read_word_at_a_time',
   'print_address_description',
+  'print_report',
   'instrument_',
   'panic',
   'invalid_op',
@@ -248,11 +249,8 @@ export const STALL_ANCHOR_FRAMES: readonly RegExp[] = [
   /^nfnetlink_rcv_msg/,
   /^rtnetlink_rcv_msg/,
   /^(?:compat_)?(?:SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys)_(?:socketpair|connect|ioctl)/,
-  // Page-fault entry points.
-  /__do_fault/,
-  /handle_mm_fault/,
-  /do_page_fault/,
-  /^page_fault$/,
+  // (Page-fault entry points are not anchors: a stall inside a fault taken by a syscall
+  // belongs to the syscall.)
   // Work run on the way back to user space.
   /__fput/,
   /task_work_run/,
@@ -265,19 +263,19 @@ export const STALL_SAME_ISSUE: readonly (readonly [RegExp, string])[] = [
   [/smp_call_function/, 'smp_call_function'],
 ];
 
-/** Syscall entry prefixes removed from a stall's frame (they differ by architecture). */
+/**
+ * Prefixes removed from a stall's frame so that architectures agree: `__x64_sys_recvmmsg`
+ * is `sys_recvmmsg`, old `SyS_recvmmsg` / `SYSC_recvmmsg` are `recvmmsg` (as syzbot has them).
+ */
 export const SYSCALL_PREFIXES: readonly string[] = [
-  '__x64_sys_',
+  '__x64_',
+  '__arm64_',
+  '__riscv_',
   '__ia32_sys_',
-  '__arm64_sys_',
-  '__riscv_sys_',
-  '__se_sys_',
-  '__do_sys_',
   'compat_SYSC_',
   'compat_SyS_',
   'SYSC_',
   'SyS_',
-  'sys_',
 ];
 
 /**
