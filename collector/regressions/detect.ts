@@ -33,12 +33,6 @@ export interface DetectionResult {
 }
 
 const queues = new WeakMap<Db, Promise<unknown>>();
-let options: RegressionOptions = DEFAULT_REGRESSION_OPTIONS;
-
-/** Replaces the thresholds (size limits, noise rules) detection uses for every variant. */
-export function setRegressionOptions(o: Partial<RegressionOptions>): void {
-  options = mergeOptions(DEFAULT_REGRESSION_OPTIONS, o);
-}
 
 /** `o` over `base`, one level deep: `{ size: { bytes: 4096 } }` keeps the other size limits. */
 export function mergeOptions(
@@ -99,8 +93,8 @@ async function guarded(
   }
 }
 
-/** Detection for one finished boot, now (tests and the CLI call it directly). */
-export async function detectForBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
+/** Detection for one finished boot, now. */
+async function detectForBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
   const [row] = await rowsOf<{ variant_id: number | null; state: string; name: string | null }>(
     db,
     sql`select b.variant_id, b.state, v.name from boots b left join variants v on v.id = b.variant_id where b.id = ${bootId}`,
@@ -114,7 +108,7 @@ export async function detectForBoot(db: Db, bootId: number): Promise<DetectionRe
 }
 
 /** Detection for a stored build: build breakage, size and build time. */
-export async function detectForBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
+async function detectForBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
   const [row] = await rowsOf<{ variant_id: number; name: string }>(
     db,
     sql`select b.variant_id, v.name from builds b join variants v on v.id = b.variant_id where b.id = ${buildId}`,
@@ -129,7 +123,7 @@ export async function detectForBuild(db: Db, buildId: number): Promise<Detection
 
 /** The global thresholds with the variant's own overrides on top. */
 async function optionsFor(db: Db, variantId: number): Promise<RegressionOptions> {
-  return mergeOptions(options, await getThresholds(db, variantId));
+  return mergeOptions(DEFAULT_REGRESSION_OPTIONS, await getThresholds(db, variantId));
 }
 
 async function judge(
