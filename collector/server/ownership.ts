@@ -25,18 +25,13 @@ export function assertMayModify(req: FastifyRequest, what: string, owner: number
   );
 }
 
-/** The token that created a boot (null: none), undefined when there is no such boot. */
-export async function bootOwner(db: Db, id: number): Promise<number | null | undefined> {
-  const [row] = await db.select({ owner: boots.ownerTokenId }).from(boots).where(eq(boots.id, id));
-  return row?.owner;
-}
-
-/** The token that created the boot with this idempotency key, undefined when none has it yet. */
-export async function bootOwnerByKey(db: Db, key: string): Promise<number | null | undefined> {
-  const [row] = await db
-    .select({ owner: boots.ownerTokenId })
-    .from(boots)
-    .where(eq(boots.idempotencyKey, key));
+/** The token that created a boot, by id or idempotency key (null: none); undefined when there is no such boot. */
+export async function bootOwner(
+  db: Db,
+  by: { id: number } | { key: string },
+): Promise<number | null | undefined> {
+  const where = 'id' in by ? eq(boots.id, by.id) : eq(boots.idempotencyKey, by.key);
+  const [row] = await db.select({ owner: boots.ownerTokenId }).from(boots).where(where);
   return row?.owner;
 }
 

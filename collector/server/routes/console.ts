@@ -36,7 +36,7 @@ export async function consoleRoutes(app: App): Promise<void> {
       },
     },
     async (req) => {
-      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id));
+      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, { id: req.params.id }));
       const offset = await app.collector.console.append(req.params.id, req.query.offset, bodyBytes(req.body));
       return { offset };
     },
@@ -54,7 +54,7 @@ export async function consoleRoutes(app: App): Promise<void> {
       },
     },
     async (req) => {
-      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id));
+      assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, { id: req.params.id }));
       return { outcome: await app.collector.console.finish(req.params.id, req.body) };
     },
   );

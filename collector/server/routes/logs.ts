@@ -3,7 +3,7 @@
  * Idempotency-Key, a repeat answers the first boot (200) and a cut-off import is completed.
  */
 
-import { assertMayModify, bootOwnerByKey, submitterOf } from '../ownership.ts';
+import { assertMayModify, bootOwner, submitterOf } from '../ownership.ts';
 import { bodyBytes, RAW_BODY_LIMIT } from '../raw-body.ts';
 import { LogUploadHeaders, LogUploadQuery, LogUploadResponse } from '../schemas/boots.ts';
 import { errors } from '../schemas/common.ts';
@@ -28,7 +28,7 @@ export async function logRoutes(app: App): Promise<void> {
       const key = req.headers['idempotency-key'];
       // A repeat resumes the first import: only its own token (or an admin) may append to it.
       if (key)
-        assertMayModify(req, 'the boot of this Idempotency-Key', await bootOwnerByKey(app.database.db, key));
+        assertMayModify(req, 'the boot of this Idempotency-Key', await bootOwner(app.database.db, { key }));
       const stored = await app.collector.importLog(bodyBytes(req.body), {
         variant: q.variant ?? null,
         target: q.target,

@@ -32,7 +32,11 @@ export async function consoleIngestSocket(app: App): Promise<void> {
       schema: { tags: ['console'], summary: 'console stream ingest (WebSocket)', params: IdParams },
       // Refused before the upgrade: another token's boot is not this runner's to feed.
       preHandler: async (req) =>
-        assertMayModify(req, `boot ${req.params.id}`, await bootOwner(app.database.db, req.params.id)),
+        assertMayModify(
+          req,
+          `boot ${req.params.id}`,
+          await bootOwner(app.database.db, { id: req.params.id }),
+        ),
     },
     (socket, req) => {
       const bootId = req.params.id;
