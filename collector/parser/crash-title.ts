@@ -102,7 +102,8 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
     case 'header':
       return headerFn ? baseFunctionName(headerFn) : null;
     case 'header_stack':
-      return keep([...(headerFn ? [baseFunctionName(headerFn)] : []), ...stack()])[0] ?? null;
+      // Sanitizers print the access's stack right under the header (KASAN after `Call Trace:`).
+      return keep([...(headerFn ? [baseFunctionName(headerFn)] : []), ...reliableFrom(facts, 0)])[0] ?? null;
     case 'rip':
       return keep(ripThenStack(facts))[0] ?? null;
     case 'warning': {

@@ -148,11 +148,12 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     bracket: 'equals',
   },
   { kind: 'kmsan', header: /^BUG: KMSAN: (.*)/, title: 'KMSAN: {1}', fn: 'none', bracket: 'equals' },
+  // KFENCE: `use-after-free read in memcmp+0x..` is titled `KFENCE: use-after-free in <caller>`.
   {
     kind: 'kfence',
-    header: new RegExp(`^BUG: KFENCE: ([a-z- ]+?) in ${FUNC}`),
+    header: new RegExp(`^BUG: KFENCE: ([a-z- ]+?)(?: (?:read|write))? in ${FUNC}`),
     title: 'KFENCE: {1} in {fn}',
-    fn: 'header',
+    fn: 'header_stack',
     fnGroup: 2,
     bracket: 'equals',
   },
