@@ -67,7 +67,7 @@ export function orderOptions(
   return out;
 }
 
-export const isOn = (v: string | undefined) => v !== undefined && v !== 'n';
+const isOn = (v: string | undefined) => v !== undefined && v !== 'n';
 
 /** Options plus the dependencies among `within` that switching them on needs, transitively. */
 export function closure(

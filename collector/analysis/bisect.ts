@@ -30,7 +30,7 @@ import {
 } from './bisect-search.ts';
 import { type ConfigValues, configHash } from './config-diff.ts';
 
-export { applyOptions, differingOptions, orderOptions, type Phase, type Verdict };
+export { differingOptions, orderOptions, type Phase, type Verdict };
 
 /** What building and booting one config showed. */
 export interface Evaluation {

@@ -63,16 +63,6 @@ export function diffConfigs(a: string | ConfigValues, b: string | ConfigValues):
   return diff;
 }
 
-/** Every change in diffconfig's order: removed, changed, added. */
-export function configChanges(diff: ConfigDiff): ConfigChange[] {
-  return [...diff.removed, ...diff.changed, ...diff.added];
-}
-
-/** Number of options that differ. */
-export function configDiffSize(diff: ConfigDiff): number {
-  return diff.removed.length + diff.changed.length + diff.added.length;
-}
-
 function shortName(option: string): string {
   return option.startsWith('CONFIG_') ? option.slice(7) : option;
 }

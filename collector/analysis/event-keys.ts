@@ -5,7 +5,7 @@
 import type { BootEvent, Crash } from '../../common/types/parse.ts';
 
 /** A message with its run-specific parts masked: `0x…` for hex, `N` for decimal numbers. */
-export function normalizeMessage(message: string): string {
+function normalizeMessage(message: string): string {
   return message
     .replace(/\b0x[0-9a-f]+\b/gi, '0x…')
     .replace(/\b[0-9a-f]{8,}\b/gi, '…')

@@ -33,7 +33,7 @@ export interface NoiseVerdict {
 }
 
 /** Median of the values (not mutated). */
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;

@@ -58,10 +58,7 @@ interface Sized {
 }
 
 /** Sizes by bloat-o-meter name: filtered by type, generated symbols dropped, `.N` stripped, summed. */
-export function symbolSizes(
-  symbols: Iterable<NmSymbol>,
-  types: string = SYMBOL_GROUPS.all,
-): Map<string, Sized> {
+function symbolSizes(symbols: Iterable<NmSymbol>, types: string = SYMBOL_GROUPS.all): Map<string, Sized> {
   const out = new Map<string, Sized>();
   for (const s of symbols) {
     if (!types.includes(s.type) || isGenerated(s.name)) continue;

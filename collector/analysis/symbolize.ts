@@ -146,7 +146,7 @@ export function basePathFrom(kernelInitLines: string[] | undefined): string | nu
 }
 
 /** Strips the base path and addr2line's discriminators: `fs/read_write.c:588`. */
-export function cleanLocation(line: string, basePath: string | null): string {
+function cleanLocation(line: string, basePath: string | null): string {
   let s = line.replace(/ \(discriminator \d+\)$/, '');
   if (basePath && s.startsWith(`${basePath}/`)) s = s.slice(basePath.length + 1);
   return s;
