@@ -164,13 +164,19 @@ export function renderTitle(
   return { title, corrupted };
 }
 
-const FILE_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.(?:c|h|S|rs)):\d+/g;
+const FILE_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/g;
+// A build directory before the tree's own top-level directories: `/home/u/linux/mm/slub.c`.
+const TREE_TOP_RE =
+  /^.*?\/((?:arch|block|certs|crypto|drivers|fs|include|init|io_uring|ipc|kernel|lib|mm|net|rust|security|sound|virt)\/.*)$/;
 
-/** Source files a report line names (`kernel/foo.c:12`), in order. */
+/** Source files a report line names (`kernel/foo.c:12`), in order, relative to the tree. */
 export function filesIn(line: string): string[] {
-  if (!line.includes(':')) return [];
+  if (!line.includes('.c:') && !line.includes('.h:')) return [];
   const out: string[] = [];
-  for (const m of line.matchAll(FILE_RE)) out.push(m[1].replace(/^(?:\.\/)+/, ''));
+  for (const m of line.matchAll(FILE_RE)) {
+    const f = m[1].replace(/^(?:\.\/)+/, '');
+    out.push(f.startsWith('/') ? (TREE_TOP_RE.exec(f)?.[1] ?? f) : f);
+  }
   return out;
 }
 

@@ -364,7 +364,7 @@ export class CrashTracker {
       title,
       function: fn,
       signature: crashSignature(last.crash.kind, title),
-      file: last.crash.file ?? guiltyFile(panicFacts.files),
+      file: guiltyFile([...last.facts.files, ...panicFacts.files]),
       frames: panicFacts.frames,
     });
     if (corrupted) last.crash.corrupted = true;
