@@ -8,7 +8,7 @@
  * the collector's own Content-Security-Policy with no violation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BaselinePin } from '../../common/types/api.ts';
+import type { BaselinePin, BisectionInput } from '../../common/types/api.ts';
 import { type AuthServer, startAuthServer } from './helpers/auth-server.ts';
 import { launchBrowser, type Page, screenshot, type TestBrowser } from './helpers/browser.ts';
 import { type SeededLab, seedLab } from './helpers/seed.ts';
@@ -33,6 +33,28 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** A bisection that has just started, stored the way `bisect` stores it (PUT by its state key). */
+async function putBisection(base: string, token: string): Promise<number> {
+  const body: BisectionInput = {
+    variant: '03-exec',
+    good: '03-exec',
+    bad: 'build #11 (03-exec)',
+    status: 'running',
+    builds: 0,
+    maxBuilds: 8,
+    state: { version: 1, steps: [], builds: 0 },
+    report: null,
+    agent: 'lab-agent-1',
+  };
+  const res = await fetch(`${base}/api/bisections/0123456789abcdef`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`PUT bisection: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: number }).id;
+}
+
 const who = (page: Page) => page.locator('[data-testid="who"]');
 const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent({ timeout: 15_000 })) ?? '').replace(/\s+/g, ' ').trim();
@@ -43,6 +65,7 @@ describe('auth on', () => {
   let lab: SeededLab;
   let bootId: number;
   let buildId: number;
+  let bisectionId: number;
 
   beforeAll(async () => {
     ensureDashboardBuilt();
@@ -52,6 +75,7 @@ describe('auth on', () => {
     lab = await seedLab(server.url, { token: server.tokens['lab-runner'] });
     bootId = lab.boots['03-exec'].at(-1)!;
     buildId = lab.builds['03-exec'].at(-1)!;
+    bisectionId = await putBisection(server.url, server.tokens['lab-runner']);
     chrome = await launchBrowser();
   }, 300_000);
 
@@ -130,6 +154,12 @@ describe('auth on', () => {
     await page.goto(`${server.url}/`);
     await page.locator('table[aria-label="Boots"] tbody tr').first().waitFor({ timeout: 15_000 });
     expect(await text(page, 'table[aria-label="Boots"] [data-testid="submitted-by"]')).toBe('by lab-runner');
+    await page.goto(`${server.url}/bisect/${bisectionId}`);
+    expect(await text(page, '.page-head [data-testid="submitted-by"]')).toBe('by lab-runner');
+    await page.goto(`${server.url}/bisect`);
+    expect(await text(page, `tr[data-id="${bisectionId}"] [data-testid="submitted-by"]`)).toBe(
+      'by lab-runner',
+    );
     await page.close();
   });
 
@@ -162,6 +192,12 @@ describe('auth on', () => {
     ).json()) as BaselinePin[];
     expect(pins.map((p) => [p.variant, p.bootId])).toEqual([['03-exec', bootId]]);
     await screenshot(page, 'signed-in-admin-pinned');
+    // Unpinning works the same way (a DELETE without a body), and pinning again for the next test.
+    await pin.click();
+    await page.locator('[data-testid="pinned-baseline"]').waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await pin.textContent()).toBe('Pin as baseline');
+    await pin.click();
+    await page.locator('[data-testid="pinned-baseline"]').waitFor({ timeout: 15_000 });
     await page.close();
   });
 
