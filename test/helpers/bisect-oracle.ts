@@ -39,10 +39,10 @@ function olddefconfig(values: ConfigValues): ConfigValues {
 const set = (...names: string[]): ConfigValues => new Map(names.map((n) => [`CONFIG_${n}`, 'y']));
 
 /** The good and bad sides as .config text (what a user would pass as files). */
-export const ORACLE_GOOD = set('NET', 'INET');
-export const ORACLE_BAD = set('NET', 'INET', 'UNIX', 'PACKET', 'PCI', 'NETDEVICES', 'E1000', 'POSIX_TIMERS');
+const ORACLE_GOOD = set('NET', 'INET');
+const ORACLE_BAD = set('NET', 'INET', 'UNIX', 'PACKET', 'PCI', 'NETDEVICES', 'E1000', 'POSIX_TIMERS');
 
-export const configText = (v: ConfigValues): string =>
+const configText = (v: ConfigValues): string =>
   `${[...v].map(([k, x]) => (x === 'n' ? `# ${k} is not set` : `${k}=${x}`)).join('\n')}\n`;
 
 export interface Oracle {

@@ -32,7 +32,7 @@ function toArrays(t: Tree | string): unknown {
   return out;
 }
 
-export function esc(s: string | number | boolean): string {
+function esc(s: string | number | boolean): string {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -11,7 +11,7 @@ const s3err = (status: number, code: string, message: string): Answer => ({
 });
 
 /** `aws-chunked` bodies (streamed uploads with trailing checksums): the chunks' data only. */
-export function decodeAwsChunked(body: Buffer): Buffer {
+function decodeAwsChunked(body: Buffer): Buffer {
   const out: Buffer[] = [];
   let pos = 0;
   for (;;) {
