@@ -8,7 +8,7 @@ import { BootwatchError } from '../../common/errors.ts';
 import { setting } from '../../common/settings.ts';
 import type { DebootstrapSpec } from '../images/debootstrap.ts';
 import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
-import type { Ec2Spec } from './schema.ts';
+import type { Ec2Spec } from '../matrix/ec2-schema.ts';
 
 /** Cheap, current-generation types; a user widens the list with `allowedInstanceTypes`. */
 const DEFAULT_ALLOWED_TYPES = [

@@ -8,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { BootwatchError } from '../../common/errors.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
-import { mergeEc2Specs } from '../ec2/schema.ts';
+import { mergeEc2Specs } from './ec2-schema.ts';
 import {
   type BaseConfigSpec,
   type BootSpec,

@@ -3,7 +3,7 @@
  * Unknown keys are errors so a typo (`memroy:`) is reported, not silently ignored.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { Ec2Schema } from '../ec2/schema.ts';
+import { Ec2Schema } from './ec2-schema.ts';
 
 const strict = { additionalProperties: false } as const;
 

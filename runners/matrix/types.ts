@@ -3,7 +3,7 @@
  * defaults applied), ready for the builder and the booter.
  */
 import type { ConfigFragment } from '../../common/types/ingest.ts';
-import type { Ec2Spec } from '../ec2/schema.ts';
+import type { Ec2Spec } from './ec2-schema.ts';
 
 export type ResolvedSource = { kind: 'dir'; path: string } | { kind: 'tarball'; path: string };
 

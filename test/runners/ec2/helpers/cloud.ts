@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsCall, type AwsClients, createAwsClients } from '../../../../runners/ec2/aws.ts';
 import { type Ec2Image, hashDisk } from '../../../../runners/ec2/image.ts';
-import type { Ec2Spec } from '../../../../runners/ec2/schema.ts';
 import { type Ec2Settings, resolveEc2Settings } from '../../../../runners/ec2/settings.ts';
+import type { Ec2Spec } from '../../../../runners/matrix/ec2-schema.ts';
 import { type FakeAws, startFakeAws } from '../../../helpers/fake-aws/server.ts';
 
 export const BOOT_LOG = readFileSync(
