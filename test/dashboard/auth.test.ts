@@ -98,6 +98,18 @@ describe('auth on', () => {
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   });
 
+  it('answers GET /api/session without credentials (the page asks before it can sign in)', async () => {
+    const anon = await fetch(`${server.url}/api/session`);
+    expect(anon.status).toBe(200);
+    expect(await anon.json()).toEqual({ auth: true, publicRead: false, signedIn: false, token: null });
+    // A revoked token's cookie is "signed out", not an error.
+    const stale = await fetch(`${server.url}/api/session`, {
+      headers: { cookie: 'bootwatch_session=bw_revoked' },
+    });
+    expect(stale.status).toBe(200);
+    expect(((await stale.json()) as { signedIn: boolean }).signedIn).toBe(false);
+  });
+
   it('sends a visitor without a session to /signin, keeping where they were going', async () => {
     const page = await open(chrome, `${server.url}/boots/${bootId}?kind=error`);
     await page.waitForURL(/\/signin\?next=/, { timeout: 15_000 });

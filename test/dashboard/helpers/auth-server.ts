@@ -29,7 +29,7 @@ export interface AuthServer {
 }
 
 /** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -41,7 +41,7 @@ export function freePort(): Promise<number> {
 }
 
 /** `bin/bootwatch token create`: the secret is stdout's last line. */
-export async function createToken(dataDir: string, name: string, scope: Scope): Promise<string> {
+async function createToken(dataDir: string, name: string, scope: Scope): Promise<string> {
   const { stdout } = await run(BOOTWATCH, ['token', 'create', '--name', name, '--scope', scope], {
     env: { ...process.env, BOOTWATCH_DATA: dataDir, DATABASE_URL: '' },
     cwd: ROOT,
