@@ -64,11 +64,16 @@ function checkTree(dir: string): void {
 /** `6.1.192` from the top-level Makefile. */
 function kernelVersion(dir: string): string | null {
   try {
-    const mk = readFileSync(join(dir, 'Makefile'), 'utf8').slice(0, 2000);
-    const get = (k: string) => mk.match(new RegExp(`^${k}\\s*=\\s*(\\S*)`, 'm'))?.[1] ?? '';
-    const v = `${get('VERSION')}.${get('PATCHLEVEL')}.${get('SUBLEVEL')}${get('EXTRAVERSION')}`;
-    return v === '..' ? null : v;
+    return versionFromMakefile(readFileSync(join(dir, 'Makefile'), 'utf8').slice(0, 2000));
   } catch {
     return null;
   }
+}
+
+/** `6.1.192` (or `6.8.0-rc1`) from the head of a kernel's top-level Makefile; null when it has none. */
+export function versionFromMakefile(mk: string): string | null {
+  // Blanks only: `\s` would run past an empty `EXTRAVERSION =` into the next line (`NAME = ...`).
+  const get = (k: string) => mk.match(new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, 'm'))?.[1] ?? '';
+  const v = `${get('VERSION')}.${get('PATCHLEVEL')}.${get('SUBLEVEL')}${get('EXTRAVERSION')}`;
+  return v === '..' ? null : v;
 }
