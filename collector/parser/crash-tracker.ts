@@ -175,6 +175,7 @@ export class CrashTracker {
       closed.push(this.close());
     }
 
+    if (open && !HEADER_HINT.test(message)) return { consumed: false, header: false, closed };
     if (CUT_HERE_RE.test(trimmed)) {
       this.start(null, null, message, line, time, caller);
       return { consumed: true, header: true, closed };
@@ -198,7 +199,7 @@ export class CrashTracker {
     // A new report interrupts this one, except for headers that continue it.
     // A new report interrupts this one (a panic after an oops is its own, boot-ending crash),
     // except trap lines such as `invalid opcode:` that x86 prints inside a BUG() report.
-    const next = matchFormat(trimmed, false);
+    const next = HEADER_HINT.test(trimmed) ? matchFormat(trimmed, false) : null;
     if (next) return next[0].continues === true && format.kind !== 'panic';
     if (format.bracket === 'equals' && !open.bracketClosed) return open.reportLines < 2000;
     if (format.bracket === 'free' && !open.sawTrace) return open.reportLines < 400;
