@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
+import { fromRoot } from '../../common/repo-root.ts';
+import type { BootCheck, BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
 import type { Milestones } from '../../common/types/parse.ts';
+import { bootVerdict, describeCheck } from '../../common/verdict.ts';
 
 export interface KcidbSourceInput {
   name: string;
@@ -30,6 +32,8 @@ export interface KcidbBuildInput {
   command: string | null;
   baseConfig: string | null;
   fragments: string[];
+  /** Whether the full .config is stored (and so served at config_url). */
+  hasConfig: boolean;
   logTail: string | null;
   errors: string[];
   sizes: ImageSizes;
@@ -45,6 +49,8 @@ export interface KcidbBootInput {
   accel: string | null;
   outcome: BootOutcome | null;
   status: Status | null;
+  endReason: string | null;
+  checks: BootCheck[];
   startedAt: Date | string;
   durationMs: number | null;
   milestones: Milestones;
@@ -71,7 +77,7 @@ export interface KcidbData {
 export interface KcidbOptions {
   /** The CI system's name in KCIDB (`[a-z0-9_]+`). */
   origin?: string;
-  /** Absolute base URL of this collector, for log and config links. */
+  /** Absolute public base URL of this collector, for log and config links. */
   baseUrl?: string | null;
 }
 
@@ -83,14 +89,6 @@ const excerpt = (s: string) => {
   const c = clean(s);
   return c.length > 16384 ? c.slice(-16384) : c;
 };
-
-/** KCIDB status of a boot: the stored one, else derived (a harness failure is never FAIL). */
-export function bootStatus(b: Pick<KcidbBootInput, 'status' | 'outcome'>): Status | null {
-  if (b.status) return b.status;
-  if (b.outcome == null) return null;
-  if (b.outcome === 'booted') return 'PASS';
-  return b.outcome === 'error' ? 'ERROR' : 'FAIL';
-}
 
 /** Drops undefined and null fields: KCIDB forbids nulls. */
 function compact<T extends KcidbObject>(o: T): T {
@@ -160,7 +158,7 @@ export function toKcidb(
         command: b.command ? clean(b.command) : undefined,
         compiler: b.compiler ? clean(b.compiler) : undefined,
         config_name: clean(configName),
-        config_url: base ? `${base}/api/builds/${b.id}/config` : undefined,
+        config_url: base && b.hasConfig ? `${base}/api/builds/${b.id}/config` : undefined,
         log_excerpt:
           failed && (b.logTail || b.errors.length) ? excerpt(b.logTail ?? b.errors.join('\n')) : undefined,
         status: b.status,
@@ -183,10 +181,11 @@ export function toKcidb(
 
   const issues = new Map<string, KcidbObject>();
   for (const boot of input.boots) {
-    const status = bootStatus(boot);
+    const verdict = bootVerdict(boot);
     const buildId = boot.buildId != null ? buildIds.get(boot.buildId) : undefined;
     // A boot without an exported build (an imported log) has nothing to hang from in KCIDB.
-    if (!status || !buildId) continue;
+    if (!verdict || !buildId) continue;
+    const failed = verdict.failedChecks.map(describeCheck);
     const tid = id('boot', boot.id);
     const firstCrash = boot.crashes[0];
     out.tests.push(
@@ -195,8 +194,8 @@ export function toKcidb(
         build_id: buildId,
         origin,
         path: 'boot',
-        status,
-        comment: clean(`${boot.variant ?? 'boot'}: ${boot.outcome ?? 'running'}`),
+        status: verdict.status,
+        comment: clean([`${boot.variant ?? 'boot'}: ${boot.outcome}`, ...failed].join('; ')),
         start_time: iso(boot.startedAt),
         duration: boot.durationMs != null ? boot.durationMs / 1000 : undefined,
         environment: compact({
@@ -209,9 +208,28 @@ export function toKcidb(
           : boot.panicReason
             ? excerpt(boot.panicReason)
             : undefined,
-        misc: compact({ variant: boot.variant, outcome: boot.outcome, first_crash: firstCrash?.title }),
+        misc: compact({
+          variant: boot.variant,
+          outcome: boot.outcome,
+          first_crash: firstCrash?.title,
+          failed_checks: failed.length ? verdict.failedChecks.map((c) => compact({ ...c })) : undefined,
+        }),
       }),
     );
+    // Each runner check is a sub-test; a failed harness check is the harness's ERROR, not the kernel's FAIL.
+    for (const c of boot.checks) {
+      out.tests.push(
+        compact({
+          id: `${tid}-check-${c.name}`,
+          build_id: buildId,
+          origin,
+          path: `boot.check.${c.name.replace(/[^a-zA-Z0-9_-]/g, '_') || 'unnamed'}`,
+          status: c.ok ? 'PASS' : c.harness ? 'ERROR' : 'FAIL',
+          comment: clean(describeCheck(c)),
+          start_time: iso(boot.startedAt),
+        }),
+      );
+    }
     for (const [name, t] of Object.entries(boot.milestones)) {
       if (t == null) continue;
       out.tests.push({
@@ -253,7 +271,7 @@ export function toKcidb(
   return out;
 }
 
-const schemaFile = new URL('./kcidb-schema.v5.3.json', import.meta.url);
+const schemaFile = fromRoot('collector', 'analysis', 'kcidb-schema.v5.3.json');
 let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** The kcidb-io v5.3 JSON schema. */

@@ -1,9 +1,10 @@
 /**
  * Prometheus text exposition (format 0.0.4) of each variant's latest figures: image
- * sizes, build time, time to init, boot outcome, open regressions. Label values escaped
- * as the format requires (backslash, double quote, newline).
+ * sizes, build time, time to init, boot outcome, verdict and checks, open regressions.
+ * Label values escaped as the format requires (backslash, double quote, newline).
  */
-import type { BootOutcome, ImageSizes } from '../../common/types/ingest.ts';
+import type { BootCheck, BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
+import { bootVerdict, type VerdictStatus } from '../../common/verdict.ts';
 
 export interface VariantMetrics {
   variant: string;
@@ -13,12 +14,17 @@ export interface VariantMetrics {
   /** Kernel time of init_start in the latest boot that reached it. */
   timeToInit: number | null;
   outcome: BootOutcome | null;
+  /** The latest boot's stored status, end reason and runner checks: with its outcome, its verdict. */
+  status: Status | null;
+  endReason: string | null;
+  checks: BootCheck[];
   /** Unix seconds of the latest boot. */
   bootTimestamp: number | null;
   openRegressions: number;
 }
 
 const OUTCOMES = ['booted', 'panic', 'stalled', 'no_output', 'error'] as const;
+const VERDICTS: readonly VerdictStatus[] = ['PASS', 'FAIL', 'ERROR', 'MISS', 'SKIP'];
 
 /** Escapes a label value: `\` → `\\`, `"` → `\"`, newline → `\n`. */
 export function escapeLabel(v: string): string {
@@ -86,6 +92,38 @@ export function toPrometheus(variants: readonly VariantMetrics[]): string {
             v.outcome === o ? 1 : 0,
           ])
         : [],
+    ),
+  );
+  const verdicts = variants.flatMap((v) => {
+    const verdict = bootVerdict(v);
+    return verdict ? [{ v, verdict }] : [];
+  });
+  family(
+    'bootwatch_boot_verdict',
+    'Verdict of the latest boot (the one KCIDB, JUnit and the API give): 1 for its verdict, 0 for the others.',
+    'gauge',
+    verdicts.flatMap(({ v, verdict }) =>
+      VERDICTS.map((s): [Record<string, string>, number] => [
+        { variant: v.variant, verdict: s },
+        verdict.status === s ? 1 : 0,
+      ]),
+    ),
+  );
+  family(
+    'bootwatch_boot_checks_failed',
+    'Runner checks (network, root disk) that failed the latest boot.',
+    'gauge',
+    verdicts.map(({ v, verdict }) => [{ variant: v.variant }, verdict.failedChecks.length]),
+  );
+  family(
+    'bootwatch_boot_check_success',
+    "1 when the latest boot's runner check passed, 0 when it failed.",
+    'gauge',
+    verdicts.flatMap(({ v }) =>
+      v.checks.map((c): [Record<string, string>, number] => [
+        { variant: v.variant, check: c.name },
+        c.ok ? 1 : 0,
+      ]),
     ),
   );
   family(

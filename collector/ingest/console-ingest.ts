@@ -4,8 +4,9 @@
  * above it is refused, so a runner that reconnects and re-sends loses and doubles nothing.
  */
 import { BootwatchError } from '../../common/errors.ts';
-import type { BootFinishInput, BootOutcome, Status } from '../../common/types/ingest.ts';
+import type { BootFinishInput, BootOutcome } from '../../common/types/ingest.ts';
 import type { LineUpdate, Outcome, ParseResult } from '../../common/types/parse.ts';
+import { bootVerdict } from '../../common/verdict.ts';
 import type { Db } from '../db/client.ts';
 import { getBootIngestState, markBootFinished, updateBootSnapshot } from '../db/queries/boots.ts';
 import {
@@ -98,7 +99,12 @@ export class ConsoleIngest {
           await markBootFinished(tx, bootId, {
             outcome,
             parseOutcome: result.outcome,
-            status: input.status ?? kcidbStatus(outcome),
+            status: bootVerdict({
+              outcome,
+              status: input.status,
+              endReason: input.endReason,
+              checks: input.checks,
+            })!.status,
             endReason: input.endReason,
             harnessError: input.harnessError ?? null,
             finishedAt,
@@ -311,11 +317,6 @@ export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
   // The runner gave up waiting: init may have started, but the boot never finished.
   if (f.endReason === 'timeout' && parsed === 'booted') return 'stalled';
   return parsed;
-}
-
-/** KCIDB status of an outcome: FAIL is the kernel's fault, ERROR the harness's. */
-export function kcidbStatus(outcome: BootOutcome): Status {
-  return outcome === 'booted' ? 'PASS' : outcome === 'error' ? 'ERROR' : 'FAIL';
 }
 
 /** Completion markers from a boot's meta (a jsonb array; anything else means none). */

@@ -68,6 +68,7 @@ export interface BootCheckResult {
   name: string;
   ok: boolean;
   detail?: string | null;
+  harness?: boolean;
 }
 
 /** `GET /api/boots/:id`: the whole `parse --json` object at top level plus the boot's facts. */

@@ -97,6 +97,8 @@ export interface BootCheck {
   name: string;
   ok: boolean;
   detail?: string | null;
+  /** The harness's own bookkeeping (EC2 cleanup): reported, but never fails the kernel. */
+  harness?: boolean;
 }
 
 export interface BootInput {

@@ -188,6 +188,8 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
     {
       name: 'ec2-cleanup',
       ok: leftovers.length === 0,
+      // Cleanup is the harness's business: it never fails the kernel.
+      harness: true,
       detail: leftovers.length
         ? `left behind: ${leftovers.map((l) => `${l.kind} ${l.id}`).join(', ')}`
         : `${cleanup.length} resource(s) deleted`,
@@ -198,8 +200,7 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
   return {
     runId,
     input,
-    // Cleanup is the harness's business: it never fails the kernel.
-    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length, []),
+    finish: finishRecord(reason, outcome, harnessError, durationMs, checks, console.length),
     outcome,
     parse,
     stage: parse.lastStage,

@@ -10,9 +10,9 @@ import type {
   BootInput,
   BootOutcome,
   EndReason,
-  Status,
 } from '../../common/types/ingest.ts';
 import type { BootStage, LineUpdate, ParseResult } from '../../common/types/parse.ts';
+import { bootVerdict } from '../../common/verdict.ts';
 import { ConsoleWatch } from '../console-watch.ts';
 import type { ResolvedBoot } from '../matrix/types.ts';
 import { chooseAccel, type KvmAccess, qemuBinary, recordKvm } from './accel.ts';
@@ -162,13 +162,6 @@ export function bootRun(input: BootInput, run: QemuRunResult, checks: BootCheck[
   };
 }
 
-/** KCIDB status: ERROR for the harness, SKIP when cancelled, PASS only for a boot whose checks all passed. */
-export function bootStatus(outcome: BootOutcome, reason: EndReason, checks: readonly BootCheck[]): Status {
-  if (outcome === 'error') return 'ERROR';
-  if (reason === 'cancelled') return 'SKIP';
-  return outcome === 'booted' && checks.every((c) => c.ok) ? 'PASS' : 'FAIL';
-}
-
 /** The finish record a runner sends to the collector (QEMU and EC2 alike). */
 export function finishRecord(
   reason: EndReason,
@@ -177,12 +170,10 @@ export function finishRecord(
   durationMs: number,
   checks: BootCheck[],
   consoleBytes: number,
-  /** The checks that judge the kernel (harness bookkeeping such as cleanup does not). */
-  verdictChecks: readonly BootCheck[] = checks,
 ): BootFinishInput {
   return {
     endReason: reason,
-    status: bootStatus(outcome, reason, verdictChecks),
+    status: bootVerdict({ outcome, endReason: reason, checks })!.status,
     harnessError,
     finishedAt: new Date().toISOString(),
     durationMs,

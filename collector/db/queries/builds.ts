@@ -228,6 +228,16 @@ export async function getBuild(db: Db, id: number): Promise<BuildDetail | null> 
   return { ...toSummary(summary), ...detail, hasSystemMap: systemMapBytes != null };
 }
 
+/** A build's .config text: undefined when there is no such build, null when it stored none. */
+export async function buildConfig(db: Db, id: number): Promise<string | null | undefined> {
+  const [r] = await db
+    .select({ config: configs.content })
+    .from(builds)
+    .leftJoin(configs, eq(configs.id, builds.configId))
+    .where(eq(builds.id, id));
+  return r?.config;
+}
+
 /** The build's variant, or null when there is no such build. */
 export async function buildExists(
   db: Db,

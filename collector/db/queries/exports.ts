@@ -1,7 +1,7 @@
 /** What the exports read: builds and boots for KCIDB, latest figures per variant, a matrix run's boots. */
 import { sql } from 'drizzle-orm';
 import type { MatrixRunInput } from '../../../common/types/api.ts';
-import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
+import type { BootCheck, BootOutcome, Status } from '../../../common/types/ingest.ts';
 import type { Diagnosis, Milestones } from '../../../common/types/parse.ts';
 import type { KcidbBootInput, KcidbBuildInput } from '../../analysis/kcidb.ts';
 import type { VariantMetrics } from '../../analysis/metrics.ts';
@@ -38,6 +38,7 @@ export async function exportBuilds(
     command: string | null;
     base_config: string | null;
     fragments: { name: string }[] | string;
+    has_config: boolean;
     log_tail: string | null;
     errors: string[] | string;
     image_size: string | number | null;
@@ -52,7 +53,7 @@ export async function exportBuilds(
   }>(
     db,
     sql`select b.id, v.name as variant, b.status, b.started_at, b.wall_ms, b.arch, b.compiler, b.command,
-        b.base_config, b.fragments, b.log_tail, b.errors, b.image_size, b.vmlinux_size, b.text_size,
+        b.base_config, b.fragments, b.config_id is not null as has_config, b.log_tail, b.errors, b.image_size, b.vmlinux_size, b.text_size,
         b.data_size, b.bss_size, s.name as src_name, s.version as src_version, s.commit as src_commit, s.path as src_path
       from builds b join variants v on v.id = b.variant_id left join kernel_sources s on s.id = b.source_id
       ${only} order by b.started_at desc, b.id desc limit ${opts.limit}`,
@@ -68,6 +69,7 @@ export async function exportBuilds(
     command: r.command,
     baseConfig: r.base_config,
     fragments: jsonValue(r.fragments).map((f) => f.name),
+    hasConfig: r.has_config,
     logTail: r.log_tail,
     errors: jsonValue(r.errors),
     sizes: {
@@ -92,6 +94,8 @@ interface BootRow {
   accel: string | null;
   outcome: BootOutcome | null;
   status: Status | null;
+  end_reason: string | null;
+  checks: BootCheck[] | string;
   started_at: Date | string;
   duration_ms: number | null;
   milestones: Milestones | string | null;
@@ -100,7 +104,7 @@ interface BootRow {
 }
 
 const BOOT_COLUMNS = sql`b.id, b.build_id, v.name as variant, b.target, b.machine, b.accel, b.outcome, b.status,
-  b.started_at, b.duration_ms, b.milestones, b.panic->>'reason' as panic_reason, b.top_diagnosis`;
+  b.end_reason, b.checks, b.started_at, b.duration_ms, b.milestones, b.panic->>'reason' as panic_reason, b.top_diagnosis`;
 
 async function bootsWithCrashes(db: Db, rows: BootRow[]) {
   const crashes = new Map<number, { title: string; kind: string; report: string[] }[]>();
@@ -135,6 +139,8 @@ export async function exportBoots(db: Db, buildIds: number[]): Promise<KcidbBoot
     accel: r.accel,
     outcome: r.outcome,
     status: r.status,
+    endReason: r.end_reason,
+    checks: jsonValue(r.checks),
     startedAt: iso(r.started_at)!,
     durationMs: r.duration_ms,
     milestones: jsonValue(r.milestones ?? {}),
@@ -155,13 +161,17 @@ export async function variantMetrics(db: Db): Promise<VariantMetrics[]> {
     data_size: string | number | null;
     bss_size: string | number | null;
     outcome: BootOutcome | null;
+    boot_status: Status | null;
+    end_reason: string | null;
+    checks: BootCheck[] | string | null;
     boot_at: Date | string | null;
     init_start: number | string | null;
     open: number | string;
   }>(
     db,
     sql`select v.name as variant, lb.status, lb.wall_ms, lb.image_size, lb.vmlinux_size, lb.text_size,
-        lb.data_size, lb.bss_size, bo.outcome, bo.started_at as boot_at,
+        lb.data_size, lb.bss_size, bo.outcome, bo.status as boot_status, bo.end_reason, bo.checks,
+        bo.started_at as boot_at,
         (select (i.milestones->>'init_start')::float8 from boots i where i.variant_id = v.id and i.state = 'finished'
           and i.milestones ? 'init_start' order by i.started_at desc, i.id desc limit 1) as init_start,
         (select count(*) from regressions r where r.variant_id = v.id and r.status = 'open') as open
@@ -184,6 +194,9 @@ export async function variantMetrics(db: Db): Promise<VariantMetrics[]> {
     buildOk: r.status == null ? null : r.status === 'PASS',
     timeToInit: r.init_start == null ? null : Number(r.init_start),
     outcome: r.outcome,
+    status: r.boot_status,
+    endReason: r.end_reason,
+    checks: r.checks == null ? [] : jsonValue(r.checks),
     bootTimestamp: r.boot_at ? new Date(r.boot_at).getTime() / 1000 : null,
     openRegressions: Number(r.open),
   }));

@@ -8,7 +8,7 @@ type Json = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 /** A stable camelCase operationId from method and path: `GET /api/boots/{id}/console.raw` → `getBootsByIdConsoleRaw`. */
-export function operationIdOf(method: string, path: string): string {
+function operationIdOf(method: string, path: string): string {
   const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
   const camel = (w: string) =>
     w

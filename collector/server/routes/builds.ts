@@ -1,7 +1,7 @@
 /** Builds: runners post them and their live progress; the dashboard lists, opens and diffs them. */
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
-import { getBuild, listBuilds, previousBuildId, sizeDiff } from '../../db/queries/builds.ts';
+import { buildConfig, getBuild, listBuilds, previousBuildId, sizeDiff } from '../../db/queries/builds.ts';
 import { submitterOf } from '../ownership.ts';
 import { BuildDetail, BuildListQuery, BuildSummary, SizeDiff, SizeDiffQuery } from '../schemas/builds.ts';
 import { errors, IdParams, IdResponse } from '../schemas/common.ts';
@@ -72,6 +72,30 @@ export async function buildRoutes(app: App): Promise<void> {
       const build = await getBuild(app.database.db, req.params.id);
       if (!build) throw new BootwatchError('build.not_found', `no build with id ${req.params.id}`);
       return build;
+    },
+  );
+
+  app.get(
+    '/api/builds/:id/config',
+    {
+      schema: {
+        tags: ['builds'],
+        summary: 'the full .config a build was made with, as text (what KCIDB config_url names)',
+        produces: ['text/plain'],
+        params: IdParams,
+        response: { 200: Type.String({ description: 'the .config' }), ...errors(400, 404, 503) },
+      },
+    },
+    async (req, reply) => {
+      const config = await buildConfig(app.database.db, req.params.id);
+      if (config == null)
+        throw new BootwatchError(
+          'build.not_found',
+          config === null
+            ? `build ${req.params.id} has no stored .config`
+            : `no build with id ${req.params.id}`,
+        );
+      return reply.type('text/plain; charset=utf-8').send(config);
     },
   );
 

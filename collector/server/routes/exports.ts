@@ -5,7 +5,6 @@
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import type { BootOutcome } from '../../../common/types/ingest.ts';
-import type { Diagnosis } from '../../../common/types/parse.ts';
 import { type JunitBoot, toJunit } from '../../analysis/junit.ts';
 import { toKcidb, validateKcidb } from '../../analysis/kcidb.ts';
 import { toPrometheus } from '../../analysis/metrics.ts';
@@ -16,8 +15,10 @@ import {
   runWithBoots,
   variantMetrics,
 } from '../../db/queries/exports.ts';
+import { jsonValue } from '../../db/rows.ts';
 import { settleRegressions } from '../../regressions/detect.ts';
 import { submitterOf } from '../ownership.ts';
+import { publicBaseUrl } from '../public-url.ts';
 import { ExportQuery, RunInput, RunParams, RunRecord } from '../schemas/analysis.ts';
 import { errors, IdResponse, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
@@ -48,10 +49,7 @@ export async function exportRoutes(app: App): Promise<void> {
         db,
         builds.map((b) => b.id),
       );
-      const data = toKcidb(
-        { builds, boots },
-        { origin: req.query.origin, baseUrl: `${req.protocol}://${req.host}` },
-      );
+      const data = toKcidb({ builds, boots }, { origin: req.query.origin, baseUrl: publicBaseUrl(req) });
       const check = validateKcidb(data);
       // Invalid output is our bug: refuse to hand KernelCI something it would reject.
       if (!check.valid)
@@ -131,7 +129,7 @@ export async function exportRoutes(app: App): Promise<void> {
     async (req, reply) => {
       const run = await runWithBoots(app.database.db, req.params.id);
       if (!run) throw new BootwatchError('route.not_found', `no recorded run ${req.params.id}`);
-      const base = `${req.protocol}://${req.host}`;
+      const base = publicBaseUrl(req);
       const cases: JunitBoot[] = run.results.map((r) => {
         const boot = r.bootId != null ? run.boots.get(r.bootId) : undefined;
         if (!boot) {
@@ -142,25 +140,24 @@ export async function exportRoutes(app: App): Promise<void> {
             variant: r.variant,
             outcome,
             durationMs: null,
-            title: outcome ? r.outcome : null,
+            title: null,
             details: [],
           };
         }
         const b = boot.row;
         const crash = boot.crashes[0];
-        const top = (
-          typeof b.top_diagnosis === 'string' ? JSON.parse(b.top_diagnosis) : b.top_diagnosis
-        ) as Diagnosis | null;
+        const top = b.top_diagnosis == null ? null : jsonValue(b.top_diagnosis);
         return {
           id: b.id,
           variant: b.variant ?? r.variant,
           outcome: b.outcome as BootOutcome | null,
+          status: b.status,
+          endReason: b.end_reason,
+          checks: jsonValue(b.checks),
           durationMs: b.duration_ms,
           title: crash?.title ?? b.panic_reason,
-          details: [
-            ...(crash?.report ?? []),
-            ...(top ? [`diagnosis: ${top.option} (${top.reason}) — line ${top.line}: ${top.evidence}`] : []),
-          ],
+          details: crash?.report ?? [],
+          diagnosis: top,
           url: `${base}/api/boots/${b.id}/console.raw`,
         };
       });

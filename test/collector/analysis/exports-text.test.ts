@@ -1,14 +1,22 @@
 /**
- * JUnit XML (checked well-formed by Python's expat, hostile text included) and the
- * Prometheus text exposition (checked line by line against the format's grammar).
+ * JUnit XML (checked well-formed by Python's expat, hostile text included, and valid by
+ * xmllint against Jenkins xunit's junit-10.xsd) and the Prometheus text exposition (checked
+ * line by line against the format's grammar, and by promtool).
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { escapeXml, type JunitBoot, toJunit } from '../../../collector/analysis/junit.ts';
 import { escapeLabel, toPrometheus, type VariantMetrics } from '../../../collector/analysis/metrics.ts';
+import type { BootCheck } from '../../../common/types/ingest.ts';
 import { runs, skipWithout } from '../../helpers/required-tool.ts';
+import { promtoolCheck, xmllintSchema } from '../../helpers/validators.ts';
 
 const noPython = skipWithout('python3 (its expat checks the XML)', runs('python3'));
+const noXmllint = skipWithout('xmllint (libxml2-utils: validates JUnit against its XSD)', runs('xmllint'));
+const noPromtool = skipWithout('promtool (prometheus: checks the metrics)', runs('promtool'));
+
+/** The seed ladder's network step: userspace ran, the guest never answered. */
+const netFailed: BootCheck = { name: 'net', ok: false, detail: 'no answer from the guest on port 8080' };
 
 /** Parses XML with expat and returns [suite attrs, testcase names, failure messages]. */
 function expat(xml: string): {
@@ -72,8 +80,85 @@ describe('toJunit', () => {
     expect(r.text).toContain('console: http://127.0.0.1:8080/#/boots/2');
   });
 
+  it.skipIf(noXmllint)("is valid against Jenkins xunit's junit-10.xsd", () => {
+    expect(xmllintSchema(xml)).toEqual({ ok: true, output: '- validates' });
+  });
+
   it('escapes the five XML specials', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
+  });
+});
+
+describe('toJunit with runner checks and silent boots', () => {
+  const xml = toJunit('seed-ladder run 8', [
+    {
+      id: 5,
+      variant: '05-net',
+      outcome: 'booted',
+      checks: [netFailed],
+      durationMs: 3000,
+      title: null,
+      details: [],
+    },
+    {
+      id: 6,
+      variant: '05-net',
+      outcome: 'booted',
+      checks: [
+        { ...netFailed, ok: true },
+        { name: 'ec2-cleanup', ok: false, harness: true },
+      ],
+      durationMs: 3000,
+      title: null,
+      details: [],
+    },
+    {
+      id: 7,
+      variant: '01-serial',
+      outcome: 'no_output',
+      durationMs: 1000,
+      title: null,
+      details: [],
+      diagnosis: { option: 'CONFIG_SERIAL_8250_CONSOLE', reason: 'no kernel message', line: 0, evidence: '' },
+    },
+    {
+      id: 8,
+      variant: '03-exec',
+      outcome: 'stalled',
+      endReason: 'cancelled',
+      durationMs: 500,
+      title: null,
+      details: [],
+    },
+    { id: null, variant: '99-broken', outcome: 'build_failed', durationMs: null, title: null, details: [] },
+  ]);
+
+  it('fails a boot that reached userspace but failed a check, and names the check', () => {
+    expect(xml).toContain(
+      '<failure message="booted, but net failed: no answer from the guest on port 8080" type="check">',
+    );
+    expect(xml).toMatch(/<testcase[^>]*name="05-net #6"[^>]*\/>/);
+  });
+
+  it('cites no line for a silent boot', () => {
+    expect(xml).toContain('<failure message="no_output" type="no_output">');
+    expect(xml).toContain('diagnosis: CONFIG_SERIAL_8250_CONSOLE (no kernel message)<');
+    expect(xml).not.toContain('line 0');
+  });
+
+  it('counts a cancelled boot as skipped, on the testsuite only', () => {
+    expect(xml).toContain('<testsuites name="bootwatch" tests="5" failures="3" errors="0" time=');
+    expect(xml).toContain('tests="5" failures="3" errors="0" skipped="1"');
+    expect(xml).toContain('<skipped message="cancelled"/>');
+  });
+
+  it.skipIf(noXmllint)("is valid against Jenkins xunit's junit-10.xsd", () => {
+    expect(xmllintSchema(xml)).toEqual({ ok: true, output: '- validates' });
+  });
+
+  it.skipIf(noXmllint)('would be caught by the XSD with `skipped` on testsuites', () => {
+    const bad = xml.replace('<testsuites name="bootwatch"', '<testsuites name="bootwatch" skipped="1"');
+    expect(xmllintSchema(bad).ok).toBe(false);
   });
 });
 
@@ -92,6 +177,9 @@ describe('toPrometheus', () => {
       buildOk: true,
       timeToInit: 0.85727,
       outcome: 'booted',
+      status: 'FAIL',
+      endReason: 'marker',
+      checks: [netFailed, { name: 'root "disk"', ok: true }],
       bootTimestamp: 1_764_061_800,
       openRegressions: 0,
     },
@@ -102,6 +190,9 @@ describe('toPrometheus', () => {
       buildOk: false,
       timeToInit: null,
       outcome: 'panic',
+      status: null,
+      endReason: null,
+      checks: [],
       bootTimestamp: null,
       openRegressions: 2,
     },
@@ -123,6 +214,19 @@ describe('toPrometheus', () => {
     expect(text).toContain('bootwatch_build_success{variant="evil\\"\\\\\\nname"} 0');
     expect(text).toContain('bootwatch_open_regressions{variant="evil\\"\\\\\\nname"} 2');
     expect(escapeLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  });
+
+  it("carries the boot's verdict and its failed checks", () => {
+    expect(text).toContain('bootwatch_boot_verdict{variant="05-net",verdict="FAIL"} 1');
+    expect(text).toContain('bootwatch_boot_verdict{variant="05-net",verdict="PASS"} 0');
+    expect(text).toContain('bootwatch_boot_checks_failed{variant="05-net"} 1');
+    expect(text).toContain('bootwatch_boot_check_success{variant="05-net",check="net"} 0');
+    expect(text).toContain('bootwatch_boot_check_success{variant="05-net",check="root \\"disk\\""} 1');
+    expect(text).toContain('bootwatch_boot_verdict{variant="evil\\"\\\\\\nname",verdict="FAIL"} 1');
+  });
+
+  it.skipIf(noPromtool)('passes promtool check metrics', () => {
+    expect(promtoolCheck(text)).toEqual({ ok: true, output: '' });
   });
 
   it('says nothing without variants', () => expect(toPrometheus([])).toBe(''));

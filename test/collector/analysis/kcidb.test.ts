@@ -24,6 +24,7 @@ const build = (id: number, variant: string, over: Partial<KcidbBuildInput> = {})
   command: 'make -j2 O=/root/.cache/bootwatch/build/seed-ladder/x bzImage',
   baseConfig: 'allnoconfig',
   fragments: ['01-serial.config', '02-initrd.config'],
+  hasConfig: true,
   logTail: null,
   errors: [],
   sizes: { image: 1_048_576, vmlinux: 13_387_016, text: 2_016_128, data: 1_677_088, bss: 1_528 },
@@ -41,6 +42,8 @@ const boot = (id: number, buildId: number | null, log: string): KcidbBootInput =
     accel: 'tcg',
     outcome: p.outcome,
     status: null,
+    endReason: 'marker',
+    checks: [],
     startedAt: new Date('2025-11-25T09:10:00Z'),
     durationMs: 2100,
     milestones: p.milestones,
@@ -55,7 +58,13 @@ describe('toKcidb', () => {
       builds: [
         build(1, '02-initrd'),
         build(2, '03-exec'),
-        build(3, '99-broken', { status: 'FAIL', logTail: 'error: x\0y', errors: ['error: x'], sizes: {} }),
+        build(3, '99-broken', {
+          status: 'FAIL',
+          logTail: 'error: x\0y',
+          errors: ['error: x'],
+          sizes: {},
+          hasConfig: false,
+        }),
       ],
       boots: [
         boot(10, 1, '02-initrd-no-binfmt.log'),
@@ -85,6 +94,8 @@ describe('toKcidb', () => {
       status: 'PASS',
     });
     expect(data.builds[2]).toMatchObject({ status: 'FAIL', log_excerpt: 'error: xy' });
+    // No stored .config, so no config_url that would answer 404.
+    expect(data.builds[2]).not.toHaveProperty('config_url');
     const boots = data.tests.filter((t) => t.path === 'boot');
     expect(boots.map((t) => [t.id, t.status])).toEqual([
       ['bootwatch:boot-10', 'FAIL'],
@@ -104,6 +115,41 @@ describe('toKcidb', () => {
     expect(data.issues).toHaveLength(1);
     expect(data.issues[0].categories).toEqual(['runtime.panic']);
     expect(data.incidents.map((i) => i.test_id)).toEqual(['bootwatch:boot-10', 'bootwatch:boot-12']);
+  });
+});
+
+describe('runner checks in KCIDB', () => {
+  const net = { name: 'net', ok: false, detail: 'no answer from the guest on port 8080' };
+  const cleanup = { name: 'ec2-cleanup', ok: false, detail: 'left behind: volume vol-1', harness: true };
+  const data = toKcidb({
+    builds: [build(5, '05-net')],
+    boots: [
+      // The seed ladder's network step: userspace ran, the guest never answered.
+      { ...boot(20, 5, '05-net-e1000.log'), checks: [net] },
+      { ...boot(21, 5, '05-net-e1000.log'), checks: [{ ...net, ok: true, detail: 'answered' }, cleanup] },
+    ],
+  });
+  const test = (id: string) => data.tests.find((t) => t.id === id);
+
+  it('stays valid KCIDB v5.3', () => expect(validateKcidb(data)).toEqual({ valid: true, errors: [] }));
+
+  it('fails a boot that reached userspace but failed a check, and says which', () => {
+    expect(test('bootwatch:boot-20')).toMatchObject({
+      status: 'FAIL',
+      comment: '05: booted; net failed: no answer from the guest on port 8080',
+      misc: { outcome: 'booted', failed_checks: [net] },
+    });
+    expect(test('bootwatch:boot-20-check-net')).toMatchObject({ path: 'boot.check.net', status: 'FAIL' });
+  });
+
+  it("passes a boot whose only failed check is the harness's cleanup, which is an ERROR sub-test", () => {
+    expect(test('bootwatch:boot-21')).toMatchObject({ status: 'PASS' });
+    expect(test('bootwatch:boot-21')?.misc).not.toHaveProperty('failed_checks');
+    expect(test('bootwatch:boot-21-check-net')).toMatchObject({ status: 'PASS' });
+    expect(test('bootwatch:boot-21-check-ec2-cleanup')).toMatchObject({
+      path: 'boot.check.ec2-cleanup',
+      status: 'ERROR',
+    });
   });
 });
 
