@@ -216,8 +216,9 @@ export function toKcidb(
         }),
       }),
     );
-    // Each runner check is a sub-test; a failed harness check is the harness's ERROR, not the kernel's FAIL.
-    for (const c of boot.checks) {
+    // Each runner check is a sub-test (one per name: ids must be unique); a failed harness
+    // check is the harness's ERROR, not the kernel's FAIL.
+    for (const c of new Map(boot.checks.map((x) => [x.name, x])).values()) {
       out.tests.push(
         compact({
           id: `${tid}-check-${c.name}`,
