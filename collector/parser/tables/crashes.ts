@@ -161,9 +161,10 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   { kind: 'kcsan', header: /^BUG: KCSAN: (.*)/, title: 'KCSAN: {1}', fn: 'none', bracket: 'equals' },
   {
     kind: 'ubsan',
-    header: /^UBSAN: Undefined behaviour in (\S+:\d+(?::\d+)?)/,
+    header: /^UBSAN: Undefined behaviour in ((\S+?):\d+(?::\d+)?)/,
     title: 'UBSAN: undefined-behaviour in {fn}',
-    fallback: 'UBSAN: Undefined behaviour in {1}',
+    // Without a stack, the file (line numbers change with every edit of it).
+    fallback: 'UBSAN: Undefined behaviour in {2}:LINE',
     fn: 'stack',
     locGroup: 1,
     skip: ['ubsan', 'handle_overflow'],
@@ -347,7 +348,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'bug',
     header: /^kernel BUG at (\S+?)!?$/,
     title: 'kernel BUG in {fn}',
-    fallback: 'kernel BUG at {1}',
+    fallback: 'kernel BUG in corrupted',
     fn: 'rip',
     locGroup: 1,
   },
@@ -530,7 +531,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   { kind: 'oops', header: /^divide(?: |_)error: \d+/, title: 'divide error in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^stack segment: \d+/, title: 'stack segment fault in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^PANIC: double fault/, title: 'PANIC: double fault in {fn}', fn: 'rip' },
-  { kind: 'oops', header: /^Internal error: (Oops[^:]*):/, title: 'Internal error: {1} in {fn}', fn: 'rip' },
+  // arm prints it after `Unable to handle kernel ...`, inside that report.
+  {
+    kind: 'oops',
+    header: /^Internal error: (Oops[^:]*):/,
+    title: 'Internal error: {1} in {fn}',
+    fn: 'rip',
+    continues: true,
+  },
   { kind: 'oops', header: /^Oops: \d+ \[#\d+\]/, title: 'Oops in {fn}', fn: 'rip', continues: true },
   // Hangs and stalls.
   {
@@ -601,7 +609,7 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
   // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
-  /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ task\.stack:|Thread overran stack|Code: )/,
+  /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
   /^\S+\s+[RDSTtZXI]\s*\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
   /^\s*\[<[0-9a-f]+>\] \(/,

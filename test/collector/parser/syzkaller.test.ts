@@ -24,6 +24,10 @@ function load(name: string): Case {
 
 /** Where bootwatch knowingly differs from the title recorded in syzkaller's test data. */
 const DIFFERENT: Record<string, { title: string; why: string }> = {
+  '41': {
+    title: 'UBSAN: undefined-behaviour in ip_idents_reserve',
+    why: 'syzkaller keeps the header file here although the stack names a caller; rule not found',
+  },
   '60': {
     title: 'INFO: rcu detected stall',
     why: 'a stall header cut off before any stack; syzkaller keeps the raw header line',
