@@ -32,7 +32,7 @@ beforeAll(async () => {
   ensureDashboardBuilt();
   crossSite = await startForeignSite('127.0.0.2');
   sameSite = await startForeignSite('127.0.0.1');
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await crossSite?.close();
@@ -90,7 +90,7 @@ describe('auth off (the loopback demo): a foreign page stores nothing and opens 
     server = await startServer();
     bootId = await targetBoot(server.url);
     chrome = await launchBrowser();
-  }, 60_000);
+  }, 180_000);
   let closed = false;
   afterAll(async () => {
     await chrome?.close();
