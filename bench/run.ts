@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'cli-start': async () => (await import('./cli-start.ts')).cliStartBenchmark,
   parser: async () => (await import('./parser.ts')).parserBenchmark,
   ingest: async () => (await import('./ingest.ts')).ingestBenchmark,
+  'import-readers': async () => (await import('./import-readers.ts')).importReadersBenchmark,
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,
   'runner-verdict': async () => (await import('./runner-latency.ts')).verdictBenchmark,
   'runner-overhead': async () => (await import('./runner-overhead.ts')).overheadBenchmark,

@@ -39,7 +39,7 @@ function post(url: string, body: Buffer): Promise<number> {
 }
 
 describe('a large import on the embedded database', () => {
-  it('lets other requests in while it runs', { timeout: 240_000 }, async () => {
+  it('lets other requests in while it runs', { timeout: 360_000 }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'bootwatch-readers-'));
     serve = await startServe({ BOOTWATCH_DATA: dir });
     const base = serve.url;
