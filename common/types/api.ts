@@ -1,8 +1,10 @@
 /**
- * What the collector's read API answers: the shapes the dashboard and the CLI read.
- * The server's TypeBox response schemas describe exactly these.
+ * What the collector's API takes and answers: the shapes the dashboard, the CLI and the runners
+ * read. Each is the `Static<>` type of its TypeBox schema in common/schemas/.
  */
-import type { BootOutcome, BootTarget, ConfigFragment, DroppedOption, ImageSizes, Status } from './ingest.ts';
+import type { BloatDiff, ConfigDiffResult, TroubleItem } from '../schemas/analysis.ts';
+import type { BootCheck as BootCheckResult } from '../schemas/ingest.ts';
+import type { BootOutcome, BootTarget, Status } from './ingest.ts';
 import type {
   BootStage,
   Diagnosis,
@@ -15,20 +17,11 @@ import type {
   ParseResult,
 } from './parse.ts';
 
-/** Every 4xx/5xx answer: a stable code (common/errors.ts) and a message a user can act on. */
-export interface ApiError {
-  error: { code: string; message: string };
-}
-
 export interface HealthResponse {
   ok: boolean;
   db: 'pglite' | 'postgres';
   /** Present when `ok` is false. */
   error?: { code: string; message: string };
-}
-
-export interface IdResponse {
-  id: number;
 }
 
 /** A boot is `running` while its console streams in, `finished` once it has an outcome. */
@@ -64,13 +57,6 @@ export interface BootSummary {
   consoleLines: number;
 }
 
-export interface BootCheckResult {
-  name: string;
-  ok: boolean;
-  detail?: string | null;
-  harness?: boolean;
-}
-
 /** `GET /api/boots/:id`: the whole `parse --json` object at top level plus the boot's facts. */
 export interface BootDetail extends Omit<BootSummary, 'outcome' | 'lastStage'>, Omit<ParseResult, 'outcome'> {
   /** Null while the boot runs; the parse fields are then a snapshot of the console so far. */
@@ -104,64 +90,6 @@ export interface ConsolePage {
   total: number;
   /** `from` of the next page, null at the end. */
   next: number | null;
-}
-
-export interface BuildSummary {
-  id: number;
-  /** The name of the token that submitted it (null: no token, auth off). */
-  submittedBy: string | null;
-  variant: string;
-  status: Status;
-  exitCode: number | null;
-  arch: string | null;
-  startedAt: string;
-  wallMs: number | null;
-  userMs: number | null;
-  sysMs: number | null;
-  sizes: ImageSizes;
-  configHash: string | null;
-  source: { name: string; version: string | null } | null;
-  compiler: string | null;
-  warningCount: number;
-  errorCount: number;
-  droppedCount: number;
-  symbolCount: number;
-}
-
-export interface BuildDetail extends BuildSummary {
-  matrix: string | null;
-  baseConfig: string | null;
-  fragments: ConfigFragment[];
-  /** The full .config as built. */
-  config: string | null;
-  dropped: DroppedOption[];
-  warnings: string[];
-  errors: string[];
-  command: string | null;
-  logTail: string | null;
-  host: string | null;
-  hasSystemMap: boolean;
-}
-
-/** One symbol's size change between two builds, bloat-o-meter style. */
-export interface SymbolDelta {
-  name: string;
-  type: string;
-  old: number;
-  new: number;
-  delta: number;
-}
-
-/** `GET /api/builds/:id/size-diff?against=ID`. */
-export interface SizeDiff {
-  buildId: number;
-  againstId: number;
-  added: number;
-  removed: number;
-  grown: number;
-  shrunk: number;
-  total: { old: number; new: number; delta: number };
-  symbols: SymbolDelta[];
 }
 
 /** `GET /api/variants`: each variant's latest build and boot at a glance. */
@@ -235,137 +163,45 @@ export interface TrendsResponse {
   series: TrendSeries[];
 }
 
-/** `POST /api/builds/progress`: live build progress, pushed to the feed, never stored. */
-export interface BuildProgressInput {
-  variant: string;
-  buildId?: number | null;
-  phase: string;
-  percent?: number;
-  message?: string;
-}
-
 /** `POST /api/logs` and `bin/bootwatch ingest`: the boot made from an uploaded log. */
 export interface LogUploadResponse {
   id: number;
   outcome: BootOutcome;
 }
 
-export type { BootOutcome, BootTarget, Status };
+export type {
+  BaselinePin,
+  BloatDiff,
+  BloatSymbol,
+  BloatTotals,
+  ConfigChangeItem,
+  ConfigDiffResult,
+  FailureGroupItem,
+  FailureOccurrence,
+  MatrixRunInput,
+  RegressionDetail,
+  RegressionEvidence,
+  RegressionItem,
+  RegressionKind,
+  TroubleItem,
+} from '../schemas/analysis.ts';
+export type {
+  BisectCulprit,
+  BisectionDetail,
+  BisectionInput,
+  BisectionStatus,
+  BisectionSummary,
+  BisectPhase,
+  BisectReport,
+  BisectStep,
+  BisectVerdict,
+} from '../schemas/bisections.ts';
+export type { BuildDetail, BuildSummary, SizeDiff, SymbolDelta } from '../schemas/builds.ts';
+export type { ApiError, IdResponse } from '../schemas/common.ts';
+export type { BuildProgressInput } from '../schemas/ingest.ts';
+export type { BootCheckResult, BootOutcome, BootTarget, Status };
 
 // ---- Regressions, compare, failures and exports (collector/analysis, collector/regressions) ----
-
-export type RegressionKind =
-  | 'build'
-  | 'outcome'
-  | 'crash'
-  | 'error'
-  | 'probe'
-  | 'milestone'
-  | 'size'
-  | 'build_time'
-  | 'boot_time'
-  | 'initcall';
-
-/** A console line that shows a regression. */
-export interface RegressionEvidence {
-  line: number;
-  text: string;
-}
-
-/** One row of `GET /api/regressions`: what got worse in a variant, between which runs. */
-export interface RegressionItem {
-  id: number;
-  variant: string;
-  /** Identity within the variant: `outcome`, `crash:<title>`, `size:image`, `initcall:<fn>`... */
-  key: string;
-  kind: RegressionKind;
-  severity: 'high' | 'medium' | 'low';
-  title: string;
-  status: 'open' | 'fixed';
-  /** The run it appeared in. */
-  bootId: number | null;
-  buildId: number | null;
-  /** The run it was judged against (pinned or the last good one). */
-  baselineBootId: number | null;
-  baselineBuildId: number | null;
-  was: string | number | null;
-  now: string | number | null;
-  /** For measurements: the value above which it alerted. */
-  threshold: number | null;
-  /** Median/MAD of the history it was judged against, for noisy measurements. */
-  stats: { n: number; median: number; mad: number } | null;
-  evidence: RegressionEvidence[];
-  detectedAt: string;
-  /** The run that showed it gone. */
-  fixedBootId: number | null;
-  fixedBuildId: number | null;
-  fixedAt: string | null;
-}
-
-/** A changed option, scripts/diffconfig style (`old`/`new` null when absent). */
-export interface ConfigChangeItem {
-  option: string;
-  old: string | null;
-  new: string | null;
-}
-
-export interface ConfigDiffResult {
-  removed: ConfigChangeItem[];
-  changed: ConfigChangeItem[];
-  added: ConfigChangeItem[];
-  /** The diff as scripts/diffconfig prints it. */
-  text: string;
-}
-
-/** One symbol's change, bloat-o-meter style (`old`/`new` null when absent). */
-export interface BloatSymbol {
-  name: string;
-  type: string;
-  old: number | null;
-  new: number | null;
-  delta: number;
-}
-
-/** bloat-o-meter's summary line: symbol counts and byte totals. */
-export interface BloatTotals {
-  added: number;
-  removed: number;
-  grown: number;
-  shrunk: number;
-  /** Bytes gained by added and grown symbols. */
-  up: number;
-  /** Bytes lost by removed and shrunk symbols (positive). */
-  down: number;
-  /** Sum of the counted symbols' sizes in each build. */
-  oldTotal: number;
-  newTotal: number;
-}
-
-/** bloat-o-meter's totals and the symbols that changed most. */
-export interface BloatDiff extends BloatTotals {
-  /** Every changed symbol's count; `symbols` holds the top of them. */
-  changedCount: number;
-  symbols: BloatSymbol[];
-  /** The report as scripts/bloat-o-meter prints it, cut to the top symbols. */
-  text: string;
-}
-
-/** `GET /api/regressions/:id`: the regression with its runs' config and size differences. */
-export interface RegressionDetail extends RegressionItem {
-  config: ConfigDiffResult | null;
-  size: BloatDiff | null;
-}
-
-/** A trouble (crash, error, failed probe) keyed so it is recognised across boots. */
-export interface TroubleItem {
-  key: string;
-  cls: 'crash' | 'error' | 'probe_failed' | 'warning';
-  title: string;
-  line: number;
-  time: number | null;
-  text: string;
-  fatal: boolean;
-}
 
 /** `GET /api/compare?a=&b=`: why does boot b differ from boot a. */
 export interface CompareResponse {
@@ -381,147 +217,4 @@ export interface CompareResponse {
   milestones: { name: MilestoneName; a: number | null; b: number | null; delta: number | null }[];
   initcalls: { fn: string; a: number | null; b: number | null; delta: number | null }[];
   initcallTotals: { a: number; b: number; delta: number };
-}
-
-export interface FailureOccurrence {
-  bootId: number;
-  buildId: number | null;
-  variant: string | null;
-  at: string;
-  line: number | null;
-}
-
-/** One group of `GET /api/failures`: the same failure across variants and runs. */
-export interface FailureGroupItem {
-  key: string;
-  kind: 'crash' | 'warning' | 'error' | 'probe' | 'stalled' | 'no_output';
-  title: string;
-  /** True when it ended boots; false for warnings and failed probes along the way. */
-  fatal: boolean;
-  count: number;
-  occurrences: FailureOccurrence[];
-  variants: string[];
-  first: FailureOccurrence;
-  last: FailureOccurrence;
-  sinceBuild: number | null;
-  isNew: boolean;
-  ongoingIn: string[];
-}
-
-/** A variant's pinned baseline boot. */
-export interface BaselinePin {
-  variant: string;
-  bootId: number;
-  buildId: number | null;
-  note: string | null;
-  pinnedAt: string;
-}
-
-/** `POST /api/runs`: what one `bootwatch run` of a matrix made, for its JUnit report. */
-export interface MatrixRunInput {
-  matrix: string;
-  results: { variant: string; outcome: string; bootId: number | null; buildId: number | null }[];
-}
-
-// ---- Config bisection (collector/analysis/bisect.ts searches, runners/bisect runs, the collector stores) ----
-
-export type BisectVerdict = 'good' | 'bad' | 'skip';
-
-export type BisectPhase = 'endpoint' | 'hint' | 'fragment' | 'option' | 'confirm';
-
-/** One config a bisection built (or found in its cache) and judged. */
-export interface BisectStep {
-  n: number;
-  phase: BisectPhase;
-  /** Options set to the bad side's values on top of the step's base (or the endpoint's name). */
-  tried: string[];
-  /** Resolved config's hash. */
-  hash: string;
-  /** Options in which the resolved config differs from the good endpoint. */
-  distance: number;
-  verdict: BisectVerdict;
-  outcome: string;
-  /** False when the verdict came from the cache: this config was built before. */
-  built: boolean;
-  buildId?: number | null;
-  bootId?: number | null;
-}
-
-export interface BisectCulprit {
-  option: string;
-  good: string | null;
-  bad: string | null;
-  /** How it was found: a hint tested alone, or the last step of a bisection. */
-  via: 'hint' | 'bisect';
-  /** True when the good config with only this change (and what Kconfig makes of it) was bad. */
-  confirmed: boolean;
-  /** Options that changed with it after olddefconfig. */
-  with: string[];
-}
-
-export interface BisectReport {
-  status: 'found' | 'not_found' | 'budget' | 'bad_endpoints';
-  message: string;
-  culprits: BisectCulprit[];
-  /** The options still suspected when the search could not narrow further. */
-  suspects: string[];
-  steps: BisectStep[];
-  builds: number;
-  /** Differing options between the endpoints. */
-  differing: number;
-  lastGood: string | null;
-  firstBad: string | null;
-}
-
-/** A stored bisection: `running` until its report (or `failed` when the run threw). */
-export type BisectionStatus = 'running' | BisectReport['status'] | 'failed';
-
-/** `PUT /api/bisections/:key`: a runner's bisection as it stands after a step. */
-export interface BisectionInput {
-  variant: string;
-  /** The sides as the user named them (`03-exec`, `build #12 (03-exec)`, a file). */
-  good: string;
-  bad: string;
-  status: BisectionStatus;
-  builds: number;
-  maxBuilds: number;
-  /** The resumable search state (collector/analysis/bisect.ts BisectState); the API reads only these fields. */
-  state: { version: 1; steps: BisectStep[]; builds: number };
-  report: BisectReport | null;
-  error?: string | null;
-  /** Who runs it: the agent's name or the host. */
-  agent?: string | null;
-}
-
-/** One row of `GET /api/bisections`, newest first (no state blob). */
-export interface BisectionSummary {
-  id: number;
-  /** The name of the token that submitted it (null: no token, auth off). */
-  submittedBy: string | null;
-  key: string;
-  variant: string;
-  good: string;
-  bad: string;
-  status: BisectionStatus;
-  builds: number;
-  maxBuilds: number;
-  /** The culprits' option names, from the report. */
-  culprits: string[];
-  /** The report's one-line conclusion, or the error of a failed run. */
-  message: string | null;
-  agent: string | null;
-  startedAt: string;
-  updatedAt: string;
-}
-
-/** `GET /api/bisections/:id`: the steps so far (or the report's), the culprits, the conclusion. */
-export interface BisectionDetail extends Omit<BisectionSummary, 'culprits'> {
-  culprits: BisectCulprit[];
-  suspects: string[];
-  steps: BisectStep[];
-  /** Differing options between the endpoints (null before both are resolved). */
-  differing: number | null;
-  error: string | null;
-  /** The resumable state, only with `?state=true` (what a runner resumes from). */
-  state?: BisectionInput['state'];
 }

@@ -1,7 +1,7 @@
 /** Boot list, boot detail and console page: response and query schemas. */
 import { Type } from '@sinclair/typebox';
+import { BootCheck, STATUSES, TARGETS } from '../../../common/schemas/ingest.ts';
 import { CsvList, Id, INT4_MAX, Nullable, StringEnum, Timestamp } from './common.ts';
-import { BootCheck, STATUSES, TARGETS } from './ingest.ts';
 import {
   BOOT_OUTCOMES,
   Diagnosis,

@@ -1,45 +1,8 @@
-/** Build list, detail and size diff: response and query schemas. */
+/** Build routes' query strings; the response shapes live in common/schemas/builds.ts. */
 import { Type } from '@sinclair/typebox';
-import { Id, Nullable, StringEnum, Timestamp } from './common.ts';
-import { ConfigFragment, DroppedOption, STATUSES } from './ingest.ts';
+import { Id } from '../../../common/schemas/common.ts';
 
-const Size = Type.Optional(Nullable(Type.Integer()));
-
-export const BuildSummary = Type.Object({
-  id: Type.Integer(),
-  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
-  variant: Type.String(),
-  status: StringEnum(STATUSES),
-  exitCode: Nullable(Type.Integer()),
-  arch: Nullable(Type.String()),
-  startedAt: Timestamp,
-  wallMs: Nullable(Type.Number()),
-  userMs: Nullable(Type.Number()),
-  sysMs: Nullable(Type.Number()),
-  sizes: Type.Object({ image: Size, vmlinux: Size, text: Size, data: Size, bss: Size }),
-  configHash: Nullable(Type.String()),
-  source: Nullable(Type.Object({ name: Type.String(), version: Nullable(Type.String()) })),
-  compiler: Nullable(Type.String()),
-  warningCount: Type.Integer(),
-  errorCount: Type.Integer(),
-  droppedCount: Type.Integer(),
-  symbolCount: Type.Integer(),
-});
-
-export const BuildDetail = Type.Object({
-  ...BuildSummary.properties,
-  matrix: Nullable(Type.String()),
-  baseConfig: Nullable(Type.String()),
-  fragments: Type.Array(ConfigFragment),
-  config: Nullable(Type.String({ description: 'the full .config as built' })),
-  dropped: Type.Array(DroppedOption),
-  warnings: Type.Array(Type.String()),
-  errors: Type.Array(Type.String()),
-  command: Nullable(Type.String()),
-  logTail: Nullable(Type.String()),
-  host: Nullable(Type.String()),
-  hasSystemMap: Type.Boolean(),
-});
+export { BuildDetail, BuildSummary, SizeDiff } from '../../../common/schemas/builds.ts';
 
 export const BuildListQuery = Type.Object({
   variant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -50,23 +13,4 @@ export const BuildListQuery = Type.Object({
 export const SizeDiffQuery = Type.Object({
   against: Type.Optional(Id("the older build; default: the variant's previous build")),
   limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 200, description: 'symbols listed' }),
-});
-
-export const SizeDiff = Type.Object({
-  buildId: Type.Integer(),
-  againstId: Type.Integer(),
-  added: Type.Integer(),
-  removed: Type.Integer(),
-  grown: Type.Integer(),
-  shrunk: Type.Integer(),
-  total: Type.Object({ old: Type.Integer(), new: Type.Integer(), delta: Type.Integer() }),
-  symbols: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      type: Type.String(),
-      old: Type.Integer(),
-      new: Type.Integer(),
-      delta: Type.Integer(),
-    }),
-  ),
 });

@@ -1,9 +1,9 @@
 /** Variant overview and trends: response and query schemas. */
 import { Type } from '@sinclair/typebox';
+import { STATUSES } from '../../../common/schemas/ingest.ts';
 import { BUILD_METRICS } from '../../../common/types/api.ts';
 import { MILESTONES } from '../../../common/types/parse.ts';
 import { Nullable, StringEnum, Timestamp } from './common.ts';
-import { STATUSES } from './ingest.ts';
 import { BOOT_OUTCOMES, Diagnosis, STAGES } from './parse.ts';
 
 export const TREND_METRICS = [...BUILD_METRICS, ...MILESTONES.map((m) => `boot.${m}` as const)] as const;
