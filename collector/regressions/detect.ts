@@ -5,7 +5,7 @@
  * per database, after the verdict is stored, so it never slows the ingest's answer; readers
  * `settle` first to see its results.
  */
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { isScratchVariant } from '../../common/variant-names.ts';
 import {
   DEFAULT_REGRESSION_OPTIONS,
@@ -25,7 +25,7 @@ import {
   pinnedBaseline,
 } from '../db/queries/regressions.ts';
 import { loadBootRun, loadRuns } from '../db/queries/runs.ts';
-import { rowsOf } from '../db/rows.ts';
+import { boots, builds, variants } from '../db/schema/index.ts';
 
 export interface DetectionResult {
   opened: number[];
@@ -95,30 +95,32 @@ async function guarded(
 
 /** Detection for one finished boot, now. */
 async function detectForBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
-  const [row] = await rowsOf<{ variant_id: number | null; state: string; name: string | null }>(
-    db,
-    sql`select b.variant_id, b.state, v.name from boots b left join variants v on v.id = b.variant_id where b.id = ${bootId}`,
-  );
-  if (!row || row.variant_id == null || row.state !== 'finished' || isScratchVariant(row.name)) return null;
+  const [row] = await db
+    .select({ variantId: boots.variantId, state: boots.state, name: variants.name })
+    .from(boots)
+    .leftJoin(variants, eq(variants.id, boots.variantId))
+    .where(eq(boots.id, bootId));
+  if (!row || row.variantId == null || row.state !== 'finished' || isScratchVariant(row.name)) return null;
   const current = await loadBootRun(db, bootId);
   if (!current) return null;
-  const opts = await optionsFor(db, row.variant_id);
-  const history = await loadRuns(db, row.variant_id, { limit: opts.historyLength, beforeBoot: bootId });
-  return judge(db, row.variant_id, current, history, opts);
+  const opts = await optionsFor(db, row.variantId);
+  const history = await loadRuns(db, row.variantId, { limit: opts.historyLength, beforeBoot: bootId });
+  return judge(db, row.variantId, current, history, opts);
 }
 
 /** Detection for a stored build: build breakage, size and build time. */
 async function detectForBuild(db: Db, buildId: number): Promise<DetectionResult | null> {
-  const [row] = await rowsOf<{ variant_id: number; name: string }>(
-    db,
-    sql`select b.variant_id, v.name from builds b join variants v on v.id = b.variant_id where b.id = ${buildId}`,
-  );
+  const [row] = await db
+    .select({ variantId: builds.variantId, name: variants.name })
+    .from(builds)
+    .innerJoin(variants, eq(variants.id, builds.variantId))
+    .where(eq(builds.id, buildId));
   if (!row || isScratchVariant(row.name)) return null;
-  const [current] = await loadRuns(db, row.variant_id, { limit: 1, only: { build: buildId } });
+  const [current] = await loadRuns(db, row.variantId, { limit: 1, only: { build: buildId } });
   if (!current) return null;
-  const opts = await optionsFor(db, row.variant_id);
-  const history = await loadRuns(db, row.variant_id, { limit: opts.historyLength, beforeBuild: buildId });
-  return judge(db, row.variant_id, current, history, opts);
+  const opts = await optionsFor(db, row.variantId);
+  const history = await loadRuns(db, row.variantId, { limit: opts.historyLength, beforeBuild: buildId });
+  return judge(db, row.variantId, current, history, opts);
 }
 
 /** The global thresholds with the variant's own overrides on top. */

@@ -1,5 +1,6 @@
 /** Boots: create (idempotently), list, read, and record how they ended. */
 import { and, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { BootState, BootSummary } from '../../../common/types/api.ts';
 import type { BootCheck, BootInput, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
 import type { Outcome, ParseResult } from '../../../common/types/parse.ts';
@@ -285,4 +286,33 @@ export async function reopenBoot(db: Db, id: number): Promise<void> {
       result: null,
     })
     .where(eq(boots.id, id));
+}
+
+/** The variant a boot belongs to (null: none, or no such boot). */
+export async function bootVariantId(db: Db, id: number): Promise<number | null> {
+  const [row] = await db.select({ variantId: boots.variantId }).from(boots).where(eq(boots.id, id));
+  return row?.variantId ?? null;
+}
+
+/** The newest finished boot of the same variant before this one; with `preferBooted`, one that booted first. */
+export async function earlierBoot(
+  db: Db,
+  id: number,
+  opts: { preferBooted?: boolean } = {},
+): Promise<number | null> {
+  const b = alias(boots, 'b');
+  const [prev] = await db
+    .select({ id: boots.id })
+    .from(boots)
+    .innerJoin(b, and(eq(b.id, id), eq(boots.variantId, b.variantId)))
+    .where(
+      and(eq(boots.state, 'finished'), sql`(${boots.startedAt}, ${boots.id}) < (${b.startedAt}, ${b.id})`),
+    )
+    .orderBy(
+      ...(opts.preferBooted ? [sql`(${boots.outcome} = 'booted') desc`] : []),
+      desc(boots.startedAt),
+      desc(boots.id),
+    )
+    .limit(1);
+  return prev?.id ?? null;
 }

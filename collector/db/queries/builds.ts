@@ -1,12 +1,13 @@
 /** Builds: store what a runner reports, read them back for lists, details and size diffs. */
 import { createHash } from 'node:crypto';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { BuildDetail, BuildSummary, SizeDiff } from '../../../common/types/api.ts';
 import type { BuildInput, SymbolSize } from '../../../common/types/ingest.ts';
 import { diffSizes } from '../../analysis/size-diff.ts';
 import { byteaHex, byteaValue, fromHex, gzipText, packSymbols, unpackSymbols } from '../blobs.ts';
 import type { Db } from '../client.ts';
-import { iso, rowsOf } from '../rows.ts';
+import { iso } from '../rows.ts';
 import { cleanJson, cleanNullable, cleanText } from '../sanitize.ts';
 import {
   buildSymbols,
@@ -285,11 +286,13 @@ export async function sizeDiff(db: Db, id: number, againstId: number): Promise<S
 
 /** The build of the same variant just before this one, or null. */
 export async function previousBuildId(db: Db, id: number): Promise<number | null> {
-  const [r] = await rowsOf<{ id: number }>(
-    db,
-    sql`select p.id from builds b join builds p on p.variant_id = b.variant_id
-      and (p.started_at, p.id) < (b.started_at, b.id)
-      where b.id = ${id} order by p.started_at desc, p.id desc limit 1`,
-  );
+  const b = alias(builds, 'b');
+  const [r] = await db
+    .select({ id: builds.id })
+    .from(builds)
+    .innerJoin(b, and(eq(b.id, id), eq(builds.variantId, b.variantId)))
+    .where(sql`(${builds.startedAt}, ${builds.id}) < (${b.startedAt}, ${b.id})`)
+    .orderBy(desc(builds.startedAt), desc(builds.id))
+    .limit(1);
   return r?.id ?? null;
 }

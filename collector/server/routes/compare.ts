@@ -3,37 +3,27 @@
  * appeared or vanished, probes, milestone and initcall deltas. Without `a`, b is compared
  * with its variant's baseline: "why did this boot fail when the last one worked?" in one call.
  */
-import { sql } from 'drizzle-orm';
 import { BootwatchError } from '../../../common/errors.ts';
 import type { CompareResponse as Answer, BootSummary } from '../../../common/types/api.ts';
 import type { ParseResult } from '../../../common/types/parse.ts';
 import { compareBoots } from '../../analysis/compare.ts';
 import { bloatDiff, configDiffResult } from '../../analysis/diff-results.ts';
 import type { Db } from '../../db/client.ts';
-import { getBootFacts, getBootSummary } from '../../db/queries/boots.ts';
+import { bootVariantId, earlierBoot, getBootFacts, getBootSummary } from '../../db/queries/boots.ts';
 import { getBuild, getBuildSymbols } from '../../db/queries/builds.ts';
 import { pinnedBaseline } from '../../db/queries/regressions.ts';
-import { rowsOf } from '../../db/rows.ts';
 import { CompareQuery, CompareResponse } from '../schemas/analysis.ts';
 import { errors } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
 /** b's baseline: the pinned boot of its variant, else the newest earlier boot that booted. */
 async function baselineOf(db: Db, b: number): Promise<{ id: number; chosen: 'pinned' | 'last_good' } | null> {
-  const [row] = await rowsOf<{ variant_id: number | null }>(
-    db,
-    sql`select variant_id from boots where id = ${b}`,
-  );
-  if (row?.variant_id == null) return null;
-  const pinned = await pinnedBaseline(db, row.variant_id);
+  const variantId = await bootVariantId(db, b);
+  if (variantId == null) return null;
+  const pinned = await pinnedBaseline(db, variantId);
   if (pinned != null && pinned !== b) return { id: pinned, chosen: 'pinned' };
-  const [prev] = await rowsOf<{ id: number }>(
-    db,
-    sql`select p.id from boots p, boots b where b.id = ${b} and p.variant_id = b.variant_id
-      and p.state = 'finished' and (p.started_at, p.id) < (b.started_at, b.id)
-      order by (p.outcome = 'booted') desc, p.started_at desc, p.id desc limit 1`,
-  );
-  return prev ? { id: prev.id, chosen: 'last_good' } : null;
+  const prev = await earlierBoot(db, b, { preferBooted: true });
+  return prev != null ? { id: prev, chosen: 'last_good' } : null;
 }
 
 export async function compareRoutes(app: App): Promise<void> {
