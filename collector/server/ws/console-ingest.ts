@@ -2,27 +2,31 @@
  * WS /api/boots/:id/console/ws: a runner streams a boot's console. The server acks the
  * stored offset on connect and after every chunk; chunks are handled strictly in order.
  */
+import type { ErrorObject } from 'ajv';
 import { BootwatchError } from '../../../common/errors.ts';
+import { IngestChunk, IngestFinish } from '../../../common/schemas/ingest-socket.ts';
 import type { BootFinishInput, IngestServerMessage } from '../../../common/types/ingest.ts';
 import { toHttpError } from '../http-errors.ts';
 import { jsonDepth, MAX_JSON_DEPTH } from '../json-body.ts';
 import { assertMayModify, bootOwner } from '../ownership.ts';
 import { IdParams } from '../schemas/common.ts';
-import { BootFinishSchema } from '../schemas/ingest.ts';
 import type { App } from '../types.ts';
 import { compileBody } from '../validation.ts';
 
 // Plain JSON Schema validation, as for REST bodies: TypeBox's Value.Check needs its custom
-// kinds registered in the same module instance, which test runners may duplicate.
-const checkFinish = compileBody(BootFinishSchema);
+// kinds registered in the same module instance, which test runners may duplicate. One
+// validator per type, picked by `type`, so an error names the field, not a union branch.
+const checks = {
+  chunk: compileBody<IngestChunk>(IngestChunk),
+  finish: compileBody<IngestFinish>(IngestFinish),
+};
 
 /** Largest WebSocket message: a base64 chunk well above what runners send (64 KiB). */
 export const INGEST_MAX_MESSAGE = 16 << 20;
 
-/** Base64's alphabet; a single class keeps the regex linear on a 16 MiB message. */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** A console offset fits the bigint column and a JS number exactly. */
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+const NOT_BASE64 = 'chunk.data must be canonical base64 (RFC 4648, padded)';
 
 export async function consoleIngestSocket(app: App): Promise<void> {
   app.get(
@@ -73,9 +77,9 @@ export async function consoleIngestSocket(app: App): Promise<void> {
 
 type Parsed = { type: 'chunk'; offset: number; bytes: Buffer } | { type: 'finish'; finish: BootFinishInput };
 
-/** A client message, checked; `input.invalid` says what is wrong with it. */
+/** A client message, checked against its schema; `input.invalid` says what is wrong with it. */
 function parseMessage(text: string): Parsed {
-  let m: { type?: unknown; offset?: unknown; data?: unknown; finish?: unknown };
+  let m: unknown;
   // Bounded before anything walks it, as REST bodies are (json-body.ts).
   if (jsonDepth(text) > MAX_JSON_DEPTH)
     throw new BootwatchError('input.invalid', `messages nest at most ${MAX_JSON_DEPTH} levels deep`);
@@ -89,34 +93,36 @@ function parseMessage(text: string): Parsed {
   }
   if (m === null || typeof m !== 'object' || Array.isArray(m))
     throw new BootwatchError('input.invalid', 'a message is a JSON object with a type');
-  if (m.type === 'chunk') {
-    if (!Number.isSafeInteger(m.offset) || (m.offset as number) < 0 || (m.offset as number) > MAX_OFFSET)
-      throw new BootwatchError('input.invalid', `chunk.offset must be an integer from 0 to ${MAX_OFFSET}`);
-    const bytes = typeof m.data === 'string' ? strictBase64(m.data) : null;
-    if (!bytes)
-      throw new BootwatchError('input.invalid', 'chunk.data must be canonical base64 (RFC 4648, padded)');
-    if ((m.offset as number) + bytes.length > MAX_OFFSET)
-      throw new BootwatchError('input.invalid', 'chunk.offset plus its length is past the largest console');
-    return { type: 'chunk', offset: m.offset as number, bytes };
+  const type = (m as { type?: unknown }).type;
+  if (type !== 'chunk' && type !== 'finish') {
+    const shown = typeof type === 'string' ? type.slice(0, 50) : null;
+    throw new BootwatchError('input.invalid', `unknown message type ${JSON.stringify(shown)}`);
   }
-  if (m.type === 'finish') {
-    if (!checkFinish(m.finish)) {
-      const first = checkFinish.errors?.[0];
-      throw new BootwatchError(
-        'input.invalid',
-        `finish${first?.instancePath ?? ''}: ${first?.message ?? 'invalid'}`,
-      );
-    }
-    return { type: 'finish', finish: m.finish as BootFinishInput };
+  if (type === 'finish') {
+    if (!checks.finish(m)) throw invalid(type, checks.finish.errors);
+    return { type, finish: m.finish };
   }
-  const type = typeof m.type === 'string' ? m.type.slice(0, 50) : null;
-  throw new BootwatchError('input.invalid', `unknown message type ${JSON.stringify(type)}`);
+  if (!checks.chunk(m)) throw invalid(type, checks.chunk.errors);
+  const bytes = strictBase64(m.data);
+  if (!bytes) throw new BootwatchError('input.invalid', NOT_BASE64);
+  if (m.offset + bytes.length > MAX_OFFSET)
+    throw new BootwatchError('input.invalid', 'chunk.offset plus its length is past the largest console');
+  return { type, offset: m.offset, bytes };
 }
 
-/** The bytes of canonical base64, else null: Buffer.from(x, 'base64') silently drops junk. */
+/** What the schema refused, named as a runner's code names the field: `chunk.offset`, `finish.durationMs`. */
+function invalid(type: 'chunk' | 'finish', errors: ErrorObject[] | null | undefined): BootwatchError {
+  const first = errors?.[0];
+  const path = first?.instancePath ?? '';
+  if (type === 'chunk' && path === '/data') return new BootwatchError('input.invalid', NOT_BASE64);
+  const field = (type === 'chunk' ? `chunk${path}` : path.slice(1) || 'finish').replaceAll('/', '.');
+  return new BootwatchError('input.invalid', `${field}: ${first?.message ?? 'invalid'}`);
+}
+
+/** The bytes of canonical base64 (the schema checked the alphabet), else null: Buffer.from drops junk. */
 function strictBase64(data: string): Buffer | null {
-  if (data.length % 4 !== 0 || !BASE64.test(data)) return null;
+  if (data.length % 4 !== 0) return null;
   const bytes = Buffer.from(data, 'base64');
-  // Re-encoding catches what the regex lets by: padding in the middle, stray low bits.
+  // Re-encoding catches what the pattern lets by: padding in the middle, stray low bits.
   return bytes.toString('base64') === data ? bytes : null;
 }
