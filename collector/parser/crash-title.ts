@@ -34,6 +34,8 @@ export interface ReportFacts {
   access: string | null;
   /** Source files the report names, in order. */
   files: string[];
+  /** The first of them as printed. */
+  src: string | null;
 }
 
 const GLOBAL_SKIP = skipMatcher(SKIP_FRAMES);
@@ -96,7 +98,8 @@ function hungFrame(frames: string[]): string | null {
 export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string | null {
   const skip = skipFor(format);
   const keep = (list: string[]) => list.filter((f) => !skip.test(f));
-  const stack = () => reliableFrom(facts, facts.traceAt);
+  // Without a `Call Trace:` these rules have no stack (stray frames are lockdep's `at:` lines).
+  const stack = () => (facts.traceAt < 0 ? [] : reliableFrom(facts, facts.traceAt));
   const headerFn = format.fnGroup !== undefined ? (facts.match[format.fnGroup] ?? null) : null;
   switch (format.fn) {
     case 'header':
@@ -129,6 +132,9 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
   }
 }
 
+/** Rules that read the stack under `Call Trace:` only. */
+const TRACE_RULES: ReadonlySet<CrashFormat['fn']> = new Set(['stack', 'hung', 'lock_at']);
+
 // Addresses and long hex numbers vary run to run; titles must not.
 const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 const OFFSET_RE = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
@@ -146,7 +152,9 @@ export function renderTitle(
   let corrupted = false;
   if (!fn && template.includes('{fn}')) {
     corrupted = true;
-    const printedStack = facts.frames.length > 0 || facts.rips.length > 0;
+    const printedStack = TRACE_RULES.has(format.fn)
+      ? facts.traceAt >= 0
+      : facts.frames.length > 0 || facts.rips.length > 0;
     if (printedStack || !/ in \{fn\}$/.test(template)) fn = 'corrupted';
     else template = format.fallback ?? template.replace(/ in \{fn\}$/, '');
   }
@@ -159,6 +167,7 @@ export function renderTitle(
     .replace(/\{(\d)\}/g, (_, i: string) => group(Number(i)))
     .replace('{fn}', fn ?? '')
     .replace('{loc}', loc)
+    .replace('{src}', facts.src ?? '')
     .replace(' {access}', facts.access ? ` ${facts.access}` : '')
     .trim();
   return { title, corrupted };

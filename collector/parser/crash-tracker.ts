@@ -34,9 +34,11 @@ const RIP_RE =
 // Older arm and 32-bit x86 `PC is at f+0x..`, `EIP is at f+0x..`; powerpc's trap site.
 const PC_IS_AT_RE = /^(?:(?:PC|EIP|RIP|NIP) is at|--- interrupt: \d+ at) ([A-Za-z0-9_.$]+)\+0x/;
 const LR_RE = /^\s*(?:lr\s*:|ra\s*:|LR is at|LR =)\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
-const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\] )?([A-Za-z0-9_.$]+)\+0x/;
+const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\]\s+)?([A-Za-z0-9_.$]+)\+0x/;
 // Lockdep's `... is trying to release lock (x) at:` puts the function on the next line.
 const PC_LINE_RE = /^\s*\[<[0-9a-f]+>\]\s+([A-Za-z0-9_.$]+)[+ ]/;
+// A source file as printed (`./include/linux/kvm_host.h:536`), for titles that name it.
+const RAW_SRC_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/;
 const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
@@ -61,6 +63,8 @@ interface OpenCrash {
   lockAts: string[];
   access: string | null;
   files: string[];
+  /** The first source file the report names, as printed. */
+  src: string | null;
   /** Lines after `cut here` that came before the header (the WARN's own text). */
   preamble: number;
   bracketClosed: boolean;
@@ -231,6 +235,7 @@ export class CrashTracker {
       lockAts: [],
       access: null,
       files: [],
+      src: null,
       preamble: 0,
       bracketClosed: false,
       headerLine: line,
@@ -247,7 +252,13 @@ export class CrashTracker {
     open.reportLines++;
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
     const trimmed = message.trimStart();
-    if (open.files.length < 32) open.files.push(...filesIn(message));
+    if (open.files.length < 32) {
+      const files = filesIn(message);
+      if (files.length) {
+        open.files.push(...files);
+        if (open.src === null) open.src = RAW_SRC_RE.exec(message)?.[1] ?? null;
+      }
+    }
     const rip = RIP_RE.exec(message) ?? PC_IS_AT_RE.exec(trimmed);
     if (rip) {
       if (open.rips.length < 8) open.rips.push({ fn: rip[1], at: open.frames.length });
@@ -319,6 +330,7 @@ export class CrashTracker {
       lockAts: open.lockAts,
       access: open.access,
       files: open.files,
+      src: open.src,
     };
     const fn = guiltyFunction(format, facts);
     const { title, corrupted } = renderTitle(format, facts, fn);

@@ -4,7 +4,8 @@
  * To teach bootwatch a new format, add a row (and a real log to test/fixtures).
  *
  * Title templates: `{1}`, `{2}` are the header's capture groups (addresses already
- * removed), `{fn}` the function the row's `fn` rule finds, `{loc}` the file:line.
+ * removed), `{fn}` the function the row's `fn` rule finds, `{loc}` the file:line, `{src}`
+ * the first source file the report's body names.
  */
 import type { CrashKind } from '../../../common/types/parse.ts';
 
@@ -275,21 +276,21 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'lockdep',
-    header: /^BUG: .*still has locks held!/,
+    header: /^(?:\[ )?BUG: .*still has locks held!/,
     title: 'BUG: still has locks held in {fn}',
     fn: 'lock_at',
     bracket: 'free',
   },
   {
     kind: 'lockdep',
-    header: /^(WARNING|BUG): bad unlock balance detected!/,
+    header: /^(?:\[ )?(WARNING|BUG): bad unlock balance detected!/,
     title: '{1}: bad unlock balance in {fn}',
     fn: 'lock_at',
     bracket: 'free',
   },
   {
     kind: 'lockdep',
-    header: /^(WARNING|BUG): held lock freed!/,
+    header: /^(?:\[ )?(WARNING|BUG): held lock freed!/,
     title: '{1}: held lock freed in {fn}',
     fn: 'lock_at',
     bracket: 'free',
@@ -479,10 +480,12 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     skip: RCU_SKIP,
     bracket: 'free',
   },
+  // The older form names the file:line of the rcu_dereference; without a stack, that is the title.
   {
     kind: 'lockdep',
     header: /^\[ INFO: suspicious RCU usage\. \]/,
     title: 'INFO: suspicious RCU usage in {fn}',
+    fallback: 'suspicious RCU usage at {src}:LINE',
     fn: 'stack',
     skip: RCU_SKIP,
     bracket: 'free',
