@@ -104,9 +104,13 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
   switch (format.fn) {
     case 'header':
       return headerFn ? baseFunctionName(headerFn) : null;
-    case 'header_stack':
+    case 'header_stack': {
       // Sanitizers print the access's stack right under the header (KASAN after `Call Trace:`).
-      return keep([...(headerFn ? [baseFunctionName(headerFn)] : []), ...reliableFrom(facts, 0)])[0] ?? null;
+      const head = headerFn ? [baseFunctionName(headerFn)] : [];
+      const found = keep([...head, ...reliableFrom(facts, 0)])[0];
+      // A header-only report: its helper is still better than nothing.
+      return found ?? (facts.frames.length === 0 ? (head[0] ?? null) : null);
+    }
     case 'rip':
       return keep(ripThenStack(facts))[0] ?? null;
     case 'warning': {

@@ -87,6 +87,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     fatal: true,
   },
+  // Panics that follow a report: syzkaller titles them without their variable tail.
+  {
+    kind: 'panic',
+    header:
+      /^Kernel panic - not syncing: (?:\w+: )?(Fatal exception|panic_on_warn set|hung_task: blocked tasks)/,
+    title: 'kernel panic: {1}',
+    fn: 'none',
+    fatal: true,
+  },
   {
     kind: 'panic',
     header: /^Kernel panic - not syncing: (Couldn't open N_TTY ldisc)/,
@@ -117,6 +126,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KASAN: {1} {access} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
+    bracket: 'equals',
+  },
+  // Older KASAN without a function: `null-ptr-deref on address (null)`, then the access.
+  {
+    kind: 'kasan',
+    header: /^BUG: KASAN: ([a-z-]+) on address/,
+    title: 'KASAN: {1} {access}',
+    fn: 'none',
     bracket: 'equals',
   },
   { kind: 'kasan', header: /^BUG: KASAN: (.*)/, title: 'KASAN: {1}', fn: 'none', bracket: 'equals' },
