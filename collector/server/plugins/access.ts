@@ -175,6 +175,8 @@ function documentAccess(route: RouteOptions): void {
   const schema = route.schema as Record<string, unknown> | undefined;
   if (!schema || schema.hide) return;
   const method = Array.isArray(route.method) ? route.method[0] : route.method;
+  // Fastify's HEAD twin of a GET shares its schema object: documenting it would mark the GET as a write.
+  if (method === 'HEAD') return;
   const scope = routeScope(method, route.url, route.config as { scope?: RouteScope } | undefined);
   schema['x-bootwatch-scope'] = scope;
   schema.security = scope === 'public' ? [] : [{ bearerAuth: [] }, { sessionCookie: [] }];
