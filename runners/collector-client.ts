@@ -29,6 +29,8 @@ export interface ProgressInput {
 export class CollectorClient {
   readonly baseUrl: string;
   private lastProgress = new Map<string, number>();
+  /** Why the last log import stayed in the spool. */
+  lastLogError: string | null = null;
 
   constructor(
     baseUrl: string,
@@ -170,6 +172,9 @@ export class CollectorClient {
           item.remove();
           throw err;
         }
+        // What the user is told: the socket error's code (ECONNREFUSED) or the HTTP answer.
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        this.lastLogError = cause ?? (err as Error).message;
         if (attempt >= 3) return null;
         await new Promise((r) => setTimeout(r, 500 << attempt));
       }

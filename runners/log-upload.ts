@@ -58,5 +58,9 @@ export class SpooledLogUpload implements IngestSink {
     }
   }
 
+  get awayReason(): string | null {
+    return this.client.lastLogError;
+  }
+
   async close(): Promise<void> {}
 }

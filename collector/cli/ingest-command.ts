@@ -37,6 +37,8 @@ export interface IngestSink {
     },
   ): Promise<{ id: number; outcome: string } | null>;
   close(): Promise<void>;
+  /** Why the last log was kept to be sent later (the collector's error). */
+  readonly awayReason?: string | null;
 }
 
 /** Makes the sink for `--collector URL`: the runners' spooling client (runners/log-upload.ts). */
@@ -90,7 +92,8 @@ export async function ingestCommand(
   if (kept)
     throw new BootwatchError(
       'collector.unreachable',
-      `the collector at ${opts.collector} is away: ${kept} log(s) spooled; 'bootwatch spool flush --collector ${opts.collector}' sends them`,
+      `cannot reach the collector at ${opts.collector}: ${sink.awayReason ?? 'no answer'}; ` +
+        `${kept === 1 ? '1 log is' : `${kept} logs are`} spooled and 'bootwatch spool flush --collector ${opts.collector}' sends ${kept === 1 ? 'it' : 'them'}`,
     );
 }
 

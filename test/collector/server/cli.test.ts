@@ -74,7 +74,7 @@ describe('bin/bootwatch serve and ingest', () => {
     writeFileSync(buildFile, JSON.stringify(build('net')));
     const remote = await bootwatch(
       ['ingest', LOG_B, '--collector', server.url, '--build-json', buildFile],
-      {},
+      { BOOTWATCH_SPOOL: join(data, 'spool') },
     );
     expect(remote.code).toBe(0);
     expect(remote.stdout).toBe(`${buildFile}: build 1 (net)\n${LOG_B}: boot 3 ${stored[1].outcome}\n`);
@@ -90,10 +90,14 @@ describe('bin/bootwatch serve and ingest', () => {
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toBe(`bootwatch: ${join(data, 'nope.log')}: no such file\n`);
     const port = await closedPort();
-    const away = await bootwatch(['ingest', LOG_A, '--collector', `http://127.0.0.1:${port}`], {});
+    // The log is kept in the spool (in the test's directory) for `spool flush`.
+    const away = await bootwatch(['ingest', LOG_A, '--collector', `http://127.0.0.1:${port}`], {
+      BOOTWATCH_SPOOL: join(data, 'spool'),
+    });
     expect(away.code).toBe(4);
     expect(away.stderr).toBe(
-      `bootwatch: cannot reach the collector at http://127.0.0.1:${port}: ECONNREFUSED\n`,
+      `bootwatch: cannot reach the collector at http://127.0.0.1:${port}: ECONNREFUSED; 1 log is spooled and ` +
+        `'bootwatch spool flush --collector http://127.0.0.1:${port}' sends it\n`,
     );
     const badPort = await bootwatch(['serve'], { BOOTWATCH_DATA: data, PORT: 'eighty' });
     expect(badPort.code).toBe(2);
