@@ -44,7 +44,8 @@ const skipByFormat = new Map<CrashFormat, RegExp>();
 function skipFor(format: CrashFormat): RegExp {
   let re = skipByFormat.get(format);
   if (!re) {
-    re = format.skip?.length ? skipMatcher([...SKIP_FRAMES, ...format.skip]) : GLOBAL_SKIP;
+    if (format.skipOnly) re = skipMatcher(format.skip ?? []);
+    else re = format.skip?.length ? skipMatcher([...SKIP_FRAMES, ...format.skip]) : GLOBAL_SKIP;
     skipByFormat.set(format, re);
   }
   return re;
@@ -78,7 +79,8 @@ function stallFrame(frames: string[]): string | null {
     for (const [re, name] of STALL_SAME_ISSUE) if (re.test(frames[i])) return name;
     return stripSyscallPrefix(frames[i > 0 ? i - 1 : 0]);
   }
-  return null;
+  // A stack cut before any dispatcher: its first frame is the best guess left.
+  return frames[0] ?? null;
 }
 
 function stallCandidates(facts: ReportFacts): string[] {
@@ -159,7 +161,9 @@ export function renderTitle(
     const printedStack = TRACE_RULES.has(format.fn)
       ? facts.traceAt >= 0
       : facts.frames.length > 0 || facts.rips.length > 0;
-    if (printedStack || !/ in \{fn\}$/.test(template)) fn = 'corrupted';
+    // A rule that needs a call trace got none: the report was cut (syzkaller: corrupted).
+    const traceMissing = TRACE_RULES.has(format.fn) && !format.fallback;
+    if (printedStack || traceMissing || !/ in \{fn\}$/.test(template)) fn = 'corrupted';
     else template = format.fallback ?? template.replace(/ in \{fn\}$/, '');
   }
   const group = (i: number) => {

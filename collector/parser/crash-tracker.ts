@@ -44,7 +44,10 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
 /** Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE). */
 const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object/;
+const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
+/** Other messages tolerated inside a call trace before the report is taken as over. */
+const MAX_FOREIGN = 2;
 const NOTHING: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 
 /** A crash still being read. */
@@ -72,6 +75,10 @@ interface OpenCrash {
   headerLine: number;
   /** A `Call Trace:`/`stack backtrace:` was seen: free-form lockdep text is over. */
   sawTrace: boolean;
+  /** The last line kept was a stack frame. */
+  inStack: boolean;
+  /** Lines of other sources seen since then (see MAX_FOREIGN). */
+  foreign: number;
   /** The header's printk caller id, when the log has them. */
   caller: string | null;
   /** `Sending NMI from CPU n`: other CPUs' backtraces follow and belong to the report. */
@@ -168,6 +175,8 @@ export class CrashTracker {
           return { consumed: true, header: false, closed };
         }
       } else if (this.belongs(open, message, trimmed)) {
+        open.foreign = 0;
+        open.inStack = STACK_LINE_RE.test(message);
         this.append(open, message, line);
         if (END_TRACE_RE.test(trimmed)) closed.push(this.close());
         else if (open.format.bracket === 'equals' && EQUALS_RE.test(trimmed)) {
@@ -175,6 +184,14 @@ export class CrashTracker {
           closed.push(this.close());
         }
         return { consumed: true, header: false, closed };
+      } else if (
+        open.foreign < MAX_FOREIGN &&
+        open.inStack &&
+        !(HEADER_HINT.test(message) && matchFormat(trimmed, false))
+      ) {
+        // Another CPU's message printed in the middle of a call trace: the trace goes on.
+        open.foreign++;
+        return { consumed: false, header: false, closed };
       }
       closed.push(this.close());
     }
@@ -204,7 +221,11 @@ export class CrashTracker {
     // A new report interrupts this one (a panic after an oops is its own, boot-ending crash),
     // except trap lines such as `invalid opcode:` that x86 prints inside a BUG() report.
     const next = HEADER_HINT.test(trimmed) ? matchFormat(trimmed, false) : null;
-    if (next) return next[0].continues === true && format.kind !== 'panic';
+    if (next) {
+      const c = next[0].continues;
+      if (c === 'before-stack') return open.frames.length === 0 && open.rips.length === 0;
+      return c === true && format.kind !== 'panic';
+    }
     if (format.bracket === 'equals' && !open.bracketClosed) return open.reportLines < 2000;
     if (format.bracket === 'free' && !open.sawTrace) return open.reportLines < 400;
     if (format.kind === 'oom' && OOM_LINE_RES.some((re) => re.test(trimmed))) return true;
@@ -242,6 +263,8 @@ export class CrashTracker {
       sawTrace: false,
       caller,
       nmiTrace: false,
+      inStack: false,
+      foreign: 0,
     };
     this.append(this.open, message, line);
   }

@@ -42,12 +42,17 @@ export interface CrashFormat {
   locGroup?: number;
   /** Extra frame patterns to skip for this format (substrings; `^`/`$` anchor). */
   skip?: string[];
+  /** Skip only `skip`, not the common helper list (old kmemleak titles name the allocator). */
+  skipOnly?: boolean;
   /** The report runs until a `====` line (KASAN, KFENCE, UBSAN, lockdep until its trace). */
   bracket?: 'equals' | 'free';
   /** The report ends the boot. */
   fatal?: boolean;
-  /** Never starts a report inside another one (it is that report's continuation). */
-  continues?: boolean;
+  /**
+   * Never starts a report inside another one (it is that report's continuation);
+   * `before-stack`: only while the open report has printed no stack yet.
+   */
+  continues?: boolean | 'before-stack';
 }
 
 const FUNC = '([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+';
@@ -338,6 +343,16 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
       'memdup',
     ],
   },
+  // kmemleak's own object line; after `BUG: memory leak` it is part of that report.
+  {
+    kind: 'bug',
+    header: /^unreferenced object 0x[0-9a-f]+ \(size (\d+)\):/,
+    title: 'memory leak in {fn} (size {1})',
+    fn: 'stack',
+    skip: ['kmemleak', 'create_object', 'kmem_cache', 'kmalloc_track_caller'],
+    skipOnly: true,
+    continues: true,
+  },
   { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none' },
   {
     kind: 'bug',
@@ -580,6 +595,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'INFO: rcu detected stall in {fn}',
     fn: 'stall',
     skip: ['rcu', 'apic_timer_interrupt'],
+    // `self-detected stall` and `detected stalls` headers of one stall come together.
+    continues: 'before-stack',
   },
   // Out of memory: not fatal by itself, but a boot that ran out of memory wants to know.
   {
@@ -620,7 +637,9 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // A frame without a symbol (a probe trampoline, JIT code): `  0xffffffffa0002034`.
   /^\s*(?:\?\s+)?0x[0-9a-f]{8,16}\s*$/,
   /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/,
-  /^\s*(?:Call Trace|Call trace|Backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
+  /^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
+  // kmemleak's object description.
+  /^\s+(?:comm "|hex dump \(|(?:[0-9a-f]{2} ){16})/,
   /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |EA = |Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
   /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+)|\s+\d+-[.\w]+: \()/,

@@ -32,6 +32,10 @@ const DIFFERENT: Record<string, { title: string; why: string }> = {
     title: 'UBSAN: undefined-behaviour in ip_idents_reserve',
     why: 'syzkaller keeps the header file here although the stack names a caller; rule not found',
   },
+  '55': {
+    title: 'memory leak in debug_objects_mem_init (size 20)',
+    why: "`BUG: memory leak` behind syz-fuzzer's own log prefix is not a kernel line here",
+  },
   '60': {
     title: 'INFO: rcu detected stall',
     why: 'a stall header cut off before any stack; syzkaller keeps the raw header line',
