@@ -1,31 +1,23 @@
 /** Series over a variant's history: image sizes and build times per build, milestone times per boot. */
-import { type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { BuildMetric, TrendMetric, TrendPoint, TrendSeries } from '../../../common/types/api.ts';
-import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
+import type { BootOutcome } from '../../../common/types/ingest.ts';
 import { MILESTONES } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
-import { iso, rowsOf } from '../rows.ts';
+import { iso } from '../rows.ts';
+import { boots, builds } from '../schema/index.ts';
 
-const BUILD_COLUMNS: Record<BuildMetric, { column: SQL; unit: TrendSeries['unit'] }> = {
-  'size.image': { column: sql`b.image_size`, unit: 'bytes' },
-  'size.vmlinux': { column: sql`b.vmlinux_size`, unit: 'bytes' },
-  'size.text': { column: sql`b.text_size`, unit: 'bytes' },
-  'size.data': { column: sql`b.data_size`, unit: 'bytes' },
-  'size.bss': { column: sql`b.bss_size`, unit: 'bytes' },
-  'build.wall': { column: sql`b.wall_ms`, unit: 'ms' },
-  'build.user': { column: sql`b.user_ms`, unit: 'ms' },
-  'build.sys': { column: sql`b.sys_ms`, unit: 'ms' },
+const BUILD_COLUMNS: Record<BuildMetric, { column: PgColumn; unit: TrendSeries['unit'] }> = {
+  'size.image': { column: builds.imageSize, unit: 'bytes' },
+  'size.vmlinux': { column: builds.vmlinuxSize, unit: 'bytes' },
+  'size.text': { column: builds.textSize, unit: 'bytes' },
+  'size.data': { column: builds.dataSize, unit: 'bytes' },
+  'size.bss': { column: builds.bssSize, unit: 'bytes' },
+  'build.wall': { column: builds.wallMs, unit: 'ms' },
+  'build.user': { column: builds.userMs, unit: 'ms' },
+  'build.sys': { column: builds.sysMs, unit: 'ms' },
 };
-
-interface PointRow {
-  seq: string | number;
-  at: Date;
-  build_id: number | null;
-  boot_id: number | null;
-  value: string | number | null;
-  outcome: BootOutcome | null;
-  build_status: Status | null;
-}
 
 export interface TrendParams {
   variants: { id: number; name: string }[];
@@ -40,18 +32,17 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   for (const v of p.variants)
     for (const metric of p.metrics) {
       const isBuild = metric in BUILD_COLUMNS;
-      const rows = await rowsOf<PointRow>(
-        db,
-        isBuild ? buildPoints(v.id, metric as BuildMetric, p.limit) : bootPoints(v.id, metric, p.limit),
-      );
+      const rows = isBuild
+        ? await buildPoints(db, v.id, metric as BuildMetric, p.limit)
+        : await bootPoints(db, v.id, metric, p.limit);
       const points: TrendPoint[] = rows.reverse().map((r) => ({
         seq: Number(r.seq),
         at: iso(r.at)!,
-        buildId: r.build_id,
-        bootId: r.boot_id,
+        buildId: r.buildId,
+        bootId: r.bootId,
         value: r.value == null ? null : Number(r.value),
         outcome: r.outcome,
-        buildStatus: r.build_status,
+        buildStatus: r.buildStatus,
       }));
       out.push({
         variant: v.name,
@@ -63,27 +54,49 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   return out;
 }
 
-function buildPoints(variantId: number, metric: BuildMetric, limit: number): SQL {
-  return sql`
-    select * from (
-      select row_number() over (order by b.started_at, b.id) as seq, b.started_at as at, b.id as build_id,
-        lb.id as boot_id, ${BUILD_COLUMNS[metric].column} as value, lb.outcome, b.status as build_status
-      from builds b
-      left join lateral (
-        select t.id, t.outcome from boots t where t.build_id = b.id and t.state = 'finished'
-        order by t.started_at desc, t.id desc limit 1) lb on true
-      where b.variant_id = ${variantId}) x
-    order by seq desc limit ${limit}`;
+/** A build metric per build, numbered in time order, with the build's latest finished boot. */
+function buildPoints(db: Db, variantId: number, metric: BuildMetric, limit: number) {
+  const lb = db
+    .select({ id: boots.id, outcome: boots.outcome })
+    .from(boots)
+    .where(and(eq(boots.buildId, builds.id), eq(boots.state, 'finished')))
+    .orderBy(desc(boots.startedAt), desc(boots.id))
+    .limit(1)
+    .as('lb');
+  const x = db
+    .select({
+      seq: sql<number>`row_number() over (order by ${builds.startedAt}, ${builds.id})`.as('seq'),
+      at: sql<Date>`${builds.startedAt}`.as('at'),
+      buildId: sql<number | null>`${builds.id}`.as('build_id'),
+      bootId: sql<number | null>`${lb.id}`.as('boot_id'),
+      value: sql<string | number | null>`${BUILD_COLUMNS[metric].column}`.as('value'),
+      outcome: sql<BootOutcome | null>`${lb.outcome}`.as('outcome'),
+      buildStatus: builds.status,
+    })
+    .from(builds)
+    .leftJoinLateral(lb, sql`true`)
+    .where(eq(builds.variantId, variantId))
+    .as('x');
+  return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
 }
 
-function bootPoints(variantId: number, metric: TrendMetric, limit: number): SQL {
+/** A milestone's time per finished boot, numbered in time order. */
+function bootPoints(db: Db, variantId: number, metric: TrendMetric, limit: number) {
   const milestone = metric.slice('boot.'.length);
   if (!(MILESTONES as readonly string[]).includes(milestone)) throw new Error(`unknown metric ${metric}`);
-  return sql`
-    select * from (
-      select row_number() over (order by t.started_at, t.id) as seq, t.started_at as at, t.build_id,
-        t.id as boot_id, (t.milestones ->> ${milestone})::float8 as value, t.outcome, b.status as build_status
-      from boots t left join builds b on b.id = t.build_id
-      where t.variant_id = ${variantId} and t.state = 'finished') x
-    order by seq desc limit ${limit}`;
+  const x = db
+    .select({
+      seq: sql<number>`row_number() over (order by ${boots.startedAt}, ${boots.id})`.as('seq'),
+      at: sql<Date>`${boots.startedAt}`.as('at'),
+      buildId: boots.buildId,
+      bootId: sql<number | null>`${boots.id}`.as('boot_id'),
+      value: sql<string | number | null>`(${boots.milestones} ->> ${milestone})::float8`.as('value'),
+      outcome: boots.outcome,
+      buildStatus: builds.status,
+    })
+    .from(boots)
+    .leftJoin(builds, eq(builds.id, boots.buildId))
+    .where(and(eq(boots.variantId, variantId), eq(boots.state, 'finished')))
+    .as('x');
+  return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
 }
