@@ -260,12 +260,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'stack',
     skip: ['check_preemption_disabled', 'preemption', 'preempt', 'debug_', 'processor_id', 'this_cpu'],
   },
+  // The stack of a spinlock debug report shows the victim, not the holder: syzbot titles
+  // it by the check alone.
   {
     kind: 'bug',
     header: /^BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)/,
-    title: 'BUG: spinlock {1} in {fn}',
-    fn: 'stack',
-    skip: ['spin_'],
+    title: 'BUG: spinlock {1}',
+    fn: 'none',
   },
   { kind: 'lockup', header: /^BUG: workqueue lockup/, title: 'BUG: workqueue lockup', fn: 'none' },
   { kind: 'bug', header: /^BUG: Bad page (state|map)/, title: 'BUG: Bad page {1}', fn: 'none' },
