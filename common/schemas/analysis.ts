@@ -1,5 +1,7 @@
 /** Regressions, compare, failures, baselines, thresholds and runs: what the analysis routes take and answer. */
 import { type Static, Type } from '@sinclair/typebox';
+import { MILESTONES } from '../types/parse.ts';
+import { BootSummary } from './boots.ts';
 import { Id, Nullable, StringEnum, Timestamp } from './common.ts';
 
 const Value = Nullable(Type.Union([Type.String(), Type.Number()]));
@@ -138,6 +140,27 @@ export const TroubleItem = Type.Object({
   fatal: Type.Boolean(),
 });
 export type TroubleItem = Static<typeof TroubleItem>;
+
+const Change = { a: Nullable(Type.Number()), b: Nullable(Type.Number()), delta: Nullable(Type.Number()) };
+
+/** `GET /api/compare?a=&b=`: why does boot b differ from boot a. */
+export const CompareResponse = Type.Object({
+  a: BootSummary,
+  b: BootSummary,
+  aChosen: StringEnum(
+    ['given', 'pinned', 'last_good'] as const,
+    'how `a` was chosen when the request left it out',
+  ),
+  config: Nullable(ConfigDiffResult),
+  size: Nullable(BloatDiff),
+  appeared: Type.Array(TroubleItem),
+  vanished: Type.Array(TroubleItem),
+  probes: Type.Object({ gained: Type.Array(Type.String()), lost: Type.Array(Type.String()) }),
+  milestones: Type.Array(Type.Object({ name: StringEnum(MILESTONES), ...Change })),
+  initcalls: Type.Array(Type.Object({ fn: Type.String(), ...Change })),
+  initcallTotals: Type.Object({ a: Type.Number(), b: Type.Number(), delta: Type.Number() }),
+});
+export type CompareResponse = Static<typeof CompareResponse>;
 
 export const FailureOccurrence = Type.Object({
   bootId: Type.Integer(),

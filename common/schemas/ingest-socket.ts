@@ -1,6 +1,8 @@
 /** WS /api/boots/:id/console/ws: what a runner sends on the console ingest socket, and what it hears back. */
 import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from './common.ts';
 import { BootFinishSchema } from './ingest.ts';
+import { BOOT_OUTCOMES } from './parse.ts';
 
 /** Base64's alphabet, padded; a single class keeps the match linear on a 16 MiB message. */
 export const BASE64_PATTERN = '^[A-Za-z0-9+/]*={0,2}$';
@@ -23,3 +25,14 @@ export type IngestFinish = Static<typeof IngestFinish>;
 /** Messages a runner sends on the console ingest WebSocket. */
 export const IngestClientMessage = Type.Union([IngestChunk, IngestFinish]);
 export type IngestClientMessage = Static<typeof IngestClientMessage>;
+
+/** Messages the collector answers on the ingest WebSocket. */
+export const IngestServerMessage = Type.Union([
+  Type.Object({
+    type: Type.Literal('ack'),
+    offset: Type.Integer({ description: 'every byte below is stored: resend from here' }),
+  }),
+  Type.Object({ type: Type.Literal('finished'), outcome: StringEnum(BOOT_OUTCOMES) }),
+  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
+]);
+export type IngestServerMessage = Static<typeof IngestServerMessage>;

@@ -1,13 +1,6 @@
 /** GET /api/health: is the collector up, and is its database answering? */
-import { Type } from '@sinclair/typebox';
-import { StringEnum } from '../schemas/common.ts';
+import { HealthResponse as Health } from '../../../common/schemas/health.ts';
 import type { App } from '../types.ts';
-
-const Health = Type.Object({
-  ok: Type.Boolean(),
-  db: StringEnum(['pglite', 'postgres'] as const),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
-});
 
 export async function healthRoutes(app: App): Promise<void> {
   app.get(

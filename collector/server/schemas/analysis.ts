@@ -1,12 +1,11 @@
 /** Analysis routes' params and query strings; the bodies and answers live in common/schemas/analysis.ts. */
 import { Type } from '@sinclair/typebox';
-import { BloatDiff, ConfigDiffResult, TroubleItem } from '../../../common/schemas/analysis.ts';
-import { Id, Nullable, StringEnum } from '../../../common/schemas/common.ts';
-import { BootSummary } from './boots.ts';
+import { Id, StringEnum } from '../../../common/schemas/common.ts';
 import { CsvList } from './common.ts';
 
 export {
   BaselinePin,
+  CompareResponse,
   FailureGroup,
   PinBody,
   RegressionDetail,
@@ -53,30 +52,8 @@ export const RunParams = Type.Object({
   id: Type.Union([Id(), Type.Literal('latest')]),
 });
 
-const Delta = (name: string) =>
-  Type.Object({
-    [name]: Type.String(),
-    a: Nullable(Type.Number()),
-    b: Nullable(Type.Number()),
-    delta: Nullable(Type.Number()),
-  });
-
 export const CompareQuery = Type.Object({
   a: Type.Optional(Id('the earlier boot; default: b’s baseline')),
   b: Id('the boot to explain'),
   limit: Type.Integer({ minimum: 1, maximum: 5000, default: 50, description: 'size-diff symbols kept' }),
-});
-
-export const CompareResponse = Type.Object({
-  a: BootSummary,
-  b: BootSummary,
-  aChosen: StringEnum(['given', 'pinned', 'last_good'] as const),
-  config: Nullable(ConfigDiffResult),
-  size: Nullable(BloatDiff),
-  appeared: Type.Array(TroubleItem),
-  vanished: Type.Array(TroubleItem),
-  probes: Type.Object({ gained: Type.Array(Type.String()), lost: Type.Array(Type.String()) }),
-  milestones: Type.Array(Delta('name')),
-  initcalls: Type.Array(Delta('fn')),
-  initcallTotals: Type.Object({ a: Type.Number(), b: Type.Number(), delta: Type.Number() }),
 });

@@ -1,70 +1,26 @@
-/** Boot list, boot detail and console page: response and query schemas. */
+/** Boot, console and log routes' params, query strings and headers; the answers live in common/schemas/boots.ts. */
 import { Type } from '@sinclair/typebox';
-import { BootCheck, STATUSES, TARGETS } from '../../../common/schemas/ingest.ts';
-import { CsvList, Id, INT4_MAX, Nullable, StringEnum, Timestamp } from './common.ts';
-import {
-  BOOT_OUTCOMES,
-  Diagnosis,
-  KernelInfo,
-  LINE_CLASSES,
-  Milestones,
-  OUTCOMES,
-  PanicInfo,
-  ParseFields,
-  STAGES,
-} from './parse.ts';
+import { BOOT_STATES } from '../../../common/schemas/boots.ts';
+import { Id, INT4_MAX, StringEnum } from '../../../common/schemas/common.ts';
+import { TARGETS } from '../../../common/schemas/ingest.ts';
+import { BOOT_OUTCOMES } from '../../../common/schemas/parse.ts';
+import { CsvList } from './common.ts';
 
-const Outcome = Nullable(StringEnum(BOOT_OUTCOMES));
-
-export const BootSummary = Type.Object({
-  id: Type.Integer(),
-  submittedBy: Nullable(Type.String({ description: 'the name of the token that submitted it' })),
-  variant: Nullable(Type.String()),
-  buildId: Nullable(Type.Integer()),
-  target: StringEnum(TARGETS),
-  machine: Nullable(Type.String()),
-  accel: Nullable(Type.String()),
-  state: StringEnum(['running', 'finished'] as const),
-  outcome: Outcome,
-  status: Nullable(StringEnum(STATUSES)),
-  startedAt: Timestamp,
-  finishedAt: Nullable(Timestamp),
-  durationMs: Nullable(Type.Number()),
-  kernel: KernelInfo,
-  panic: PanicInfo,
-  milestones: Milestones,
-  lastStage: Nullable(StringEnum(STAGES)),
-  crashCount: Type.Integer(),
-  firstCrash: Nullable(Type.String()),
-  topDiagnosis: Nullable(Diagnosis),
-  consoleBytes: Type.Integer(),
-  consoleLines: Type.Integer(),
-});
-
-export const BootDetail = Type.Object(
-  {
-    ...BootSummary.properties,
-    ...ParseFields,
-    outcome: Outcome,
-    parseOutcome: StringEnum(OUTCOMES),
-    cmdline: Nullable(Type.String()),
-    memoryMb: Nullable(Type.Integer()),
-    cpus: Nullable(Type.Integer()),
-    host: Nullable(Type.String()),
-    endReason: Nullable(Type.String()),
-    harnessError: Nullable(Type.String()),
-    checks: Type.Array(BootCheck),
-    meta: Type.Record(Type.String(), Type.Unknown()),
-  },
-  { description: 'A boot with the whole parse --json object at top level' },
-);
+export {
+  BootDetail,
+  BootSummary,
+  ConsolePage,
+  LogUploadResponse,
+  OffsetResponse,
+  OutcomeResponse,
+} from '../../../common/schemas/boots.ts';
 
 export const BootListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   variant: CsvList('variant names'),
   outcome: CsvList(`outcomes: ${BOOT_OUTCOMES.join(', ')}`),
   target: CsvList(`targets: ${TARGETS.join(', ')}`),
-  state: Type.Optional(StringEnum(['running', 'finished'] as const)),
+  state: Type.Optional(StringEnum(BOOT_STATES)),
   buildId: Type.Optional(Id()),
   before: Type.Optional(Id('boots older than this boot id (next page)')),
   after: Type.Optional(Id('boots newer than this boot id')),
@@ -75,22 +31,6 @@ export const ConsoleQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
 });
 
-export const ConsoleLine = Type.Object({
-  line: Type.Integer(),
-  time: Nullable(Type.Number()),
-  cls: StringEnum(LINE_CLASSES),
-  level: Nullable(Type.Integer()),
-  text: Type.String(),
-});
-
-export const ConsolePage = Type.Object({
-  bootId: Type.Integer(),
-  from: Type.Integer(),
-  lines: Type.Array(ConsoleLine),
-  total: Type.Integer(),
-  next: Nullable(Type.Integer()),
-});
-
 export const ConsoleUploadQuery = Type.Object({
   offset: Type.Integer({
     minimum: 0,
@@ -98,9 +38,6 @@ export const ConsoleUploadQuery = Type.Object({
     description: 'byte offset of the body in the console',
   }),
 });
-
-export const OffsetResponse = Type.Object({ offset: Type.Integer() });
-export const OutcomeResponse = Type.Object({ outcome: StringEnum(BOOT_OUTCOMES) });
 
 export const LogUploadQuery = Type.Object({
   variant: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -119,5 +56,3 @@ export const LogUploadHeaders = Type.Object({
     }),
   ),
 });
-
-export const LogUploadResponse = Type.Object({ id: Type.Integer(), outcome: StringEnum(BOOT_OUTCOMES) });

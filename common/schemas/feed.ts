@@ -1,0 +1,69 @@
+/** WS /api/feed: the messages the live feed pushes to dashboards. */
+import { type Static, Type } from '@sinclair/typebox';
+import { BISECTION_STATUSES } from './bisections.ts';
+import { Nullable, StringEnum } from './common.ts';
+import { BOOT_OUTCOMES, BootEvent } from './parse.ts';
+
+const Id = Type.Integer();
+
+/** First message on every feed socket: from here on nothing is missed (fetch history after it). */
+export const FeedSubscribed = Type.Object({ type: Type.Literal('subscribed'), bootId: Nullable(Id) });
+
+export const FeedBoot = Type.Object({
+  type: Type.Literal('boot'),
+  bootId: Id,
+  variant: Nullable(Type.String()),
+  state: StringEnum(['started', 'finished'] as const),
+  outcome: Type.Optional(StringEnum(BOOT_OUTCOMES)),
+});
+
+export const FeedLines = Type.Object({
+  type: Type.Literal('lines'),
+  bootId: Id,
+  lines: Type.Array(
+    Type.Object({
+      line: Type.Integer(),
+      time: Nullable(Type.Number()),
+      cls: Type.String(),
+      text: Type.String(),
+    }),
+  ),
+});
+
+export const FeedEvents = Type.Object({
+  type: Type.Literal('events'),
+  bootId: Id,
+  events: Type.Array(BootEvent),
+});
+
+export const FeedBuild = Type.Object({
+  type: Type.Literal('build'),
+  buildId: Nullable(Id),
+  variant: Type.String(),
+  phase: Type.String(),
+  percent: Type.Optional(Type.Number()),
+  message: Type.Optional(Type.String()),
+});
+
+/** A bisection was stored after a step (or finished): dashboards showing it refetch. */
+export const FeedBisection = Type.Object({
+  type: Type.Literal('bisection'),
+  id: Id,
+  key: Type.String(),
+  variant: Type.String(),
+  status: StringEnum(BISECTION_STATUSES),
+  builds: Type.Integer(),
+  maxBuilds: Type.Integer(),
+  steps: Type.Integer(),
+});
+
+/** Messages the live feed pushes to dashboards. */
+export const FeedMessage = Type.Union([
+  FeedSubscribed,
+  FeedBoot,
+  FeedLines,
+  FeedEvents,
+  FeedBuild,
+  FeedBisection,
+]);
+export type FeedMessage = Static<typeof FeedMessage>;
