@@ -38,7 +38,8 @@ const DMESG_X_RE =
 const WALL_RE = /^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d{1,2} \d\d:\d\d:\d\d \d{4})\] ?/;
 // dmesg --time-format iso, or a syslog file's RFC 3339 stamp (then `host kernel: `).
 const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:Z|[+-]\d\d:?\d\d)) (?:[\w.-]+ kernel: ?)?/;
-const JOURNAL_RE = /^(\w{3} +\d{1,2} \d\d:\d\d:\d\d) \S+ kernel: ?/;
+// journalctl (-o short, short-precise) and syslog files: `Apr 15 13:58:08[.549417] host kernel: `.
+const JOURNAL_RE = /^(\w{3} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) \S+ kernel: ?/;
 const PRIO_RE = /^<(\d{1,3})>/;
 const LEAD_STAMP_RE = /^\[\s*(\d{1,8})\.(\d{1,9})\] ?/;
 // CONFIG_PRINTK_CALLER: `[    T1]` / `[    C0]`, after the time or alone (printk.time=0).

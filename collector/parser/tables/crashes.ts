@@ -649,7 +649,7 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
   // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
-  /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
+  /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|pstate: |CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
   /^\S+\s+[RDSTtZXI]\s*\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
   /^\s*\[<[0-9a-f]+>\] \(/,

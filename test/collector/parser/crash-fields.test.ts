@@ -54,6 +54,28 @@ describe('guilty function and file', () => {
   });
 });
 
+describe('arm64 registers', () => {
+  // A Raspberry Pi 5 oops as journalctl -o short-precise shows it (a report quoted in
+  // raspberrypi/linux issue #6792): `pstate:` before `pc :`, the fault in a copy helper.
+  const log = [
+    'Apr 15 13:58:08.665119 raspberrypi kernel: Internal error: Oops: 0000000096000005 [#2] PREEMPT SMP',
+    'Apr 15 13:58:08.665172 raspberrypi kernel: Modules linked in: veth nf_conntrack_netlink xt_nat xt_tcpudp',
+    'Apr 15 13:58:08.732676 raspberrypi kernel: CPU: 3 UID: 0 PID: 2266 Comm: containerd-shim Tainted: G      D            6.12.20+rpt-rpi-2712 #1  Debian >',
+    'Apr 15 13:58:08.732701 raspberrypi kernel: Tainted: [D]=DIE',
+    'Apr 15 13:58:08.732721 raspberrypi kernel: Hardware name: Raspberry Pi 5 Model B Rev 1.0 (DT)',
+    'Apr 15 13:58:08.732741 raspberrypi kernel: pstate: 80400009 (Nzcv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)',
+    'Apr 15 13:58:08.732759 raspberrypi kernel: pc : __arch_copy_to_user+0xd8/0x240',
+    'Apr 15 13:58:08.732779 raspberrypi kernel: lr : _copy_to_iter+0xf4/0x6a8',
+    'Apr 15 13:58:08.732797 raspberrypi kernel: sp : ffffc00084d4bb60',
+  ].join('\n');
+
+  it('skips a copy helper at pc for the caller in lr', () => {
+    const [oops] = parseLog(log).crashes;
+    expect(oops).toMatchObject({ kind: 'oops', function: '_copy_to_iter', line: 1, endLine: 9 });
+    expect(oops.title).toBe('Internal error: Oops in _copy_to_iter');
+  });
+});
+
 describe('report extent', () => {
   it('runs from the header to the last line of the report', () => {
     const [warn] = corpus('warning.log').crashes;

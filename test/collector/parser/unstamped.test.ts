@@ -123,6 +123,7 @@ describe('caller ids, syslog files and dmesg framings', () => {
       (s: string, m: string) => `2026-11-25T08:44:25.123456+00:00 vm kernel: ${s} ${m}`,
     ],
     ['dmesg --time-format iso', (_s: string, m: string) => `2026-11-25T08:44:25,123456+00:00 ${m}`],
+    ['journalctl -o short-precise', (_s: string, m: string) => `Apr 15 13:58:08.549417 rpi kernel: ${m}`],
   ])('%s', (_name, f) => {
     const r = parse(reframe(text(rel), f));
     expect(story(r)).toEqual(want);
