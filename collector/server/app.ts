@@ -61,6 +61,8 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
+    // Closing must not wait for browsers' keep-alive connections or a slow client.
+    forceCloseConnections: true,
     // A malformed URL is refused before any hook runs: answer it like every other 400.
     frameworkErrors: (err, _req, reply) =>
       (reply as FastifyReply)

@@ -68,6 +68,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const h = toHttpError(err);
     if (h.log) req.log.error({ err }, 'request failed');
     if (h.status === 401) reply.header('www-authenticate', 'Bearer realm="bootwatch"');
+    // A refused WebSocket upgrade owns a raw connection nobody else will close.
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => req.raw.socket?.destroy());
+    }
     const retryAfter = (err as BootwatchError).details as { retryAfter?: number } | undefined;
     if (h.status === 429 && retryAfter?.retryAfter)
       reply.header('retry-after', String(retryAfter.retryAfter));

@@ -78,12 +78,18 @@ async function call(op: Operation, headers: Record<string, string> = {}): Promis
   });
 }
 
-/** Opens a socket; resolves with it open, or with the HTTP status that refused the upgrade. */
+/**
+ * Opens a socket; resolves with it open, or with the HTTP status that refused the upgrade once
+ * the server has closed that connection (a refusal must not leave it open).
+ */
 function upgrade(path: string, headers: Record<string, string>): Promise<WebSocket | number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}`, { headers });
     ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume();
+      res.socket.once('close', () => resolve(res.statusCode ?? 0));
+    });
     ws.once('error', reject);
   });
 }
