@@ -93,8 +93,8 @@ export const SETTINGS = {
   }),
   BOOTWATCH_MAX_SOCKETS: declare({
     description: 'WebSockets one client (token, else address) may hold open at once',
-    shown: '64',
-    parse: count('BOOTWATCH_MAX_SOCKETS', 64, 100_000),
+    shown: '256',
+    parse: count('BOOTWATCH_MAX_SOCKETS', 256, 100_000),
   }),
   BOOTWATCH_CACHE: declare({
     description: 'kernel sources, build trees, images and the KVM probe (a cache: safe to delete)',
