@@ -72,10 +72,9 @@ describe('bin/bootwatch serve and ingest', () => {
 
     const buildFile = join(data, 'build.json');
     writeFileSync(buildFile, JSON.stringify(build('net')));
-    const remote = await bootwatch(
-      ['ingest', LOG_B, '--collector', server.url, '--build-json', buildFile],
-      { BOOTWATCH_SPOOL: join(data, 'spool') },
-    );
+    const remote = await bootwatch(['ingest', LOG_B, '--collector', server.url, '--build-json', buildFile], {
+      BOOTWATCH_SPOOL: join(data, 'spool'),
+    });
     expect(remote.code).toBe(0);
     expect(remote.stdout).toBe(`${buildFile}: build 1 (net)\n${LOG_B}: boot 3 ${stored[1].outcome}\n`);
     const boot = (await (await fetch(`${server.url}/api/boots/3`)).json()) as BootDetail;
