@@ -146,6 +146,74 @@ export interface BootFilter {
   limit?: number;
 }
 
+/** Where an issue stands: first seen in a variant's latest boots, seen before, or gone for N boots. */
+export const ISSUE_STATUSES = ['new', 'known', 'gone'] as const;
+export type IssueStatus = (typeof ISSUE_STATUSES)[number];
+
+/**
+ * One issue of `GET /api/issues`: a crash signature (or a failure's diagnosis key) grouped across
+ * boots, variants and targets. `kind` is a crash kind (`panic`, `kasan`…) or a failure class
+ * (`init_exec`, `mount_failed`, `missing_config`, `probe_failed`, `error`).
+ */
+export interface IssueSummary {
+  id: number;
+  signature: string;
+  kind: string;
+  title: string;
+  /** The guilty source file, when the report names one. */
+  file: string | null;
+  status: IssueStatus;
+  firstSeen: string;
+  lastSeen: string;
+  /** Boots it appeared in. */
+  count: number;
+  /** Names of the variants it appeared in (the detail answers objects: {@link IssueVariant}). */
+  variants: string[];
+  firstBootId: number;
+  lastBootId: number;
+}
+
+/** The issue in one variant, as `GET /api/issues/:id` answers it. */
+export interface IssueVariant {
+  variant: string;
+  status: IssueStatus;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  firstBootId: number;
+  lastBootId: number;
+  /** The variant's last boot before the issue first appeared there: Compare's baseline. */
+  lastCleanBootId: number | null;
+  /** Finished boots of the variant since the issue's last appearance. */
+  bootsSince: number;
+}
+
+/** A boot an issue appeared in, at the report's first line. */
+export interface IssueBoot {
+  bootId: number;
+  variant: string | null;
+  startedAt: string;
+  outcome: BootOutcome | null;
+  line: number;
+}
+
+/** `GET /api/issues/:id`: the summary, each variant's side of it and the newest boots it appeared in. */
+export interface IssueDetail extends Omit<IssueSummary, 'variants'> {
+  variants: IssueVariant[];
+  boots: IssueBoot[];
+}
+
+/** What `GET /api/issues` filters on; absent means any. */
+export interface IssueFilter {
+  status?: IssueStatus[];
+  kind?: string[];
+  variant?: string[];
+  q?: string;
+  /** Only the issues that appeared in this boot. */
+  boot?: number;
+  limit?: number;
+}
+
 export const api = {
   /** Whether the collector wants a token and whose this browser holds; a collector without the route is open. */
   async session(signal?: AbortSignal): Promise<SessionInfo> {
@@ -219,6 +287,13 @@ export const api = {
   /** Failures grouped across the newest `boots` boots. */
   failures: (f: { variant?: string[]; kind?: string[]; boots?: number }, signal?: AbortSignal) =>
     getJson<FailureGroupItem[]>(apiUrl('/api/failures', f), signal),
+
+  /** Issues, the most recently seen first. */
+  issues: (f: IssueFilter, signal?: AbortSignal) =>
+    getJson<IssueSummary[]>(apiUrl('/api/issues', { ...f }), signal),
+
+  /** One issue with its variants and the newest boots it appeared in. */
+  issue: (id: number, signal?: AbortSignal) => getJson<IssueDetail>(`/api/issues/${id}`, signal),
 
   /** Config bisections, the most recently updated first. */
   bisections: (signal?: AbortSignal) => getJson<BisectionSummary[]>('/api/bisections', signal),

@@ -10,6 +10,8 @@ export type Route =
   | { view: 'build'; id: number }
   | { view: 'compare' }
   | { view: 'failures' }
+  | { view: 'issues' }
+  | { view: 'issue'; id: number }
   | { view: 'live'; id: number | null }
   | { view: 'bisections' }
   | { view: 'bisection'; id: number }
@@ -23,15 +25,17 @@ export function matchRoute(path: string): Route {
   if (p === '/trends') return { view: 'trends' };
   if (p === '/compare') return { view: 'compare' };
   if (p === '/failures') return { view: 'failures' };
+  if (p === '/issues') return { view: 'issues' };
   if (p === '/live') return { view: 'live', id: null };
   if (p === '/bisect') return { view: 'bisections' };
   if (p === '/signin') return { view: 'signin' };
-  const m = /^\/(boots|builds|live|bisect)\/(\d+)$/.exec(p);
+  const m = /^\/(boots|builds|live|bisect|issues)\/(\d+)$/.exec(p);
   if (m) {
     const id = Number(m[2]);
     if (m[1] === 'boots') return { view: 'boot', id };
     if (m[1] === 'builds') return { view: 'build', id };
     if (m[1] === 'bisect') return { view: 'bisection', id };
+    if (m[1] === 'issues') return { view: 'issue', id };
     return { view: 'live', id };
   }
   return { view: 'not_found' };
