@@ -1,18 +1,22 @@
 /**
- * The `parse --json` object as response schemas, typed as the parser's own types
- * (common/types/parse.ts). Events and crashes keep every field the parser gives
- * (additionalProperties): the kinds carry different fields, documented there, and new ones
- * must reach clients without a schema change here.
+ * What the parser makes of a console log: the `parse --json` object of CONTRACT.md and its
+ * parts, as TypeBox schemas; common/types/parse.ts names their types for the parser, the
+ * storage, the HTTP API, the runners and the dashboard. In responses, events, crashes and
+ * initcalls keep every field the parser gives (additionalProperties): new ones reach
+ * clients without a schema change.
  */
-import { type TSchema, Type } from '@sinclair/typebox';
-import type * as P from '../types/parse.ts';
-import { MILESTONES } from '../types/parse.ts';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { MILESTONES, type MilestoneName } from '../types/parse.ts';
 import { Nullable, StringEnum } from './common.ts';
 
 export const OUTCOMES = ['booted', 'panic', 'stalled', 'no_output'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
 export const BOOT_OUTCOMES = [...OUTCOMES, 'error'] as const;
 /** A boot's outcome: the parser's, or `error` when the harness failed (never blamed on the kernel). */
 export type BootOutcome = (typeof BOOT_OUTCOMES)[number];
+
+/** Boot stages, in the order a healthy boot reaches them: how far a boot got, even when it failed. */
 export const STAGES = [
   'no_output',
   'firmware',
@@ -22,101 +26,240 @@ export const STAGES = [
   'userspace',
   'shutdown',
 ] as const;
+export type BootStage = (typeof STAGES)[number];
+
+/** How the parser classified one input line. Every line gets exactly one class. */
 export const LINE_CLASSES = ['empty', 'firmware', 'kernel', 'crash', 'userspace', 'harness', 'junk'] as const;
+export type LineClass = (typeof LINE_CLASSES)[number];
 
-// The parser's vocabulary and these lists must be the same words: tsc fails when one drifts.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Holds<T extends true> = T;
-export type _SameWords = [
-  Holds<Same<(typeof OUTCOMES)[number], P.Outcome>>,
-  Holds<Same<(typeof STAGES)[number], P.BootStage>>,
-  Holds<Same<(typeof LINE_CLASSES)[number], P.LineClass>>,
-];
+export const CRASH_KINDS = [
+  'panic',
+  'oops',
+  'bug',
+  'warning',
+  'kasan',
+  'kfence',
+  'kmsan',
+  'kcsan',
+  'ubsan',
+  'gpf',
+  'lockup',
+  'rcu_stall',
+  'hung_task',
+  'lockdep',
+  'oom',
+  'other',
+] as const;
+export type CrashKind = (typeof CRASH_KINDS)[number];
 
-/** `schema` as the parser's type `T`: an open schema documents part of it and lets the rest through. */
-const As = <T>(schema: TSchema) => Type.Unsafe<T>(schema);
-
-const Time = Nullable(Type.Number());
+const Time = Nullable(Type.Number({ description: "the kernel's [seconds.micros] stamp of the line" }));
+const Line = Type.Integer({ description: '1-based line of the input' });
 const open = { additionalProperties: true } as const;
+const MaybeText = Type.Optional(Nullable(Type.String()));
 
-/** printk log levels 0-7. */
-export const LogLevel = As<P.LogLevel>(Type.Integer({ minimum: 0, maximum: 7 }));
+/** printk log levels 0-7; null when the line carries no level. */
+export const LogLevel = Type.Unsafe<0 | 1 | 2 | 3 | 4 | 5 | 6 | 7>(Type.Integer({ minimum: 0, maximum: 7 }));
+export type LogLevel = Static<typeof LogLevel>;
 
-export const KernelInfo = As<P.KernelInfo>(
+/** Kernel time (seconds) of each stage reached; null when the log has no time for it. */
+const MilestoneTime = Type.Optional(Nullable(Type.Number()));
+export const Milestones = Type.Object(
+  Object.fromEntries(MILESTONES.map((m) => [m, MilestoneTime])) as {
+    [K in MilestoneName]: typeof MilestoneTime;
+  },
+  { description: 'kernel time (s) of each stage reached' },
+);
+export type Milestones = Static<typeof Milestones>;
+
+const event = <K extends string, P extends Record<string, TSchema>>(
+  kind: K,
+  props: P,
+  description?: string,
+) =>
   Type.Object(
-    { version: Nullable(Type.String()), cmdline: Nullable(Type.String()) },
-    { ...open, description: 'version, cmdline, banner, bits' },
+    { kind: Type.Literal(kind), line: Line, time: Time, ...props },
+    description ? { description } : {},
+  );
+const Errno = Nullable(Type.Integer());
+const ErrnoName = Nullable(Type.String());
+
+export const ProbeEvent = event('probe', {
+  driver: Type.String(),
+  device: Type.String(),
+  ok: Type.Boolean(),
+  errno: Type.Optional(Type.Integer()),
+  errnoName: MaybeText,
+  usecs: Type.Optional(Type.Number()),
+  message: Type.String(),
+});
+export const ErrorEvent = event('error', {
+  errno: Type.Integer(),
+  errnoName: ErrnoName,
+  message: Type.String(),
+  source: StringEnum(['kernel', 'userspace'] as const, 'who printed it: the kernel or a userspace program'),
+  level: Type.Optional(Nullable(LogLevel)),
+});
+export const InitExecEvent = event('init_exec', {
+  path: Type.String(),
+  errno: Nullable(Type.Integer({ description: 'negative errno when the exec failed, null when init ran' })),
+  errnoName: ErrnoName,
+  implied: Type.Optional(
+    Type.Boolean({
+      description: 'the kernel said nothing: the failure is implied (-ENOENT of a default init)',
+    }),
+  ),
+  message: Type.String(),
+});
+export const MountFailedEvent = event('mount_failed', {
+  source: Nullable(Type.String()),
+  target: Nullable(Type.String()),
+  fstype: Nullable(Type.String()),
+  errno: Errno,
+  errnoName: ErrnoName,
+  message: Type.String(),
+});
+export const MissingConfigEvent = event('missing_config', { option: Type.String(), message: Type.String() });
+export const UserspaceEvent = event('userspace', { text: Type.String() });
+export const MilestoneEvent = event('milestone', { name: StringEnum(MILESTONES) });
+export const KernelErrorLineEvent = event(
+  'kernel_error',
+  { message: Type.String(), level: Nullable(LogLevel) },
+  'a kernel line at level err or worse (or a known-bad message) that fits no other kind',
+);
+
+export const BootEventKinds = Type.Union([
+  ProbeEvent,
+  ErrorEvent,
+  InitExecEvent,
+  MountFailedEvent,
+  MissingConfigEvent,
+  UserspaceEvent,
+  MilestoneEvent,
+  KernelErrorLineEvent,
+]);
+export type BootEvent = Static<typeof BootEventKinds>;
+
+/**
+ * A boot event as responses carry it: `kind`, `line` and `time` checked, the kind's own
+ * fields passed through (serializing a union would try every kind on each of thousands).
+ */
+export const BootEvent = Type.Unsafe<BootEvent>(
+  Type.Object(
+    { kind: StringEnum(BootEventKinds.anyOf.map((e) => e.properties.kind.const)), line: Line, time: Time },
+    { ...open, description: 'one of the event kinds: probe, error, init_exec, mount_failed, ...' },
   ),
 );
 
-export const Milestones = As<P.Milestones>(
-  Type.Object(Object.fromEntries(MILESTONES.map((m) => [m, Type.Optional(Time)])), {
-    description: 'kernel time (s) of each stage reached',
-  }),
+export const StackFrame = Type.Object(
+  {
+    fn: Type.String(),
+    offset: Type.Optional(Type.String()),
+    module: MaybeText,
+    reliable: Type.Boolean({ description: '`?` frames: the unwinder was not sure' }),
+    source: Type.Optional(
+      Nullable(
+        Type.String({ description: 'file:line when the log is already symbolized (decode_stacktrace)' }),
+      ),
+    ),
+  },
+  open,
 );
+export type StackFrame = Static<typeof StackFrame>;
+
+export const Crash = Type.Object(
+  {
+    kind: StringEnum(CRASH_KINDS),
+    title: Type.String({ description: 'one line for grouping across runs, syzbot style: `WARNING in foo`' }),
+    line: Type.Integer({ description: 'first line of the report (the header)' }),
+    endLine: Type.Integer({ description: 'last line that belongs to the report' }),
+    time: Time,
+    function: Nullable(
+      Type.String({ description: 'the function the title names, when the format gives one' }),
+    ),
+    location: Nullable(Type.String({ description: '`file:line` the report names, when it does' })),
+    file: Nullable(
+      Type.String({
+        description:
+          'the guilty source file for routing to maintainers: the first the report names that is not a header, a library or core plumbing',
+      }),
+    ),
+    signature: Type.String({ description: 'groups reports of one bug across boots: kind:normalised title' }),
+    fatal: Type.Boolean({ description: 'the report ended the boot (a panic, or an oops that killed init)' }),
+    frames: Type.Array(StackFrame, { description: 'call trace, innermost first' }),
+    report: Type.Array(Type.String(), { description: "the report's lines as text, bounded" }),
+    corrupted: Type.Optional(Type.Boolean({ description: "the report's header was missing or mangled" })),
+  },
+  open,
+);
+export type Crash = Static<typeof Crash>;
+
+export const Initcall = Type.Object(
+  {
+    fn: Type.String(),
+    usecs: Type.Number(),
+    ret: Type.Integer(),
+    line: Type.Integer(),
+    time: Nullable(
+      Type.Number({
+        description: 'kernel time the call started (the `calling` line), else the return line’s',
+      }),
+    ),
+    module: MaybeText,
+  },
+  open,
+);
+export type Initcall = Static<typeof Initcall>;
+
+export const Diagnosis = Type.Object({
+  option: Type.String({ description: 'full option name: `CONFIG_BINFMT_SCRIPT`' }),
+  reason: Type.String(),
+  line: Type.Integer({ description: 'evidence: the line that suggests this option' }),
+  rule: Type.String({ description: 'id of the knowledge-table entry that made this suggestion' }),
+  confidence: Type.Number({ description: '0..1: how sure the table is that this option fixes the symptom' }),
+  evidence: Type.String({ description: "the evidence line's text" }),
+});
+export type Diagnosis = Static<typeof Diagnosis>;
+
+export const KernelInfo = Type.Object(
+  {
+    version: Nullable(Type.String()),
+    cmdline: Nullable(Type.String()),
+    banner: Type.Optional(Nullable(Type.String({ description: 'full `Linux version ...` banner' }))),
+    bits: Type.Optional(
+      Nullable(
+        Type.Union([Type.Literal(32), Type.Literal(64)], {
+          description: 'word size when the log gives it away (HIGHMEM/LOWMEM lines mean 32-bit x86)',
+        }),
+      ),
+    ),
+  },
+  open,
+);
+export type KernelInfo = Static<typeof KernelInfo>;
 
 export const PanicInfo = Nullable(
-  As<P.PanicInfo>(Type.Object({ reason: Type.String(), line: Type.Integer(), time: Type.Optional(Time) })),
+  Type.Object({ reason: Type.String(), line: Type.Integer(), time: Type.Optional(Time) }),
 );
+export type PanicInfo = NonNullable<Static<typeof PanicInfo>>;
 
-export const BootEvent = As<P.BootEvent>(
-  Type.Object(
-    { kind: Type.String(), line: Type.Integer(), time: Time },
-    { ...open, description: 'one of the BootEvent kinds of common/types/parse.ts' },
-  ),
+export const ParseStats = Type.Object(
+  {
+    lines: Type.Integer(),
+    bytes: Type.Integer(),
+    byClass: Type.Object(
+      Object.fromEntries(LINE_CLASSES.map((c) => [c, Type.Integer()])) as {
+        [K in LineClass]: ReturnType<typeof Type.Integer>;
+      },
+    ),
+    truncatedLines: Type.Integer({
+      description: 'lines longer than the parser keeps; their tail was not examined',
+    }),
+    droppedEvents: Type.Integer({ description: 'events not kept once the per-kind cap was reached' }),
+    reboots: Type.Integer({ description: 'times the kernel banner reappeared: a reboot inside one log' }),
+  },
+  open,
 );
-
-export const Crash = As<P.Crash>(
-  Type.Object(
-    {
-      kind: Type.String(),
-      title: Type.String(),
-      line: Type.Integer(),
-      endLine: Type.Integer(),
-      time: Time,
-      function: Nullable(Type.String()),
-      location: Nullable(Type.String()),
-      file: Nullable(Type.String({ description: 'guilty source file, for routing to maintainers' })),
-      signature: Type.String({ description: 'kind:normalised title; groups reports of one bug' }),
-      fatal: Type.Boolean(),
-      corrupted: Type.Optional(Type.Boolean()),
-      frames: Type.Array(Type.Object({ fn: Type.String(), reliable: Type.Boolean() }, open)),
-      report: Type.Array(Type.String()),
-    },
-    open,
-  ),
-);
-
-export const Initcall = As<P.Initcall>(
-  Type.Object(
-    { fn: Type.String(), usecs: Type.Number(), ret: Type.Integer(), line: Type.Integer(), time: Time },
-    open,
-  ),
-);
-
-export const Diagnosis = As<P.Diagnosis>(
-  Type.Object({
-    option: Type.String(),
-    reason: Type.String(),
-    line: Type.Integer(),
-    rule: Type.String(),
-    confidence: Type.Number(),
-    evidence: Type.String(),
-  }),
-);
-
-export const ParseStats = As<P.ParseStats>(
-  Type.Object(
-    {
-      lines: Type.Integer(),
-      bytes: Type.Integer(),
-      truncatedLines: Type.Integer(),
-      droppedEvents: Type.Integer(),
-      reboots: Type.Integer(),
-    },
-    open,
-  ),
-);
+export type ParseStats = Static<typeof ParseStats>;
 
 /** The `parse --json` fields, without `outcome` (boots answer their own). */
 export const ParseFields = {
@@ -127,6 +270,10 @@ export const ParseFields = {
   events: Type.Array(BootEvent),
   initcalls: Type.Array(Initcall),
   diagnosis: Type.Array(Diagnosis),
-  lastStage: StringEnum(STAGES),
+  lastStage: StringEnum(STAGES, 'the furthest stage the log reached'),
   stats: ParseStats,
 };
+
+/** `bootwatch parse --json`: everything the parser made of one console log. */
+export const ParseResult = Type.Object({ ...ParseFields, outcome: StringEnum(OUTCOMES) });
+export type ParseResult = Static<typeof ParseResult>;
