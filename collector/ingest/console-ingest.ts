@@ -17,7 +17,7 @@ import {
 } from '../db/queries/console.ts';
 import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
 import { jsonValue } from '../db/rows.ts';
-import { regressionsAfterBoot } from '../regressions/detect.ts';
+import { issuesAfterBoot, regressionsAfterBoot } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
 import type { FeedHub } from './feed-hub.ts';
@@ -126,6 +126,7 @@ export class ConsoleIngest {
       this.publishUpdates(s, last);
       this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome });
       this.background.run(regressionsAfterBoot(this.db, bootId));
+      this.background.run(issuesAfterBoot(this.db, bootId));
       this.drop(s);
       return outcome;
     });

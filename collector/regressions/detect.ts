@@ -17,6 +17,7 @@ import {
 } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
+import { recordBootIssues } from '../db/queries/issues.ts';
 import {
   getThresholds,
   insertRegressions,
@@ -76,10 +77,16 @@ export function regressionsAfterBuild(db: Db, buildId: number): Promise<Detectio
   return enqueue(db, () => guarded(`build ${buildId}`, () => detectForBuild(db, buildId)));
 }
 
-async function guarded(
+/** Groups a finished boot's failures into issues, in the same queue as detection; never throws. */
+export function issuesAfterBoot(db: Db, bootId: number): Promise<number | null> {
+  return enqueue(db, () => guarded(`boot ${bootId}`, () => recordBootIssues(db, bootId), 'issue grouping'));
+}
+
+async function guarded<T>(
   what: string,
-  f: () => Promise<DetectionResult | null>,
-): Promise<DetectionResult | null> {
+  f: () => Promise<T | null>,
+  task = 'regression detection',
+): Promise<T | null> {
   try {
     return await f();
   } catch (err) {
@@ -88,7 +95,7 @@ async function guarded(
     // A database closed under a queued detection (shutdown, tests) is not worth a word.
     if (isDbUnavailable(err) || /PGlite is closing/.test(why)) return null;
     // Detection is advice on top of stored facts: its failure must not fail the ingest.
-    process.stderr.write(`bootwatch: regression detection for ${what} failed: ${why}\n`);
+    process.stderr.write(`bootwatch: ${task} for ${what} failed: ${why}\n`);
     return null;
   }
 }

@@ -24,6 +24,7 @@ import { consoleRoutes } from './routes/console.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { failureRoutes } from './routes/failures.ts';
 import { healthRoutes } from './routes/health.ts';
+import { issueRoutes } from './routes/issues.ts';
 import { logRoutes } from './routes/logs.ts';
 import { regressionRoutes } from './routes/regressions.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -102,6 +103,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(compareRoutes);
     await app.register(regressionRoutes);
     await app.register(failureRoutes);
+    await app.register(issueRoutes);
     await app.register(exportRoutes);
     await app.register(traceRoutes);
     await app.register(bisectionRoutes);

@@ -6,5 +6,6 @@ export * from './builds.ts';
 export * from './catalog.ts';
 export * from './console.ts';
 export * from './findings.ts';
+export * from './issues.ts';
 export * from './regressions.ts';
 export * from './tokens.ts';

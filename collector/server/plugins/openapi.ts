@@ -76,6 +76,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'compare', description: 'two boots side by side: why one failed' },
         { name: 'regressions', description: 'regressions, baselines and thresholds per variant' },
         { name: 'failures', description: 'failures grouped across boots' },
+        { name: 'issues', description: 'failures grouped by signature, with first and last seen and status' },
         { name: 'exports', description: 'KCIDB, Prometheus metrics and JUnit for other systems' },
         { name: 'bisections', description: 'config bisections and their steps' },
       ],

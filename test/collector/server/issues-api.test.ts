@@ -1,0 +1,114 @@
+/**
+ * Issues on PGlite and PostgreSQL, from real logs imported through the collector: one crash
+ * seen in two variants groups into one issue, a failure without a crash (init cannot run)
+ * groups by its key, and the status moves new → known → gone as clean boots follow.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../collector/db/client.ts';
+import { GONE_AFTER } from '../../../collector/db/queries/issues.ts';
+import type { App } from '../../../collector/server/types.ts';
+import type { IssueDetail, IssueSummary } from '../../../common/schemas/issues.ts';
+import { appOn } from '../../helpers/collector-app.ts';
+import { backends } from '../../helpers/db.ts';
+import { fixtureBytes } from '../../helpers/fixtures.ts';
+
+const CLEAN = 'logs/05-net-e1000.log';
+const CRASH = 'crashes/kasan_uaf_read.log';
+const NO_EXEC = 'logs/02-initrd-no-binfmt.log';
+
+describe.each(backends())('issues on $name', (backend) => {
+  let database: Database;
+  let app: App;
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+  afterEach(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  async function importLog(file: string, variant: string): Promise<number> {
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/logs?variant=${variant}`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.from(fixtureBytes(file)),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    // Grouping runs after the boot is stored, like regression detection.
+    await app.collector.settle();
+    return r.json().id;
+  }
+  const list = async (query = ''): Promise<IssueSummary[]> => {
+    const r = await app.inject({ method: 'GET', url: `/api/issues${query}` });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json();
+  };
+
+  it('groups a crash across variants and a failed exec by its key, and tells new, known and gone', {
+    timeout: 180_000,
+  }, async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const clean = await importLog(CLEAN, 'a');
+    const firstCrash = await importLog(CRASH, 'a');
+    const secondCrash = await importLog(CRASH, 'a');
+    const inB = await importLog(CRASH, 'b');
+    const noExec = await importLog(NO_EXEC, 'c');
+
+    const all = await list();
+    const crash = all.find((i) => i.title === 'KASAN: use-after-free Read in lkdtm_READ_AFTER_FREE')!;
+    expect(crash).toMatchObject({
+      kind: 'kasan',
+      count: 3,
+      variants: ['a', 'b'],
+      firstBootId: firstCrash,
+      lastBootId: inB,
+      // New in b, whose latest boot is its first appearance.
+      status: 'new',
+    });
+    expect(all.filter((i) => i.signature === crash.signature)).toHaveLength(1);
+    const exec = all.find((i) => i.kind === 'init_exec')!;
+    expect(exec).toMatchObject({
+      signature: 'init_exec:/init:ENOENT',
+      count: 1,
+      variants: ['c'],
+      firstBootId: noExec,
+    });
+
+    // Filters from the URL: kind, text, variant, the boot it appeared in.
+    expect((await list('?kind=init_exec')).map((i) => i.id)).toEqual([exec.id]);
+    expect((await list('?q=READ_AFTER')).map((i) => i.id)).toEqual([crash.id]);
+    expect((await list('?variant=c')).map((i) => i.id)).toContain(exec.id);
+    expect((await list('?variant=c')).map((i) => i.id)).not.toContain(crash.id);
+    expect((await list(`?boot=${secondCrash}`)).map((i) => i.id)).toContain(crash.id);
+    expect(await list(`?boot=${clean}`)).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/issues?status=fresh' })).statusCode).toBe(400);
+
+    const detail = (
+      await app.inject({ method: 'GET', url: `/api/issues/${crash.id}` })
+    ).json() as IssueDetail;
+    const a = detail.variants.find((v) => v.variant === 'a')!;
+    // Compare's one click: a's last boot without the crash against its first boot with it.
+    expect(a).toMatchObject({
+      status: 'known',
+      count: 2,
+      firstBootId: firstCrash,
+      lastCleanBootId: clean,
+      bootsSince: 0,
+    });
+    expect(detail.variants.find((v) => v.variant === 'b')).toMatchObject({
+      status: 'new',
+      lastCleanBootId: null,
+    });
+    expect(detail.boots.map((b) => b.bootId)).toEqual([inB, secondCrash, firstCrash]);
+    expect(detail.boots[0].line).toBeGreaterThan(0);
+
+    // Clean boots in both variants: the crash is gone once neither has shown it in GONE_AFTER boots.
+    for (let i = 0; i < GONE_AFTER; i++) await importLog(CLEAN, 'a');
+    expect((await list(`?q=READ_AFTER`))[0].status).toBe('new');
+    for (let i = 0; i < GONE_AFTER; i++) await importLog(CLEAN, 'b');
+    expect((await list('?q=READ_AFTER'))[0].status).toBe('gone');
+    expect((await list('?status=gone')).map((i) => i.id)).toEqual([crash.id]);
+    expect((await app.inject({ method: 'GET', url: '/api/issues/999999' })).statusCode).toBe(404);
+  });
+});
