@@ -175,7 +175,8 @@ export interface IssueSummary {
 
 /** The issue in one variant, as `GET /api/issues/:id` answers it. */
 export interface IssueVariant {
-  variant: string;
+  /** Null for boots reported without a variant. */
+  variant: string | null;
   status: IssueStatus;
   count: number;
   firstSeen: string;
