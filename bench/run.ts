@@ -20,6 +20,7 @@ export interface Benchmark {
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'cli-start': async () => (await import('./cli-start.ts')).cliStartBenchmark,
   parser: async () => (await import('./parser.ts')).parserBenchmark,
+  issues: async () => (await import('./issues.ts')).issuesBenchmark,
   ingest: async () => (await import('./ingest.ts')).ingestBenchmark,
   'import-readers': async () => (await import('./import-readers.ts')).importReadersBenchmark,
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,
