@@ -287,6 +287,7 @@ describe('links into issues', () => {
     await link.waitFor({ timeout: 10_000 });
     expect(await link.getAttribute('href')).toBe(`/issues/${warning.id}`);
     expect(squash(await link.textContent())).toBe(`issue #${warning.id} ›`);
+    await screenshot(page, 'failures-issue-link');
     await page.close();
   });
 
