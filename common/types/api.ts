@@ -20,6 +20,7 @@ export type BuildMetric = (typeof BUILD_METRICS)[number];
 export type BootMetric = `boot.${MilestoneName}`;
 export type TrendMetric = BuildMetric | BootMetric;
 
+export type { SessionInfo } from '../schemas/access.ts';
 export type {
   BaselinePin,
   BloatDiff,
@@ -35,6 +36,8 @@ export type {
   RegressionEvidence,
   RegressionItem,
   RegressionKind,
+  RunRecord,
+  Thresholds,
   TroubleItem,
 } from '../schemas/analysis.ts';
 export type {
@@ -66,4 +69,5 @@ export type {
   Status,
 } from '../schemas/ingest.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
+export type { BootTraces } from '../schemas/traces.ts';
 export type { TrendPoint, TrendSeries, TrendsResponse, VariantOverview } from '../schemas/views.ts';

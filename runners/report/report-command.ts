@@ -1,6 +1,6 @@
 /** `bootwatch report`: the regression report of a run (default: the latest), or of all open regressions. */
 import { BootwatchError } from '../../common/errors.ts';
-import type { RegressionItem } from '../../common/types/api.ts';
+import type { RegressionItem, RunRecord } from '../../common/types/api.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { formatReport } from './report-format.ts';
@@ -13,13 +13,6 @@ export interface ReportOptions {
   open?: boolean;
   json?: boolean;
   out?: string;
-}
-
-interface RunRecord {
-  id: number;
-  matrix: string;
-  results: { bootId: number | null }[];
-  buildIds: number[];
 }
 
 /** Prints (and with --out writes) the report; exit 1 when it lists regressions, like `run`. */

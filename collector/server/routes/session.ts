@@ -4,23 +4,10 @@
  */
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
-import { TOKEN_SCOPES } from '../../../common/types/access.ts';
+import { SessionInfo as Session, SignedInToken, SignIn } from '../../../common/schemas/access.ts';
 import { SESSION_COOKIE } from '../plugins/access.ts';
-import { errors, StringEnum } from '../schemas/common.ts';
+import { errors } from '../schemas/common.ts';
 import type { App } from '../types.ts';
-
-const Scope = StringEnum(TOKEN_SCOPES);
-const SignedInToken = Type.Object({ name: Type.String(), scope: Scope });
-const Session = Type.Object({
-  auth: Type.Boolean({ description: 'tokens are required here' }),
-  publicRead: Type.Boolean({ description: 'anonymous clients may read' }),
-  signedIn: Type.Boolean(),
-  token: Type.Union([SignedInToken, Type.Null()]),
-});
-const SignIn = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-);
 
 /** A month: revoking the token ends the session sooner. */
 const SESSION_MAX_AGE_S = 30 * 24 * 3600;

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
+import { BootTraces as Traces } from '../../../common/schemas/traces.ts';
 import { addr2line, hasAddr2line } from '../../analysis/addr2line.ts';
 import {
   basePathFrom,
@@ -17,23 +17,8 @@ import {
 } from '../../analysis/symbolize.ts';
 import { getBootFacts, getBootSummary } from '../../db/queries/boots.ts';
 import { buildOutDir, getSystemMap } from '../../db/queries/symbols.ts';
-import { errors, IdParams, Nullable } from '../schemas/common.ts';
+import { errors, IdParams } from '../schemas/common.ts';
 import type { App } from '../types.ts';
-
-const Line = Type.Object({
-  text: Type.String(),
-  decoded: Type.String(),
-  address: Nullable(Type.String()),
-  locations: Type.Array(Type.String()),
-});
-
-const Traces = Type.Object({
-  bootId: Type.Integer(),
-  buildId: Nullable(Type.Integer()),
-  systemMap: Type.Boolean(),
-  vmlinux: Nullable(Type.String({ description: 'the vmlinux addr2line read, when one was found' })),
-  crashes: Type.Array(Type.Object({ title: Type.String(), line: Type.Integer(), lines: Type.Array(Line) })),
-});
 
 export async function traceRoutes(app: App): Promise<void> {
   app.get(

@@ -180,10 +180,12 @@ describe('response schemas describe every field the routes send', () => {
     doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     urls.push(
       '/api/health',
+      '/api/session',
       '/api/boots',
       `/api/boots/${bad.id}`,
       `/api/boots/${good.id}`,
       `/api/boots/${good.id}/console?limit=50`,
+      `/api/boots/${bad.id}/traces`,
       '/api/builds',
       `/api/builds/${badBuild}`,
       `/api/builds/${badBuild}/size-diff?limit=20`,
