@@ -272,6 +272,7 @@ describe('links into issues', () => {
     expect(squash(await link.textContent())).toBe(KASAN);
     expect(await link.getAttribute('href')).toBe(`/issues/${kasan.id}`);
     expect(squash(await list.locator(`li[data-issue="${kasan.id}"]`).textContent())).toMatch(/^new kasan /);
+    await screenshot(page, 'boot-issues');
     await link.click();
     await page.waitForURL(`${server.url}/issues/${kasan.id}`);
     expect(squash(await page.locator('[data-testid="issue-title"]').textContent())).toBe(KASAN);
