@@ -68,6 +68,7 @@ export type {
   BuildProgressInput,
   Status,
 } from '../schemas/ingest.ts';
+export type { IssueDetail, IssueStatus, IssueSummary, IssueVariant } from '../schemas/issues.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
 export type { BootTraces } from '../schemas/traces.ts';
 export type { TrendPoint, TrendSeries, TrendsResponse, VariantOverview } from '../schemas/views.ts';

@@ -16,6 +16,9 @@ import type {
   CompareResponse,
   ConsolePage,
   FailureGroupItem,
+  IssueDetail,
+  IssueStatus,
+  IssueSummary,
   RegressionItem,
   SizeDiff,
   TrendMetric,
@@ -146,63 +149,8 @@ export interface BootFilter {
   limit?: number;
 }
 
-/** Where an issue stands: first seen in a variant's latest boots, seen before, or gone for N boots. */
-export const ISSUE_STATUSES = ['new', 'known', 'gone'] as const;
-export type IssueStatus = (typeof ISSUE_STATUSES)[number];
-
-/**
- * One issue of `GET /api/issues`: a crash signature (or a failure's diagnosis key) grouped across
- * boots, variants and targets. `kind` is a crash kind (`panic`, `kasan`…) or a failure class
- * (`init_exec`, `mount_failed`, `missing_config`, `probe_failed`, `error`).
- */
-export interface IssueSummary {
-  id: number;
-  signature: string;
-  kind: string;
-  title: string;
-  /** The guilty source file, when the report names one. */
-  file: string | null;
-  status: IssueStatus;
-  firstSeen: string;
-  lastSeen: string;
-  /** Boots it appeared in. */
-  count: number;
-  /** Names of the variants it appeared in (the detail answers objects: {@link IssueVariant}). */
-  variants: string[];
-  firstBootId: number;
-  lastBootId: number;
-}
-
-/** The issue in one variant, as `GET /api/issues/:id` answers it. */
-export interface IssueVariant {
-  /** Null for boots reported without a variant. */
-  variant: string | null;
-  status: IssueStatus;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  firstBootId: number;
-  lastBootId: number;
-  /** The variant's last boot before the issue first appeared there: Compare's baseline. */
-  lastCleanBootId: number | null;
-  /** Finished boots of the variant since the issue's last appearance. */
-  bootsSince: number;
-}
-
-/** A boot an issue appeared in, at the report's first line. */
-export interface IssueBoot {
-  bootId: number;
-  variant: string | null;
-  startedAt: string;
-  outcome: BootOutcome | null;
-  line: number;
-}
-
-/** `GET /api/issues/:id`: the summary, each variant's side of it and the newest boots it appeared in. */
-export interface IssueDetail extends Omit<IssueSummary, 'variants'> {
-  variants: IssueVariant[];
-  boots: IssueBoot[];
-}
+/** Where an issue stands: first seen in a variant's latest boot, seen before, or gone for a while. */
+export const ISSUE_STATUSES = ['new', 'known', 'gone'] as const satisfies readonly IssueStatus[];
 
 /** What `GET /api/issues` filters on; absent means any. */
 export interface IssueFilter {

@@ -1,5 +1,6 @@
 /** How issues read on the dashboard: status colours, kind groups, and the Issues view's URL filters checked. */
-import { ISSUE_STATUSES, type IssueStatus } from './api.ts';
+import type { IssueStatus } from '$types/api.ts';
+import { ISSUE_STATUSES } from './api.ts';
 import type { Tone } from './components/Badge.svelte';
 
 /** New is the one to look at, known is still there, gone has not been seen for a while. */
