@@ -40,9 +40,9 @@ const KIND = /^[a-z][a-z0-9_]{0,39}$/;
 /** Variant names are free text to the collector, but a comma would split the list. */
 const VARIANT = /^[^,\s][^,]{0,199}$/;
 /** Longer search text is no title anyone typed. */
-export const MAX_QUERY = 200;
+const MAX_QUERY = 200;
 
-export interface IssueQuery {
+interface IssueQuery {
   status: IssueStatus[];
   kind: string[];
   variant: string[];
