@@ -20,11 +20,15 @@ import type {
   IssueStatus,
   IssueSummary,
   RegressionItem,
+  SessionInfo,
   SizeDiff,
+  Thresholds,
   TrendMetric,
   TrendsResponse,
   VariantOverview,
 } from '$types/api.ts';
+
+export type { SessionInfo, Thresholds };
 
 /** An answer other than 2xx: the collector's code (`boot.not_found`) and its message. */
 export class ApiError extends Error {
@@ -53,13 +57,6 @@ export class ApiError extends Error {
 export const SCOPES = ['read', 'submit', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** `GET /api/session`: whether the collector wants a token, and whose this browser holds. */
-export interface SessionInfo {
-  auth: boolean;
-  publicRead: boolean;
-  signedIn: boolean;
-  token: { name: string; scope: Scope } | null;
-}
 
 /** A collector from before tokens: open to all, like auth off. */
 const NO_AUTH: SessionInfo = { auth: false, publicRead: false, signedIn: false, token: null };
@@ -260,27 +257,6 @@ export const api = {
   },
 };
 
-/** A regression rule's limits (see the collector's Thresholds schema); absent fields keep the default. */
-interface Rule {
-  k?: number;
-  minAbs?: number;
-  minRel?: number;
-  minHistory?: number;
-  fallbackRel?: number;
-}
-
-/** A variant's regression thresholds, as `GET/PUT /api/variants/:name/thresholds` carry them. */
-export interface Thresholds {
-  size?: {
-    metrics?: ('image' | 'vmlinux' | 'text' | 'data' | 'bss')[];
-    bytes?: number | null;
-    percent?: number | null;
-  };
-  buildTime?: Rule;
-  bootTime?: Rule;
-  initcall?: Rule & { maxReported?: number };
-  historyLength?: number;
-}
 
 /** The name of the token that submitted a boot, build, run or bisection; null before tokens or without one. */
 export function submitter(x: object): string | null {
