@@ -57,7 +57,6 @@ export class ApiError extends Error {
 export const SCOPES = ['read', 'submit', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-
 /** A collector from before tokens: open to all, like auth off. */
 const NO_AUTH: SessionInfo = { auth: false, publicRead: false, signedIn: false, token: null };
 const SIGNED_OUT: SessionInfo = { auth: true, publicRead: false, signedIn: false, token: null };
@@ -256,7 +255,6 @@ export const api = {
     return boot ?? null;
   },
 };
-
 
 /** The name of the token that submitted a boot, build, run or bisection; null before tokens or without one. */
 export function submitter(x: object): string | null {
