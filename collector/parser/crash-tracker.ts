@@ -3,7 +3,7 @@
  * the lines that belong to it (frames, registers, report furniture), and closes it with a
  * syzbot-style title once the report is over.
  */
-import type { Crash, StackFrame } from '../../common/types/parse.ts';
+import type { Crash } from '../../common/types/parse.ts';
 import {
   crashSignature,
   filesIn,
@@ -51,7 +51,7 @@ const MAX_FOREIGN = 2;
 const NOTHING: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 
 /** A crash still being read. */
-interface OpenCrash {
+interface OpenCrash extends Omit<ReportFacts, 'match'> {
   format: CrashFormat | null;
   match: RegExpExecArray | null;
   startLine: number;
@@ -59,15 +59,6 @@ interface OpenCrash {
   time: number | null;
   report: string[];
   reportLines: number;
-  frames: StackFrame[];
-  rips: { fn: string; at: number }[];
-  lr: string | null;
-  traceAt: number;
-  lockAts: string[];
-  access: string | null;
-  files: string[];
-  /** The first source file the report names, as printed. */
-  src: string | null;
   /** Lines after `cut here` that came before the header (the WARN's own text). */
   preamble: number;
   bracketClosed: boolean;
