@@ -1,14 +1,5 @@
-/**
- * The analysis routes over real data on PGlite and PostgreSQL: two builds with the real
- * seed-ladder .configs and vmlinux symbol tables, booted with the real logs, then
- * regressions, compare, failures, baselines, KCIDB, /metrics and JUnit through app.inject.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateKcidb } from '../../../collector/analysis/kcidb.ts';
-import { parseNmOutput } from '../../../collector/analysis/size-diff.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import type { App } from '../../../collector/server/types.ts';
 import type {
@@ -17,33 +8,9 @@ import type {
   RegressionDetail,
   RegressionItem,
 } from '../../../common/types/api.ts';
-import type { BuildInput } from '../../../common/types/ingest.ts';
 import { appOn } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
-import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
-
-const BASE = Date.now() - 3600_000;
-const at = (minute: number) => new Date(BASE + minute * 60_000).toISOString();
-const config = (n: string) => readFileSync(join(FIXTURES_DIR, 'configs', `${n}.config`), 'utf8');
-const symbols = (n: string) =>
-  parseNmOutput(gunzipSync(readFileSync(join(FIXTURES_DIR, 'sizes', `${n}.nm.gz`))).toString('utf8'));
-
-function build(minute: number, cfg: string, syms: string, image: number): BuildInput {
-  return {
-    variant: 'exec',
-    matrix: 'seed-ladder',
-    status: 'PASS',
-    startedAt: at(minute),
-    config: config(cfg),
-    baseConfig: 'allnoconfig',
-    fragments: [{ name: '01-serial.config', content: 'CONFIG_SERIAL_8250=y\n' }],
-    symbols: symbols(syms),
-    sizes: { image, text: 2_000_000 },
-    wallMs: 120_000,
-    arch: 'x86_64',
-    source: { name: 'linux-source-6.1', version: '6.1.192', kind: 'tarball' },
-  };
-}
+import { seedRegressedExec } from '../../helpers/regressed-exec.ts';
 
 describe.each(backends())('analysis API on $name', (backend) => {
   let database: Database;
@@ -64,20 +31,7 @@ describe.each(backends())('analysis API on $name', (backend) => {
     database = await backend.fresh();
     app = await appOn(database);
     const c = app.collector;
-    const goodBuild = await c.recordBuild(build(0, '03-exec', '00-allnoconfig', 1_000_000));
-    const good = await c.importLog(fixtureBytes('logs/03-exec-no-net.log'), {
-      buildId: goodBuild,
-      variant: 'exec',
-      startedAt: at(1),
-      initIsScript: true,
-    });
-    const badBuild = await c.recordBuild(build(5, '02-initrd', '01-serial', 1_060_000));
-    const bad = await c.importLog(fixtureBytes('logs/02-initrd-no-binfmt.log'), {
-      buildId: badBuild,
-      variant: 'exec',
-      startedAt: at(6),
-      initIsScript: true,
-    });
+    const { goodBuild, good, badBuild, bad } = await seedRegressedExec(c);
 
     const open = await get<RegressionItem[]>('/api/regressions');
     expect(open.map((r) => r.key).sort()).toEqual([

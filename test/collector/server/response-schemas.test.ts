@@ -1,21 +1,12 @@
-/**
- * Nothing a route answers is silently dropped: for the main GET routes on a seeded PGlite app,
- * the handler's own value (caught before Fastify serializes it) has no property its response
- * schema in /api/openapi.json lacks, and it reaches the client unchanged.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bisect } from '../../../collector/analysis/bisect.ts';
-import { parseNmOutput } from '../../../collector/analysis/size-diff.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import type { App } from '../../../collector/server/types.ts';
-import type { BuildInput } from '../../../common/types/ingest.ts';
 import { netOracle } from '../../helpers/bisect-oracle.ts';
 import { appOn } from '../../helpers/collector-app.ts';
 import { pgliteBackend } from '../../helpers/db.ts';
-import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
+import { fixtureBytes } from '../../helpers/fixtures.ts';
+import { seedRegressedExec } from '../../helpers/regressed-exec.ts';
 
 type Json = Record<string, unknown>;
 
@@ -35,30 +26,6 @@ vi.mock('fastify', async (importOriginal) => {
   }) as typeof mod.default;
   return { ...mod, default: wrapped };
 });
-
-const BASE = Date.now() - 3600_000;
-const at = (minute: number) => new Date(BASE + minute * 60_000).toISOString();
-
-function build(minute: number, cfg: string, syms: string, image: number): BuildInput {
-  return {
-    variant: 'exec',
-    matrix: 'seed-ladder',
-    status: 'PASS',
-    startedAt: at(minute),
-    config: readFileSync(join(FIXTURES_DIR, 'configs', `${cfg}.config`), 'utf8'),
-    baseConfig: 'allnoconfig',
-    fragments: [{ name: '01-serial.config', content: 'CONFIG_SERIAL_8250=y\n' }],
-    symbols: parseNmOutput(
-      gunzipSync(readFileSync(join(FIXTURES_DIR, 'sizes', `${syms}.nm.gz`))).toString('utf8'),
-    ),
-    sizes: { image, text: 2_000_000 },
-    wallMs: 120_000,
-    arch: 'x86_64',
-    source: { name: 'linux-source-6.1', version: '6.1.192', kind: 'tarball' },
-    warnings: ['init/main.c:1: warning: unused variable'],
-    dropped: [{ option: 'CONFIG_E1000', requested: 'y', actual: null, reason: 'depends on PCI' }],
-  };
-}
 
 /** `#/components/schemas/X` → the schema it names. */
 function deref(doc: Json, schema: Json): Json {
@@ -124,19 +91,9 @@ describe('response schemas describe every field the routes send', () => {
     database = await backend.fresh();
     app = await appOn(database);
     const c = app.collector;
-    const goodBuild = await c.recordBuild(build(0, '03-exec', '00-allnoconfig', 1_000_000));
-    const good = await c.importLog(fixtureBytes('logs/03-exec-no-net.log'), {
-      buildId: goodBuild,
-      variant: 'exec',
-      startedAt: at(1),
-      initIsScript: true,
-    });
-    const badBuild = await c.recordBuild(build(5, '02-initrd', '01-serial', 1_060_000));
-    const bad = await c.importLog(fixtureBytes('logs/02-initrd-no-binfmt.log'), {
-      buildId: badBuild,
-      variant: 'exec',
-      startedAt: at(6),
-      initIsScript: true,
+    const { good, badBuild, bad } = await seedRegressedExec(c, {
+      warnings: ['init/main.c:1: warning: unused variable'],
+      dropped: [{ option: 'CONFIG_E1000', requested: 'y', actual: null, reason: 'depends on PCI' }],
     });
     await c.importLog(fixtureBytes('logs/07-block-initcall-debug.log'), { variant: 'block' });
     const pin = await app.inject({
