@@ -22,16 +22,16 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const TOUCH_EVERY_MS = 60_000;
 
 /** SHA-256 of a secret, hex. */
-export function hashSecret(secret: string): string {
+function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
 /** Secrets look like `bw_` + 43 base64url characters; anything else is not worth a query. */
-export function looksLikeSecret(s: string): boolean {
+function looksLikeSecret(s: string): boolean {
   return /^bw_[A-Za-z0-9_-]{43}$/.test(s);
 }
 
-export function checkTokenName(name: string): void {
+function checkTokenName(name: string): void {
   if (!NAME.test(name))
     throw new BootwatchError(
       'input.invalid',
@@ -39,7 +39,7 @@ export function checkTokenName(name: string): void {
     );
 }
 
-export function checkScope(scope: string): asserts scope is TokenScope {
+function checkScope(scope: string): asserts scope is TokenScope {
   if (!(TOKEN_SCOPES as readonly string[]).includes(scope))
     throw new BootwatchError(
       'input.invalid',

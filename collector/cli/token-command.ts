@@ -15,7 +15,7 @@ export interface TokenCommandOptions {
 }
 
 /** Runs a token request where the database is, and returns its answer. */
-export async function tokenRequest(
+async function tokenRequest(
   req: TokenRequest,
   opts: TokenCommandOptions = {},
 ): Promise<TokenResponse> {

@@ -12,10 +12,10 @@ import { FIXTURES_DIR, fixtureBytes } from './fixtures.ts';
 
 const BASE = Date.now() - 3600_000;
 /** A time `minute` minutes into the seeded hour. */
-export const at = (minute: number) => new Date(BASE + minute * 60_000).toISOString();
+const at = (minute: number) => new Date(BASE + minute * 60_000).toISOString();
 
 /** A build of `exec` from a fixture .config and symbol table; `extra` adds or overrides fields. */
-export function execBuild(
+function execBuild(
   minute: number,
   cfg: string,
   syms: string,

@@ -43,7 +43,7 @@ export const SESSION_COOKIE = 'bootwatch_session';
 const SOCKET_RECHECK_MS = 5_000;
 
 /** The scope a route needs: its `config.scope`; outside /api and /metrics the dashboard's files are public; else by method. */
-export function routeScope(
+function routeScope(
   method: string,
   path: string,
   config: { scope?: RouteScope } | undefined,
