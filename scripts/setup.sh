@@ -2,11 +2,29 @@
 # Installs what bootwatch needs on a Debian 12 machine, idempotently and quickly when done.
 #   scripts/setup.sh          system packages for building/booting kernels + npm dependencies + dashboard
 #   scripts/setup.sh --test   the same, plus what the tests need (PostgreSQL server, Debian's prebuilt kernel)
+#   scripts/setup.sh --deps   the npm dependencies only (CI's lint and type check need no more)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# npm dependencies: reinstall only when package-lock.json changed.
+install_npm_deps() {
+  local stamp=node_modules/.bootwatch-lock-hash hash
+  hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    log "installing npm dependencies"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$hash" > "$stamp"
+  fi
+}
+if [ "${1:-}" = "--deps" ]; then
+  install_npm_deps
+  exit 0
+fi
 
 SYSTEM_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio ccache xz-utils rsync kmod
@@ -15,8 +33,6 @@ SYSTEM_PACKAGES=(
 )
 # xmllint and promtool validate the JUnit and Prometheus exports in tests.
 TEST_PACKAGES=(chromium libxml2-utils prometheus)
-
-log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
 check() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || missing+=("$1"); }
@@ -43,14 +59,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# npm dependencies: reinstall only when package-lock.json changed.
-stamp=node_modules/.bootwatch-lock-hash
-hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-  log "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$hash" > "$stamp"
-fi
+install_npm_deps
 
 # The dashboard is served as static files: build it when its sources are newer than the build.
 if [ -f dashboard/vite.config.ts ]; then
