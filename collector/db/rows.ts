@@ -1,4 +1,4 @@
-/** Raw SQL through drizzle: PGlite and node-postgres both answer `{ rows }`. */
+/** Helpers for rows: raw SQL for tests and checks (both drivers answer `{ rows }`), json and timestamps. */
 import type { SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 
@@ -11,11 +11,6 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
 /** A json/jsonb value from a raw row: parsed by both drivers, text defensively. */
 export function jsonValue<T>(v: T | string): T {
   return typeof v === 'string' ? (JSON.parse(v) as T) : v;
-}
-
-/** A numeric column (bigint and numeric come back as text from the drivers), null kept. */
-export function numOrNull(v: string | number | null | undefined): number | null {
-  return v == null ? null : Number(v);
 }
 
 /** ISO 8601 text of a timestamp column (Date from both drivers, string defensively). */

@@ -4,7 +4,6 @@
  */
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
-import type { BootOutcome } from '../../../common/types/ingest.ts';
 import { type JunitBoot, toJunit } from '../../analysis/junit.ts';
 import { toKcidb, validateKcidb } from '../../analysis/kcidb.ts';
 import { toPrometheus } from '../../analysis/metrics.ts';
@@ -15,7 +14,6 @@ import {
   runWithBoots,
   variantMetrics,
 } from '../../db/queries/exports.ts';
-import { jsonValue } from '../../db/rows.ts';
 import { settleRegressions } from '../../regressions/detect.ts';
 import { submitterOf } from '../ownership.ts';
 import { publicBaseUrl } from '../public-url.ts';
@@ -146,18 +144,17 @@ export async function exportRoutes(app: App): Promise<void> {
         }
         const b = boot.row;
         const crash = boot.crashes[0];
-        const top = b.top_diagnosis == null ? null : jsonValue(b.top_diagnosis);
         return {
           id: b.id,
           variant: b.variant ?? r.variant,
-          outcome: b.outcome as BootOutcome | null,
+          outcome: b.outcome,
           status: b.status,
-          endReason: b.end_reason,
-          checks: jsonValue(b.checks),
-          durationMs: b.duration_ms,
-          title: crash?.title ?? b.panic_reason,
+          endReason: b.endReason,
+          checks: b.checks,
+          durationMs: b.durationMs,
+          title: crash?.title ?? b.panicReason,
           details: crash?.report ?? [],
-          diagnosis: top,
+          diagnosis: b.topDiagnosis,
           url: `${base}/api/boots/${b.id}/console.raw`,
         };
       });
