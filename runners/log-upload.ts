@@ -12,7 +12,7 @@ import { CollectorClient } from './collector-client.ts';
 import type { LogUploadInput } from './spool.ts';
 
 /** The key a log is imported under: the same file, options and bytes always give the same key. */
-export function logImportKey(bytes: Uint8Array, input: LogUploadInput, buildKey: string | null): string {
+function logImportKey(bytes: Uint8Array, input: LogUploadInput, buildKey: string | null): string {
   const hash = createHash('sha256')
     .update(bytes)
     .update(JSON.stringify([input.variant, input.target, input.buildId ?? buildKey, !!input.initIsScript]))

@@ -276,7 +276,7 @@ const schemaFile = fromRoot('collector', 'analysis', 'kcidb-schema.v5.3.json');
 let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** The kcidb-io v5.3 JSON schema. */
-export function kcidbSchema(): object {
+function kcidbSchema(): object {
   return JSON.parse(readFileSync(schemaFile, 'utf8'));
 }
 

@@ -15,10 +15,7 @@ export interface TokenCommandOptions {
 }
 
 /** Runs a token request where the database is, and returns its answer. */
-async function tokenRequest(
-  req: TokenRequest,
-  opts: TokenCommandOptions = {},
-): Promise<TokenResponse> {
+async function tokenRequest(req: TokenRequest, opts: TokenCommandOptions = {}): Promise<TokenResponse> {
   const dataDir = resolve(opts.data ?? defaultDataDir());
   if (!setting('DATABASE_URL')) {
     const viaCollector = await callControlSocket(controlSocketPath(join(dataDir, 'pglite')), req);

@@ -49,7 +49,3 @@ export function unpackSymbols(blob: Uint8Array): SymbolSize[] {
 export function gzipText(text: string): Buffer {
   return gzipSync(text);
 }
-
-export function gunzipText(blob: Uint8Array): string {
-  return gunzipSync(blob).toString('utf8');
-}

@@ -74,7 +74,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
 }
 
 /** Applies the checked-in SQL migrations that have not run yet. */
-export async function migrateDatabase(database: Database): Promise<void> {
+async function migrateDatabase(database: Database): Promise<void> {
   const config = { migrationsFolder: MIGRATIONS_DIR };
   if (database.kind === 'pglite') await migratePglite(database.db as never, config);
   else await migratePg(database.db as never, config);

@@ -313,7 +313,7 @@ function elapsedMs(start: Date | null, end: Date): number | null {
   return ms >= 0 && ms <= 86_400_000 ? ms : null;
 }
 
-export function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
+function bootOutcome(parsed: Outcome, f: BootFinishInput): BootOutcome {
   if (f.harnessError || f.endReason === 'harness_error') return 'error';
   // The runner gave up waiting: init may have started, but the boot never finished.
   if (f.endReason === 'timeout' && parsed === 'booted') return 'stalled';

@@ -6,7 +6,6 @@ export type FeedListener = (message: FeedMessage, json: string) => void;
 
 /** The message types a feed client may ask for (`types=`; `subscribed` always comes first). */
 export const FEED_TYPES = ['subscribed', 'boot', 'lines', 'events', 'build', 'bisection'] as const;
-export type FeedType = (typeof FEED_TYPES)[number];
 
 export interface FeedFilter {
   /** Only this boot's lines, events and state changes. */

@@ -51,11 +51,6 @@ export function errnoByName(name: string): number | null {
   return e ? -e.errno : null;
 }
 
-/** glibc's text for an errno: `No such file or directory`. */
-export function errnoMessage(errno: number): string | null {
-  return BY_NUMBER.get(Math.abs(errno))?.message ?? null;
-}
-
 /** The first errno a message reports, in any of the kernel's or userspace's forms. */
 export function findErrno(message: string): ErrnoMatch | null {
   const n = NUMERIC_RE.exec(message);

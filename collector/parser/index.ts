@@ -6,8 +6,7 @@ import type { ParseResult, ParserOptions } from '../../common/types/parse.ts';
 import { BootLogParser } from './boot-parser.ts';
 
 export { BootLogParser } from './boot-parser.ts';
-export { errnoByName, errnoMessage, errnoName, findErrno } from './errno.ts';
-export { CRASH_FORMATS } from './tables/crashes.ts';
+
 export { SYMPTOMS } from './tables/knowledge.ts';
 
 /** Parses a whole log in one go. */

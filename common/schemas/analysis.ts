@@ -7,8 +7,7 @@ import { Id, Nullable, StringEnum, Timestamp } from './common.ts';
 const Value = Nullable(Type.Union([Type.String(), Type.Number()]));
 
 /** A console line that shows a regression. */
-export const RegressionEvidence = Type.Object({ line: Type.Integer(), text: Type.String() });
-export type RegressionEvidence = Static<typeof RegressionEvidence>;
+const RegressionEvidence = Type.Object({ line: Type.Integer(), text: Type.String() });
 
 export const REGRESSION_KINDS = [
   'build',
@@ -59,12 +58,11 @@ export const RegressionItem = Type.Object({
 export type RegressionItem = Static<typeof RegressionItem>;
 
 /** A changed option, scripts/diffconfig style (`old`/`new` null when absent). */
-export const ConfigChangeItem = Type.Object({
+const ConfigChangeItem = Type.Object({
   option: Type.String(),
   old: Nullable(Type.String()),
   new: Nullable(Type.String()),
 });
-export type ConfigChangeItem = Static<typeof ConfigChangeItem>;
 
 export const ConfigDiffResult = Type.Object({
   removed: Type.Array(ConfigChangeItem),
@@ -130,7 +128,7 @@ export const PinBody = Type.Object({
 });
 
 /** A trouble (crash, error, failed probe) keyed so it is recognised across boots. */
-export const TroubleItem = Type.Object({
+const TroubleItem = Type.Object({
   key: Type.String(),
   cls: StringEnum(['crash', 'error', 'probe_failed', 'warning'] as const),
   title: Type.String(),
@@ -139,7 +137,6 @@ export const TroubleItem = Type.Object({
   text: Type.String(),
   fatal: Type.Boolean(),
 });
-export type TroubleItem = Static<typeof TroubleItem>;
 
 const Change = { a: Nullable(Type.Number()), b: Nullable(Type.Number()), delta: Nullable(Type.Number()) };
 
@@ -162,14 +159,13 @@ export const CompareResponse = Type.Object({
 });
 export type CompareResponse = Static<typeof CompareResponse>;
 
-export const FailureOccurrence = Type.Object({
+const FailureOccurrence = Type.Object({
   bootId: Type.Integer(),
   buildId: Nullable(Type.Integer()),
   variant: Nullable(Type.String()),
   at: Timestamp,
   line: Nullable(Type.Integer()),
 });
-export type FailureOccurrence = Static<typeof FailureOccurrence>;
 
 /** One group of `GET /api/failures`: the same failure across variants and runs. */
 export const FailureGroup = Type.Object({

@@ -80,7 +80,7 @@ export const BisectReport = Type.Object({
 export type BisectReport = Static<typeof BisectReport>;
 
 /** The search state: its steps and build count are read here, the rest is the runner's to resume from. */
-export const BisectState = Type.Object(
+const BisectState = Type.Object(
   {
     version: Type.Literal(1),
     steps: Type.Array(BisectStep, { maxItems: 10_000 }),

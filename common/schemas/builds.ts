@@ -44,14 +44,13 @@ export const BuildDetail = Type.Object({
 export type BuildDetail = Static<typeof BuildDetail>;
 
 /** One symbol's size change between two builds, bloat-o-meter style. */
-export const SymbolDelta = Type.Object({
+const SymbolDelta = Type.Object({
   name: Type.String(),
   type: Type.String(),
   old: Type.Integer(),
   new: Type.Integer(),
   delta: Type.Integer(),
 });
-export type SymbolDelta = Static<typeof SymbolDelta>;
 
 /** `GET /api/builds/:id/size-diff?against=ID`. */
 export const SizeDiff = Type.Object({

@@ -7,9 +7,9 @@ import { BOOT_OUTCOMES, BootEvent } from './parse.ts';
 const Id = Type.Integer();
 
 /** First message on every feed socket: from here on nothing is missed (fetch history after it). */
-export const FeedSubscribed = Type.Object({ type: Type.Literal('subscribed'), bootId: Nullable(Id) });
+const FeedSubscribed = Type.Object({ type: Type.Literal('subscribed'), bootId: Nullable(Id) });
 
-export const FeedBoot = Type.Object({
+const FeedBoot = Type.Object({
   type: Type.Literal('boot'),
   bootId: Id,
   variant: Nullable(Type.String()),
@@ -17,7 +17,7 @@ export const FeedBoot = Type.Object({
   outcome: Type.Optional(StringEnum(BOOT_OUTCOMES)),
 });
 
-export const FeedLines = Type.Object({
+const FeedLines = Type.Object({
   type: Type.Literal('lines'),
   bootId: Id,
   lines: Type.Array(
@@ -30,13 +30,13 @@ export const FeedLines = Type.Object({
   ),
 });
 
-export const FeedEvents = Type.Object({
+const FeedEvents = Type.Object({
   type: Type.Literal('events'),
   bootId: Id,
   events: Type.Array(BootEvent),
 });
 
-export const FeedBuild = Type.Object({
+const FeedBuild = Type.Object({
   type: Type.Literal('build'),
   buildId: Nullable(Id),
   variant: Type.String(),
@@ -46,7 +46,7 @@ export const FeedBuild = Type.Object({
 });
 
 /** A bisection was stored after a step (or finished): dashboards showing it refetch. */
-export const FeedBisection = Type.Object({
+const FeedBisection = Type.Object({
   type: Type.Literal('bisection'),
   id: Id,
   key: Type.String(),

@@ -5,7 +5,7 @@ import { BootFinishSchema } from './ingest.ts';
 import { BOOT_OUTCOMES } from './parse.ts';
 
 /** Base64's alphabet, padded; a single class keeps the match linear on a 16 MiB message. */
-export const BASE64_PATTERN = '^[A-Za-z0-9+/]*={0,2}$';
+const BASE64_PATTERN = '^[A-Za-z0-9+/]*={0,2}$';
 
 /** Console bytes starting at byte `offset` of the boot's console. */
 export const IngestChunk = Type.Object({
@@ -23,8 +23,7 @@ export const IngestFinish = Type.Object({ type: Type.Literal('finish'), finish: 
 export type IngestFinish = Static<typeof IngestFinish>;
 
 /** Messages a runner sends on the console ingest WebSocket. */
-export const IngestClientMessage = Type.Union([IngestChunk, IngestFinish]);
-export type IngestClientMessage = Static<typeof IngestClientMessage>;
+const _IngestClientMessage = Type.Union([IngestChunk, IngestFinish]);
 
 /** Messages the collector answers on the ingest WebSocket. */
 export const IngestServerMessage = Type.Union([

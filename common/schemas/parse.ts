@@ -83,7 +83,7 @@ const event = <K extends string, P extends Record<string, TSchema>>(
 const Errno = Nullable(Type.Integer());
 const ErrnoName = Nullable(Type.String());
 
-export const ProbeEvent = event('probe', {
+const ProbeEvent = event('probe', {
   driver: Type.String(),
   device: Type.String(),
   ok: Type.Boolean(),
@@ -92,14 +92,14 @@ export const ProbeEvent = event('probe', {
   usecs: Type.Optional(Type.Number()),
   message: Type.String(),
 });
-export const ErrorEvent = event('error', {
+const ErrorEvent = event('error', {
   errno: Type.Integer(),
   errnoName: ErrnoName,
   message: Type.String(),
   source: StringEnum(['kernel', 'userspace'] as const, 'who printed it: the kernel or a userspace program'),
   level: Type.Optional(Nullable(LogLevel)),
 });
-export const InitExecEvent = event('init_exec', {
+const InitExecEvent = event('init_exec', {
   path: Type.String(),
   errno: Nullable(Type.Integer({ description: 'negative errno when the exec failed, null when init ran' })),
   errnoName: ErrnoName,
@@ -110,7 +110,7 @@ export const InitExecEvent = event('init_exec', {
   ),
   message: Type.String(),
 });
-export const MountFailedEvent = event('mount_failed', {
+const MountFailedEvent = event('mount_failed', {
   source: Nullable(Type.String()),
   target: Nullable(Type.String()),
   fstype: Nullable(Type.String()),
@@ -118,10 +118,10 @@ export const MountFailedEvent = event('mount_failed', {
   errnoName: ErrnoName,
   message: Type.String(),
 });
-export const MissingConfigEvent = event('missing_config', { option: Type.String(), message: Type.String() });
-export const UserspaceEvent = event('userspace', { text: Type.String() });
-export const MilestoneEvent = event('milestone', { name: StringEnum(MILESTONES) });
-export const KernelErrorLineEvent = event(
+const MissingConfigEvent = event('missing_config', { option: Type.String(), message: Type.String() });
+const UserspaceEvent = event('userspace', { text: Type.String() });
+const MilestoneEvent = event('milestone', { name: StringEnum(MILESTONES) });
+const KernelErrorLineEvent = event(
   'kernel_error',
   { message: Type.String(), level: Nullable(LogLevel) },
   'a kernel line at level err or worse (or a known-bad message) that fits no other kind',
@@ -242,7 +242,7 @@ export const PanicInfo = Nullable(
 );
 export type PanicInfo = NonNullable<Static<typeof PanicInfo>>;
 
-export const ParseStats = Type.Object(
+const ParseStats = Type.Object(
   {
     lines: Type.Integer(),
     bytes: Type.Integer(),
@@ -259,7 +259,6 @@ export const ParseStats = Type.Object(
   },
   open,
 );
-export type ParseStats = Static<typeof ParseStats>;
 
 /** The `parse --json` fields, without `outcome` (boots answer their own). */
 export const ParseFields = {

@@ -2,7 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable } from './common.ts';
 
-export const TraceLine = Type.Object({
+const TraceLine = Type.Object({
   text: Type.String(),
   decoded: Type.String(),
   address: Nullable(Type.String()),

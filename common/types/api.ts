@@ -27,18 +27,14 @@ export type {
   BloatSymbol,
   BloatTotals,
   CompareResponse,
-  ConfigChangeItem,
   ConfigDiffResult,
   FailureGroupItem,
-  FailureOccurrence,
   MatrixRunInput,
   RegressionDetail,
-  RegressionEvidence,
   RegressionItem,
   RegressionKind,
   RunRecord,
   Thresholds,
-  TroubleItem,
 } from '../schemas/analysis.ts';
 export type {
   BisectCulprit,
@@ -57,18 +53,15 @@ export type {
   BootSummary,
   ConsoleLine,
   ConsolePage,
-  LogUploadResponse,
 } from '../schemas/boots.ts';
-export type { BuildDetail, BuildSummary, SizeDiff, SymbolDelta } from '../schemas/builds.ts';
-export type { ApiError, IdResponse } from '../schemas/common.ts';
-export type { HealthResponse } from '../schemas/health.ts';
+export type { BuildDetail, BuildSummary, SizeDiff } from '../schemas/builds.ts';
+export type { ApiError } from '../schemas/common.ts';
+
 export type {
-  BootCheck as BootCheckResult,
-  BootTarget,
   BuildProgressInput,
   Status,
 } from '../schemas/ingest.ts';
-export type { IssueDetail, IssueStatus, IssueSummary, IssueVariant } from '../schemas/issues.ts';
+export type { IssueDetail, IssueStatus, IssueSummary } from '../schemas/issues.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
-export type { BootTraces } from '../schemas/traces.ts';
+
 export type { TrendPoint, TrendSeries, TrendsResponse, VariantOverview } from '../schemas/views.ts';

@@ -17,6 +17,5 @@ export type {
   Status,
   SymbolSize,
 } from '../schemas/ingest.ts';
-export type { IngestClientMessage, IngestServerMessage } from '../schemas/ingest-socket.ts';
+export type { IngestServerMessage } from '../schemas/ingest-socket.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
-export type { ParseResult } from './parse.ts';

@@ -20,7 +20,6 @@ export type {
   Outcome,
   PanicInfo,
   ParseResult,
-  ParseStats,
   StackFrame,
 } from '../schemas/parse.ts';
 

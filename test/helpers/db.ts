@@ -61,7 +61,7 @@ export interface Seeded {
 }
 
 /** Stores the seed through the collector's own write path. */
-export async function seed(database: Database, s: Seed = {}): Promise<Seeded> {
+async function seed(database: Database, s: Seed = {}): Promise<Seeded> {
   const c = new Collector(database);
   const buildIds: number[] = [];
   const bootIds: number[] = [];
@@ -102,7 +102,7 @@ export function pgliteBackend(): Backend {
   };
 }
 
-export function postgresBackend(): Backend {
+function postgresBackend(): Backend {
   let server: TestPostgres | null = null;
   const template = 'bootwatch_template';
   const available = findPostgresBin() !== null;

@@ -8,7 +8,6 @@ import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanNullable } from '../sanitize.ts';
 import { boots, NO_SUBMITTER, type Submitter, variants } from '../schema/index.ts';
-import { upsertVariant } from './catalog.ts';
 
 export interface CreatedBoot {
   id: number;
@@ -50,11 +49,6 @@ export async function createBoot(
     .from(boots)
     .where(eq(boots.idempotencyKey, values.idempotencyKey!));
   return { id: existing.id, created: false };
-}
-
-/** The variant a boot belongs to: named, else its build's. */
-export async function resolveBootVariant(db: Db, name: string | null | undefined): Promise<number | null> {
-  return name ? upsertVariant(db, { name }) : null;
 }
 
 const summaryColumns = {

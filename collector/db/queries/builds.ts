@@ -21,11 +21,6 @@ import {
 } from '../schema/index.ts';
 import { upsertKernelSource, upsertVariant } from './catalog.ts';
 
-/** Stores a build with its variant, source, deduplicated .config, symbols and System.map. */
-export async function insertBuild(db: Db, input: BuildInput): Promise<number> {
-  return (await storeBuild(db, input)).id;
-}
-
 /** Stores a build once per idempotency key; `created` is false for a repeat. */
 export async function storeBuild(
   db: Db,

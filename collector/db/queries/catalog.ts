@@ -1,5 +1,5 @@
 /** Variants and kernel sources: created on first sight, updated when a build says more. */
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { ConfigFragment, KernelSourceInput } from '../../../common/types/ingest.ts';
 import type { Db } from '../client.ts';
 import { cleanJson, cleanNullable, cleanText } from '../sanitize.ts';
@@ -29,16 +29,6 @@ export async function upsertVariant(db: Db, v: VariantUpsert): Promise<number> {
     .onConflictDoUpdate({ target: variants.name, set })
     .returning({ id: variants.id });
   return row.id;
-}
-
-/** Ids of the named variants that exist (unknown names are left out). */
-export async function variantIdsByName(db: Db, names: string[]): Promise<Map<string, number>> {
-  if (!names.length) return new Map();
-  const rows = await db
-    .select({ id: variants.id, name: variants.name })
-    .from(variants)
-    .where(inArray(variants.name, names));
-  return new Map(rows.map((r) => [r.name, r.id]));
 }
 
 /** The id of a variant by name, or null. */

@@ -43,11 +43,7 @@ export const SESSION_COOKIE = 'bootwatch_session';
 const SOCKET_RECHECK_MS = 5_000;
 
 /** The scope a route needs: its `config.scope`; outside /api and /metrics the dashboard's files are public; else by method. */
-function routeScope(
-  method: string,
-  path: string,
-  config: { scope?: RouteScope } | undefined,
-): RouteScope {
+function routeScope(method: string, path: string, config: { scope?: RouteScope } | undefined): RouteScope {
   if (config?.scope) return config.scope;
   if (!path.startsWith('/api/') && path !== '/api' && !path.startsWith('/metrics')) return 'public';
   return method === 'GET' || method === 'HEAD' ? 'read' : 'submit';

@@ -69,7 +69,7 @@ export async function bootRoutes(app: App): Promise<void> {
 }
 
 /** A boot with its parse result: stored once finished, the live parser's view while running. */
-export async function bootDetail(app: App, id: number): Promise<BootDetail> {
+async function bootDetail(app: App, id: number): Promise<BootDetail> {
   const db = app.database.db;
   const summary = await getBootSummary(db, id);
   const facts = summary && (await getBootFacts(db, id));

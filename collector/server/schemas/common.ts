@@ -6,12 +6,6 @@ export {
   ErrorBody,
   Id,
   IdResponse,
-  INT4_MAX,
-  InputTimestamp,
-  Maybe,
-  Nullable,
-  StringEnum,
-  Timestamp,
 } from '../../../common/schemas/common.ts';
 
 /** Response entries for the error statuses a route can answer. */

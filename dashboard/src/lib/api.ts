@@ -71,7 +71,7 @@ export function handleAuthRequired(fn: (err: ApiError) => void): void {
 type Params = Record<string, string | number | boolean | readonly (string | number)[] | null | undefined>;
 
 /** `/api/x?a=1&b=2`, leaving out empty values; arrays become comma lists. */
-export function apiUrl(path: string, params: Params = {}): string {
+function apiUrl(path: string, params: Params = {}): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v == null || v === '' || (Array.isArray(v) && !v.length)) continue;

@@ -19,7 +19,7 @@ export type Route =
   | { view: 'not_found' };
 
 /** Which view a path names. */
-export function matchRoute(path: string): Route {
+function matchRoute(path: string): Route {
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/') return { view: 'overview' };
   if (p === '/trends') return { view: 'trends' };

@@ -5,11 +5,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
-export const CHROMIUM = process.env.BOOTWATCH_CHROMIUM ?? '/usr/bin/chromium';
-export const ARTIFACTS = join(ROOT, 'test-artifacts/dashboard');
+const CHROMIUM = process.env.BOOTWATCH_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts/dashboard');
 
 const ARGS = [
   '--headless',
@@ -59,4 +59,4 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-export type { Browser, Page };
+export type { Page };

@@ -110,7 +110,7 @@ const BOOT_03: BootPlan = { log: 'logs/03-exec-no-net.log', endReason: 'marker' 
 const BOOT_05: BootPlan = { log: 'logs/05-net-e1000.log', endReason: 'marker' };
 const BOOT_07: BootPlan = { log: 'logs/07-block-initcall-debug.log', endReason: 'marker' };
 
-export const PLAN: VariantPlan[] = [
+const PLAN: VariantPlan[] = [
   {
     name: '01-serial',
     builds: [
@@ -153,9 +153,9 @@ export const PLAN: VariantPlan[] = [
   },
 ];
 
-export const DEBIAN_LOG = 'logs/debian-6.1-amd64-initcall-debug.log';
+const DEBIAN_LOG = 'logs/debian-6.1-amd64-initcall-debug.log';
 /** Eight days ago at 08:00 UTC: recent enough to read as a live lab. */
-export const T0 = Math.floor(Date.now() / 86_400_000 - 8) * 86_400_000 + 8 * 3_600_000;
+const T0 = Math.floor(Date.now() / 86_400_000 - 8) * 86_400_000 + 8 * 3_600_000;
 const DAY = 86_400_000;
 
 export interface SeededLab {
@@ -304,5 +304,3 @@ export async function seedLab(base: string, opts: { token?: string } = {}): Prom
   lab.boots['debian-6.1'] = [debian.id];
   return lab;
 }
-
-export { DAY };

@@ -12,7 +12,7 @@ import { buildApp } from '../../../collector/server/app.ts';
 import type { App } from '../../../collector/server/types.ts';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const DASHBOARD_DIST = join(ROOT, 'dashboard/dist');
+const DASHBOARD_DIST = join(ROOT, 'dashboard/dist');
 
 export interface TestServer {
   url: string;
