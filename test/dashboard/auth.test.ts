@@ -98,16 +98,16 @@ describe('auth on', () => {
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
   });
 
-  it('answers GET /api/session without credentials (the page asks before it can sign in)', async () => {
+  it('holds GET /api/session to the contract: no credential or a stale one is 401, which the page reads as signed out', async () => {
+    // CONTRACT.md "Access": with auth on, every request but health and the static files needs a token.
     const anon = await fetch(`${server.url}/api/session`);
-    expect(anon.status).toBe(200);
-    expect(await anon.json()).toEqual({ auth: true, publicRead: false, signedIn: false, token: null });
-    // A revoked token's cookie is "signed out", not an error.
+    expect(anon.status).toBe(401);
+    expect(((await anon.json()) as { error: { code: string } }).error.code).toBe('auth.required');
     const stale = await fetch(`${server.url}/api/session`, {
-      headers: { cookie: 'bootwatch_session=bw_revoked' },
+      headers: { cookie: `bootwatch_session=bw_${'r'.repeat(43)}` },
     });
-    expect(stale.status).toBe(200);
-    expect(((await stale.json()) as { signedIn: boolean }).signedIn).toBe(false);
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('auth.invalid');
   });
 
   it('sends a visitor without a session to /signin, keeping where they were going', async () => {
