@@ -4,6 +4,7 @@
  * mount, an option the kernel names as missing, a failed probe — by their stable keys. A
  * failed boot's other errors group too; in a boot that came up they are noise.
  */
+import type { FAILURE_KINDS } from '../../common/issue-kinds.ts';
 import type { BootEvent, Crash } from '../../common/types/parse.ts';
 import { eventKey } from './event-keys.ts';
 
@@ -16,7 +17,7 @@ export interface IssueFinding {
   line: number;
 }
 
-const FAILURE_CLASS: Partial<Record<BootEvent['kind'], string>> = {
+const FAILURE_CLASS: Partial<Record<BootEvent['kind'], (typeof FAILURE_KINDS)[number]>> = {
   init_exec: 'init_exec',
   mount_failed: 'mount_failed',
   missing_config: 'missing_config',

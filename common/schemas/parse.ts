@@ -6,8 +6,11 @@
  * clients without a schema change.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { CRASH_KINDS } from '../issue-kinds.ts';
 import { MILESTONES, type MilestoneName } from '../types/parse.ts';
 import { Nullable, StringEnum } from './common.ts';
+
+export { CRASH_KINDS };
 
 export const OUTCOMES = ['booted', 'panic', 'stalled', 'no_output'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -32,24 +35,6 @@ export type BootStage = (typeof STAGES)[number];
 export const LINE_CLASSES = ['empty', 'firmware', 'kernel', 'crash', 'userspace', 'harness', 'junk'] as const;
 export type LineClass = (typeof LINE_CLASSES)[number];
 
-export const CRASH_KINDS = [
-  'panic',
-  'oops',
-  'bug',
-  'warning',
-  'kasan',
-  'kfence',
-  'kmsan',
-  'kcsan',
-  'ubsan',
-  'gpf',
-  'lockup',
-  'rcu_stall',
-  'hung_task',
-  'lockdep',
-  'oom',
-  'other',
-] as const;
 export type CrashKind = (typeof CRASH_KINDS)[number];
 
 const Time = Nullable(Type.Number({ description: "the kernel's [seconds.micros] stamp of the line" }));

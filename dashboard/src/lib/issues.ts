@@ -6,31 +6,7 @@ import type { Tone } from './components/Badge.svelte';
 /** New is the one to look at, known is still there, gone has not been seen for a while. */
 export const ISSUE_TONE: Record<IssueStatus, Tone> = { new: 'bad', known: 'warn', gone: 'ok' };
 
-/** Failure classes the collector groups by diagnosis key; every other kind is a crash report's. */
-export const FAILURE_KINDS = [
-  'init_exec',
-  'mount_failed',
-  'missing_config',
-  'probe_failed',
-  'error',
-] as const;
-
-/** Crash kinds offered in the kind filter; the collector may know more (the list is open). */
-export const CRASH_KINDS = [
-  'panic',
-  'oops',
-  'bug',
-  'warning',
-  'kasan',
-  'kfence',
-  'kmsan',
-  'kcsan',
-  'ubsan',
-  'lockdep',
-  'hung_task',
-  'rcu_stall',
-  'soft_lockup',
-] as const;
+export { CRASH_KINDS, FAILURE_KINDS } from '../../../common/issue-kinds.ts';
 
 /** `hung_task` → `hung task`: kinds as words. */
 export const kindLabel = (kind: string) => kind.replaceAll('_', ' ');
