@@ -1,5 +1,6 @@
 /** The database schema, the one source of truth: tables split by concern. */
 
+export * from './alerts.ts';
 export * from './bisections.ts';
 export * from './boots.ts';
 export * from './builds.ts';
