@@ -47,6 +47,14 @@ function count(name: string, fallback: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+function oneOf<const T extends readonly string[]>(name: string, values: T) {
+  return (raw: string | undefined): T[number] | undefined => {
+    if (raw === undefined || raw === '') return undefined;
+    if ((values as readonly string[]).includes(raw)) return raw;
+    throw new BootwatchError('input.invalid', `${name} must be one of ${values.join(', ')}, not "${raw}"`);
+  };
+}
+
 const declare = <T>(d: Declared<T>) => d;
 
 /** The settings, by environment variable name. */
@@ -145,6 +153,42 @@ export const SETTINGS = {
   AWS_DEFAULT_REGION: declare({
     description: 'EC2 region when AWS_REGION is not set either',
     parse: text(),
+  }),
+  BOOTWATCH_SMTP_HOST: declare({
+    description: 'SMTP server alert mails go through; absent: e-mail subscriptions wait, undelivered',
+    parse: text(),
+  }),
+  BOOTWATCH_SMTP_PORT: declare({
+    description: 'SMTP port',
+    shown: '465 with BOOTWATCH_SMTP_TLS=tls, else 587',
+    parse: count('BOOTWATCH_SMTP_PORT', 0, 65535),
+  }),
+  BOOTWATCH_SMTP_TLS: declare({
+    description: 'tls (implicit, port 465), starttls (required) or off (a trusted local relay)',
+    shown: 'starttls',
+    parse: oneOf('BOOTWATCH_SMTP_TLS', ['starttls', 'tls', 'off'] as const),
+  }),
+  BOOTWATCH_SMTP_USER: declare({ description: 'SMTP login (with BOOTWATCH_SMTP_PASSWORD)', parse: text() }),
+  BOOTWATCH_SMTP_PASSWORD: declare({ description: 'SMTP password', parse: text() }),
+  BOOTWATCH_SMTP_FROM: declare({
+    description: 'the From address of alert mails',
+    shown: 'bootwatch@ the host name',
+    parse: text(),
+  }),
+  BOOTWATCH_ALERT_WINDOW_MS: declare({
+    description: 'alerts for one subscription that fire within this window go out as one digest',
+    shown: '1000',
+    parse: count('BOOTWATCH_ALERT_WINDOW_MS', 1000, 3_600_000),
+  }),
+  BOOTWATCH_ALERT_RETRY_MS: declare({
+    description: 'wait before retrying a failed delivery; doubles each attempt, at most an hour',
+    shown: '30000',
+    parse: count('BOOTWATCH_ALERT_RETRY_MS', 30_000, 3_600_000),
+  }),
+  BOOTWATCH_ALERT_ATTEMPTS: declare({
+    description: 'attempts before a delivery is given up as failed',
+    shown: '8',
+    parse: count('BOOTWATCH_ALERT_ATTEMPTS', 8, 100),
   }),
   BOOTWATCH_TEST_PARALLEL: declare({
     description: 'tests: on runs the integration test files in parallel (they share the cores)',
