@@ -58,13 +58,18 @@ function reliableFrom(facts: ReportFacts, from: number): string[] {
   return out;
 }
 
-/** The first RIP and the stack printed after it; the whole stack when no RIP was printed. */
+/**
+ * The first RIP and the stack printed after it; the whole stack when no RIP was printed.
+ * The link register (arm64 `lr`, riscv64 `ra`) stands in for a stack only when none was
+ * printed: it may be stale, and the call trace names the caller anyway.
+ */
 function ripThenStack(facts: ReportFacts): string[] {
   const rip = facts.rips[0];
   if (!rip) return reliableFrom(facts, 0);
+  const stack = reliableFrom(facts, rip.at);
   const head = [baseFunctionName(rip.fn)];
-  if (facts.lr) head.push(baseFunctionName(facts.lr));
-  return [...head, ...reliableFrom(facts, rip.at)];
+  if (facts.lr && stack.length === 0) head.push(baseFunctionName(facts.lr));
+  return [...head, ...stack];
 }
 
 function stripSyscallPrefix(fn: string): string {

@@ -44,7 +44,7 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
 /** Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE). */
 const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
 /** Other messages tolerated inside a call trace before the report is taken as over. */
 const MAX_FOREIGN = 2;

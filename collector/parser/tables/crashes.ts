@@ -218,12 +218,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'BUG: {1} in {fn}',
     fn: 'rip',
   },
-  // arm and arm64: `Unable to handle kernel paging request at virtual address ...`.
+  // arm, arm64 and riscv64: `Unable to handle kernel paging request at virtual address ...`,
+  // named by `pc :`/`epc :` and the call trace like x86's page faults (syzbot's titles).
+  // Other aborts (`... execute from non-executable memory`) are titled by `Internal error:`.
   {
     kind: 'oops',
-    header:
-      /^Unable to handle kernel (NULL pointer dereference|paging request|execute from non-executable memory|access to user memory)/,
-    title: 'unable to handle kernel {1} in {fn}',
+    header: /^Unable to handle kernel (NULL pointer dereference|paging request|access to user memory)/,
+    title: 'BUG: unable to handle kernel {1} in {fn}',
     fn: 'rip',
   },
   {
@@ -386,6 +387,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'rip',
     locGroup: 1,
   },
+  // riscv64 prints `Kernel BUG [#1]` inside the `kernel BUG at` report it belongs to.
+  { kind: 'bug', header: /^Kernel BUG \[#\d+\]/, title: 'kernel BUG in {fn}', fn: 'rip', continues: true },
   { kind: 'bug', header: /^Kernel BUG (.*)/, title: 'kernel BUG {1}', fn: 'none' },
   // WARN()s inside checkers name the checker; syzkaller titles them by the checker's caller.
   {
@@ -567,15 +570,21 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   { kind: 'oops', header: /^divide(?: |_)error: \d+/, title: 'divide error in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^stack segment: \d+/, title: 'stack segment fault in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^PANIC: double fault/, title: 'PANIC: double fault in {fn}', fn: 'rip' },
-  // arm prints it after `Unable to handle kernel ...`, inside that report.
+  // arm and arm64 die(): after `Unable to handle kernel ...` or `kernel BUG at` it belongs to
+  // that report; alone (synchronous external abort, BRK, SP/PC alignment) it is the header.
+  { kind: 'oops', header: /^Internal error: /, title: 'Internal error in {fn}', fn: 'rip', continues: true },
+  // riscv64 die(): `Oops [#1]`, `Oops - illegal instruction [#1]`, `Kernel BUG [#1]`.
   {
     kind: 'oops',
-    header: /^Internal error: (Oops[^:]*):/,
-    title: 'Internal error: {1} in {fn}',
+    header: /^Oops - ([a-z][a-z ]*?) \[#\d+\]/,
+    title: 'Oops - {1} in {fn}',
     fn: 'rip',
     continues: true,
   },
-  { kind: 'oops', header: /^Oops: \d+ \[#\d+\]/, title: 'Oops in {fn}', fn: 'rip', continues: true },
+  { kind: 'oops', header: /^Oops(?:: \d+)? \[#\d+\]/, title: 'Oops in {fn}', fn: 'rip', continues: true },
+  // arm32 traps that print the PC like an oops.
+  { kind: 'oops', header: /^Unhandled fault: /, title: 'Unhandled fault in {fn}', fn: 'rip', continues: true },
+  { kind: 'oops', header: /^Alignment trap: /, title: 'Alignment trap in {fn}', fn: 'rip' },
   // Hangs and stalls.
   {
     kind: 'hung_task',
@@ -641,7 +650,7 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
   // kmemleak's object description.
   /^\s+(?:comm "|hex dump \(|(?:[0-9a-f]{2} ){16})/,
-  /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |EA = |Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
+  /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |FSC = |EA = |swapper pgtable:|Data abort info:|ISV = |CM = |user pgtable:|\[[0-9a-f]+\] pgd=|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
   /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+)|\s+\d+-[.\w]+: \()/,
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
@@ -651,6 +660,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
   /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|pstate: |CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
   /^\S+\s+[RDSTtZXI]\s*\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
+  // riscv64 register dump: ` gp : ffffffff815c0330 tp : ... t0 : ...`, ` s11: ...`.
+  /^\s*(?:[ast]\d{1,2}|[gt]p|ra|sp)\s*: [0-9a-f]{8,16}\b/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
   /^\s*\[<[0-9a-f]+>\] \(/,
   // KASAN's note after a general protection fault on a shadow address.

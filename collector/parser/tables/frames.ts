@@ -50,6 +50,21 @@ export const SKIP_FRAMES: readonly string[] = [
   'no_context',
   '^die$',
   'oops_end',
+  // arm64 and riscv64 fault, BRK and unwinder plumbing.
+  'die_kernel_fault',
+  'do_(?:kernel|translation)_fault',
+  'do_mem_abort',
+  'el1_abort',
+  'el1h_64_sync',
+  'el1_dbg',
+  'do_debug_exception',
+  'brk_handler',
+  'call_break_hook',
+  'bug_handler',
+  'dump_backtrace',
+  '^walk_stackframe',
+  'arch_stack_walk',
+  'stack_trace_save',
   '__schedule_bug',
   'preempt_count',
   // Lockdep and the lock primitives themselves (lockdep's own __lock_acquire is a culprit
@@ -147,6 +162,8 @@ export const SKIP_FRAMES: readonly string[] = [
   'kcalloc',
   'kmem_cache',
   'slab_',
+  // The page cache's read helper: the caller's read (or its filler) is the culprit.
+  '^do_read_cache_(?:folio|page)$',
   // Teardown helpers that wait for someone else's work.
   'del_timer',
   'flush_work',

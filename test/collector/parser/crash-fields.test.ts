@@ -72,7 +72,7 @@ describe('arm64 registers', () => {
   it('skips a copy helper at pc for the caller in lr', () => {
     const [oops] = parseLog(log).crashes;
     expect(oops).toMatchObject({ kind: 'oops', function: '_copy_to_iter', line: 1, endLine: 9 });
-    expect(oops.title).toBe('Internal error: Oops in _copy_to_iter');
+    expect(oops.title).toBe('Internal error in _copy_to_iter');
   });
 });
 
