@@ -583,7 +583,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   { kind: 'oops', header: /^Oops(?:: \d+)? \[#\d+\]/, title: 'Oops in {fn}', fn: 'rip', continues: true },
   // arm32 traps that print the PC like an oops.
-  { kind: 'oops', header: /^Unhandled fault: /, title: 'Unhandled fault in {fn}', fn: 'rip', continues: true },
+  {
+    kind: 'oops',
+    header: /^Unhandled fault: /,
+    title: 'Unhandled fault in {fn}',
+    fn: 'rip',
+    continues: true,
+  },
   { kind: 'oops', header: /^Alignment trap: /, title: 'Alignment trap in {fn}', fn: 'rip' },
   // Hangs and stalls.
   {
