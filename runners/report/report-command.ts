@@ -1,11 +1,12 @@
 /** `bootwatch report`: the regression report of a run (default: the latest), or of all open regressions. */
 import { BootwatchError } from '../../common/errors.ts';
+import { gatherReport } from '../../common/report/gather-report.ts';
+import { formatReport } from '../../common/report/report-format.ts';
 import type { RegressionItem, RunRecord } from '../../common/types/api.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
-import { formatReport } from './report-format.ts';
 import { writeReport } from './run-hook.ts';
-import { gatherReport } from './run-report.ts';
+import { httpReportSource } from './run-report.ts';
 
 export interface ReportOptions {
   collector?: string;
@@ -42,7 +43,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
         buildIds: run.buildIds,
       };
     }
-    const report = await gatherReport(get, { ...scope, baseUrl: opts.collector ?? null });
+    const report = await gatherReport(httpReportSource(get), { ...scope, baseUrl: opts.collector ?? null });
     if (opts.out) process.stderr.write(`report: ${writeReport(report, 'report', opts.out)}\n`);
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return report.runs.length ? 1 : 0;

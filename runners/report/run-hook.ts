@@ -6,12 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { gatherReport } from '../../common/report/gather-report.ts';
+import { formatReport, type RegressionReport } from '../../common/report/report-format.ts';
 import { setting } from '../../common/settings.ts';
 import type { BootDetail, BuildSummary } from '../../common/types/api.ts';
 import type { CollectorClient } from '../collector-client.ts';
 import { defaultRegressionEngine, type Regression, type RegressionEngine } from '../regression.ts';
-import { formatReport, type RegressionReport } from './report-format.ts';
-import { gatherReport } from './run-report.ts';
+import { httpReportSource } from './run-report.ts';
 
 /** Where run reports go: `$BOOTWATCH_REPORT_DIR`, else `reports/` in the data directory. */
 function reportDir(): string {
@@ -66,7 +67,7 @@ async function fromCollector(
     matrix: matrix ?? 'run',
     results,
   });
-  const report = await gatherReport(get, {
+  const report = await gatherReport(httpReportSource(get), {
     title: `bootwatch: ${matrix ?? 'run'} run ${id}`,
     bootIds,
     buildIds: results.flatMap((r) => (r.buildId != null ? [r.buildId] : [])),

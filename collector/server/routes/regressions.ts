@@ -2,10 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
 import type { RegressionDetail as Detail } from '../../../common/types/api.ts';
-import { bloatDiff, configDiffResult } from '../../analysis/diff-results.ts';
 import { DEFAULT_REGRESSION_OPTIONS, type RegressionOptions } from '../../analysis/regressions.ts';
 import { getBootSummary } from '../../db/queries/boots.ts';
-import { getBuild, getBuildSymbols } from '../../db/queries/builds.ts';
 import { variantIdByName } from '../../db/queries/catalog.ts';
 import {
   getRegression,
@@ -17,6 +15,7 @@ import {
   unpinBaseline,
 } from '../../db/queries/regressions.ts';
 import { mergeOptions, settleRegressions } from '../../regressions/detect.ts';
+import { regressionDiffs } from '../../regressions/regression-diffs.ts';
 import {
   BaselinePin,
   PinBody,
@@ -68,17 +67,7 @@ export async function regressionRoutes(app: App): Promise<void> {
       await settleRegressions(db);
       const r = await getRegression(db, req.params.id);
       if (!r) throw new BootwatchError('route.not_found', `no regression with id ${req.params.id}`);
-      const [was, now] = await Promise.all([
-        r.baselineBuildId ? getBuild(db, r.baselineBuildId) : null,
-        r.buildId ? getBuild(db, r.buildId) : null,
-      ]);
-      const config =
-        was?.config != null && now?.config != null ? configDiffResult(was.config, now.config) : null;
-      const [oldSyms, newSyms] =
-        was && now
-          ? await Promise.all([getBuildSymbols(db, was.id), getBuildSymbols(db, now.id)])
-          : [null, null];
-      return { ...r, config, size: oldSyms && newSyms ? bloatDiff(oldSyms, newSyms, 20) : null };
+      return { ...r, ...(await regressionDiffs(db, r)) };
     },
   );
 

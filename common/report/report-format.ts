@@ -3,8 +3,8 @@
  * columns where the data allows, each regression with its evidence lines, then per run the
  * diagnosis, the config diff (scripts/diffconfig) and the top size changes (bloat-o-meter).
  */
-import type { BloatDiff, ConfigDiffResult, RegressionItem } from '../../common/types/api.ts';
-import type { Diagnosis } from '../../common/types/parse.ts';
+import type { BloatDiff, ConfigDiffResult, RegressionItem } from '../types/api.ts';
+import type { Diagnosis } from '../types/parse.ts';
 
 /** One variant's run that regressed, with what explains it. */
 export interface ReportRun {
