@@ -195,6 +195,12 @@ export const SETTINGS = {
     shown: 'off',
     parse: onOff('BOOTWATCH_TEST_PARALLEL'),
   }),
+  BOOTWATCH_UPDATE_GOLDEN: declare({
+    description:
+      "tests: on rewrites the parser's golden answers (test/fixtures/golden/) instead of checking them",
+    shown: 'off',
+    parse: onOff('BOOTWATCH_UPDATE_GOLDEN'),
+  }),
   BOOTWATCH_CHROMIUM: declare({
     description: 'tests: the Chromium the dashboard tests drive',
     parse: textOr('/usr/bin/chromium'),
