@@ -3,6 +3,7 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import type { BootCheck, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
 import type {
+  Arch,
   BootStage,
   Diagnosis,
   KernelInfo,
@@ -57,6 +58,10 @@ export const boots = pgTable(
     topDiagnosis: jsonb('top_diagnosis').$type<Diagnosis>(),
     /** The whole `parse --json` object, written when the boot finishes. */
     result: jsonb('result').$type<ParseResult>(),
+    /** The log's architecture as the parser told it (filters issues by architecture). */
+    arch: text('arch').$type<Arch>(),
+    /** Its failures are grouped into issues (boots stored before issues existed are not). */
+    issuesGrouped: boolean('issues_grouped').notNull().default(false),
     ...submitter(),
     createdAt: createdAt(),
   },

@@ -1,6 +1,7 @@
 /** Failures grouped across boots: one row per signature, and the boots each appeared in. */
 
 import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import type { IssueStatus } from '../../../common/schemas/issues.ts';
 import { boots } from './boots.ts';
 import { variants } from './catalog.ts';
 import { at } from './columns.ts';
@@ -22,6 +23,8 @@ export const issues = pgTable(
     lastBootId: integer('last_boot_id').notNull(),
     /** Boots it appeared in. */
     count: integer('count').notNull().default(0),
+    /** The status last announced on the live feed (status is judged per variant at read time). */
+    status: text('status').$type<IssueStatus>(),
   },
   (t) => [index('issues_last_seen_idx').on(t.lastSeenAt.desc().nullsFirst())],
 );
