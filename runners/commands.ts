@@ -9,6 +9,10 @@ interface AgentCliOptions {
   once?: boolean;
   heartbeatMs: number;
   staleMs: number;
+  arch?: string;
+  kvm: boolean;
+  ec2?: boolean;
+  maxJobs?: number;
 }
 
 /** Commands that build and boot kernels: run, spool, submit, agent. */
@@ -81,36 +85,41 @@ export function registerRunnerCommands(program: Command): void {
     });
   program
     .command('submit')
-    .description('queue every variant of a matrix as jobs for the agents (pg-boss on PostgreSQL)')
+    .description("queue every variant of a matrix as jobs for the agents (the collector's job queue)")
     .argument('<matrix>', 'matrix YAML file')
+    .option(
+      '--collector <url>',
+      'collector whose job queue takes them (with BOOTWATCH_TOKEN, a submit token)',
+    )
     .option(
       '--database <url>',
       'PostgreSQL holding the job queue (default: DATABASE_URL)',
       setting('DATABASE_URL'),
     )
     .option('--only <variants>', 'comma-separated variant names')
-    .action(async (file: string, opts: { database?: string; only?: string }) => {
+    .action(async (file: string, opts: { database?: string; collector?: string; only?: string }) => {
       const { submitCommand } = await import('./agent/agent-command.ts');
       process.exitCode = await submitCommand(file, {
         database: opts.database,
+        collector: opts.collector,
         only: opts.only?.split(',').map((s) => s.trim()),
       });
     });
   program
     .command('agent')
-    .description('take build/boot jobs from the job queue (pg-boss on PostgreSQL) and run them')
+    .description("lease build/boot and bisect jobs from the collector's job queue and run them")
     .option(
       '--collector <url>',
-      'collector base URL that receives the results',
+      'collector to lease jobs from (with BOOTWATCH_TOKEN, a submit token) and send results to',
       setting('BOOTWATCH_COLLECTOR'),
     )
-    .option(
-      '--database <url>',
-      'PostgreSQL holding the job queue (default: DATABASE_URL)',
-      setting('DATABASE_URL'),
-    )
+    .option('--database <url>', 'lease straight from the queue on this PostgreSQL instead of the API')
     .option('--name <name>', 'agent name (default: host-pid)')
     .option('--once', 'exit after one job')
+    .option('--arch <list>', 'comma-separated architectures it runs (default: the host’s)')
+    .option('--no-kvm', 'never take jobs that need KVM, even when /dev/kvm opens')
+    .option('--ec2', 'this host holds EC2 credentials: take EC2 jobs')
+    .option('--max-jobs <n>', 'jobs run at once', (v) => Number(v), 1)
     .option('--heartbeat-ms <ms>', 'lease heartbeat interval', (v) => Number(v), 5000)
     .option(
       '--stale-ms <ms>',
@@ -120,7 +129,7 @@ export function registerRunnerCommands(program: Command): void {
     )
     .action(async (opts: AgentCliOptions) => {
       const { agentCommand } = await import('./agent/agent-command.ts');
-      process.exitCode = await agentCommand(opts);
+      process.exitCode = await agentCommand({ ...opts, arches: opts.arch?.split(',').map((s) => s.trim()) });
     });
   registerEc2Commands(program);
 }

@@ -6,6 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { setting } from '../../common/settings.ts';
 import { type AccessOptions, defaultAccess } from '../auth/access-options.ts';
 import { controlSocketPath, listenControlSocket } from '../auth/control-socket.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -25,6 +26,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { failureRoutes } from './routes/failures.ts';
 import { healthRoutes } from './routes/health.ts';
 import { issueRoutes } from './routes/issues.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { logRoutes } from './routes/logs.ts';
 import { regressionRoutes } from './routes/regressions.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -44,7 +46,7 @@ export interface AppOptions {
   database?: Database;
   /** Close `database` with the app. */
   ownDatabase?: boolean;
-  /** Used when no `database` is given: PostgreSQL URL (default `$DATABASE_URL`). */
+  /** PostgreSQL URL (default `$DATABASE_URL`): opened when no `database` is given; the job queue uses it. */
   databaseUrl?: string;
   /** Used when no `database` is given: the embedded database's directory. */
   dataDir?: string;
@@ -59,6 +61,9 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const database = opts.database ?? (await openDatabase({ url: opts.databaseUrl, dataDir: opts.dataDir }));
   const owned = opts.database ? opts.ownDatabase === true : true;
+  // Parts with connections of their own (the job queue) need PostgreSQL's URL, not just a pool.
+  const postgresUrl =
+    database.kind === 'postgres' ? (opts.databaseUrl ?? setting('DATABASE_URL')) : undefined;
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
@@ -107,6 +112,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(exportRoutes);
     await app.register(traceRoutes);
     await app.register(bisectionRoutes);
+    await app.register(jobRoutes(postgresUrl));
     await app.register(consoleIngestSocket);
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);

@@ -2,34 +2,42 @@
 import { BootwatchError } from '../../common/errors.ts';
 import { loadMatrix } from '../matrix/load.ts';
 import { runAgent } from './agent.ts';
-import { openQueue, submitMatrix } from './queue.ts';
+import { agentCapabilities, type CapabilityFlags } from './capabilities.ts';
+import { openJobSink, submitMatrix } from './queue.ts';
 
-/** The queue's PostgreSQL URL, or a message saying how to give one. */
-export function needDatabase(url: string | undefined): string {
-  if (!url)
+/** Where jobs live: the collector's API, or its queue straight on PostgreSQL; a message saying how to give one. */
+export function needQueue(o: { database?: string; collector?: string }): {
+  database?: string;
+  collector?: string;
+} {
+  if (!o.database && !o.collector)
     throw new BootwatchError(
       'input.invalid',
-      'the job queue lives in PostgreSQL: give --database URL or set DATABASE_URL',
+      'give --collector URL (with BOOTWATCH_TOKEN, a submit token) or --database URL (the queue on PostgreSQL)',
     );
-  return url;
+  return o;
 }
 
-export async function agentCommand(opts: {
-  collector?: string;
-  database?: string;
-  name?: string;
-  once?: boolean;
-  heartbeatMs?: number;
-  staleMs?: number;
-}): Promise<number> {
+export async function agentCommand(
+  opts: {
+    collector?: string;
+    database?: string;
+    name?: string;
+    once?: boolean;
+    heartbeatMs?: number;
+    staleMs?: number;
+  } & CapabilityFlags,
+): Promise<number> {
+  needQueue(opts);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await runAgent({
-    databaseUrl: needDatabase(opts.database),
+    databaseUrl: opts.database ?? null,
     collectorUrl: opts.collector ?? null,
     name: opts.name,
+    capabilities: agentCapabilities(opts),
     once: opts.once,
     heartbeatMs: opts.heartbeatMs,
     staleMs: opts.staleMs,
@@ -40,15 +48,15 @@ export async function agentCommand(opts: {
 
 export async function submitCommand(
   file: string,
-  opts: { database?: string; only?: string[] },
+  opts: { database?: string; collector?: string; only?: string[] },
 ): Promise<number> {
   const matrix = loadMatrix(file);
-  const q = await openQueue(needDatabase(opts.database));
+  const sink = await openJobSink(needQueue(opts));
   try {
-    const ids = await submitMatrix(q, matrix, opts.only);
+    const ids = await submitMatrix(sink, matrix, opts.only);
     for (const id of ids) process.stdout.write(`${id}\n`);
     return 0;
   } finally {
-    await q.close();
+    await sink.close();
   }
 }

@@ -1,26 +1,32 @@
 /**
- * A runner agent: takes one job at a time from the queue (a variant to build and boot, or a
- * whole bisection), holds a lease with heartbeats while it runs, and reports to the
+ * A runner agent: leases jobs (a variant to build and boot, or a whole bisection) from the
+ * collector's queue, up to its maximum at once, beats while each runs, and reports to the
  * collector. Kernel failures complete the job (they are results); harness failures fail it
- * so pg-boss retries it — a bisection then resumes from the state stored in the collector.
+ * so the queue retries it — a bisection then resumes from the state stored in the collector.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentCapabilities, LeasedJob } from '../../common/schemas/jobs.ts';
 import { runBisection, type Toolchain } from '../bisect/run-bisection.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { runVariant } from '../run-matrix.ts';
-import { Lease, reapStaleLeases } from './lease.ts';
-import { type AgentJob, type BisectJob, openQueue, VARIANT_QUEUE, type VariantJob } from './queue.ts';
+import { agentCapabilities } from './capabilities.ts';
+import { collectorSource, databaseSource, type JobSource } from './job-source.ts';
+import type { AgentJob, BisectJob, VariantJob } from './queue.ts';
 
 export interface AgentOptions {
-  databaseUrl: string;
+  /** Lease straight from the queue on this PostgreSQL; else through `collectorUrl`'s API. */
+  databaseUrl?: string | null;
   collectorUrl: string | null;
   name?: string;
+  /** What it advertises (default: detected on this host). */
+  capabilities?: AgentCapabilities;
   /** Exit after one job. */
   once?: boolean;
   heartbeatMs?: number;
   /** A lease without a beat for this long is reaped. */
   staleMs?: number;
+  /** How long one lease request waits for a job (a long poll). */
   pollMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -34,36 +40,63 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   const heartbeatMs = o.heartbeatMs ?? 5000;
   const staleMs = o.staleMs ?? 30_000;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const q = await openQueue(o.databaseUrl);
+  const capabilities = o.capabilities ?? agentCapabilities();
+  const me = { name, capabilities, staleMs };
+  const source = o.databaseUrl
+    ? await databaseSource(o.databaseUrl, me)
+    : collectorSource(o.collectorUrl ?? '', me);
   const collector = o.collectorUrl ? new CollectorClient(o.collectorUrl) : null;
+  const ctx = { agent: name, collector, log, toolchain: o.bisectToolchain };
   let done = 0;
-  let lastReap = 0;
-  log(`agent ${name}: waiting for jobs on ${VARIANT_QUEUE}`);
-  try {
-    while (!o.signal?.aborted) {
-      if (Date.now() - lastReap > staleMs / 3) {
-        lastReap = Date.now();
-        for (const r of await reapStaleLeases(q, staleMs))
-          log(`agent ${name}: job ${r.jobId} of dead agent ${r.agent} handed back for retry`);
-      }
-      const [job] = await q.boss.fetch<AgentJob>(VARIANT_QUEUE, { batchSize: 1, includeMetadata: true });
-      if (!job) {
-        await sleep(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => {});
+  let failure: unknown = null;
+  const stop = new AbortController();
+  o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  log(
+    `agent ${name}: waiting for jobs from ${source.where} (${capabilities.arches.join(',')}; ` +
+      `${[capabilities.kvm && 'kvm', capabilities.qemu && 'qemu', capabilities.ec2 && 'ec2'].filter(Boolean).join(', ') || 'nothing to boot with'}; ` +
+      `${capabilities.maxJobs} at once)`,
+  );
+
+  // One slot per job it may run at once; each slot leases, runs, and leases again.
+  const slot = async () => {
+    while (!stop.signal.aborted) {
+      let job: LeasedJob | null;
+      try {
+        job = await source.lease(o.pollMs ?? 20_000, stop.signal);
+      } catch (err) {
+        if (
+          (err as { code?: string }).code?.startsWith('auth.') ||
+          (err as { code?: string }).code === 'conflict'
+        ) {
+          failure = err;
+          stop.abort();
+          return;
+        }
+        if (stop.signal.aborted) return;
+        log(`agent ${name}: no lease (${(err as Error).message.split('\n')[0]}); trying again`);
+        await sleep(2000, undefined, { signal: stop.signal }).catch(() => {});
         continue;
       }
-      const ctx = { agent: name, collector, log, toolchain: o.bisectToolchain };
-      const work =
-        job.data.kind === 'bisect'
-          ? bisectWork(job.data, job.retryCount, ctx)
-          : variantWork(job.data, collector);
-      await runJob(q, job.id, describe(job.data), work, name, heartbeatMs, log);
+      if (!job) continue;
+      await runJob(source, job, ctx, heartbeatMs);
       done++;
-      if (o.once) break;
+      if (o.once) stop.abort();
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: o.once ? 1 : capabilities.maxJobs }, slot));
   } finally {
-    await q.close();
+    await source.close();
   }
+  if (failure) throw failure;
   return done;
+}
+
+interface JobContext {
+  agent: string;
+  collector: CollectorClient | null;
+  log: (l: string) => void;
+  toolchain?: Toolchain;
 }
 
 /** What a job's work reports: its result line, and the harness error that makes it retry. */
@@ -71,89 +104,91 @@ interface WorkResult {
   result: string;
   harness: string | null;
 }
-type Work = (signal: AbortSignal) => Promise<WorkResult>;
 
-const describe = (job: AgentJob) =>
-  job.kind === 'bisect'
-    ? `bisect ${side(job.spec.good)}..${side(job.spec.bad)} (${job.spec.matrix.name})`
-    : `${job.matrix}/${job.variant.name}`;
-const side = (s: BisectJob['spec']['good']) => (typeof s === 'string' ? s : s.file);
-
-function variantWork(job: VariantJob, collector: CollectorClient | null): Work {
-  return async (signal) => {
-    const r = await runVariant(job.variant, new Map(), new Map(), { collector, signal });
-    const harness =
+function variantWork(
+  job: VariantJob,
+  collector: CollectorClient | null,
+  signal: AbortSignal,
+): Promise<WorkResult> {
+  return runVariant(job.variant, new Map(), new Map(), { collector, signal }).then((r) => ({
+    result: r.outcome,
+    harness:
       r.outcome === 'error' || r.build?.input.status === 'ERROR'
         ? (r.boot?.finish.harnessError ?? r.error ?? 'harness error')
-        : null;
-    return { result: r.outcome, harness };
-  };
+        : null,
+  }));
 }
 
-function bisectWork(
+async function bisectWork(
   job: BisectJob,
   retryCount: number,
-  ctx: { agent: string; collector: CollectorClient | null; log: (l: string) => void; toolchain?: Toolchain },
-): Work {
-  return async (signal) => {
-    // The job's collector holds the state a retry resumes from: without one it cannot run anywhere.
-    const collector = job.collector ? new CollectorClient(job.collector) : ctx.collector;
-    if (!collector)
-      return {
-        result: 'error',
-        harness: 'a bisect job needs a collector: give the agent or `bisect --queue` one',
-      };
-    const run = await runBisection(
-      // Starting over is the submitter's wish for the first attempt only: a retry resumes.
-      { ...job.spec, fresh: job.spec.fresh === true && retryCount === 0 },
-      {
-        collector,
-        agent: ctx.agent,
-        log: (l) => ctx.log(`agent ${ctx.agent}: bisect: ${l}`),
-        toolchain: ctx.toolchain,
-        signal,
-      },
-    );
-    const culprits = run.report.culprits.map((c) => c.option).join(' ');
-    return { result: `bisect ${run.report.status}${culprits ? `: ${culprits}` : ''}`, harness: null };
-  };
+  ctx: JobContext,
+  signal: AbortSignal,
+): Promise<WorkResult> {
+  // The job's collector holds the state a retry resumes from: without one it cannot run anywhere.
+  const collector = job.collector ? new CollectorClient(job.collector) : ctx.collector;
+  if (!collector)
+    return {
+      result: 'error',
+      harness: 'a bisect job needs a collector: give the agent or `bisect --queue` one',
+    };
+  const run = await runBisection(
+    // Starting over is the submitter's wish for the first attempt only: a retry resumes.
+    { ...job.spec, fresh: job.spec.fresh === true && retryCount === 0 },
+    {
+      collector,
+      agent: ctx.agent,
+      log: (l) => ctx.log(`agent ${ctx.agent}: bisect: ${l}`),
+      toolchain: ctx.toolchain,
+      signal,
+    },
+  );
+  const culprits = run.report.culprits.map((c) => c.option).join(' ');
+  return { result: `bisect ${run.report.status}${culprits ? `: ${culprits}` : ''}`, harness: null };
 }
 
+/** Runs one leased job, beating while it runs; stops the work if the lease is taken away. */
 async function runJob(
-  q: Awaited<ReturnType<typeof openQueue>>,
-  jobId: string,
-  what: string,
-  work: Work,
-  agent: string,
+  source: JobSource,
+  job: LeasedJob,
+  ctx: JobContext,
   heartbeatMs: number,
-  log: (l: string) => void,
 ): Promise<void> {
-  const lease = new Lease(q, jobId, agent);
-  await lease.take();
+  const { agent, log } = ctx;
   const abort = new AbortController();
-  lease.startBeating(heartbeatMs, () => {
-    log(`agent ${agent}: lease on job ${jobId} lost; stopping it`);
-    abort.abort();
-  });
-  const run = await q.pool.query<{ id: string }>(
-    'INSERT INTO bootwatch_agent_run (job_id, agent) VALUES ($1, $2) RETURNING id',
-    [jobId, agent],
-  );
-  log(`agent ${agent}: job ${jobId}: ${what}`);
+  const timer = setInterval(() => {
+    source
+      .heartbeat(job.id)
+      .then((held) => {
+        if (held || abort.signal.aborted) return;
+        log(`agent ${agent}: lease on job ${job.id} lost; stopping it`);
+        abort.abort();
+      })
+      .catch((err) => {
+        log(`agent ${agent}: heartbeat refused (${(err as Error).message}); stopping job ${job.id}`);
+        abort.abort();
+      });
+  }, heartbeatMs);
+  log(`agent ${agent}: job ${job.id}: ${job.label}`);
+  const data = job.data as unknown as AgentJob;
   let result = 'error';
   let harness: string | null = null;
   try {
-    ({ result, harness } = await work(abort.signal));
+    ({ result, harness } =
+      data.kind === 'bisect'
+        ? await bisectWork(data, job.retryCount, ctx, abort.signal)
+        : await variantWork(data, ctx.collector, abort.signal));
   } catch (err) {
     harness = (err as Error).message;
+  } finally {
+    clearInterval(timer);
   }
-  const stillMine = await lease.release();
-  await q.pool.query(
-    'UPDATE bootwatch_agent_run SET ended_at = now(), result = $2 WHERE id = $1 AND ended_at IS NULL',
-    [run.rows[0].id, stillMine ? result : `lost (${result})`],
-  );
-  if (!stillMine) return; // reaped: the job is someone else's now, touch nothing
-  if (harness) await q.boss.fail(VARIANT_QUEUE, jobId, { outcome: result, harnessError: harness });
-  else await q.boss.complete(VARIANT_QUEUE, jobId, { outcome: result, agent });
-  log(`agent ${agent}: job ${jobId}: ${result}${harness ? ` (harness: ${harness}; will be retried)` : ''}`);
+  const held = await source.finish(job.id, { result, harnessError: harness }).catch((err) => {
+    log(
+      `agent ${agent}: job ${job.id}: result not delivered (${(err as Error).message}); it will be retried`,
+    );
+    return false;
+  });
+  if (!held) return; // reaped: the job is someone else's now
+  log(`agent ${agent}: job ${job.id}: ${result}${harness ? ` (harness: ${harness}; will be retried)` : ''}`);
 }

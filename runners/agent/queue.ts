@@ -1,23 +1,20 @@
 /**
- * The job queue: pg-boss on PostgreSQL holds the jobs (fetch with SKIP LOCKED, retries,
- * expiry as a backstop); two small tables beside it hold the agents' leases with their
- * heartbeats and a log of every run, so a dead agent's job is handed on within seconds.
+ * Jobs as the runners see them (a variant to build and boot, or a whole bisection), what
+ * each needs of an agent, and where they are submitted: the collector's job API, or its
+ * queue straight on PostgreSQL (`--database`).
  */
 
-import pg from 'pg';
-import PgBoss from 'pg-boss';
+import { JobBroker } from '../../collector/queue/job-broker.ts';
+import type { JobNeeds, JobSubmit } from '../../common/schemas/jobs.ts';
 import type { BisectSpec } from '../bisect/run-bisection.ts';
+import { CollectorClient } from '../collector-client.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
-
-/**
- * The one queue every agent polls. Bisections ride on it too, told apart by `kind`: the
- * leases, the reaper and the retries then cover them unchanged, and an agent never idles
- * on one queue while the other has work.
- */
-export const VARIANT_QUEUE = 'bootwatch-variant';
 
 /** A bisection builds many kernels: it may hold its job far longer than one variant (pg-boss's limit is 24 h). */
 const BISECT_EXPIRE_SECONDS = 23 * 3600;
+
+/** The only architecture matrices build for today. */
+const ARCH = 'x86_64';
 
 /** One job: build (unless prebuilt) and boot one fully resolved variant. */
 export interface VariantJob {
@@ -37,80 +34,65 @@ export interface BisectJob {
 
 export type AgentJob = VariantJob | BisectJob;
 
-export interface Queue {
-  boss: PgBoss;
-  pool: pg.Pool;
+/** Where jobs go: the collector's API or its queue on PostgreSQL. */
+export interface JobSink {
+  submit(job: JobSubmit): Promise<string>;
   close(): Promise<void>;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS bootwatch_agent_lease (
-  job_id text PRIMARY KEY,
-  agent text NOT NULL,
-  taken_at timestamptz NOT NULL DEFAULT now(),
-  beat_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS bootwatch_agent_run (
-  id bigserial PRIMARY KEY,
-  job_id text NOT NULL,
-  agent text NOT NULL,
-  started_at timestamptz NOT NULL DEFAULT now(),
-  ended_at timestamptz,
-  result text
-);
-CREATE INDEX IF NOT EXISTS bootwatch_agent_run_job ON bootwatch_agent_run (job_id);
-`;
+/** What an agent must offer to run `v`. */
+function variantNeeds(v: ResolvedVariant): JobNeeds {
+  return { arch: ARCH, target: v.target === 'ec2' ? 'ec2' : v.boot.accel === 'kvm' ? 'kvm' : 'qemu' };
+}
 
-/** Connects, installs pg-boss's schema and ours, and makes sure the queue exists. */
-export async function openQueue(databaseUrl: string): Promise<Queue> {
-  const boss = new PgBoss({ connectionString: databaseUrl, max: 3 });
-  boss.on('error', (err) => process.stderr.write(`job queue: ${(err as Error).message}\n`));
-  await boss.start();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  // Two agents starting at once would race on CREATE TABLE IF NOT EXISTS: serialize.
-  const c = await pool.connect();
-  try {
-    await c.query('SELECT pg_advisory_lock(4242001)');
-    await c.query(SCHEMA);
-    await c.query('SELECT pg_advisory_unlock(4242001)');
-  } finally {
-    c.release();
-  }
-  if (!(await boss.getQueue(VARIANT_QUEUE))) {
-    await boss.createQueue(VARIANT_QUEUE, {
-      name: VARIANT_QUEUE,
-      retryLimit: 3,
-      retryDelay: 0,
-      expireInSeconds: 4 * 3600,
-    });
+/** The job's submission: its needs, its label for people, and itself as the payload. */
+function submission(job: AgentJob): JobSubmit {
+  if (job.kind === 'bisect') {
+    const side = (s: BisectJob['spec']['good']) => (typeof s === 'string' ? s : s.file);
+    const first = job.spec.matrix.variants[0];
+    return {
+      needs: first ? variantNeeds(first) : { arch: ARCH, target: 'qemu' },
+      label: `bisect ${side(job.spec.good)}..${side(job.spec.bad)} (${job.spec.matrix.name})`,
+      data: job as unknown as Record<string, unknown>,
+      expireInSeconds: BISECT_EXPIRE_SECONDS,
+    };
   }
   return {
-    boss,
-    pool,
-    async close() {
-      await boss.stop({ graceful: false, wait: true });
-      await pool.end();
-    },
+    needs: variantNeeds(job.variant),
+    label: `${job.matrix}/${job.variant.name}`,
+    data: job as unknown as Record<string, unknown>,
   };
 }
 
+/** The collector's job API as a sink. */
+function collectorSink(url: string): JobSink {
+  const c = new CollectorClient(url);
+  return {
+    async submit(job) {
+      return (await c.request<{ id: string }>('POST', '/api/jobs', job, undefined, 30_000)).id;
+    },
+    async close() {},
+  };
+}
+
+/** Opens where jobs go: straight to the queue on `database` when given, else the collector's API. */
+export async function openJobSink(o: { database?: string; collector?: string }): Promise<JobSink> {
+  if (o.database) return JobBroker.open(o.database);
+  if (o.collector) return collectorSink(o.collector);
+  throw new Error('unreachable: the caller checks for --collector or --database');
+}
+
 /** Queues every variant of a matrix as one job each; returns the job ids. */
-export async function submitMatrix(q: Queue, matrix: Matrix, only?: string[]): Promise<string[]> {
+export async function submitMatrix(sink: JobSink, matrix: Matrix, only?: string[]): Promise<string[]> {
   const ids: string[] = [];
   for (const v of matrix.variants) {
     if (only?.length && !only.includes(v.name)) continue;
-    const job: VariantJob = { kind: 'variant', matrix: matrix.name, variant: v };
-    const id = await q.boss.send(VARIANT_QUEUE, job as unknown as object);
-    if (id) ids.push(id);
+    ids.push(await sink.submit(submission({ kind: 'variant', matrix: matrix.name, variant: v })));
   }
   return ids;
 }
 
 /** Queues a bisection for an agent; returns the job id. */
-export async function submitBisection(q: Queue, job: BisectJob): Promise<string> {
-  const id = await q.boss.send(VARIANT_QUEUE, job as unknown as object, {
-    expireInSeconds: BISECT_EXPIRE_SECONDS,
-  });
-  if (!id) throw new Error('the job queue refused the bisection job');
-  return id;
+export function submitBisection(sink: JobSink, job: BisectJob): Promise<string> {
+  return sink.submit(submission(job));
 }

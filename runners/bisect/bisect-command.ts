@@ -8,8 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { BisectReport } from '../../collector/analysis/bisect.ts';
 import { BootwatchError } from '../../common/errors.ts';
-import { needDatabase } from '../agent/agent-command.ts';
-import { type BisectJob, openQueue, submitBisection } from '../agent/queue.ts';
+import { needQueue } from '../agent/agent-command.ts';
+import { type BisectJob, openJobSink, submitBisection } from '../agent/queue.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { loadMatrix } from '../matrix/load.ts';
@@ -89,13 +89,13 @@ async function queueBisection(opts: BisectOptions, matrix: Matrix): Promise<numb
       fresh: opts.fresh,
     },
   };
-  const q = await openQueue(needDatabase(opts.database));
+  const sink = await openJobSink(needQueue({ database: opts.database, collector: opts.collector }));
   try {
-    const id = await submitBisection(q, job);
+    const id = await submitBisection(sink, job);
     process.stdout.write(`${id}\n`);
     return 0;
   } finally {
-    await q.close();
+    await sink.close();
   }
 }
 

@@ -16,7 +16,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BisectState } from '../../collector/analysis/bisect.ts';
 import type { BisectionDetail, BisectionSummary } from '../../common/types/api.ts';
 import { runAgent } from '../../runners/agent/agent.ts';
-import { VARIANT_QUEUE } from '../../runners/agent/queue.ts';
 import { netOracle, oracleSides, oracleToolchain } from '../helpers/bisect-oracle.ts';
 import { useAgentLab } from './helpers/agent-lab.ts';
 
@@ -46,6 +45,7 @@ function agentHere(name: string, oracle = netOracle()) {
     databaseUrl: lab.pg.url,
     collectorUrl: null,
     name,
+    capabilities: { arches: ['x86_64'], qemu: true, kvm: false, ec2: false, maxJobs: 1 },
     once: true,
     heartbeatMs: 500,
     staleMs: 3000,
@@ -76,7 +76,7 @@ function agentProcess(name: string, delayMs: number): ChildProcess {
   return child;
 }
 
-const jobState = async (id: string) => (await lab.queue.boss.getJobById(VARIANT_QUEUE, id))?.state;
+const jobState = async (id: string) => (await lab.queue.status(id))?.state;
 
 describe('bisect jobs on the agent queue', () => {
   it('a queued bisection is taken by an agent and lands in the bisections table', async () => {

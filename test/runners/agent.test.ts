@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { submitMatrix, VARIANT_QUEUE } from '../../runners/agent/queue.ts';
+import { submitMatrix } from '../../runners/agent/queue.ts';
 import { loadMatrix } from '../../runners/matrix/load.ts';
 import { useAgentLab } from './helpers/agent-lab.ts';
 import { debianKernel } from './helpers/debian-kernel.ts';
@@ -33,6 +33,9 @@ function startAgent(name: string): ChildProcess {
       '1000',
       '--stale-ms',
       '5000',
+      '--arch',
+      'x86_64',
+      '--no-kvm',
     ],
     {
       detached: true,
@@ -80,8 +83,7 @@ describe('agents on the job queue', () => {
     await sleep(1500); // mid-job: QEMU is booting
     process.kill(-procs.get(victim!.agent)!.pid!, 'SIGKILL');
 
-    const states = async () =>
-      Promise.all(ids.map(async (id) => (await lab.queue.boss.getJobById(VARIANT_QUEUE, id))?.state));
+    const states = async () => Promise.all(ids.map(async (id) => (await lab.queue.status(id))?.state));
     for (let i = 0; i < 480 && !(await states()).every((s) => s === 'completed'); i++) await sleep(500);
     expect(await states()).toEqual(['completed', 'completed', 'completed']);
 

@@ -4,14 +4,15 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
-import { openQueue, type Queue } from '../../../runners/agent/queue.ts';
+import { JobBroker } from '../../../collector/queue/job-broker.ts';
 import { startPostgres, type ThrowawayPostgres } from './postgres.ts';
 import { type RealCollector, startRealCollector } from './real-collector.ts';
 
 export interface AgentLab {
   pg: ThrowawayPostgres;
   collector: RealCollector;
-  queue: Queue;
+  /** The collector's job queue on `pg`, opened here as a submitter would. */
+  queue: JobBroker;
   /** Agent processes (spawned detached): each one's group is killed after the tests. */
   children: ChildProcess[];
 }
@@ -22,7 +23,7 @@ export function useAgentLab(): AgentLab {
   beforeAll(async () => {
     lab.pg = await startPostgres();
     lab.collector = await startRealCollector();
-    lab.queue = await openQueue(lab.pg.url);
+    lab.queue = await JobBroker.open(lab.pg.url);
   }, 180_000);
   afterAll(async () => {
     for (const c of lab.children) {

@@ -14,6 +14,7 @@ await runAgent({
   databaseUrl,
   collectorUrl: null,
   name,
+  capabilities: { arches: ['x86_64'], qemu: true, kvm: false, ec2: false, maxJobs: 1 },
   heartbeatMs: 500,
   staleMs: 3000,
   pollMs: 200,

@@ -1,0 +1,309 @@
+/**
+ * The job queue behind the collector's lease API: pg-boss on PostgreSQL holds the jobs
+ * (fetch with SKIP LOCKED, retries, expiry as a backstop), one queue per kind of agent a
+ * job needs; tables beside it hold the agents, their leases with heartbeats, and a log of
+ * every run. A lease whose beats stop is reaped and its job failed, so pg-boss hands it to
+ * another agent; the reaped agent's next beat is refused and it stops, so a job never runs
+ * twice at once for longer than one heartbeat.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import type {
+  AgentCapabilities,
+  AgentSummary,
+  JobNeeds,
+  JobResult,
+  JobStatus,
+  JobSubmit,
+  LeasedJob,
+  LeaseRequest,
+} from '../../common/schemas/jobs.ts';
+import { AGENT_TABLES } from './agent-tables.ts';
+
+/** What pg-boss carries for each job. */
+interface QueuedJob {
+  needs: JobNeeds;
+  label: string;
+  data: Record<string, unknown>;
+}
+
+const QUEUE_PREFIX = 'bootwatch-';
+/** How often a waiting lease looks at the queues again. */
+const POLL_MS = 250;
+/** An agent counts as online this long past its stale time (it may be between long polls). */
+const ONLINE_MARGIN_MS = 30_000;
+
+/** The pg-boss queue holding jobs with these needs. */
+export function queueFor(needs: JobNeeds): string {
+  return `${QUEUE_PREFIX}${needs.arch}-${needs.target}`;
+}
+
+/** The queues an agent can serve, the most demanding first (a KVM host takes KVM jobs before plain QEMU ones). */
+export function queuesFor(c: AgentCapabilities): string[] {
+  const targets = [
+    ...(c.kvm ? ['kvm'] : []),
+    ...(c.qemu || c.kvm ? ['qemu'] : []),
+    ...(c.ec2 ? ['ec2'] : []),
+  ];
+  return c.arches.flatMap((arch) => targets.map((target) => queueFor({ arch, target } as JobNeeds)));
+}
+
+/** The token an agent runs with (nulls: none, as with auth off or straight on the database). */
+export interface AgentToken {
+  id: number | null;
+  name: string | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export class JobBroker {
+  private readonly queues = new Set<string>();
+  private lastReap = 0;
+  private closed = false;
+
+  private constructor(
+    readonly boss: PgBoss,
+    readonly pool: pg.Pool,
+  ) {}
+
+  /** Connects, installs pg-boss's schema and the agent tables. */
+  static async open(databaseUrl: string): Promise<JobBroker> {
+    const boss = new PgBoss({ connectionString: databaseUrl, max: 3, supervise: true, schedule: false });
+    boss.on('error', (err) => process.stderr.write(`job queue: ${(err as Error).message}\n`));
+    await boss.start();
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    pool.on('error', () => {});
+    // Two processes starting at once would race on CREATE TABLE IF NOT EXISTS: serialize.
+    const c = await pool.connect();
+    try {
+      await c.query('SELECT pg_advisory_lock(4242001)');
+      await c.query(AGENT_TABLES);
+      await c.query('SELECT pg_advisory_unlock(4242001)');
+    } finally {
+      c.release();
+    }
+    return new JobBroker(boss, pool);
+  }
+
+  private async ensureQueue(name: string): Promise<void> {
+    if (this.queues.has(name)) return;
+    if (!(await this.boss.getQueue(name)))
+      await this.boss
+        .createQueue(name, { name, retryLimit: 3, retryDelay: 0, expireInSeconds: 4 * 3600 })
+        // Another process created it meanwhile.
+        .catch(async (err) => {
+          if (!(await this.boss.getQueue(name))) throw err;
+        });
+    this.queues.add(name);
+  }
+
+  /** Queues a job; returns its id. */
+  async submit(job: JobSubmit): Promise<string> {
+    const name = queueFor(job.needs);
+    await this.ensureQueue(name);
+    const payload: QueuedJob = { needs: job.needs, label: job.label, data: job.data };
+    const id = await this.boss.send(name, payload as unknown as object, {
+      ...(job.expireInSeconds ? { expireInSeconds: job.expireInSeconds } : {}),
+    });
+    if (!id) throw new Error('the job queue refused the job');
+    return id;
+  }
+
+  /** The token an agent name belongs to (null: none); undefined when no agent has the name yet. */
+  async agentOwner(name: string): Promise<number | null | undefined> {
+    const r = await this.pool.query<{ token_id: number | null }>(
+      'SELECT token_id FROM bootwatch_agent WHERE name = $1',
+      [name],
+    );
+    return r.rows[0] ? r.rows[0].token_id : undefined;
+  }
+
+  private async touchAgent(name: string, req: LeaseRequest, by: AgentToken): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO bootwatch_agent (name, token_id, token_name, capabilities, stale_ms, last_seen)
+       VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (name) DO UPDATE SET token_id = $2, token_name = $3, capabilities = $4, stale_ms = $5, last_seen = now()`,
+      [name, by.id, by.name, JSON.stringify(req.capabilities), req.staleMs],
+    );
+  }
+
+  /**
+   * Waits up to `req.waitMs` for a job `agent` can run and leases it; null when none came
+   * (or the agent already runs its maximum). Reaps dead agents' leases on the way.
+   */
+  async lease(
+    agent: string,
+    req: LeaseRequest,
+    by: AgentToken,
+    signal?: AbortSignal,
+  ): Promise<LeasedJob | null> {
+    const deadline = Date.now() + req.waitMs;
+    const names = queuesFor(req.capabilities);
+    for (const n of names) await this.ensureQueue(n);
+    await this.touchAgent(agent, req, by);
+    try {
+      for (;;) {
+        await this.reapNow(Math.min(req.staleMs / 3, 5000));
+        const busy = await this.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM bootwatch_agent_lease WHERE agent = $1',
+          [agent],
+        );
+        if (busy.rows[0].n < req.capabilities.maxJobs) {
+          for (const name of names) {
+            const [job] = await this.boss.fetch<QueuedJob>(name, { batchSize: 1, includeMetadata: true });
+            if (job) return await this.take(name, job, agent, req.staleMs);
+          }
+        }
+        if (Date.now() + POLL_MS > deadline || signal?.aborted || this.closed) return null;
+        await sleep(POLL_MS, undefined, { signal }).catch(() => {});
+      }
+    } finally {
+      await this.pool.query('UPDATE bootwatch_agent SET last_seen = now() WHERE name = $1', [agent]);
+    }
+  }
+
+  private async take(
+    queue: string,
+    job: PgBoss.JobWithMetadata<QueuedJob>,
+    agent: string,
+    staleMs: number,
+  ): Promise<LeasedJob> {
+    await this.pool.query(
+      `INSERT INTO bootwatch_agent_lease (job_id, agent, queue, label, stale_ms) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (job_id) DO UPDATE SET agent = $2, queue = $3, label = $4, stale_ms = $5, taken_at = now(), beat_at = now()`,
+      [job.id, agent, queue, job.data.label, staleMs],
+    );
+    await this.pool.query('INSERT INTO bootwatch_agent_run (job_id, agent) VALUES ($1, $2)', [job.id, agent]);
+    return {
+      id: job.id,
+      needs: job.data.needs,
+      label: job.data.label,
+      data: job.data.data,
+      retryCount: job.retryCount,
+    };
+  }
+
+  /** Records a beat; false when the lease is no longer `agent`'s (reaped: stop the work). */
+  async heartbeat(jobId: string, agent: string): Promise<boolean> {
+    const r = await this.pool.query(
+      'UPDATE bootwatch_agent_lease SET beat_at = now() WHERE job_id = $1 AND agent = $2',
+      [jobId, agent],
+    );
+    await this.pool.query('UPDATE bootwatch_agent SET last_seen = now() WHERE name = $1', [agent]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Ends `agent`'s lease with its result: a harness error fails the job (pg-boss retries
+   * it), anything else completes it. False when the lease had been reaped: nothing changes.
+   */
+  async finish(jobId: string, agent: string, r: JobResult): Promise<boolean> {
+    const gone = await this.pool.query<{ queue: string }>(
+      'DELETE FROM bootwatch_agent_lease WHERE job_id = $1 AND agent = $2 RETURNING queue',
+      [jobId, agent],
+    );
+    const held = gone.rows[0];
+    await this.pool.query(
+      'UPDATE bootwatch_agent_run SET ended_at = now(), result = $3 WHERE job_id = $1 AND agent = $2 AND ended_at IS NULL',
+      [jobId, agent, held ? r.result : `lost (${r.result})`],
+    );
+    if (!held) return false;
+    if (r.harnessError)
+      await this.boss.fail(held.queue, jobId, { outcome: r.result, harnessError: r.harnessError });
+    else await this.boss.complete(held.queue, jobId, { outcome: r.result, agent });
+    return true;
+  }
+
+  private async reapNow(everyMs: number): Promise<void> {
+    if (Date.now() - this.lastReap < everyMs) return;
+    this.lastReap = Date.now();
+    await this.reap();
+  }
+
+  /** Fails (so pg-boss retries) every job whose lease has not beaten for its stale time. */
+  async reap(): Promise<{ jobId: string; agent: string }[]> {
+    // DELETE ... RETURNING: among several collectors, each dead lease is reaped exactly once.
+    const r = await this.pool.query<{ job_id: string; agent: string; queue: string }>(
+      `DELETE FROM bootwatch_agent_lease WHERE beat_at < now() - make_interval(secs => stale_ms / 1000.0)
+       RETURNING job_id, agent, queue`,
+    );
+    for (const row of r.rows) {
+      await this.boss.fail(row.queue, row.job_id, { reason: `agent ${row.agent} stopped heartbeating` });
+      await this.pool.query(
+        `UPDATE bootwatch_agent_run SET ended_at = now(), result = 'lost: agent stopped heartbeating'
+         WHERE job_id = $1 AND agent = $2 AND ended_at IS NULL`,
+        [row.job_id, row.agent],
+      );
+    }
+    return r.rows.map((x) => ({ jobId: x.job_id, agent: x.agent }));
+  }
+
+  /** A job's state and every run of it; null when no queue has it. */
+  async status(id: string): Promise<JobStatus | null> {
+    for (const q of await this.boss.getQueues()) {
+      if (!q.name.startsWith(QUEUE_PREFIX)) continue;
+      const job = await this.boss.getJobById<QueuedJob>(q.name, id).catch(() => null);
+      if (!job) continue;
+      const runs = await this.pool.query<{
+        agent: string;
+        started_at: Date;
+        ended_at: Date | null;
+        result: string | null;
+      }>(
+        'SELECT agent, started_at, ended_at, result FROM bootwatch_agent_run WHERE job_id = $1 ORDER BY id',
+        [id],
+      );
+      return {
+        id,
+        state: job.state,
+        needs: job.data.needs,
+        label: job.data.label,
+        retryCount: job.retryCount,
+        runs: runs.rows.map((x) => ({
+          agent: x.agent,
+          startedAt: x.started_at.toISOString(),
+          endedAt: iso(x.ended_at),
+          result: x.result,
+        })),
+      };
+    }
+    return null;
+  }
+
+  /** Every agent that ever asked for work, with the jobs it holds now. */
+  async agents(): Promise<AgentSummary[]> {
+    const r = await this.pool.query<{
+      name: string;
+      capabilities: AgentCapabilities;
+      last_seen: Date;
+      online: boolean;
+      submitted_by: string | null;
+      jobs: { id: string; label: string; since: string }[] | null;
+    }>(
+      `SELECT a.name, a.capabilities, a.last_seen,
+              a.last_seen > now() - make_interval(secs => (a.stale_ms + $1) / 1000.0) AS online,
+              a.token_name AS submitted_by,
+              (SELECT json_agg(json_build_object('id', l.job_id, 'label', l.label, 'since', l.taken_at) ORDER BY l.taken_at)
+                 FROM bootwatch_agent_lease l WHERE l.agent = a.name) AS jobs
+         FROM bootwatch_agent a
+        ORDER BY a.name`,
+      [ONLINE_MARGIN_MS],
+    );
+    return r.rows.map((x) => ({
+      name: x.name,
+      online: x.online,
+      lastSeen: x.last_seen.toISOString(),
+      capabilities: x.capabilities,
+      submittedBy: x.submitted_by,
+      jobs: (x.jobs ?? []).map((j) => ({ id: j.id, label: j.label, since: new Date(j.since).toISOString() })),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.boss.stop({ graceful: false, wait: true });
+    await this.pool.end();
+  }
+}
