@@ -1,5 +1,6 @@
 /** Boots: where a kernel ran, how it ended, and the parser's verdict. */
 
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import type { BootCheck, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
 import type {
@@ -76,5 +77,10 @@ export const boots = pgTable(
     ),
     index('boots_build_idx').on(t.buildId),
     index('boots_outcome_idx').on(t.outcome, t.startedAt.desc().nullsFirst()),
+    index('boots_target_time_idx').on(t.target, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    // Every page's live strip asks for the running boots: a handful, found without walking history.
+    index('boots_running_idx')
+      .on(t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.state} = 'running'`),
   ],
 );

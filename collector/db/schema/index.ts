@@ -9,4 +9,5 @@ export * from './console.ts';
 export * from './findings.ts';
 export * from './issues.ts';
 export * from './regressions.ts';
+export * from './summaries.ts';
 export * from './tokens.ts';
