@@ -1,6 +1,7 @@
 /** The database schema, the one source of truth: tables split by concern. */
 
 export * from './alerts.ts';
+export * from './analysis.ts';
 export * from './bisections.ts';
 export * from './boots.ts';
 export * from './builds.ts';
