@@ -1,25 +1,17 @@
 /** Each variant's latest build and boot at a glance: the dashboard's front page. */
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { VariantOverview } from '../../../common/types/api.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
-import { boots, builds, variants } from '../schema/index.ts';
+import { boots, builds, variantSummaries, variants } from '../schema/index.ts';
 
 /** Every (non-scratch) variant with its latest build (and the size change against the one before) and latest boot. */
 export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
-  const lb = db
-    .select({
-      id: builds.id,
-      status: builds.status,
-      startedAt: builds.startedAt,
-      wallMs: builds.wallMs,
-      imageSize: builds.imageSize,
-    })
-    .from(builds)
-    .where(eq(builds.variantId, variants.id))
-    .orderBy(desc(builds.startedAt), desc(builds.id))
-    .limit(1)
-    .as('lb');
+  // Counts and the latest build and boot come from the summary the database keeps; only the
+  // build before the latest is looked up (one index probe per variant).
+  const lb = alias(builds, 'lb');
+  const lt = alias(boots, 'lt');
   const pb = db
     .select({ id: builds.id, imageSize: builds.imageSize })
     .from(builds)
@@ -32,31 +24,14 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
     .orderBy(desc(builds.startedAt), desc(builds.id))
     .limit(1)
     .as('pb');
-  const lt = db
-    .select({
-      id: boots.id,
-      state: boots.state,
-      outcome: boots.outcome,
-      startedAt: boots.startedAt,
-      milestones: boots.milestones,
-      lastStage: boots.lastStage,
-      panic: boots.panic,
-      firstCrash: boots.firstCrash,
-      topDiagnosis: boots.topDiagnosis,
-    })
-    .from(boots)
-    .where(eq(boots.variantId, variants.id))
-    .orderBy(desc(boots.startedAt), desc(boots.id))
-    .limit(1)
-    .as('lt');
   const rows = await db
     .select({
       name: variants.name,
       matrix: variants.matrix,
       fragments: variants.fragments,
       baseConfig: variants.baseConfig,
-      buildCount: sql<number>`(select count(*)::int from ${builds} where ${builds.variantId} = ${variants.id})`,
-      bootCount: sql<number>`(select count(*)::int from ${boots} where ${boots.variantId} = ${variants.id})`,
+      buildCount: variantSummaries.buildCount,
+      bootCount: variantSummaries.bootCount,
       buildId: lb.id,
       buildStatus: lb.status,
       buildStartedAt: lb.startedAt,
@@ -75,9 +50,10 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
       topDiagnosis: lt.topDiagnosis,
     })
     .from(variants)
-    .leftJoinLateral(lb, sql`true`)
+    .leftJoin(variantSummaries, eq(variantSummaries.variantId, variants.id))
+    .leftJoin(lb, eq(lb.id, variantSummaries.latestBuildId))
+    .leftJoin(lt, eq(lt.id, variantSummaries.latestBootId))
     .leftJoinLateral(pb, sql`true`)
-    .leftJoinLateral(lt, sql`true`)
     // Scratch variants (name~bisect: a bisection's candidates) are reached from their bisection.
     .where(sql`position('~' in ${variants.name}) = 0`)
     .orderBy(variants.name);
@@ -86,8 +62,8 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
     matrix: r.matrix,
     baseConfig: r.baseConfig,
     fragments: (r.fragments ?? []).map((f) => f.name),
-    buildCount: Number(r.buildCount),
-    bootCount: Number(r.bootCount),
+    buildCount: r.buildCount ?? 0,
+    bootCount: r.bootCount ?? 0,
     latestBuild:
       r.buildId == null
         ? null
