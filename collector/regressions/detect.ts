@@ -15,6 +15,7 @@ import {
   type RunFacts,
   reviewOpen,
 } from '../analysis/regressions.ts';
+import { alertsForDetection, alertsForIssues } from '../alerts/raise.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
 import { recordBootIssues } from '../db/queries/issues.ts';
@@ -79,7 +80,18 @@ export function regressionsAfterBuild(db: Db, buildId: number): Promise<Detectio
 
 /** Groups a finished boot's failures into issues, in the same queue as detection; never throws. */
 export function issuesAfterBoot(db: Db, bootId: number): Promise<number | null> {
-  return enqueue(db, () => guarded(`boot ${bootId}`, () => recordBootIssues(db, bootId), 'issue grouping'));
+  return enqueue(db, () =>
+    guarded(
+      `boot ${bootId}`,
+      async () => {
+        const n = await recordBootIssues(db, bootId);
+        // A clean boot matters too: it may be the one an issue is gone with.
+        await alertsForIssues(db, bootId);
+        return n;
+      },
+      'issue grouping',
+    ),
+  );
 }
 
 async function guarded<T>(
@@ -162,5 +174,7 @@ async function judge(
     run,
     baseline && { bootId: baseline.bootId, buildId: baseline.buildId },
   );
-  return { opened, fixed: fixed.map((f) => f.id) };
+  const result = { opened, fixed: fixed.map((f) => f.id) };
+  await alertsForDetection(db, result);
+  return result;
 }

@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { setting } from '../../common/settings.ts';
+import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { type AccessOptions, defaultAccess } from '../auth/access-options.ts';
 import { controlSocketPath, listenControlSocket } from '../auth/control-socket.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -30,6 +31,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { logRoutes } from './routes/logs.ts';
 import { regressionRoutes } from './routes/regressions.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { traceRoutes } from './routes/traces.ts';
 import { viewRoutes } from './routes/views.ts';
 import { ErrorBody } from './schemas/common.ts';
@@ -82,8 +84,15 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     app.decorate('database', database);
     app.decorate('collector', collector);
     let closeControl: (() => Promise<void>) | null = null;
+    // Alerts link to the dashboard at its public address, else where this app listens.
+    const alertDispatcher = new AlertDispatcher(database.db, {
+      baseUrl: () =>
+        (app.access.options.publicUrl ?? (app.server.listening ? app.listeningOrigin : null))?.replace(/\/+$/, '') ??
+        null,
+    });
     app.addHook('onClose', async () => {
       await closeControl?.();
+      await alertDispatcher.stop();
       await collector.settle();
       if (owned) await database.close();
     });
@@ -112,11 +121,13 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(exportRoutes);
     await app.register(traceRoutes);
     await app.register(bisectionRoutes);
+    await app.register(subscriptionRoutes);
     await app.register(jobRoutes(postgresUrl));
     await app.register(consoleIngestSocket);
     await app.register(feedSocket);
     await registerDashboard(app, opts.dashboardDir === undefined ? DEFAULT_DASHBOARD_DIR : opts.dashboardDir);
     await app.ready();
+    alertDispatcher.start();
     // The embedded database is ours alone: token commands reach it through us.
     if (database.kind === 'pglite' && database.location !== 'memory')
       closeControl = await listenControlSocket(controlSocketPath(database.location), database.db, (id) =>
