@@ -1,6 +1,7 @@
 /**
- * Event ingest rate into PGlite and into a real PostgreSQL (issue 2: >= 100,000 events/s on
- * the real server): events of a real boot, replicated, written in the collector's batches.
+ * Event ingest rate into PGlite and into a real PostgreSQL (issue 12: >= 150,000 events/s on
+ * the real server): events of a real boot, replicated, written in the collector's batches
+ * through its ingest transactions (COPY on PostgreSQL).
  */
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,7 +32,10 @@ async function measure(url: string | undefined, events: BootEvent[]): Promise<nu
   try {
     const { id } = await createBoot(database.db, { target: 'import' }, null);
     const start = process.hrtime.bigint();
-    for (let seq = 1; seq <= TOTAL; seq += PER_CALL) await insertEvents(database.db, id, seq, events);
+    for (let seq = 1; seq <= TOTAL; seq += PER_CALL)
+      await database.writeTransaction((tx, copy) =>
+        insertEvents(tx, [{ bootId: id, firstSeq: seq, events }], copy),
+      );
     return TOTAL / (Number(process.hrtime.bigint() - start) / 1e9);
   } finally {
     await database.close();
@@ -56,7 +60,7 @@ export const ingestBenchmark: Benchmark = {
         name: 'ingest_events_postgres',
         value: Math.round(await measure(url, events)),
         unit: 'events/s',
-        target: '>= 100000',
+        target: '>= 150000',
       });
     } finally {
       server.dispose();

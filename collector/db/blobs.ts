@@ -8,8 +8,12 @@ import type { SymbolSize } from '../../common/types/ingest.ts';
 
 /** A bytea value for an insert. */
 export function byteaValue(bytes: Uint8Array): SQL {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  return sql`decode(${hex}, 'hex')`;
+  return sql`decode(${hexOf(bytes)}, 'hex')`;
+}
+
+/** The bytes as hex text, for `decode(..., 'hex')`. */
+export function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** Select expression for a bytea column, read back with `fromHex`. */

@@ -4,6 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -11,6 +13,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { BootwatchError } from '../../common/errors.ts';
 import { fromRoot } from '../../common/repo-root.ts';
 import { setting } from '../../common/settings.ts';
@@ -22,6 +25,8 @@ export type Schema = typeof schema;
 /** The drizzle handle every query module takes: PGlite and node-postgres alike. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type DbKind = 'pglite' | 'postgres';
+/** Streams rows in COPY text format (whole rows per part) into what `statement` (`copy ... from stdin`) names. */
+export type CopyIn = (statement: string, parts: string[]) => Promise<void>;
 
 export interface Database {
   db: Db;
@@ -36,6 +41,12 @@ export interface Database {
    * taken has no live importer. Resolves with the release.
    */
   claimImport(bootId: number): Promise<(() => Promise<void>) | null>;
+  /**
+   * Runs `work` in one transaction of the ingest path. PostgreSQL runs it on a connection of
+   * its own (readers keep the pool) with COPY at hand; PGlite, which has no client COPY
+   * stream, gets `copy` null.
+   */
+  writeTransaction<T>(work: (tx: Db, copy: CopyIn | null) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -108,6 +119,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     location,
     // The data-dir lock keeps other processes out: claims only need to hold within this one.
     claimImport: claimsInProcess(),
+    writeTransaction: (work) => db.transaction((tx) => work(tx, null)),
     async ping() {
       if (pglite.closed) throw new BootwatchError('db.unavailable', 'the embedded database is closed');
       await pglite.query('select 1');
@@ -130,6 +142,11 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('connect', (client) => client.on('error', () => {}));
   const location = describeUrl(url);
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  // Ingest writes queue for one connection: many at once only fight over locks and starve readers.
+  const writer = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
+  writer.on('error', () => {});
+  writer.on('connect', (client) => client.on('error', () => {}));
+  const writerDb = new WeakMap<pg.PoolClient, Db>();
   let closed = false;
   const inProcess = claimsInProcess();
   const database: Database = {
@@ -164,6 +181,35 @@ async function openPostgres(url: string): Promise<Database> {
         await client.end().catch(() => {});
       };
     },
+    async writeTransaction(work) {
+      let client: pg.PoolClient;
+      try {
+        client = await writer.connect();
+      } catch (err) {
+        throw isDbUnavailable(err) ? unavailable(location, err) : err;
+      }
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        let tx = writerDb.get(client);
+        if (!tx) {
+          tx = drizzlePg({ client, schema }) as unknown as Db;
+          writerDb.set(client, tx);
+        }
+        const out = await work(tx, (statement, parts) =>
+          pipeline(Readable.from(parts), client.query(copyFrom(statement))),
+        );
+        await client.query('commit');
+        return out;
+      } catch (err) {
+        await client.query('rollback').catch((e: Error) => {
+          broken = e;
+        });
+        throw isDbUnavailable(err) ? unavailable(location, err) : err;
+      } finally {
+        client.release(broken);
+      }
+    },
     async ping() {
       if (closed) throw new BootwatchError('db.unavailable', 'the database connection is closed');
       try {
@@ -175,7 +221,7 @@ async function openPostgres(url: string): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), writer.end()]);
     },
   };
   try {

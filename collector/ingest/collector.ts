@@ -61,7 +61,7 @@ export class Collector {
   readonly recovered: Promise<number[]>;
 
   constructor(readonly database: Database) {
-    this.console = new ConsoleIngest(database.db, this.feed, this.background);
+    this.console = new ConsoleIngest(database, this.feed, this.background);
     this.recovered = this.finishInterruptedImports().catch(() => []);
     this.background.run(this.recovered);
   }

@@ -7,19 +7,15 @@ import { BootwatchError } from '../../common/errors.ts';
 import type { BootFinishInput, BootOutcome } from '../../common/types/ingest.ts';
 import type { LineUpdate, Outcome, ParseResult } from '../../common/types/parse.ts';
 import { bootVerdict } from '../../common/verdict.ts';
-import type { Db } from '../db/client.ts';
-import { getBootIngestState, markBootFinished, updateBootSnapshot } from '../db/queries/boots.ts';
-import {
-  advanceConsole,
-  insertConsoleBytes,
-  insertConsoleLines,
-  readConsoleChunks,
-} from '../db/queries/console.ts';
+import type { CopyIn, Database, Db } from '../db/client.ts';
+import { getBootIngestState, markBootFinished } from '../db/queries/boots.ts';
+import { advanceConsoles, insertConsoleLines, readConsoleChunks } from '../db/queries/console.ts';
 import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from '../db/queries/findings.ts';
 import { jsonValue } from '../db/rows.ts';
 import { issuesAfterBoot, regressionsAfterBoot } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleSession } from './console-session.ts';
+import { ConsoleWriter } from './console-writer.ts';
 import type { FeedHub } from './feed-hub.ts';
 
 /** What a step queued on a session that went stale answers: it retries on a fresh one. */
@@ -33,13 +29,18 @@ const SNAPSHOT_EVERY_MS = 1000;
 export class ConsoleIngest {
   private readonly sessions = new Map<number, ConsoleSession>();
   private readonly loading = new Map<number, Promise<ConsoleSession>>();
+  private readonly db: Db;
+  private readonly writer: ConsoleWriter;
 
   constructor(
-    private readonly db: Db,
+    private readonly database: Database,
     private readonly feed: FeedHub,
     /** Work started once a boot is stored (analysis), tracked so shutdown waits for it. */
     readonly background = new BackgroundWork(),
-  ) {}
+  ) {
+    this.db = database.db;
+    this.writer = new ConsoleWriter(database);
+  }
 
   /** Bytes of the boot's console stored so far (404 `boot.not_found` when there is no boot). */
   async storedOffset(bootId: number): Promise<number> {
@@ -70,7 +71,6 @@ export class ConsoleIngest {
         throw err;
       }
       await this.store(s, fresh, updates);
-      await this.refreshSnapshot(s);
       return s.offset;
     });
   }
@@ -92,8 +92,16 @@ export class ConsoleIngest {
       const row = await getBootIngestState(this.db, bootId);
       const finishedAt = input.finishedAt ? new Date(input.finishedAt) : new Date();
       try {
-        await this.db.transaction(async (tx) => {
-          await this.storeUpdates(tx, s, last);
+        await this.database.writeTransaction(async (tx, copy) => {
+          // Takes the boot's row first: a finish racing another writer of this boot loses here.
+          const lines = last.reduce((n, u) => Math.max(n, u.line), s.lines);
+          const mark = { bootId, from: s.offset, to: s.offset, lines };
+          if (!(await advanceConsoles(tx, [mark])).size)
+            throw new BootwatchError(
+              'conflict',
+              `boot ${bootId}'s console was written concurrently; finish again`,
+            );
+          await this.storeUpdates(tx, copy, s, last);
           await replaceCrashes(tx, bootId, result.crashes);
           await replaceDiagnoses(tx, bootId, result.diagnosis);
           await markBootFinished(tx, bootId, {
@@ -126,7 +134,7 @@ export class ConsoleIngest {
       this.publishUpdates(s, last);
       this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome });
       this.background.run(regressionsAfterBoot(this.db, bootId));
-      this.background.run(issuesAfterBoot(this.db, bootId));
+      this.background.run(issuesAfterBoot(this.db, bootId, (m) => this.feed.publish(m)));
       this.drop(s);
       return outcome;
     });
@@ -200,35 +208,49 @@ export class ConsoleIngest {
   }
 
   private async store(s: ConsoleSession, bytes: Uint8Array, updates: LineUpdate[]): Promise<void> {
-    const to = s.offset + bytes.length;
     // Watchers see a line as soon as it is parsed, not after the write: the feed is a live
     // view (a write that fails makes the runner resend, and repeats carry the same numbers).
     this.publishUpdates(s, updates);
+    const now = Date.now();
+    const snapshot = s.parser && now - s.snapshotAt >= SNAPSHOT_EVERY_MS ? s.parser.result() : null;
     try {
-      await this.db.transaction(async (tx) => {
-        await insertConsoleBytes(tx, s.bootId, s.offset, bytes);
-        await this.storeUpdates(tx, s, updates);
-        const lines = updates.reduce((n, u) => Math.max(n, u.line), s.lines);
-        if (!(await advanceConsole(tx, s.bootId, s.offset, to, lines)))
-          throw new BootwatchError('conflict', `boot ${s.bootId}'s console was written concurrently; resend`);
+      await this.writer.write({
+        bootId: s.bootId,
+        from: s.offset,
+        bytes,
+        lines: updates.filter((u) => u.line > s.lines),
+        consoleLines: updates.reduce((n, u) => Math.max(n, u.line), s.lines),
+        events: { bootId: s.bootId, firstSeq: s.eventSeq, events: updates.flatMap((u) => u.events) },
+        initcalls: updates.flatMap((u) => (u.initcall ? [u.initcall] : [])),
+        snapshot,
       });
     } catch (err) {
       // The parser has consumed bytes the database does not hold: rebuild it from storage.
       this.drop(s);
       throw err;
     }
-    s.offset = to;
+    if (snapshot) s.snapshotAt = now;
+    s.offset += bytes.length;
     this.advance(s, updates);
   }
 
   /** Lines, events and initcalls of `updates` (new lines only: end() may repeat the last). */
-  private async storeUpdates(tx: Db, s: ConsoleSession, updates: LineUpdate[]): Promise<void> {
-    const lines = updates.filter((u) => u.line > s.lines);
-    const events = updates.flatMap((u) => u.events);
-    const initcalls = updates.flatMap((u) => (u.initcall ? [u.initcall] : []));
-    if (lines.length) await insertConsoleLines(tx, s.bootId, lines);
-    if (events.length) await insertEvents(tx, s.bootId, s.eventSeq, events);
-    if (initcalls.length) await insertInitcalls(tx, s.bootId, initcalls);
+  private async storeUpdates(
+    tx: Db,
+    copy: CopyIn | null,
+    s: ConsoleSession,
+    updates: LineUpdate[],
+  ): Promise<void> {
+    const { bootId } = s;
+    await insertConsoleLines(tx, [{ bootId, lines: updates.filter((u) => u.line > s.lines) }]);
+    await insertEvents(
+      tx,
+      [{ bootId, firstSeq: s.eventSeq, events: updates.flatMap((u) => u.events) }],
+      copy,
+    );
+    await insertInitcalls(tx, [
+      { bootId, initcalls: updates.flatMap((u) => (u.initcall ? [u.initcall] : [])) },
+    ]);
   }
 
   private advance(s: ConsoleSession, updates: LineUpdate[]): void {
@@ -246,13 +268,6 @@ export class ConsoleIngest {
     if (lines.length) this.feed.publish({ type: 'lines', bootId: s.bootId, lines });
     const events = updates.flatMap((u) => u.events);
     if (events.length) this.feed.publish({ type: 'events', bootId: s.bootId, events });
-  }
-
-  private async refreshSnapshot(s: ConsoleSession): Promise<void> {
-    const now = Date.now();
-    if (!s.parser || now - s.snapshotAt < SNAPSHOT_EVERY_MS) return;
-    s.snapshotAt = now;
-    await updateBootSnapshot(this.db, s.bootId, s.parser.result());
   }
 
   private drop(s: ConsoleSession): void {

@@ -1,28 +1,52 @@
 /** Events, initcalls, crashes and diagnosis rows of a boot. */
 import { eq, sql } from 'drizzle-orm';
 import type { BootEvent, Crash, Diagnosis, Initcall } from '../../../common/types/parse.ts';
-import type { Db } from '../client.ts';
+import type { CopyIn, Db } from '../client.ts';
 import { cleanJson, cleanNullable, cleanText, jsonText } from '../sanitize.ts';
 import { crashes, diagnoses, events, initcalls } from '../schema/index.ts';
 
 const BATCH = 5000;
+/** COPY data goes out in pieces of about this many characters. */
+const COPY_PART = 1 << 20;
+
+/** Events of one boot numbered from `firstSeq` on. */
+export interface EventRun {
+  bootId: number;
+  firstSeq: number;
+  events: BootEvent[];
+}
+
+const EVENT_COLUMNS =
+  'boot_id, seq, line, time, kind, errno, errno_name, driver, device, option, message, data';
 
 /**
- * Stores events numbered from `firstSeq` on; a replayed event (same seq) is skipped. The
- * batch travels as one JSON document the server unpacks: far cheaper than a parameter per
- * value or per-element array escaping.
+ * Stores runs of events. With `copy` (PostgreSQL) the rows stream in by COPY, the fastest
+ * way in; its rows are never replays, since writers store events in the transaction that
+ * moves the boot's stored-byte mark, after taking that row. Without it (PGlite), a batch
+ * travels as one JSON document the server unpacks (far cheaper there than a parameter per
+ * value) and a replayed event (same seq) is skipped.
  */
-export async function insertEvents(
-  db: Db,
-  bootId: number,
-  firstSeq: number,
-  list: BootEvent[],
-): Promise<void> {
-  for (let i = 0; i < list.length; i += BATCH) {
-    const json = jsonText(list.slice(i, i + BATCH));
-    await db.execute(sql`
-      insert into ${events} (boot_id, seq, line, time, kind, errno, errno_name, driver, device, option, message, data)
-      select ${bootId}, ${firstSeq + i - 1} + x.n::int, (e->>'line')::int, (e->>'time')::float8, e->>'kind',
+export async function insertEvents(db: Db, runs: EventRun[], copy: CopyIn | null = null): Promise<void> {
+  if (copy) {
+    const parts: string[] = [];
+    let rows = '';
+    for (const r of runs)
+      r.events.forEach((e, i) => {
+        rows += eventRow(r.bootId, r.firstSeq + i, e);
+        if (rows.length < COPY_PART) return;
+        parts.push(rows);
+        rows = '';
+      });
+    if (rows) parts.push(rows);
+    if (parts.length) await copy(`copy events (${EVENT_COLUMNS}) from stdin`, parts);
+    return;
+  }
+  for (const r of runs)
+    for (let i = 0; i < r.events.length; i += BATCH) {
+      const json = jsonText(r.events.slice(i, i + BATCH));
+      await db.execute(sql`
+      insert into ${events} (${sql.raw(EVENT_COLUMNS)})
+      select ${r.bootId}, ${r.firstSeq + i - 1} + x.n::int, (e->>'line')::int, (e->>'time')::float8, e->>'kind',
         case when jsonb_typeof(e->'errno') = 'number' then (e->>'errno')::int end,
         e->>'errnoName',
         case when e->>'kind' = 'probe' then e->>'driver' end,
@@ -32,22 +56,57 @@ export async function insertEvents(
         e
       from jsonb_array_elements(${json}::jsonb) with ordinality as x(e, n)
       on conflict do nothing`);
-  }
+    }
 }
 
-/** Stores initcall timings; one per return line. */
-export async function insertInitcalls(db: Db, bootId: number, list: Initcall[]): Promise<void> {
-  for (let i = 0; i < list.length; i += BATCH) {
-    const batch = list.slice(i, i + BATCH);
+/** One event as a COPY text row: the columns the JSON path derives, with the same values. */
+function eventRow(bootId: number, seq: number, event: BootEvent): string {
+  const e = event as unknown as Record<string, unknown>;
+  const probe = e.kind === 'probe';
+  return `${bootId}\t${seq}\t${copyValue(e.line)}\t${copyValue(e.time)}\t${copyValue(e.kind)}\t${
+    typeof e.errno === 'number' ? copyValue(e.errno) : NULL
+  }\t${copyValue(e.errnoName)}\t${probe ? copyValue(e.driver) : NULL}\t${probe ? copyValue(e.device) : NULL}\t${
+    e.kind === 'missing_config' ? copyValue(e.option) : NULL
+  }\t${copyValue(e.message ?? e.text ?? e.name)}\t${copyText(jsonText(event))}\n`;
+}
+
+const NULL = '\\N';
+
+/** A JSON value as `->>` reads it from the cleaned JSON (jsonText), in COPY text format. */
+function copyValue(v: unknown): string {
+  if (typeof v === 'string') return copyText(cleanText(v));
+  if (v == null || (typeof v === 'number' && !Number.isFinite(v))) return NULL;
+  return copyText(jsonText(v));
+}
+
+/** COPY text format escapes backslash and the row and column separators. */
+function copyText(s: string): string {
+  return /[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]) : s;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Initcall timings of one boot. */
+export interface InitcallRun {
+  bootId: number;
+  initcalls: Initcall[];
+}
+
+/** Stores initcall timings, one per return line; a replayed one is skipped. */
+export async function insertInitcalls(db: Db, runs: InitcallRun[]): Promise<void> {
+  const all = runs.flatMap((r) => r.initcalls.map((c) => ({ bootId: r.bootId, c })));
+  for (let i = 0; i < all.length; i += BATCH) {
+    const batch = all.slice(i, i + BATCH);
     await db.execute(sql`
       insert into ${initcalls} (boot_id, line, fn, usecs, ret, time, module)
-      select ${bootId}, * from unnest(
-        ${sql.param(batch.map((c) => c.line))}::int[],
-        ${sql.param(batch.map((c) => cleanText(c.fn)))}::text[],
-        ${sql.param(batch.map((c) => Math.round(c.usecs)))}::int8[],
-        ${sql.param(batch.map((c) => c.ret))}::int[],
-        ${sql.param(batch.map((c) => c.time))}::float8[],
-        ${sql.param(batch.map((c) => cleanNullable(c.module)))}::text[])
+      select * from unnest(
+        ${sql.param(batch.map((x) => x.bootId))}::int[],
+        ${sql.param(batch.map(({ c }) => c.line))}::int[],
+        ${sql.param(batch.map(({ c }) => cleanText(c.fn)))}::text[],
+        ${sql.param(batch.map(({ c }) => Math.round(c.usecs)))}::int8[],
+        ${sql.param(batch.map(({ c }) => c.ret))}::int[],
+        ${sql.param(batch.map(({ c }) => c.time))}::float8[],
+        ${sql.param(batch.map(({ c }) => cleanNullable(c.module)))}::text[])
       on conflict do nothing`);
   }
 }

@@ -30,7 +30,10 @@ describe.each(backends())('storing awkward text on $name', (backend) => {
     database = await backend.fresh();
     const { id } = await new Collector(database).startBoot({ target: 'import' });
     const event: BootEvent = { kind: 'userspace', line: 1, time: null, text: nasty };
-    await insertEvents(database.db, id, 0, [event]);
+    // PostgreSQL takes events by COPY, PGlite as a JSON batch: both must clean the same way.
+    await database.writeTransaction((tx, copy) =>
+      insertEvents(tx, [{ bootId: id, firstSeq: 0, events: [event] }], copy),
+    );
     const [row] = await rowsOf<{ message: string; data: BootEvent }>(
       database.db,
       sql`select message, data from events where boot_id = ${id}`,
