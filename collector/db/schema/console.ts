@@ -1,11 +1,28 @@
 /** A boot's console: the raw bytes, lossless, and the lines as the parser read them. */
 
-import { bigint, doublePrecision, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+} from 'drizzle-orm/pg-core';
 import type { LineClass } from '../../../common/types/parse.ts';
 import { boots } from './boots.ts';
 import { bytea } from './columns.ts';
 
-/** Raw console bytes, in chunks keyed by their byte offset: any bytes round-trip exactly. */
+/** How a chunk's bytes are stored: as they came, or brotli-compressed (a finished console). */
+export type ChunkEncoding = 'raw' | 'br';
+
+/**
+ * Raw console bytes, in chunks keyed by the byte offset they start at: any bytes round-trip
+ * exactly. A running boot's chunks are stored as they come; a finished boot's are compacted
+ * into a few compressed ones.
+ */
 export const consoleChunks = pgTable(
   'console_chunks',
   {
@@ -14,8 +31,13 @@ export const consoleChunks = pgTable(
       .references(() => boots.id, { onDelete: 'cascade' }),
     offset: bigint('offset', { mode: 'number' }).notNull(),
     data: bytea('data').notNull(),
+    encoding: text('encoding').$type<ChunkEncoding>().notNull().default('raw'),
   },
-  (t) => [primaryKey({ columns: [t.bootId, t.offset] })],
+  (t) => [
+    primaryKey({ columns: [t.bootId, t.offset] }),
+    // Finds the boots still to compact (old rows, a collector stopped before it got to them).
+    index('console_chunks_raw_idx').on(t.bootId).where(sql`${t.encoding} = 'raw'`),
+  ],
 );
 
 /** Display lines: cleaned text, bounded in length; the raw bytes stay in console_chunks. */
