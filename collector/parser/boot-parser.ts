@@ -21,6 +21,7 @@ import type {
   ParserContext,
   ParserOptions,
 } from '../../common/types/parse.ts';
+import { ArchDetector } from './arch.ts';
 import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
 import { decodeLine, junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
@@ -69,6 +70,7 @@ interface Sink {
 export class BootLogParser {
   private readonly splitter: LineSplitter;
   private readonly crashes: CrashTracker;
+  private readonly arch = new ArchDetector();
   private readonly maxLine: number;
   private readonly maxEventsPerKind: number;
   private readonly maxCrashes: number;
@@ -191,6 +193,8 @@ export class BootLogParser {
       diagnosis,
       lastStage: this.lastStage(),
       stats: { ...this.stats, byClass: { ...this.stats.byClass } },
+      // 32-bit x86 prints the same early lines as x86_64: only its word size tells.
+      arch: this.arch.arch === 'x86_64' && this.kernel.bits === 32 ? null : this.arch.arch,
     };
   }
 
@@ -324,6 +328,7 @@ export class BootLogParser {
       this.lastKernelMessage = msg;
     }
 
+    if (this.arch.arch === null) this.arch.see(msg);
     const step = this.crashes.feed(msg, line, time, f.caller);
     for (const c of step.closed) this.recordCrash(c, sink);
     if (step.consumed) {

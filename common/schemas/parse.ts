@@ -13,6 +13,9 @@ import { Nullable, StringEnum } from './common.ts';
 export { CRASH_KINDS };
 
 export const OUTCOMES = ['booted', 'panic', 'stalled', 'no_output'] as const;
+/** Architectures the parser tells apart (a log of another one has `arch: null`). */
+export const ARCHES = ['x86_64', 'arm64', 'riscv64'] as const;
+export type Arch = (typeof ARCHES)[number];
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const BOOT_OUTCOMES = [...OUTCOMES, 'error'] as const;
@@ -256,6 +259,11 @@ export const ParseFields = {
   diagnosis: Type.Array(Diagnosis),
   lastStage: StringEnum(STAGES, 'the furthest stage the log reached'),
   stats: ParseStats,
+  arch: Type.Optional(
+    Nullable(
+      StringEnum(ARCHES, 'the architecture the log comes from (banner, early boot lines, report layout)'),
+    ),
+  ),
 };
 
 /** `bootwatch parse --json`: everything the parser made of one console log. */

@@ -7,6 +7,7 @@
 import type { BootEvent, Crash, Initcall, LineClass, LogLevel } from '../schemas/parse.ts';
 
 export type {
+  Arch,
   BootEvent,
   BootStage,
   Crash,

@@ -650,8 +650,9 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^(?:All QSes seen|Task dump for CPU|\S+\s+R\s+running task)/,
   // powerpc: the trap site inside a stack, and its link register.
   /^(?:--- interrupt: \d+ at |\s*LR = )/,
-  // A frame without a symbol (a probe trampoline, JIT code): `  0xffffffffa0002034`.
-  /^\s*(?:\?\s+)?0x[0-9a-f]{8,16}\s*$/,
+  // A frame without a symbol (a probe trampoline, JIT code, a call through NULL on arm64):
+  // `  0xffffffffa0002034`, ` 0x0`.
+  /^\s*(?:\?\s+)?0x[0-9a-f]{1,16}\s*$/,
   /^\s*<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>\s*$/,
   /^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Stack|stack backtrace|Exception stack\([^)]*\)):?/,
   // kmemleak's object description.
