@@ -12,7 +12,7 @@ import { createBoot, getImportState, reopenBoot, runningImports } from '../db/qu
 import { buildExists, storeBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
 import type { Submitter } from '../db/schema/index.ts';
-import { regressionsAfterBuild } from '../regressions/detect.ts';
+import { backfillIssues, regressionsAfterBuild } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
 import { ConsoleIngest } from './console-ingest.ts';
 import { FeedHub } from './feed-hub.ts';
@@ -64,6 +64,10 @@ export class Collector {
     this.console = new ConsoleIngest(database, this.feed, this.background);
     this.recovered = this.finishInterruptedImports().catch(() => []);
     this.background.run(this.recovered);
+    // Consoles finished before compression existed, or left raw by a stopped collector.
+    this.background.run(this.recovered.then(() => this.console.compactor.sweep()));
+    // Boots stored before issues existed get theirs, behind whatever start-up finished.
+    this.background.run(this.recovered.then(() => backfillIssues(this.db)).catch(() => 0));
   }
 
   /**
@@ -88,6 +92,7 @@ export class Collector {
 
   /** Waits for background work; the caller closes the database afterwards. */
   async settle(): Promise<void> {
+    await this.console.compactor.stop();
     await this.background.idle();
   }
 

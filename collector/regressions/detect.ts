@@ -7,6 +7,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { isScratchVariant } from '../../common/variant-names.ts';
+import { alertsForDetection, alertsForIssues } from '../alerts/raise.ts';
 import {
   DEFAULT_REGRESSION_OPTIONS,
   detectRegressions,
@@ -15,10 +16,10 @@ import {
   type RunFacts,
   reviewOpen,
 } from '../analysis/regressions.ts';
-import { alertsForDetection, alertsForIssues } from '../alerts/raise.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
-import { recordBootIssues } from '../db/queries/issues.ts';
+import { type IssueMessage, issueChanges } from '../db/queries/issue-status.ts';
+import { recordBootIssues, ungroupedBoots } from '../db/queries/issues.ts';
 import {
   getThresholds,
   insertRegressions,
@@ -28,6 +29,7 @@ import {
 } from '../db/queries/regressions.ts';
 import { loadBootRun, loadRuns } from '../db/queries/runs.ts';
 import { boots, builds, variants } from '../db/schema/index.ts';
+import { claimBootAnalysis } from './analysis-claim.ts';
 
 export interface DetectionResult {
   opened: number[];
@@ -70,7 +72,11 @@ export async function settleRegressions(db: Db): Promise<void> {
 
 /** Starts detection for a finished boot; never throws (a failure is reported on stderr). */
 export function regressionsAfterBoot(db: Db, bootId: number): Promise<DetectionResult | null> {
-  return enqueue(db, () => guarded(`boot ${bootId}`, () => detectForBoot(db, bootId)));
+  return enqueue(db, () =>
+    guarded(`boot ${bootId}`, async () =>
+      (await claimBootAnalysis(db, bootId, 'regressions')) ? detectForBoot(db, bootId) : null,
+    ),
+  );
 }
 
 /** Starts detection for a stored build (a broken build never boots); never throws. */
@@ -78,20 +84,54 @@ export function regressionsAfterBuild(db: Db, buildId: number): Promise<Detectio
   return enqueue(db, () => guarded(`build ${buildId}`, () => detectForBuild(db, buildId)));
 }
 
-/** Groups a finished boot's failures into issues, in the same queue as detection; never throws. */
-export function issuesAfterBoot(db: Db, bootId: number): Promise<number | null> {
+/**
+ * Groups a finished boot's failures into issues, in the same queue as detection, and
+ * announces created issues and status changes through `publish`; never throws.
+ */
+export function issuesAfterBoot(
+  db: Db,
+  bootId: number,
+  publish?: (m: IssueMessage) => void,
+): Promise<number | null> {
   return enqueue(db, () =>
     guarded(
       `boot ${bootId}`,
-      async () => {
-        const n = await recordBootIssues(db, bootId);
-        // A clean boot matters too: it may be the one an issue is gone with.
-        await alertsForIssues(db, bootId);
-        return n;
-      },
+      async () =>
+        (await claimBootAnalysis(db, bootId, 'issues')) ? groupIssues(db, bootId, publish ?? null) : null,
       'issue grouping',
     ),
   );
+}
+
+async function groupIssues(
+  db: Db,
+  bootId: number,
+  publish: ((m: IssueMessage) => void) | null,
+): Promise<number | null> {
+  const recorded = await recordBootIssues(db, bootId);
+  // A clean boot matters too: it may be the one an issue is gone with.
+  await alertsForIssues(db, bootId);
+  if (!recorded) return null;
+  const changes = await issueChanges(db, bootId, recorded.created, publish !== null);
+  for (const m of changes) publish?.(m);
+  return recorded.count;
+}
+
+/**
+ * Groups the failures of boots stored before issues existed (or whose grouping failed), in
+ * the detection queue, oldest first; idempotent, and quiet on the live feed. Returns how
+ * many boots it read.
+ */
+export async function backfillIssues(db: Db, batch = 100): Promise<number> {
+  const tried = new Set<number>();
+  for (;;) {
+    const ids = (await ungroupedBoots(db, batch + tried.size)).filter((id) => !tried.has(id));
+    if (!ids.length) return tried.size;
+    for (const id of ids.slice(0, batch)) {
+      tried.add(id);
+      await enqueue(db, () => guarded(`boot ${id}`, () => groupIssues(db, id, null), 'issue backfill'));
+    }
+  }
 }
 
 async function guarded<T>(

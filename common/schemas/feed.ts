@@ -2,6 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { BISECTION_STATUSES } from './bisections.ts';
 import { Nullable, StringEnum } from './common.ts';
+import { ISSUE_STATUSES } from './issues.ts';
 import { BOOT_OUTCOMES, BootEvent } from './parse.ts';
 
 const Id = Type.Integer();
@@ -57,6 +58,18 @@ const FeedBisection = Type.Object({
   steps: Type.Integer(),
 });
 
+/** An issue was created by a finished boot, or its status changed (new / known / gone). */
+const FeedIssue = Type.Object({
+  type: Type.Literal('issue'),
+  id: Id,
+  signature: Type.String(),
+  kind: Type.String(),
+  title: Type.String(),
+  status: StringEnum(ISSUE_STATUSES),
+  previous: Nullable(StringEnum(ISSUE_STATUSES, 'the status announced before; null for a new issue')),
+  bootId: Id,
+});
+
 /** Messages the live feed pushes to dashboards. */
 export const FeedMessage = Type.Union([
   FeedSubscribed,
@@ -65,5 +78,6 @@ export const FeedMessage = Type.Union([
   FeedEvents,
   FeedBuild,
   FeedBisection,
+  FeedIssue,
 ]);
 export type FeedMessage = Static<typeof FeedMessage>;

@@ -235,6 +235,7 @@ export async function markBootFinished(db: Db, id: number, f: BootFinish): Promi
       firstCrash: r.crashes[0]?.title ?? null,
       topDiagnosis: r.diagnosis[0] ?? null,
       result: r,
+      arch: r.arch ?? null,
     })
     .where(eq(boots.id, id));
 }

@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { IssueDetail, IssueStatus, IssueSummary, IssueVariant } from '../../../common/schemas/issues.ts';
+import type { Arch } from '../../../common/types/parse.ts';
 import { isScratchVariant } from '../../../common/variant-names.ts';
 import { issueFindings } from '../../analysis/issue-keys.ts';
 import type { Db } from '../client.ts';
@@ -18,13 +19,40 @@ export interface IssueFilter {
   status?: IssueStatus[];
   kind?: string[];
   variant?: string[];
+  /** Only issues seen in boots of these architectures (`x86_64`, `arm64`, `riscv64`). */
+  arch?: string[];
   q?: string;
   boot?: number;
   limit: number;
 }
 
-/** Records the issues of a finished boot; returns how many it showed. Idempotent per boot. */
-export async function recordBootIssues(db: Db, bootId: number): Promise<number> {
+/** What recording a boot's issues did. */
+export interface RecordedIssues {
+  /** Issues the boot showed. */
+  count: number;
+  /** Ids of the issues it showed first of all boots (new rows). */
+  created: number[];
+}
+
+/**
+ * Records the issues of a finished boot and marks the boot grouped. Idempotent per boot;
+ * null when the boot is not finished (nothing to group yet).
+ */
+export async function recordBootIssues(db: Db, bootId: number): Promise<RecordedIssues | null> {
+  const found = await findingsOf(db, bootId);
+  if (!found) return null;
+  const created = found.list.length ? await storeFindings(db, bootId, found) : [];
+  await db.update(boots).set({ issuesGrouped: true }).where(eq(boots.id, bootId));
+  return { count: found.list.length, created };
+}
+
+interface BootFindings {
+  list: ReturnType<typeof issueFindings>;
+  variantId: number | null;
+  startedAt: Date;
+}
+
+async function findingsOf(db: Db, bootId: number): Promise<BootFindings | null> {
   const [b] = await db
     .select({
       variantId: boots.variantId,
@@ -37,14 +65,20 @@ export async function recordBootIssues(db: Db, bootId: number): Promise<number> 
     .from(boots)
     .leftJoin(variants, eq(variants.id, boots.variantId))
     .where(eq(boots.id, bootId));
+  if (b?.state !== 'finished') return null;
   // A bisection's candidates fail by design: their failures are the bisection's, not issues.
-  if (b?.state !== 'finished' || !b.result || isScratchVariant(b.variant)) return 0;
+  if (!b.result || isScratchVariant(b.variant))
+    return { list: [], variantId: b.variantId, startedAt: b.startedAt };
   // In signature order: concurrent collectors then lock shared issue rows in one order (no deadlock).
-  const found = issueFindings(b.result.crashes, b.result.events, b.outcome === 'booted').sort((x, y) =>
+  const list = issueFindings(b.result.crashes, b.result.events, b.outcome === 'booted').sort((x, y) =>
     x.signature < y.signature ? -1 : x.signature > y.signature ? 1 : 0,
   );
-  if (!found.length) return 0;
-  await db.transaction(async (tx) => {
+  return { list, variantId: b.variantId, startedAt: b.startedAt };
+}
+
+async function storeFindings(db: Db, bootId: number, b: BootFindings): Promise<number[]> {
+  const found = b.list;
+  return db.transaction(async (tx) => {
     const rows = await tx
       .insert(issues)
       .values(
@@ -59,9 +93,10 @@ export async function recordBootIssues(db: Db, bootId: number): Promise<number> 
           lastBootId: bootId,
         })),
       )
-      // A no-op update, so the existing rows' ids come back too.
+      // A no-op update, so the existing rows' ids come back too (xmax is 0 for a new row).
       .onConflictDoUpdate({ target: issues.signature, set: { signature: sql`excluded.signature` } })
-      .returning({ id: issues.id, signature: issues.signature });
+      .returning({ id: issues.id, signature: issues.signature, inserted: sql<boolean>`xmax = 0` });
+    const created = rows.filter((r) => r.inserted).map((r) => r.id);
     const idOf = new Map(rows.map((r) => [r.signature, r.id]));
     const added = await tx
       .insert(issueBoots)
@@ -76,7 +111,7 @@ export async function recordBootIssues(db: Db, bootId: number): Promise<number> 
       )
       .onConflictDoNothing()
       .returning({ issueId: issueBoots.issueId });
-    if (!added.length) return;
+    if (!added.length) return created;
     const at = b.startedAt;
     await tx
       .update(issues)
@@ -93,8 +128,19 @@ export async function recordBootIssues(db: Db, bootId: number): Promise<number> 
           added.map((a) => a.issueId),
         ),
       );
+    return created;
   });
-  return found.length;
+}
+
+/** Finished boots whose failures are not grouped yet (stored before issues existed), oldest first. */
+export async function ungroupedBoots(db: Db, limit: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: boots.id })
+    .from(boots)
+    .where(and(eq(boots.state, 'finished'), eq(boots.issuesGrouped, false)))
+    .orderBy(boots.startedAt, boots.id)
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
 
 interface VariantStats {
@@ -171,6 +217,17 @@ function overall(statuses: IssueStatus[]): IssueStatus {
   return statuses.includes('new') ? 'new' : 'known';
 }
 
+/** Each issue's overall status, judged now. */
+export async function statusesOf(db: Db, ids: number[]): Promise<Map<number, IssueStatus>> {
+  const stats = ids.length ? await variantStats(db, ids) : [];
+  const latest = await latestBoots(db, [
+    ...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : []))),
+  ]);
+  const byIssue = new Map<number, IssueStatus[]>();
+  for (const s of stats) byIssue.set(s.issueId, [...(byIssue.get(s.issueId) ?? []), judge(s, latest).status]);
+  return new Map(ids.map((id) => [id, overall(byIssue.get(id) ?? [])]));
+}
+
 const summaryColumns = {
   id: issues.id,
   signature: issues.signature,
@@ -202,6 +259,10 @@ export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]
         f.variant?.length
           ? sql`exists (select 1 from ${issueBoots} join ${variants} on ${variants.id} = ${issueBoots.variantId}
               where ${issueBoots.issueId} = ${issues.id} and ${inArray(variants.name, f.variant)})`
+          : undefined,
+        f.arch?.length
+          ? sql`exists (select 1 from ${issueBoots} join ${boots} on ${boots.id} = ${issueBoots.bootId}
+              where ${issueBoots.issueId} = ${issues.id} and ${inArray(boots.arch, f.arch as Arch[])})`
           : undefined,
       ),
     )

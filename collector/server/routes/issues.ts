@@ -7,6 +7,7 @@ import {
   type IssueStatus,
   IssueSummary,
 } from '../../../common/schemas/issues.ts';
+import { ARCHES } from '../../../common/schemas/parse.ts';
 import { getIssue, listIssues } from '../../db/queries/issues.ts';
 import { CsvList, errors, Id, IdParams, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
@@ -20,6 +21,12 @@ const IssueQuery = Type.Object({
   ),
   kind: CsvList('crash kinds or failure classes, comma-separated'),
   variant: CsvList('only issues seen in these variants'),
+  arch: Type.Optional(
+    Type.String({
+      pattern: `^(${ARCHES.join('|')})(,(${ARCHES.join('|')}))*$`,
+      description: `only issues seen in boots of these architectures, comma-separated: ${ARCHES.join(', ')}`,
+    }),
+  ),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'text in the title, signature or file' })),
   boot: Type.Optional(Id('only issues this boot showed')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -42,6 +49,7 @@ export async function issueRoutes(app: App): Promise<void> {
         status: splitCsv(q.status) as IssueStatus[] | undefined,
         kind: splitCsv(q.kind),
         variant: splitCsv(q.variant),
+        arch: splitCsv(q.arch),
         q: q.q || undefined,
         boot: q.boot,
         limit: q.limit,

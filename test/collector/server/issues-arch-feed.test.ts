@@ -1,0 +1,133 @@
+/**
+ * Issues by architecture, on the live feed, and for boots stored before issues existed — on
+ * PGlite and PostgreSQL, from real logs (an x86_64 KASAN report, Debian's arm64 kernel
+ * crashing on sysrq) imported through the collector.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../collector/db/client.ts';
+import { GONE_AFTER } from '../../../collector/db/queries/issues.ts';
+import { boots, issueBoots, issues } from '../../../collector/db/schema/index.ts';
+import type { App } from '../../../collector/server/types.ts';
+import type { IssueSummary } from '../../../common/schemas/issues.ts';
+import { appOn, connectWs } from '../../helpers/collector-app.ts';
+import { backends } from '../../helpers/db.ts';
+import { fixtureBytes } from '../../helpers/fixtures.ts';
+
+const CLEAN = 'logs/05-net-e1000.log';
+const X86_CRASH = 'crashes/kasan_uaf_read.log';
+const ARM64_CRASH = 'crashes-arm64/sysrq_crash.log';
+
+describe.each(backends())('issues by arch, live and backfilled on $name', (backend) => {
+  let database: Database;
+  let app: App;
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+  afterEach(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  async function importLog(file: string, variant: string): Promise<number> {
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/logs?variant=${variant}`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.from(fixtureBytes(file)),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    await app.collector.settle();
+    return r.json().id;
+  }
+  const list = async (query = ''): Promise<IssueSummary[]> => {
+    const r = await app.inject({ method: 'GET', url: `/api/issues${query}` });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json();
+  };
+
+  it('filters issues by the architecture of the boots they appeared in', { timeout: 120_000 }, async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const arm = await importLog(ARM64_CRASH, 'arm');
+    await importLog(X86_CRASH, 'x86');
+    const [row] = await database.db.select({ arch: boots.arch }).from(boots).where(eq(boots.id, arm));
+    expect(row.arch).toBe('arm64');
+    // The arm64 boot panicked: its errors (`efi: UEFI not found.`) are issues too.
+    const onArm = (await list('?arch=arm64')).map((i) => i.title);
+    expect(onArm).toContain('kernel panic: sysrq triggered crash');
+    expect(onArm).not.toContain('KASAN: use-after-free Read in lkdtm_READ_AFTER_FREE');
+    expect((await list('?arch=x86_64')).map((i) => i.title)).toEqual([
+      'KASAN: use-after-free Read in lkdtm_READ_AFTER_FREE',
+    ]);
+    expect(await list('?arch=riscv64')).toEqual([]);
+    expect((await list('?arch=arm64,x86_64')).length).toBe(onArm.length + 1);
+    const bad = await app.inject({ method: 'GET', url: '/api/issues?arch=sparc' });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('announces a new issue and each change of its status on the live feed', {
+    timeout: 180_000,
+  }, async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const feed = await connectWs(app, '/api/feed');
+    await feed.next((m) => m.type === 'subscribed');
+    const crashBoot = await importLog(X86_CRASH, 'a');
+    const created = await feed.next((m) => m.type === 'issue');
+    expect(created).toMatchObject({
+      type: 'issue',
+      kind: 'kasan',
+      title: 'KASAN: use-after-free Read in lkdtm_READ_AFTER_FREE',
+      status: 'new',
+      previous: null,
+      bootId: crashBoot,
+    });
+    // The next boot of the variant no longer is its first appearance: known.
+    const clean = await importLog(CLEAN, 'a');
+    expect(await feed.next((m) => m.type === 'issue')).toMatchObject({
+      id: created.id,
+      status: 'known',
+      previous: 'new',
+      bootId: clean,
+    });
+    // Unchanged statuses are not repeated; gone comes after GONE_AFTER clean boots.
+    let last = clean;
+    for (let i = 1; i < GONE_AFTER; i++) last = await importLog(CLEAN, 'a');
+    expect(await feed.next((m) => m.type === 'issue')).toMatchObject({
+      id: created.id,
+      status: 'gone',
+      previous: 'known',
+      bootId: last,
+    });
+  });
+
+  it('groups boots stored before issues existed at start-up, once', { timeout: 120_000 }, async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const crash = await importLog(X86_CRASH, 'a');
+    await importLog(ARM64_CRASH, 'b');
+    const before = await list();
+    expect(before.map((i) => i.title)).toContain('kernel panic: sysrq triggered crash');
+    // What migration 0012 leaves for a boot stored before 0010: no issue rows, not grouped.
+    await database.db.delete(issues);
+    await database.db.update(boots).set({ issuesGrouped: false });
+    expect(await list()).toEqual([]);
+
+    await app.close();
+    app = await appOn(database);
+    await app.collector.settle();
+    const after = await list();
+    expect(after.map((i) => [i.title, i.count, i.firstBootId])).toEqual(
+      before.map((i) => [i.title, i.count, i.firstBootId]),
+    );
+    expect(after.find((i) => i.kind === 'kasan')?.firstBootId).toBe(crash);
+
+    // Again at the next start: nothing left to group, nothing counted twice.
+    await app.close();
+    app = await appOn(database);
+    await app.collector.settle();
+    expect((await list()).map((i) => i.count)).toEqual(after.map((i) => i.count));
+    const [{ n }] = await database.db.select({ n: sql<number>`count(*)::int` }).from(issueBoots);
+    expect(n).toBe(before.length);
+  });
+});
