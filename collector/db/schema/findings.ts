@@ -52,6 +52,10 @@ export const events = pgTable(
     index('events_failed_probe_idx')
       .on(t.bootId)
       .where(sql`${t.kind} = 'probe' and ${t.data}->>'ok' = 'false'`),
+    // A failed boot's errors, for failure grouping: a few of its hundreds of events.
+    index('events_trouble_idx')
+      .on(t.bootId, t.seq)
+      .where(sql`${t.kind} in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config')`),
   ],
 );
 

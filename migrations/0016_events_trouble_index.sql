@@ -1,0 +1,1 @@
+CREATE INDEX "events_trouble_idx" ON "events" USING btree ("boot_id","seq") WHERE "events"."kind" in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config');
