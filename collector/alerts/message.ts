@@ -99,7 +99,14 @@ export async function composeMessage(db: Db, ids: number[], base: string | null)
   const out: string[] = [];
   if (list.length > 1)
     out.push(`${list.length} alerts fired together:`, ...list.map((a) => `  - ${a.title}`), '');
-  for (const a of list) {
+  // Regressions read as `bootwatch report` prints them; issues with their console lines.
+  const regs = list.filter((a) => a.refs.regressionId != null);
+  if (regs.length) {
+    out.push(await regressionReport(db, regs, base));
+    const pages = [...new Set(regs.flatMap((a) => pageOf(a, base) ?? []))];
+    if (pages.length) out.push('Dashboard:', ...pages.map((p) => `    ${p}`), '');
+  }
+  for (const a of list.filter((x) => x.refs.regressionId == null)) {
     out.push(`== ${a.title}`);
     const page = pageOf(a, base);
     if (page) out.push(`   ${page}`);
@@ -109,8 +116,6 @@ export async function composeMessage(db: Db, ids: number[], base: string | null)
     }
     out.push('');
   }
-  const regs = list.filter((a) => a.refs.regressionId != null);
-  if (regs.length) out.push(await regressionReport(db, regs, base));
   const threads = new Set(list.map((a) => a.thread));
   const thread = threads.size === 1 ? list[0].thread : null;
   return {
