@@ -168,6 +168,7 @@ export async function runVariant(
     const { initrd, disk, script } = await prepareImages(v);
     res.boot = await bootQemu({
       variant: v.name,
+      arch: v.arch,
       buildId: res.buildId,
       kernel,
       boot: v.boot,

@@ -30,6 +30,9 @@ SYSTEM_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio ccache xz-utils rsync kmod
   qemu-system-x86 qemu-utils busybox-static linux-source-6.1
   e2fsprogs dosfstools mtools fdisk ovmf systemd-boot-efi
+  # arm64 and riscv64 guests: cross compilers (with libc for the riscv64 busybox), QEMUs, firmware
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
+  qemu-system-arm qemu-system-misc qemu-efi-aarch64 opensbi bzip2
 )
 # xmllint and promtool validate the JUnit and Prometheus exports in tests.
 TEST_PACKAGES=(chromium libxml2-utils prometheus)
@@ -75,19 +78,47 @@ if [ ! -f dist/bootwatch.js ] || [ -n "$(find bin common collector runners bench
   npm run --silent build
 fi
 
+# Each guest arch's static busybox, in the cache where runners/images/busybox.ts looks.
+multiarch="${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}/multiarch"
+if [ ! -x "$multiarch/arm64/busybox" ]; then
+  # Debian's own arm64 package (multiarch): no download from outside the archive.
+  log "fetching Debian's arm64 busybox-static"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download -qq busybox-static:arm64 2>/dev/null || { $SUDO apt-get update -qq && apt-get download -qq busybox-static:arm64; }; } && dpkg -x ./busybox-static_*.deb root)
+  mkdir -p "$multiarch/arm64"
+  install -m 0755 "$tmp/root/bin/busybox" "$multiarch/arm64/busybox"
+  rm -rf "$tmp"
+fi
+if [ ! -x "$multiarch/riscv64/busybox" ]; then
+  # Debian 12 has no riscv64 archive: build Debian's busybox source with the cross toolchain.
+  log "building a static riscv64 busybox from Debian's source (once, ~2 min)"
+  scripts/build-busybox.sh riscv64-linux-gnu- "$multiarch/riscv64/busybox"
+fi
+
 if [ "$want_test" = 1 ]; then
-  # A prebuilt distro kernel boots in seconds under QEMU: most boot tests use it.
-  cache="${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}/debian-kernel"
-  if ! ls "$cache"/root/boot/vmlinuz-* >/dev/null 2>&1; then
-    log "fetching Debian's prebuilt kernel for boot tests"
+  # A prebuilt distro kernel boots in seconds under QEMU: most boot tests use it (arm64's
+  # under TCG, for the arm64 boot path without a cross build).
+  fetch_debian_kernel() { # DEBIAN_ARCH PACKAGE_REGEX CACHE_DIR
+    local arch=$1 re=$2 cache=$3 pkg
+    ls "$cache"/root/boot/vmlinuz-* >/dev/null 2>&1 && return 0
+    log "fetching Debian's prebuilt $arch kernel for boot tests"
     mkdir -p "$cache"
-    find_pkg() { apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | sort -V | tail -1 | cut -d' ' -f1; }
+    find_pkg() { apt-cache search --names-only "$re" | sort -V | tail -1 | cut -d' ' -f1; }
     pkg=$(find_pkg)
     if [ -z "$pkg" ]; then
       apt-get update -qq
       pkg=$(find_pkg)
     fi
-    (cd "$cache" && apt-get download -qq "$pkg" 2>/dev/null && dpkg -x ./"$pkg"_*.deb root)
-  fi
+    (cd "$cache" && apt-get download -qq "$pkg:$arch" 2>/dev/null && dpkg -x ./"${pkg//:/%3a}"_*.deb root)
+  }
+  cache_root="${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}"
+  fetch_debian_kernel amd64 '^linux-image-6\.1\.0-[0-9]+-amd64$' "$cache_root/debian-kernel"
+  fetch_debian_kernel arm64 '^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$' "$cache_root/debian-kernel-arm64"
 fi
 log "ready"

@@ -17,6 +17,7 @@ import {
 import type { ParseResult } from '../../common/types/parse.ts';
 import { scratchVariant } from '../../common/variant-names.ts';
 import { buildEnv } from '../build/build-kernel.ts';
+import { archArgs } from '../build/make.ts';
 import type { CollectorClient } from '../collector-client.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
 import { runCommand } from '../process.ts';
@@ -47,9 +48,13 @@ export function makeResolver(t: BisectTarget): (values: ConfigValues) => Promise
   mkdirSync(dir, { recursive: true });
   return async (values) => {
     writeFileSync(join(dir, '.config'), renderConfig(values));
-    const r = await runCommand('make', ['-C', t.src.dir, `O=${dir}`, 'ARCH=x86_64', 'olddefconfig'], {
-      env: buildEnv(),
-    });
+    const r = await runCommand(
+      'make',
+      ['-C', t.src.dir, `O=${dir}`, ...archArgs(t.variant.arch), 'olddefconfig'],
+      {
+        env: buildEnv(),
+      },
+    );
     if (r.spawnError || r.code !== 0)
       throw new Error(
         `make olddefconfig failed (${r.spawnError ?? `exit ${r.code}`}): ${r.output.slice(-300)}`,

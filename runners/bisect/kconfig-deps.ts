@@ -1,9 +1,10 @@
 /** Kconfig dependencies as the bisection orders by them: the symbols an option's `depends on` names. */
+import { ARCH_FACTS, type Arch } from '../../common/arch.ts';
 import { loadKconfig } from '../build/kconfig.ts';
 
 /** `dependsOn(CONFIG_X)` → the `CONFIG_` symbols X's (and its enclosing blocks') `depends on` mention. */
-export function kconfigDependsOn(srcDir: string): (option: string) => string[] {
-  const db = loadKconfig(srcDir);
+export function kconfigDependsOn(srcDir: string, arch: Arch): (option: string) => string[] {
+  const db = loadKconfig(srcDir, ARCH_FACTS[arch].srcArch);
   const cache = new Map<string, string[]>();
   return (option) => {
     const hit = cache.get(option);

@@ -53,7 +53,7 @@ const kernelToolchain: Toolchain = {
   deps: (t) => ({
     resolve: makeResolver(t),
     evaluate: makeEvaluator(t),
-    dependsOn: kconfigDependsOn(t.src.dir),
+    dependsOn: kconfigDependsOn(t.src.dir, t.variant.arch),
   }),
 };
 

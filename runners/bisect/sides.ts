@@ -52,6 +52,8 @@ export async function loadSide(
       v.base,
       v.fragments,
       buildEnv(),
+      undefined,
+      v.arch,
     );
     if (!cfg.ok) throw new BootwatchError('input.invalid', `cannot configure ${spec}: ${cfg.error}`);
     const values = parseConfigText(cfg.config);

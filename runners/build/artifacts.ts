@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ARCH_FACTS, type Arch, crossCompilePrefix, DEFAULT_ARCH } from '../../common/arch.ts';
 import type { ImageSizes, SymbolSize } from '../../common/types/ingest.ts';
 import { runCommand } from '../process.ts';
 
@@ -15,9 +16,10 @@ export interface Artifacts {
   systemMap: string | null;
 }
 
-/** Collects sizes and symbols from an O= dir after `make bzImage`. */
-export async function collectArtifacts(outDir: string): Promise<Artifacts> {
-  const image = join(outDir, 'arch/x86/boot/bzImage');
+/** Collects sizes and symbols from an O= dir after the image's make (binutils of the arch). */
+export async function collectArtifacts(outDir: string, arch: Arch = DEFAULT_ARCH): Promise<Artifacts> {
+  const image = join(outDir, ARCH_FACTS[arch].imagePath);
+  const tool = (name: string) => `${crossCompilePrefix(arch)}${name}`;
   const vmlinux = join(outDir, 'vmlinux');
   const sizes: ImageSizes = {
     image: existsSync(image) ? statSync(image).size : null,
@@ -25,11 +27,11 @@ export async function collectArtifacts(outDir: string): Promise<Artifacts> {
   };
   let symbols: SymbolSize[] = [];
   if (existsSync(vmlinux)) {
-    const sz = await runCommand('size', [vmlinux]);
+    const sz = await runCommand(tool('size'), [vmlinux]);
     const m = sz.output.split('\n')[1]?.trim().split(/\s+/);
     if (sz.code === 0 && m && m.length >= 3)
       Object.assign(sizes, { text: Number(m[0]), data: Number(m[1]), bss: Number(m[2]) });
-    const nm = await runCommand('nm', ['--size-sort', '-S', vmlinux], { keep: 64 << 20 });
+    const nm = await runCommand(tool('nm'), ['--size-sort', '-S', vmlinux], { keep: 64 << 20 });
     if (nm.code === 0) symbols = parseNm(nm.output);
   }
   const mapFile = join(outDir, 'System.map');

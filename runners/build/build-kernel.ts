@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { type Arch, crossCompilePrefix } from '../../common/arch.ts';
 import type { BuildInput } from '../../common/types/ingest.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
 import { buildsDir } from '../paths.ts';
@@ -34,7 +35,7 @@ export interface BuildOptions {
 
 export interface BuildOutcome {
   input: BuildInput;
-  /** bzImage to boot, when the build produced one. */
+  /** The image to boot (bzImage, Image), when the build produced one. */
   image: string | null;
   outDir: string;
   /** One loud line per dropped option. */
@@ -59,20 +60,20 @@ export async function buildVariant(
     variant: v.name,
     matrix: v.matrix,
     source: src.input,
-    arch: 'x86_64',
+    arch: v.arch,
     baseConfig: typeof v.base === 'string' ? v.base : v.base.file,
     fragments: v.fragments,
     status: 'ERROR',
     startedAt,
     host: hostname(),
-    compiler: await compilerVersion(),
+    compiler: await compilerVersion(v.arch),
   };
   progress({ phase: 'waiting', message: 'waiting for the build lock' });
   const release = await acquireBuildLock();
   try {
     progress({ phase: 'config', percent: 0, message: 'merging config fragments' });
     const env = buildEnv();
-    const cfg = await makeConfig(src.dir, outDir, v.base, v.fragments, env, opts.signal);
+    const cfg = await makeConfig(src.dir, outDir, v.base, v.fragments, env, opts.signal, v.arch);
     if (!cfg.ok) {
       progress({ phase: 'failed', message: cfg.error ?? 'config failed' });
       const found = scanBuildLog(cfg.log);
@@ -93,6 +94,7 @@ export async function buildVariant(
     const mk = await runMake({
       srcDir: src.dir,
       outDir,
+      arch: v.arch,
       jobs: opts.jobs,
       ccache: opts.ccache,
       env,
@@ -102,7 +104,7 @@ export async function buildVariant(
     const found = scanBuildLog(mk.log);
     const ok = mk.exitCode === 0;
     progress({ phase: 'artifacts', message: 'sizes and symbols' });
-    const art = ok ? await collectArtifacts(outDir) : null;
+    const art = ok ? await collectArtifacts(outDir, v.arch) : null;
     // A missing make/gcc is the environment's fault (ERROR), a compile error the tree's (FAIL).
     const status = ok
       ? 'PASS'
@@ -153,11 +155,12 @@ function tail(log: string, lines = 150): string {
   return log.split('\n').slice(-lines).join('\n');
 }
 
-let compiler: string | null | undefined;
-async function compilerVersion(): Promise<string | null> {
-  if (compiler === undefined) {
-    const r = await runCommand('gcc', ['--version']);
-    compiler = r.code === 0 ? r.output.split('\n')[0] : null;
+const compilers = new Map<Arch, string | null>();
+/** The first line of the (cross) compiler's --version, once per arch. */
+async function compilerVersion(arch: Arch): Promise<string | null> {
+  if (!compilers.has(arch)) {
+    const r = await runCommand(`${crossCompilePrefix(arch)}gcc`, ['--version']);
+    compilers.set(arch, r.code === 0 ? r.output.split('\n')[0] : null);
   }
-  return compiler;
+  return compilers.get(arch) ?? null;
 }

@@ -5,10 +5,12 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import type { ConfigFragment, DroppedOption } from '../../common/types/ingest.ts';
 import type { ResolvedBase } from '../matrix/types.ts';
 import { runCommand } from '../process.ts';
 import { type ConfigValues, explainDropped, loadKconfig, parseConfig } from './kconfig.ts';
+import { archArgs } from './make.ts';
 
 export interface ConfigResult {
   ok: boolean;
@@ -34,11 +36,15 @@ export async function makeConfig(
   fragments: ConfigFragment[],
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
+  arch: Arch = DEFAULT_ARCH,
 ): Promise<ConfigResult> {
   mkdirSync(outDir, { recursive: true });
   let log = '';
   const make = async (target: string) => {
-    const r = await runCommand('make', ['-C', srcDir, `O=${outDir}`, 'ARCH=x86_64', target], { env, signal });
+    const r = await runCommand('make', ['-C', srcDir, `O=${outDir}`, ...archArgs(arch), target], {
+      env,
+      signal,
+    });
     log += r.output;
     return r.spawnError ?? (r.code === 0 ? null : `make ${target} failed (exit ${r.code})`);
   };
@@ -75,11 +81,16 @@ export async function makeConfig(
   const err = await make('olddefconfig');
   if (err) return fail(err);
   const config = readFileSync(join(outDir, '.config'), 'utf8');
-  return { ok: true, config, dropped: findDropped(srcDir, fragments, config), log, error: null };
+  return { ok: true, config, dropped: findDropped(srcDir, fragments, config, arch), log, error: null };
 }
 
 /** Every requested option whose final value differs, with Kconfig's reason. */
-function findDropped(srcDir: string, fragments: ConfigFragment[], config: string): DroppedOption[] {
+function findDropped(
+  srcDir: string,
+  fragments: ConfigFragment[],
+  config: string,
+  arch: Arch,
+): DroppedOption[] {
   const want = requestedOptions(fragments);
   const got = parseConfig(config);
   const dropped: DroppedOption[] = [];
@@ -87,7 +98,7 @@ function findDropped(srcDir: string, fragments: ConfigFragment[], config: string
   for (const [name, requested] of want) {
     const actual = got.get(name) ?? null;
     if ((actual ?? 'n') === requested) continue;
-    db ??= loadKconfig(srcDir);
+    db ??= loadKconfig(srcDir, ARCH_FACTS[arch].srcArch);
     dropped.push({
       option: `CONFIG_${name}`,
       requested,

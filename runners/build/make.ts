@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { ARCH_FACTS, type Arch, crossCompilePrefix, DEFAULT_ARCH } from '../../common/arch.ts';
 import { runCommand } from '../process.ts';
 
 export interface MakeResult {
@@ -22,6 +23,8 @@ export interface MakeResult {
 export interface MakeOptions {
   srcDir: string;
   outDir: string;
+  /** Guest architecture (default x86_64): ARCH=, CROSS_COMPILE= and the image target. */
+  arch?: Arch;
   targets?: string[];
   jobs?: number;
   ccache?: boolean;
@@ -50,14 +53,21 @@ function childCpuMs(): { user: number; sys: number } {
   }
 }
 
+/** `ARCH=` and, off the host's arch, `CROSS_COMPILE=` (config steps need them too). */
+export function archArgs(arch: Arch = DEFAULT_ARCH): string[] {
+  const cross = crossCompilePrefix(arch);
+  return [`ARCH=${ARCH_FACTS[arch].kbuildArch}`, ...(cross ? [`CROSS_COMPILE=${cross}`] : [])];
+}
+
 /** The make command line, also used by the benchmark's bare run. */
 export function makeArgs(
-  o: Pick<MakeOptions, 'srcDir' | 'outDir' | 'targets' | 'jobs' | 'ccache'>,
+  o: Pick<MakeOptions, 'srcDir' | 'outDir' | 'arch' | 'targets' | 'jobs' | 'ccache'>,
 ): string[] {
   const jobs = o.jobs ?? availableParallelism();
-  const args = ['-C', o.srcDir, `O=${o.outDir}`, 'ARCH=x86_64', `-j${jobs}`];
-  if (o.ccache !== false) args.push('CC=ccache gcc', 'HOSTCC=ccache gcc');
-  return [...args, ...(o.targets ?? ['bzImage'])];
+  const arch = o.arch ?? DEFAULT_ARCH;
+  const args = ['-C', o.srcDir, `O=${o.outDir}`, ...archArgs(arch), `-j${jobs}`];
+  if (o.ccache !== false) args.push(`CC=ccache ${crossCompilePrefix(arch)}gcc`, 'HOSTCC=ccache gcc');
+  return [...args, ...(o.targets ?? [ARCH_FACTS[arch].imageTarget])];
 }
 
 /** Builds; never throws: a failed build is a result. */

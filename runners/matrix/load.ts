@@ -6,8 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { isNode, LineCounter, parseDocument } from 'yaml';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
+import { variantKey } from '../../common/variant-names.ts';
+import { defaultBusybox } from '../images/busybox.ts';
 import { mergeEc2Specs } from './ec2-schema.ts';
 import {
   type BaseConfigSpec,
@@ -18,9 +21,6 @@ import {
   type VariantSpec,
 } from './schema.ts';
 import type { Matrix, ResolvedBase, ResolvedBoot, ResolvedVariant } from './types.ts';
-
-const DEFAULT_CMDLINE = 'console=ttyS0 panic=-1';
-const DEFAULT_BUSYBOX = '/bin/busybox';
 
 /** Reads, validates and resolves a matrix file. Throws `matrix.invalid` naming the bad key. */
 export function loadMatrix(file: string): Matrix {
@@ -90,44 +90,57 @@ function invalid(path: string, where: string | null, key: string | null, msg: st
 
 function resolveMatrix(m: MatrixFile, path: string): Matrix {
   const dir = dirname(path);
-  const byName = new Map<string, VariantSpec>();
+  // A variant's arch is its own or the matrix's (never inherited, so `extends` can pick
+  // the parent of the same arch); its stored name is `name@arch` off x86_64.
+  const archOf = (v: VariantSpec): Arch => v.arch ?? m.arch ?? DEFAULT_ARCH;
+  const keyOf = (v: VariantSpec) => variantKey(v.name, archOf(v));
+  const byKey = new Map<string, VariantSpec>();
   m.variants.forEach((v, i) => {
-    if (byName.has(v.name)) throw invalid(path, null, `variants[${i}].name`, `duplicate variant "${v.name}"`);
-    byName.set(v.name, v);
+    if (byKey.has(keyOf(v)))
+      throw invalid(path, null, `variants[${i}].name`, `duplicate variant "${v.name}" for ${archOf(v)}`);
+    byKey.set(keyOf(v), v);
   });
+  /** `ref` in `extends:`/`baseline:` of `from`: the same arch's variant, or an explicit `name@arch`. */
+  const lookup = (ref: string, from: VariantSpec): VariantSpec | undefined =>
+    byKey.get(ref.includes('@') ? ref : variantKey(ref, archOf(from)));
   const name = m.name ?? basename(path, extname(path));
   const resolved = new Map<string, ResolvedVariant>();
   const resolving = new Set<string>();
 
   const resolveOne = (v: VariantSpec, i: number): ResolvedVariant => {
-    const done = resolved.get(v.name);
+    const done = resolved.get(keyOf(v));
     if (done) return done;
     const key = `variants[${i}]`;
-    if (resolving.has(v.name))
+    if (resolving.has(keyOf(v)))
       throw invalid(path, null, `${key}.extends`, `"${v.name}" extends itself in a cycle`);
-    resolving.add(v.name);
+    resolving.add(keyOf(v));
     let parent: ResolvedVariant | null = null;
     if (v.extends) {
-      const p = byName.get(v.extends);
+      const p = lookup(v.extends, v);
       if (!p) {
         throw invalid(
           path,
           null,
           `${key}.extends`,
-          `no variant named "${v.extends}" (have: ${[...byName.keys()].join(', ')})`,
+          `no variant named "${v.extends}" for ${archOf(v)} (have: ${[...byKey.keys()].join(', ')})`,
         );
       }
       parent = resolveOne(p, m.variants.indexOf(p));
     }
     const ctx = `${key} (${v.name})`;
+    const arch = archOf(v);
     const own = (v.fragments ?? []).map((f, j) => readFragment(f, dir, `${ctx}.fragments[${j}]`, path));
     if (v.config?.length) own.push({ name: `${v.name}.inline`, content: `${v.config.join('\n')}\n` });
     const base = v.base
       ? resolveBase(v.base, dir, path)
       : (parent?.base ?? resolveBase(m.base ?? 'allnoconfig', dir, path));
-    const boot = resolveBoot([m.boot, ...bootChain(v, byName)], dir, path, ctx);
+    const boot = resolveBoot([m.boot, ...bootChain(v, lookup)], arch, dir, path, ctx);
+    const baseline = v.baseline ? lookup(v.baseline, v) : undefined;
+    if (v.baseline && !baseline)
+      throw invalid(path, null, `${key}.baseline`, `no variant named "${v.baseline}" for ${arch}`);
     const out: ResolvedVariant = {
-      name: v.name,
+      name: keyOf(v),
+      arch,
       description: v.description ?? null,
       matrix: name,
       source: m.source
@@ -139,7 +152,7 @@ function resolveMatrix(m: MatrixFile, path: string): Matrix {
       fragments: [...(parent?.fragments ?? []), ...own],
       kernel: v.kernel ? mustExist(resolve(dir, v.kernel), path, `${ctx}.kernel`) : (parent?.kernel ?? null),
       boot,
-      baseline: v.baseline ?? null,
+      baseline: baseline ? keyOf(baseline) : null,
       skipBoot: v.skipBoot ?? parent?.skipBoot ?? false,
       target: v.target ?? parent?.target ?? 'qemu',
       ec2: mergeEc2Specs(dir, m.ec2, parent?.ec2, v.ec2),
@@ -151,29 +164,28 @@ function resolveMatrix(m: MatrixFile, path: string): Matrix {
         'source',
         `variant "${v.name}" is built, so the matrix needs a source: {dir:} or {tarball:}`,
       );
-    resolving.delete(v.name);
-    resolved.set(v.name, out);
+    resolving.delete(keyOf(v));
+    resolved.set(keyOf(v), out);
     return out;
   };
 
   const variants = m.variants.map((v, i) => resolveOne(v, i));
-  for (const [i, v] of variants.entries()) {
-    if (v.baseline && !byName.has(v.baseline))
-      throw invalid(path, null, `variants[${i}].baseline`, `no variant named "${v.baseline}"`);
-  }
   return { name, file: path, variants };
 }
 
 /** Boot specs from the root ancestor down to the variant itself. */
-function bootChain(v: VariantSpec, byName: Map<string, VariantSpec>): (BootSpec | undefined)[] {
+function bootChain(
+  v: VariantSpec,
+  lookup: (ref: string, from: VariantSpec) => VariantSpec | undefined,
+): (BootSpec | undefined)[] {
   const chain: (BootSpec | undefined)[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<VariantSpec>();
   for (
     let cur: VariantSpec | undefined = v;
-    cur && !seen.has(cur.name);
-    cur = cur.extends ? byName.get(cur.extends) : undefined
+    cur && !seen.has(cur);
+    cur = cur.extends ? lookup(cur.extends, cur) : undefined
   ) {
-    seen.add(cur.name);
+    seen.add(cur);
     chain.unshift(cur.boot);
   }
   return chain;
@@ -196,7 +208,14 @@ function mustExist(file: string, path: string, key: string): string {
 }
 
 /** Later specs override earlier ones key by key; `extraCmdline` accumulates. */
-function resolveBoot(specs: (BootSpec | undefined)[], dir: string, path: string, ctx: string): ResolvedBoot {
+function resolveBoot(
+  specs: (BootSpec | undefined)[],
+  arch: Arch,
+  dir: string,
+  path: string,
+  ctx: string,
+): ResolvedBoot {
+  const facts = ARCH_FACTS[arch];
   const m: BootSpec = {};
   let extra = '';
   for (const s of specs) {
@@ -213,10 +232,10 @@ function resolveBoot(specs: (BootSpec | undefined)[], dir: string, path: string,
   const ir = m.initramfs;
   const disk = m.disk || null;
   return {
-    cmdline: `${m.cmdline ?? DEFAULT_CMDLINE}${extra}`.trim(),
+    cmdline: `${m.cmdline ?? `console=${facts.console} panic=-1`}${extra}`.trim(),
     memoryMb: m.memory ?? 256,
     cpus: m.cpus ?? 1,
-    machine: m.machine ?? 'pc',
+    machine: machineFor(arch, m.machine, path, ctx),
     accel: m.accel ?? 'auto',
     timeoutMs: (m.timeout ?? 120) * 1000,
     initramfs: !ir
@@ -226,7 +245,7 @@ function resolveBoot(specs: (BootSpec | undefined)[], dir: string, path: string,
         : {
             kind: 'busybox',
             init: script(ir.init, ir.script, `${ctx}.boot.initramfs`),
-            busybox: ir.busybox ?? DEFAULT_BUSYBOX,
+            busybox: ir.busybox ? resolve(dir, ir.busybox) : defaultBusybox(arch),
             files: Object.fromEntries(
               Object.entries(ir.files ?? {}).map(([g, h]) => [
                 g,
@@ -235,17 +254,31 @@ function resolveBoot(specs: (BootSpec | undefined)[], dir: string, path: string,
             ),
           },
     net: m.net
-      ? { model: m.net.model ?? 'e1000', guestPort: m.net.guestPort ?? 22, check: m.net.check ?? false }
+      ? { model: m.net.model ?? facts.nic, guestPort: m.net.guestPort ?? 22, check: m.net.check ?? false }
       : null,
     disk: disk
       ? {
           bus: disk.bus,
           init: script(disk.init, disk.script, `${ctx}.boot.disk`),
-          busybox: DEFAULT_BUSYBOX,
+          busybox: defaultBusybox(arch),
           sizeMb: disk.sizeMb ?? 32,
           root: disk.root ?? true,
         }
       : null,
     markers: m.markers ?? [],
   };
+}
+
+/** The matrix's machine when it fits the arch, else that arch's own. */
+function machineFor(
+  arch: Arch,
+  asked: BootSpec['machine'],
+  path: string,
+  ctx: string,
+): ResolvedBoot['machine'] {
+  if (!asked) return ARCH_FACTS[arch].machine;
+  const x86 = asked === 'pc' || asked === 'q35';
+  if (x86 !== (arch === 'x86_64'))
+    throw invalid(path, null, `${ctx}.boot.machine`, `machine "${asked}" cannot boot ${arch}`);
+  return asked;
 }

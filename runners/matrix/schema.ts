@@ -3,9 +3,15 @@
  * Unknown keys are errors so a typo (`memroy:`) is reported, not silently ignored.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { ARCHES } from '../../common/arch.ts';
 import { Ec2Schema } from './ec2-schema.ts';
 
 const strict = { additionalProperties: false } as const;
+
+const ArchSchema = Type.Union(
+  ARCHES.map((a) => Type.Literal(a)),
+  { description: `the guest architecture: ${ARCHES.join(' | ')} (default x86_64)` },
+);
 
 const SourceSchema = Type.Union(
   [
@@ -80,7 +86,12 @@ const DiskSchema = Type.Object(
 const NetSchema = Type.Object(
   {
     model: Type.Optional(
-      Type.Union([Type.Literal('e1000'), Type.Literal('virtio-net-pci'), Type.Literal('rtl8139')]),
+      Type.Union([
+        Type.Literal('e1000'),
+        Type.Literal('virtio-net-pci'),
+        Type.Literal('rtl8139'),
+        Type.Literal('virtio-net-device'),
+      ]),
     ),
     /** Guest TCP port forwarded from 127.0.0.1:<random> on the host. */
     guestPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
@@ -97,7 +108,11 @@ const BootSchema = Type.Object(
     extraCmdline: Type.Optional(Type.String()),
     memory: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536, description: 'MiB' })),
     cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
-    machine: Type.Optional(Type.Union([Type.Literal('pc'), Type.Literal('q35')])),
+    machine: Type.Optional(
+      Type.Union([Type.Literal('pc'), Type.Literal('q35'), Type.Literal('virt')], {
+        description: 'pc or q35 (x86_64), virt (arm64, riscv64); default per arch',
+      }),
+    ),
     accel: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('kvm'), Type.Literal('tcg')])),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds' })),
     initramfs: Type.Optional(InitramfsSchema),
@@ -114,6 +129,8 @@ const VariantSchema = Type.Object(
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$' }),
     description: Type.Optional(Type.String()),
     extends: Type.Optional(Type.String({ minLength: 1 })),
+    /** Overrides the matrix's arch; a name may repeat once per arch. */
+    arch: Type.Optional(ArchSchema),
     base: Type.Optional(BaseConfigSchema),
     fragments: Type.Optional(Type.Array(FragmentSchema)),
     /** Inline `CONFIG_X=y` lines, merged after the fragments. */
@@ -136,7 +153,7 @@ export const MatrixSchema = Type.Object(
   {
     name: Type.Optional(Type.String()),
     source: Type.Optional(SourceSchema),
-    arch: Type.Optional(Type.Literal('x86_64')),
+    arch: Type.Optional(ArchSchema),
     base: Type.Optional(BaseConfigSchema),
     boot: Type.Optional(BootSchema),
     /** Defaults for every `target: ec2` variant. */

@@ -2,6 +2,7 @@
  * A matrix after loading: every variant standing alone (extends resolved, files read,
  * defaults applied), ready for the builder and the booter.
  */
+import type { Arch } from '../../common/arch.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
 import type { Ec2Spec } from './ec2-schema.ts';
 
@@ -25,7 +26,7 @@ interface ResolvedDisk {
 }
 
 interface ResolvedNet {
-  model: 'e1000' | 'virtio-net-pci' | 'rtl8139';
+  model: 'e1000' | 'virtio-net-pci' | 'rtl8139' | 'virtio-net-device';
   guestPort: number;
   check: boolean;
 }
@@ -34,7 +35,7 @@ export interface ResolvedBoot {
   cmdline: string;
   memoryMb: number;
   cpus: number;
-  machine: 'pc' | 'q35';
+  machine: 'pc' | 'q35' | 'virt';
   accel: 'auto' | 'kvm' | 'tcg';
   timeoutMs: number;
   initramfs: ResolvedInitramfs | null;
@@ -44,7 +45,9 @@ export interface ResolvedBoot {
 }
 
 export interface ResolvedVariant {
+  /** The stored name: the matrix's, `@arch` appended off x86_64 (common/arch.ts variantKey). */
   name: string;
+  arch: Arch;
   description: string | null;
   matrix: string;
   source: ResolvedSource | null;

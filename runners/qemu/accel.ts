@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH, isHostArch } from '../../common/arch.ts';
 import { setting } from '../../common/settings.ts';
 import { cacheDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 
-/** The QEMU binary; `BOOTWATCH_QEMU` overrides it (tests use a wrapper). */
-export function qemuBinary(): string {
-  return setting('BOOTWATCH_QEMU');
+/** The QEMU binary for a guest arch; `BOOTWATCH_QEMU` overrides x86_64's (tests use a wrapper). */
+export function qemuBinary(arch: Arch = DEFAULT_ARCH): string {
+  return arch === DEFAULT_ARCH ? setting('BOOTWATCH_QEMU') : ARCH_FACTS[arch].qemu;
 }
 
 export interface AccelChoice {
@@ -74,8 +75,11 @@ export async function chooseAccel(
   wanted: 'auto' | 'kvm' | 'tcg',
   kernel: string,
   kvmAccess: KvmAccess = hostKvmAccess,
+  arch: Arch = DEFAULT_ARCH,
 ): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
+  // KVM runs only the host's own architecture: a foreign guest is emulated.
+  if (!isHostArch(arch)) return { accel: 'tcg', reason: `${arch} guest on a ${process.arch} host` };
   const missing = kvmAccess();
   if (missing) return { accel: 'tcg', reason: missing };
   if (wanted === 'kvm') return { accel: 'kvm', reason: null };

@@ -1,7 +1,9 @@
 /** The QEMU command line for a boot: machine, accelerator, console, kernel, devices. */
+import { ARCH_FACTS, type Arch } from '../../common/arch.ts';
 import type { DiskBus, ResolvedBoot } from '../matrix/types.ts';
 
 export interface QemuPlan {
+  arch: Arch;
   kernel: string;
   initrd: string | null;
   disk: string | null;
@@ -28,8 +30,11 @@ export function kernelCmdline(boot: ResolvedBoot, plan: Pick<QemuPlan, 'disk' | 
   return cmd;
 }
 
-function diskArgs(bus: DiskBus, file: string): string[] {
+function diskArgs(bus: DiskBus, file: string, machine: ResolvedBoot['machine']): string[] {
   const drive = `file=${file},format=raw,cache=unsafe`;
+  // The virt machines' virtio is virtio-mmio: no PCI host bridge needed in a small kernel.
+  if (machine === 'virt' && bus === 'virtio')
+    return ['-drive', `${drive},if=none,id=vd0`, '-device', 'virtio-blk-device,drive=vd0'];
   switch (bus) {
     case 'ide':
       return ['-drive', `${drive},if=ide,index=0,media=disk`];
@@ -54,11 +59,13 @@ export function serialToFile(path: string): string[] {
   return ['-chardev', `file,id=con0,path=${path.replaceAll(',', ',,')},append=on`, '-serial', 'chardev:con0'];
 }
 
-/** argv for qemu-system-x86_64 (without the program name). */
+/** argv for the arch's qemu-system-* (without the program name). */
 export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
+  const { cpu } = ARCH_FACTS[plan.arch];
   const args = [
     '-M',
     boot.machine,
+    ...(cpu ? ['-cpu', cpu] : []),
     '-accel',
     plan.accel,
     '-m',
@@ -82,6 +89,6 @@ export function qemuArgs(boot: ResolvedBoot, plan: QemuPlan): string[] {
     const fwd = plan.hostPort ? `,hostfwd=tcp:127.0.0.1:${plan.hostPort}-:${boot.net.guestPort}` : '';
     args.push('-netdev', `user,id=n0${fwd}`, '-device', `${boot.net.model},netdev=n0`);
   }
-  if (plan.disk && boot.disk) args.push(...diskArgs(boot.disk.bus, plan.disk));
+  if (plan.disk && boot.disk) args.push(...diskArgs(boot.disk.bus, plan.disk, boot.machine));
   return args;
 }

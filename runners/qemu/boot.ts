@@ -4,6 +4,7 @@
  * kills QEMU at once and returns a verdict that tells kernel failures from harness ones.
  */
 import { hostname } from 'node:os';
+import { type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import type {
   BootCheck,
   BootFinishInput,
@@ -23,6 +24,8 @@ import { type QemuRunResult, runQemu } from './run-qemu.ts';
 
 export interface BootRequest {
   variant: string | null;
+  /** Guest architecture (default x86_64): QEMU binary, machine devices, accelerator. */
+  arch?: Arch;
   buildId?: number | null;
   kernel: string;
   boot: ResolvedBoot;
@@ -56,7 +59,7 @@ export interface BootRun {
 
 /** Boots once, falling back from KVM to TCG when KVM aborts before the kernel speaks. */
 export async function bootQemu(req: BootRequest): Promise<BootRun> {
-  const choice = await chooseAccel(req.boot.accel, req.kernel, req.kvmAccess);
+  const choice = await chooseAccel(req.boot.accel, req.kernel, req.kvmAccess, req.arch);
   const run = await bootOnce(req, choice.accel, choice.reason);
   if (
     choice.accel === 'kvm' &&
@@ -75,7 +78,9 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
   const { boot } = req;
   const hostPort = boot.net ? await freePort() : null;
   return ConsoleFile.use(async (consoleFile) => {
+    const arch = req.arch ?? DEFAULT_ARCH;
     const plan = {
+      arch,
       kernel: req.kernel,
       initrd: req.initrd,
       disk: req.disk,
@@ -89,7 +94,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
       buildId: req.buildId ?? null,
       variant: req.variant,
       target: 'qemu',
-      machine: `${qemuBinary()} -M ${boot.machine}`,
+      machine: `${qemuBinary(arch)} -M ${boot.machine}`,
       accel,
       cmdline,
       memoryMb: boot.memoryMb,
@@ -120,6 +125,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     const netCheck =
       boot.net?.check && hostPort ? checkGuestAnswers(hostPort, boot.net.guestPort, netAbort.signal) : null;
     const run = await runQemu({
+      binary: qemuBinary(arch),
       args,
       consoleFile,
       watch,

@@ -15,6 +15,8 @@ import type { ConsoleFile } from './console-file.ts';
 export interface QemuRunOptions {
   /** Full argv (without the program), writing the serial console to `consoleFile`. */
   args: string[];
+  /** The qemu-system-* to run (default x86_64's, see qemuBinary). */
+  binary?: string;
   consoleFile: ConsoleFile;
   watch: ConsoleWatch;
   timeoutMs: number;
@@ -38,11 +40,11 @@ export interface QemuRunResult {
 /** setpriv's parent-death signal: a runner killed mid-boot takes its QEMU with it. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
 
-function spawnQemu(args: string[]) {
+function spawnQemu(binary: string, args: string[]) {
   // The console goes to a file; stdout carries nothing we read.
   const opts = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-  if (SETPRIV) return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', qemuBinary(), ...args], opts);
-  return spawn(qemuBinary(), args, opts);
+  if (SETPRIV) return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], opts);
+  return spawn(binary, args, opts);
 }
 
 export async function runQemu(o: QemuRunOptions): Promise<QemuRunResult> {
@@ -56,7 +58,8 @@ export async function runQemu(o: QemuRunOptions): Promise<QemuRunResult> {
     watch.stop('harness_error');
   };
 
-  const child = spawnQemu(o.args);
+  const binary = o.binary ?? qemuBinary();
+  const child = spawnQemu(binary, o.args);
   const timeout = setTimeout(() => watch.stop('timeout'), o.timeoutMs);
   const onAbort = () => watch.stop('cancelled');
   o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -77,15 +80,15 @@ export async function runQemu(o: QemuRunOptions): Promise<QemuRunResult> {
         .split('\n')
         .filter((l) => l.trim() && !/warning:|terminating on signal/.test(l));
       if (code === 127 && /failed to execute/.test(stderr)) {
-        fail(`${qemuBinary()} could not start: ${problems.at(-1) ?? 'not found'}`);
+        fail(`${binary} could not start: ${problems.at(-1) ?? 'not found'}`);
       } else if (signal || (code !== 0 && code !== null)) {
         fail(
-          `${qemuBinary()} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
+          `${binary} died (${signal ?? `exit ${code}`})${problems.length ? `: ${problems.slice(-3).join(' | ')}` : ''}`,
         );
       } else watch.stop('guest_exit');
     });
   });
-  child.on('error', (err) => fail(`${qemuBinary()} could not start: ${err.message}`));
+  child.on('error', (err) => fail(`${binary} could not start: ${err.message}`));
 
   const reason = await watch.ended;
   clearTimeout(timeout);

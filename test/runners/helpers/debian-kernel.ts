@@ -24,28 +24,33 @@ function find(root: string): DebianKernel | null {
   return { vmlinuz: join(boot, img), e1000: existsSync(e1000) ? e1000 : null, release };
 }
 
-/** The unpacked Debian kernel, downloading it on first use. */
-export function debianKernel(): DebianKernel {
-  const dir = join(cacheDir(), 'debian-kernel');
+/** Debian's package of each guest arch's kernel (arm64's unsigned one is the same Image). */
+const PACKAGES = {
+  amd64: { dir: 'debian-kernel', re: '^linux-image-6\\.1\\.0-[0-9]+-amd64$' },
+  arm64: { dir: 'debian-kernel-arm64', re: '^linux-image-6\\.1\\.0-[0-9]+-arm64-unsigned$' },
+} as const;
+
+/** The unpacked Debian kernel of `arch`, downloading it on first use (as scripts/setup.sh does). */
+export function debianKernel(arch: keyof typeof PACKAGES = 'amd64'): DebianKernel {
+  const { dir: name, re } = PACKAGES[arch];
+  const dir = join(cacheDir(), name);
   const root = join(dir, 'root');
   const hit = find(root);
   if (hit) return hit;
   mkdirSync(dir, { recursive: true });
-  let debs = readdirSync(dir).filter((f) => /^linux-image-.*amd64.*\.deb$/.test(f));
+  const isDeb = (f: string) => f.startsWith('linux-image-') && f.endsWith(`_${arch}.deb`);
+  let debs = readdirSync(dir).filter(isDeb);
   if (!debs.length) {
-    const names = execFileSync(
-      'apt-cache',
-      ['search', '--names-only', '^linux-image-6\\.1\\.0-[0-9]+-amd64$'],
-      { encoding: 'utf8' },
-    )
+    const abi = (p: string) => Number(p.match(/6\.1\.0-(\d+)-/)?.[1]);
+    const names = execFileSync('apt-cache', ['search', '--names-only', re], { encoding: 'utf8' })
       .split('\n')
       .map((l) => l.split(' ')[0])
       .filter(Boolean)
-      .sort((a, b) => Number(a.match(/-(\d+)-amd64/)?.[1]) - Number(b.match(/-(\d+)-amd64/)?.[1]));
+      .sort((a, b) => abi(a) - abi(b));
     const pkg = names.at(-1);
-    if (!pkg) throw new Error('no linux-image-6.1.0-*-amd64 package known to apt (run apt-get update)');
-    execFileSync('apt-get', ['download', pkg], { cwd: dir, stdio: 'inherit' });
-    debs = readdirSync(dir).filter((f) => /^linux-image-.*amd64.*\.deb$/.test(f));
+    if (!pkg) throw new Error(`no package matching ${re} known to apt (run scripts/setup.sh --test)`);
+    execFileSync('apt-get', ['download', `${pkg}:${arch}`], { cwd: dir, stdio: 'inherit' });
+    debs = readdirSync(dir).filter(isDeb);
   }
   execFileSync('dpkg', ['-x', join(dir, debs[0]), root]);
   const got = find(root);
