@@ -92,7 +92,7 @@ export async function startSmtpReceiver() {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           headers,
-          text: decode(body, headers.get('content-transfer-encoding')),
+          text: decode(body, headers.get('content-transfer-encoding')).replace(/\r\n/g, '\n'),
         });
         done();
       });
