@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { ARCHES, type Arch } from '../common/arch.ts';
 import { setting } from '../common/settings.ts';
 import { registerEc2Commands } from './ec2/register.ts';
 
@@ -40,12 +41,24 @@ export function registerRunnerCommands(program: Command): void {
     .command('demo')
     .description('serve the dashboard on the embedded database and build + boot the seed ladder into it')
     .option('--matrix <file>', 'matrix to run (default examples/seed-ladder.yaml)')
+    .addOption(
+      new Option('--arch <arch>', "run that architecture's seed ladder (examples/seed-ladder-ARCH.yaml)")
+        .choices([...ARCHES])
+        .conflicts('matrix'),
+    )
     .option('--only <variants>', 'comma-separated variant names')
     .option('--host <host>', 'address to listen on (default $HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default $PORT or 8080)')
     .option('--exit', 'exit after the run instead of serving until Ctrl-C')
     .action(
-      async (opts: { matrix?: string; only?: string; host?: string; port?: string; exit?: boolean }) => {
+      async (opts: {
+        matrix?: string;
+        arch?: Arch;
+        only?: string;
+        host?: string;
+        port?: string;
+        exit?: boolean;
+      }) => {
         const { demoCommand } = await import('./demo-command.ts');
         process.exitCode = await demoCommand({ ...opts, only: opts.only?.split(',').map((s) => s.trim()) });
       },

@@ -1,4 +1,5 @@
 import { accessFromSettings } from '../collector/auth/access-options.ts';
+import { type Arch, DEFAULT_ARCH } from '../common/arch.ts';
 import { BootwatchError } from '../common/errors.ts';
 import { fromRoot } from '../common/repo-root.ts';
 import { setting } from '../common/settings.ts';
@@ -6,6 +7,8 @@ import { runCommand } from './run-command.ts';
 
 export interface DemoOptions {
   matrix?: string;
+  /** Which architecture's seed ladder (when no --matrix is given). */
+  arch?: Arch;
   host?: string;
   port?: string;
   /** Exit after the run instead of serving the dashboard until Ctrl-C. */
@@ -13,7 +16,10 @@ export interface DemoOptions {
   only?: string[];
 }
 
-const DEFAULT_MATRIX = fromRoot('examples', 'seed-ladder.yaml');
+/** Each arch's seed ladder: x86_64's is the README's demo. */
+function seedLadder(arch: Arch): string {
+  return fromRoot('examples', arch === DEFAULT_ARCH ? 'seed-ladder.yaml' : `seed-ladder-${arch}.yaml`);
+}
 
 /** Runs the demo; resolves to the exit code. */
 export async function demoCommand(opts: DemoOptions): Promise<number> {
@@ -35,7 +41,10 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   );
   process.stderr.write(`bootwatch: ${describeAccess(access)}\n`);
   try {
-    await runCommand(opts.matrix ?? DEFAULT_MATRIX, { collector: url, only: opts.only });
+    await runCommand(opts.matrix ?? seedLadder(opts.arch ?? DEFAULT_ARCH), {
+      collector: url,
+      only: opts.only,
+    });
     if (!opts.exit) {
       process.stderr.write(`bootwatch: the results are on ${url} — Ctrl-C to stop\n`);
       await untilSignal();
