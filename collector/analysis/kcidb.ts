@@ -1,7 +1,8 @@
 /**
  * KCIDB v5.3 export: kernel sources become checkouts, builds builds (with duration, config
  * and status), boots `boot` tests with PASS/FAIL/ERROR/MISS, measurements numeric `DONE`
- * sub-tests, crash titles issues with one incident per boot. Validated against the schema
+ * sub-tests, the grouped issues (first and last seen, count) with one incident per boot that
+ * showed them. Validated against the schema
  * kcidb-io publishes, so results can be submitted to KernelCI as they are.
  */
 import { createHash } from 'node:crypto';
@@ -10,8 +11,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { fromRoot } from '../../common/repo-root.ts';
 import type { BootCheck, BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
-import type { Milestones } from '../../common/types/parse.ts';
+import type { CrashKind, Milestones } from '../../common/types/parse.ts';
 import { bootVerdict, describeCheck } from '../../common/verdict.ts';
+import { crashSignature } from '../parser/crash-title.ts';
 
 export interface KcidbSourceInput {
   name: string;
@@ -56,6 +58,20 @@ export interface KcidbBootInput {
   milestones: Milestones;
   panicReason: string | null;
   crashes: { title: string; kind: string; report?: string[] }[];
+  /** The issues the boot was grouped into; absent while it is not grouped yet (its crashes stand in). */
+  issues?: KcidbIssueInput[];
+}
+
+/** A grouped issue (collector/db/queries/issues.ts) as KCIDB gets it. */
+export interface KcidbIssueInput {
+  signature: string;
+  kind: string;
+  title: string;
+  file: string | null;
+  firstSeen: Date | string;
+  lastSeen: Date | string;
+  /** Boots it appeared in, all of them (not only the exported ones). */
+  count: number;
 }
 
 // Hand-written mirror of the schema's shapes (kcidb-schema.v5.3.json is the authority).
@@ -243,21 +259,45 @@ export function toKcidb(
         start_time: iso(boot.startedAt),
       });
     }
-    for (const c of new Map(boot.crashes.map((x) => [x.title, x])).values()) {
-      const iid = id('issue', short(c.title));
-      if (!issues.has(iid)) {
-        issues.set(iid, {
-          id: iid,
-          version: 0,
-          origin,
-          categories: [`runtime.${c.kind.replace(/[^a-zA-Z0-9_-]/g, '_')}`],
-          report_subject: clean(c.title),
-          culprit: { code: true, tool: false, harness: false },
-          comment: clean(c.title),
-        });
-      }
+    // Grouped issues (one per signature across boots); an ungrouped boot's crashes stand in,
+    // under the signature their issue will have.
+    const shown: KcidbIssueInput[] =
+      boot.issues ??
+      boot.crashes.map((c) => ({
+        signature: crashSignature(c.kind as CrashKind, c.title),
+        kind: c.kind,
+        title: c.title,
+        file: null,
+        firstSeen: boot.startedAt,
+        lastSeen: boot.startedAt,
+        count: 1,
+      }));
+    for (const i of new Map(shown.map((x) => [x.signature, x])).values()) {
+      const key = short(i.signature);
+      const iid = id('issue', key);
+      if (!issues.has(iid))
+        issues.set(
+          iid,
+          compact({
+            id: iid,
+            version: 0,
+            origin,
+            categories: [`runtime.${i.kind.replace(/[^a-zA-Z0-9_-]/g, '_')}`],
+            report_subject: clean(i.title),
+            culprit: { code: true, tool: false, harness: false },
+            comment: clean(i.file ? `${i.title} (${i.file})` : i.title),
+            misc: compact({
+              signature: clean(i.signature),
+              kind: i.kind,
+              file: i.file,
+              first_seen: iso(i.firstSeen),
+              last_seen: iso(i.lastSeen),
+              count: i.count,
+            }),
+          }),
+        );
       out.incidents.push({
-        id: id('incident', `${boot.id}-${short(c.title)}`),
+        id: id('incident', `${boot.id}-${key}`),
         origin,
         issue_id: iid,
         issue_version: 0,

@@ -1,7 +1,7 @@
 /** What the exports read: builds and boots for KCIDB, latest figures per variant, a matrix run's boots. */
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { MatrixRunInput } from '../../../common/types/api.ts';
-import type { KcidbBootInput, KcidbBuildInput } from '../../analysis/kcidb.ts';
+import type { KcidbBootInput, KcidbBuildInput, KcidbIssueInput } from '../../analysis/kcidb.ts';
 import type { VariantMetrics } from '../../analysis/metrics.ts';
 import type { Db } from '../client.ts';
 import { iso, isRowId } from '../rows.ts';
@@ -10,6 +10,8 @@ import {
   boots,
   builds,
   crashes,
+  issueBoots,
+  issues,
   kernelSources,
   matrixRuns,
   NO_SUBMITTER,
@@ -127,12 +129,45 @@ export async function exportBoots(db: Db, buildIds: number[]): Promise<KcidbBoot
   const rows = await selectBoots(db)
     .where(and(inArray(boots.buildId, buildIds), eq(boots.state, 'finished')))
     .orderBy(asc(boots.startedAt), asc(boots.id));
+  const grouped = await issuesOfBoots(
+    db,
+    rows.map((r) => r.id),
+  );
   return (await bootsWithCrashes(db, rows)).map(({ row: r, crashes }) => ({
     ...r,
     startedAt: iso(r.startedAt)!,
     milestones: r.milestones ?? {},
     crashes,
+    ...(grouped.has(r.id) ? { issues: grouped.get(r.id) } : {}),
   }));
+}
+
+/** The issues each grouped boot was grouped into, in console order (ungrouped boots absent). */
+async function issuesOfBoots(db: Db, bootIds: number[]): Promise<Map<number, KcidbIssueInput[]>> {
+  const out = new Map<number, KcidbIssueInput[]>();
+  if (!bootIds.length) return out;
+  const grouped = await db
+    .select({ id: boots.id })
+    .from(boots)
+    .where(and(inArray(boots.id, bootIds), eq(boots.issuesGrouped, true)));
+  for (const b of grouped) out.set(b.id, []);
+  const list = await db
+    .select({
+      bootId: issueBoots.bootId,
+      signature: issues.signature,
+      kind: issues.kind,
+      title: issues.title,
+      file: issues.file,
+      firstSeen: issues.firstSeenAt,
+      lastSeen: issues.lastSeenAt,
+      count: issues.count,
+    })
+    .from(issueBoots)
+    .innerJoin(issues, eq(issues.id, issueBoots.issueId))
+    .where(inArray(issueBoots.bootId, bootIds))
+    .orderBy(asc(issueBoots.bootId), asc(issueBoots.line));
+  for (const { bootId, ...i } of list) out.get(bootId)?.push(i);
+  return out;
 }
 
 /** Each variant's latest build and boot figures, for /metrics. */

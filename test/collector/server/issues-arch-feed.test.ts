@@ -1,10 +1,12 @@
 /**
- * Issues by architecture, on the live feed, and for boots stored before issues existed — on
+ * Issues by architecture, on the live feed, in the KCIDB export, and for boots stored before
+ * issues existed — on
  * PGlite and PostgreSQL, from real logs (an x86_64 KASAN report, Debian's arm64 kernel
  * crashing on sysrq) imported through the collector.
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { validateKcidb } from '../../../collector/analysis/kcidb.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import { GONE_AFTER } from '../../../collector/db/queries/issues.ts';
 import { boots, issueBoots, issues } from '../../../collector/db/schema/index.ts';
@@ -99,6 +101,65 @@ describe.each(backends())('issues by arch, live and backfilled on $name', (backe
       previous: 'known',
       bootId: last,
     });
+  });
+
+  it('exports the grouped issues to KCIDB with first and last seen, one incident per boot', {
+    timeout: 120_000,
+  }, async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const post = async (url: string, payload: object | Buffer) => {
+      const raw = Buffer.isBuffer(payload);
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: { 'content-type': raw ? 'application/octet-stream' : 'application/json' },
+      });
+      expect(r.statusCode, r.body).toBeLessThan(300);
+      return r.json() as { id: number };
+    };
+    const { id: buildId } = await post('/api/builds', {
+      variant: 'kasan',
+      status: 'PASS',
+      startedAt: '2026-01-01T00:00:00Z',
+      source: { name: 'linux-source-6.1', version: '6.1.192', kind: 'tarball' },
+    });
+    const boot = async (file: string) => {
+      const log = Buffer.from(fixtureBytes(file));
+      const { id } = await post('/api/boots', { target: 'qemu', buildId, variant: 'kasan' });
+      await post(`/api/boots/${id}/console?offset=0`, log);
+      await post(`/api/boots/${id}/finish`, { endReason: 'marker', consoleBytes: log.length });
+      await app.collector.settle();
+      return id;
+    };
+    const first = await boot(X86_CRASH);
+    const second = await boot(X86_CRASH);
+    const noExec = await boot('logs/02-initrd-no-binfmt.log');
+    const r = await app.inject({ method: 'GET', url: '/api/export/kcidb' });
+    expect(r.statusCode, r.body).toBe(200);
+    const data = r.json() as { issues: Record<string, any>[]; incidents: Record<string, any>[] };
+    expect(validateKcidb(data)).toEqual({ valid: true, errors: [] });
+    const [grouped] = await list('?kind=kasan');
+    const kasan = data.issues.filter((i) => i.report_subject === grouped.title);
+    expect(kasan).toHaveLength(1);
+    expect(kasan[0]).toMatchObject({
+      categories: ['runtime.kasan'],
+      misc: {
+        signature: grouped.signature,
+        first_seen: grouped.firstSeen,
+        last_seen: grouped.lastSeen,
+        count: 2,
+      },
+    });
+    expect(data.incidents.filter((i) => i.issue_id === kasan[0].id).map((i) => i.test_id)).toEqual([
+      `bootwatch:boot-${first}`,
+      `bootwatch:boot-${second}`,
+    ]);
+    // A failure without a crash is an issue too: init that cannot be executed.
+    const exec = data.issues.find((i) => i.misc.signature === 'init_exec:/init:ENOENT');
+    expect(exec).toMatchObject({ categories: ['runtime.init_exec'] });
+    expect(data.incidents.find((i) => i.issue_id === exec?.id)?.test_id).toBe(`bootwatch:boot-${noExec}`);
   });
 
   it('groups boots stored before issues existed at start-up, once', { timeout: 120_000 }, async () => {
