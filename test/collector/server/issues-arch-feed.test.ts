@@ -138,7 +138,10 @@ describe.each(backends())('issues by arch, live and backfilled on $name', (backe
     const noExec = await boot('logs/02-initrd-no-binfmt.log');
     const r = await app.inject({ method: 'GET', url: '/api/export/kcidb' });
     expect(r.statusCode, r.body).toBe(200);
-    const data = r.json() as { issues: Record<string, any>[]; incidents: Record<string, any>[] };
+    const data = r.json() as {
+      issues: { id: string; report_subject: string; misc: { signature: string } }[];
+      incidents: { issue_id: string; test_id: string }[];
+    };
     expect(validateKcidb(data)).toEqual({ valid: true, errors: [] });
     const [grouped] = await list('?kind=kasan');
     const kasan = data.issues.filter((i) => i.report_subject === grouped.title);
