@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   parser: async () => (await import('./parser.ts')).parserBenchmark,
   issues: async () => (await import('./issues.ts')).issuesBenchmark,
   ingest: async () => (await import('./ingest.ts')).ingestBenchmark,
+  storage: async () => (await import('./storage.ts')).storageBenchmark,
   'import-readers': async () => (await import('./import-readers.ts')).importReadersBenchmark,
   'runner-feed': async () => (await import('./runner-latency.ts')).feedBenchmark,
   'runner-verdict': async () => (await import('./runner-latency.ts')).verdictBenchmark,

@@ -2,7 +2,8 @@
  * Byte columns travel as hex text: PGlite converts a bytea parameter byte by byte in JS,
  * ten times slower than Buffer's native hex; node-postgres is as fast either way.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompress, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { type SQL, sql } from 'drizzle-orm';
 import type { SymbolSize } from '../../common/types/ingest.ts';
 
@@ -52,4 +53,27 @@ export function unpackSymbols(blob: Uint8Array): SymbolSize[] {
 
 export function gzipText(text: string): Buffer {
   return gzipSync(text);
+}
+
+const brotli = promisify(brotliCompress);
+const unbrotli = promisify(brotliDecompress);
+
+/**
+ * A finished console compressed for storage: brotli at its best quality with a window over
+ * the whole segment (boot logs compress 5-6x so, 4.5x at the fast levels); off the event
+ * loop, on libuv's thread pool.
+ */
+export function compressConsole(bytes: Uint8Array): Promise<Buffer> {
+  return brotli(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_LGWIN]: 24,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  });
+}
+
+/** The bytes `compressConsole` compressed. */
+export function decompressConsole(data: Uint8Array): Promise<Buffer> {
+  return unbrotli(data);
 }

@@ -14,6 +14,7 @@ import { insertEvents, insertInitcalls, replaceCrashes, replaceDiagnoses } from 
 import { jsonValue } from '../db/rows.ts';
 import { issuesAfterBoot, regressionsAfterBoot } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
+import { ConsoleCompactor } from './console-compactor.ts';
 import { ConsoleSession } from './console-session.ts';
 import { ConsoleWriter } from './console-writer.ts';
 import type { FeedHub } from './feed-hub.ts';
@@ -31,6 +32,8 @@ export class ConsoleIngest {
   private readonly loading = new Map<number, Promise<ConsoleSession>>();
   private readonly db: Db;
   private readonly writer: ConsoleWriter;
+  /** Compresses finished consoles at rest. */
+  readonly compactor: ConsoleCompactor;
 
   constructor(
     private readonly database: Database,
@@ -40,6 +43,7 @@ export class ConsoleIngest {
   ) {
     this.db = database.db;
     this.writer = new ConsoleWriter(database);
+    this.compactor = new ConsoleCompactor(database.db);
   }
 
   /** Bytes of the boot's console stored so far (404 `boot.not_found` when there is no boot). */
@@ -135,6 +139,7 @@ export class ConsoleIngest {
       this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome });
       this.background.run(regressionsAfterBoot(this.db, bootId));
       this.background.run(issuesAfterBoot(this.db, bootId, (m) => this.feed.publish(m)));
+      this.background.run(this.compactor.add(bootId));
       this.drop(s);
       return outcome;
     });
@@ -182,6 +187,7 @@ export class ConsoleIngest {
         this.drop(s);
       }
       this.feed.publish({ type: 'boot', bootId, variant: s.variant, state: 'finished', outcome: 'error' });
+      this.background.run(this.compactor.add(bootId));
       return 'error';
     });
   }

@@ -1,12 +1,12 @@
 /** A boot's console: raw byte chunks (lossless) and parsed display lines. */
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { ConsoleLine } from '../../../common/types/api.ts';
 import type { LineUpdate } from '../../../common/types/parse.ts';
-import { byteaHex, fromHex, hexOf } from '../blobs.ts';
+import { byteaHex, byteaValue, decompressConsole, fromHex, hexOf } from '../blobs.ts';
 import type { Db } from '../client.ts';
 import { rowsOf } from '../rows.ts';
 import { cleanText } from '../sanitize.ts';
-import { boots, consoleChunks, consoleLines } from '../schema/index.ts';
+import { boots, type ChunkEncoding, consoleChunks, consoleLines } from '../schema/index.ts';
 
 /** Largest chunk row: big uploads are split so no single value gets unwieldy. */
 const CHUNK_ROW_BYTES = 1 << 20;
@@ -94,23 +94,95 @@ export async function insertConsoleLines(db: Db, runs: LineRun[]): Promise<void>
   }
 }
 
-/** Chunks of the stored console in byte order, `batch` rows per query. */
+/**
+ * The stored console in byte order, `batch` rows per query. Each query starts at the row
+ * holding the next byte, so a compaction committing between two queries (raw rows replaced
+ * by a segment that starts earlier) neither cuts nor repeats anything.
+ */
 export async function* readConsoleChunks(db: Db, bootId: number, batch = 16): AsyncGenerator<Buffer> {
   let next = 0;
   for (;;) {
-    const rows = await db
-      .select({ offset: consoleChunks.offset, hex: byteaHex(consoleChunks.data) })
-      .from(consoleChunks)
-      .where(and(eq(consoleChunks.bootId, bootId), gte(consoleChunks.offset, next)))
-      .orderBy(asc(consoleChunks.offset))
-      .limit(batch);
+    const rows = await rowsOf<{ offset: string | number; hex: string; encoding: ChunkEncoding }>(
+      db,
+      sql`
+      select "offset", encode(data, 'hex') as hex, encoding from ${consoleChunks}
+      where boot_id = ${bootId} and "offset" >= coalesce(
+        (select max("offset") from ${consoleChunks} where boot_id = ${bootId} and "offset" <= ${next}), 0)
+      order by "offset" limit ${batch}`,
+    );
     for (const r of rows) {
-      const bytes = fromHex(r.hex);
-      next = Number(r.offset) + bytes.length;
-      yield bytes;
+      const offset = Number(r.offset);
+      const stored = fromHex(r.hex);
+      const bytes = r.encoding === 'br' ? await decompressConsole(stored) : stored;
+      if (offset + bytes.length <= next) continue;
+      yield offset < next ? bytes.subarray(next - offset) : bytes;
+      next = offset + bytes.length;
     }
     if (rows.length < batch) return;
   }
+}
+
+/** Raw chunks of a boot in byte order, at most `limit`: what compaction takes next. */
+export async function rawChunks(
+  db: Db,
+  bootId: number,
+  limit: number,
+): Promise<{ offset: number; bytes: Buffer }[]> {
+  const rows = await db
+    .select({ offset: consoleChunks.offset, hex: byteaHex(consoleChunks.data) })
+    .from(consoleChunks)
+    .where(and(eq(consoleChunks.bootId, bootId), eq(consoleChunks.encoding, 'raw')))
+    .orderBy(asc(consoleChunks.offset))
+    .limit(limit);
+  return rows.map((r) => ({ offset: Number(r.offset), bytes: fromHex(r.hex) }));
+}
+
+/**
+ * Replaces the boot's raw chunks at `offsets` (contiguous, the first at `offsets[0]`) by one
+ * compressed chunk; false, changing nothing, when they are no longer all there (another
+ * compaction or a prune got there first).
+ */
+export async function replaceRawChunks(
+  db: Db,
+  bootId: number,
+  offsets: number[],
+  data: Uint8Array,
+): Promise<boolean> {
+  try {
+    return await db.transaction(async (tx) => {
+      const gone = await tx
+        .delete(consoleChunks)
+        .where(
+          and(
+            eq(consoleChunks.bootId, bootId),
+            eq(consoleChunks.encoding, 'raw'),
+            inArray(consoleChunks.offset, offsets),
+          ),
+        )
+        .returning({ offset: consoleChunks.offset });
+      if (gone.length !== offsets.length) throw NOT_ALL_THERE;
+      await tx
+        .insert(consoleChunks)
+        .values({ bootId, offset: offsets[0], data: byteaValue(data), encoding: 'br' });
+      return true;
+    });
+  } catch (err) {
+    if (err === NOT_ALL_THERE) return false;
+    throw err;
+  }
+}
+
+const NOT_ALL_THERE = new Error('raw chunks changed under the compaction');
+
+/** Finished boots that still have raw chunks, oldest first, at most `limit`. */
+export async function bootsToCompact(db: Db, limit: number): Promise<number[]> {
+  // Through the partial index on raw chunks: small, whatever the history's size.
+  const rows = await rowsOf<{ id: number }>(
+    db,
+    sql`select distinct c.boot_id as id from ${consoleChunks} c join ${boots} b on b.id = c.boot_id
+      where c.encoding = 'raw' and b.state = 'finished' order by 1 limit ${limit}`,
+  );
+  return rows.map((r) => Number(r.id));
 }
 
 /** The whole stored console as one buffer. */
