@@ -10,6 +10,7 @@ import { setting } from '../../common/settings.ts';
 import { AlertDispatcher } from '../alerts/dispatcher.ts';
 import { type AccessOptions, defaultAccess } from '../auth/access-options.ts';
 import { controlSocketPath, listenControlSocket } from '../auth/control-socket.ts';
+import { FeedRelay } from '../cluster/feed-relay.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { Collector } from '../ingest/collector.ts';
 import { registerErrorHandling } from './http-errors.ts';
@@ -90,8 +91,11 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         (app.access.options.publicUrl ?? (app.server.listening ? app.listeningOrigin : null))?.replace(/\/+$/, '') ??
         null,
     });
+    // Several collectors on one PostgreSQL share one live feed.
+    const relay = postgresUrl ? await FeedRelay.start(postgresUrl, collector.feed) : null;
     app.addHook('onClose', async () => {
       await closeControl?.();
+      await relay?.close();
       await alertDispatcher.stop();
       await collector.settle();
       if (owned) await database.close();
