@@ -6,6 +6,7 @@
  * clients without a schema change.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { ARCHES } from '../arch.ts';
 import { CRASH_KINDS } from '../issue-kinds.ts';
 import { MILESTONES, type MilestoneName } from '../types/parse.ts';
 import { Nullable, StringEnum } from './common.ts';
@@ -13,9 +14,6 @@ import { Nullable, StringEnum } from './common.ts';
 export { CRASH_KINDS };
 
 export const OUTCOMES = ['booted', 'panic', 'stalled', 'no_output'] as const;
-/** Architectures the parser tells apart (a log of another one has `arch: null`). */
-export const ARCHES = ['x86_64', 'arm64', 'riscv64'] as const;
-export type Arch = (typeof ARCHES)[number];
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const BOOT_OUTCOMES = [...OUTCOMES, 'error'] as const;

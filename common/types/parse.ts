@@ -6,8 +6,8 @@
  */
 import type { BootEvent, Crash, Initcall, LineClass, LogLevel } from '../schemas/parse.ts';
 
+export type { Arch } from '../arch.ts';
 export type {
-  Arch,
   BootEvent,
   BootStage,
   Crash,

@@ -1,5 +1,6 @@
 /** Issues: failures grouped by signature across boots, variants and targets, with their status. */
 import { Type } from '@sinclair/typebox';
+import { ARCHES } from '../../../common/arch.ts';
 import { BootwatchError } from '../../../common/errors.ts';
 import {
   ISSUE_STATUSES,
@@ -7,7 +8,6 @@ import {
   type IssueStatus,
   IssueSummary,
 } from '../../../common/schemas/issues.ts';
-import { ARCHES } from '../../../common/schemas/parse.ts';
 import { getIssue, listIssues } from '../../db/queries/issues.ts';
 import { CsvList, errors, Id, IdParams, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
