@@ -1,0 +1,138 @@
+/**
+ * The outbox survives the collector: a real `serve` (on PostgreSQL, and on its embedded
+ * database) queues an alert, is killed with SIGKILL before the alert's digest window ends,
+ * and the next `serve` on the same database sends it — once: a third collector sends what
+ * comes next and nothing of what was sent before.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Delivery, Subscription } from '../../../common/schemas/subscriptions.ts';
+import { startHttpReceiver, until } from '../../helpers/alert-receivers.ts';
+import { fixtureBytes } from '../../helpers/fixtures.ts';
+import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
+import { type ServeProcess, startServe } from '../../helpers/serve-process.ts';
+
+const servers: TestPostgres[] = [];
+const dirs: string[] = [];
+const children: ServeProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.child.kill('SIGKILL');
+  for (const s of servers) s.dispose();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const modes = [
+  { name: 'postgres', available: findPostgresBin() !== null },
+  { name: 'pglite', available: true },
+];
+
+async function call<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: Uint8Array,
+): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: raw
+      ? { 'content-type': 'application/octet-stream' }
+      : body
+        ? { 'content-type': 'application/json' }
+        : {},
+    body: raw ? new Blob([raw as Uint8Array<ArrayBuffer>]) : body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+describe.each(modes.filter((m) => m.available || process.env.CI))(
+  'alert outbox across restarts ($name)',
+  (mode) => {
+    it('a collector killed before sending loses nothing, and the next ones send nothing twice', {
+      timeout: 300_000,
+    }, async () => {
+      const receiver = await startHttpReceiver();
+      const env: Record<string, string> = {
+        BOOTWATCH_ALERT_WINDOW_MS: '8000',
+        BOOTWATCH_ALERT_RETRY_MS: '500',
+      };
+      if (mode.name === 'postgres') {
+        const pg = await startPostgres();
+        servers.push(pg);
+        env.DATABASE_URL = await pg.createDatabase();
+      } else {
+        const dir = mkdtempSync(join(tmpdir(), 'bw-alerts-restart-'));
+        dirs.push(dir);
+        env.BOOTWATCH_DATA = dir;
+      }
+      const serve = async () => {
+        const s = await startServe(env);
+        children.push(s);
+        return s;
+      };
+      try {
+        const first = await serve();
+        const { subscription } = await call<{ subscription: Subscription }>(
+          first.url,
+          'POST',
+          '/api/subscriptions',
+          {
+            name: 'lab',
+            events: ['issue_new'],
+            channel: 'webhook',
+            target: `${receiver.url}/hook`,
+          },
+        );
+        const log = fixtureBytes('logs/03-exec-no-net.log');
+        await call(first.url, 'POST', '/api/logs?variant=first', undefined, log);
+        await until(
+          'the alert queued',
+          async () =>
+            (await call<Subscription>(first.url, 'GET', `/api/subscriptions/${subscription.id}`)).pending ===
+            1,
+        );
+        first.child.kill('SIGKILL');
+        await first.exited;
+        expect(receiver.received).toEqual([]);
+
+        const second = await serve();
+        const sent = await until('the delivery sent by the second collector', async () =>
+          (
+            await call<Delivery[]>(second.url, 'GET', `/api/subscriptions/${subscription.id}/deliveries`)
+          ).find((d) => d.status === 'sent'),
+        );
+        expect(sent.attempts).toBe(1);
+        expect(sent.alerts.map((a) => a.title)).toEqual([
+          'first: new issue: mount none on /dev failed (ENODEV)',
+        ]);
+        expect(receiver.received.length).toBe(1);
+        second.child.kill('SIGKILL');
+        await second.exited;
+
+        // A third collector: the next alert goes out, the first is not sent again.
+        const third = await serve();
+        await call(third.url, 'POST', '/api/logs?variant=second', undefined, log);
+        await until('the second alert', () => receiver.received.length >= 2);
+        const list = await call<Delivery[]>(
+          third.url,
+          'GET',
+          `/api/subscriptions/${subscription.id}/deliveries`,
+        );
+        expect(list.map((d) => [d.status, d.attempts])).toEqual([
+          ['sent', 1],
+          ['sent', 1],
+        ]);
+        const ids = receiver.received.map((r) => r.headers['x-bootwatch-delivery']);
+        expect(ids).toEqual([list[1].messageId, list[0].messageId]);
+        third.child.kill('SIGTERM');
+        await third.exited;
+      } finally {
+        await receiver.close();
+      }
+    });
+  },
+);
