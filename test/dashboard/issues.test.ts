@@ -33,7 +33,10 @@ const RUNS = [
   { variant: 'lkdtm', log: 'crashes/warning.log' },
   { variant: 'lkdtm', log: 'crashes/kasan_uaf_read.log' },
   { variant: 'lkdtm-debug', log: 'crashes/kfence_uaf.log' },
+  // Debian's arm64 kernel: a sysrq crash (and, as its boot failed, the errors it printed).
+  { variant: 'arm64-debian', log: 'crashes-arm64/sysrq_crash.log' },
 ] as const;
+const SYSRQ = 'kernel panic: sysrq triggered crash';
 const T0 = Date.now() - 2 * 86_400_000;
 
 let server: TestServer;
@@ -192,6 +195,26 @@ describe('issues view', () => {
       'No issue matches the filter. Clear filters',
     );
     await none.close();
+  });
+
+  it('filters by architecture from the URL and from its chips', async () => {
+    const arm = await getIssues('?arch=arm64');
+    expect(arm.map((i) => i.title)).toContain(SYSRQ);
+    const page = await open('/issues?arch=arm64');
+    await waitForRows(page, arm.length);
+    expect((await issueRows(page)).map((r) => r[2])).toEqual(arm.map((i) => i.title));
+    expect(await page.locator('button.chip[data-arch="arm64"]').getAttribute('aria-pressed')).toBe('true');
+    // x86_64 instead: the arm64 crash goes, the x86 reports come.
+    await page.locator('button.chip[data-arch="arm64"]').click();
+    await page.locator('button.chip[data-arch="x86_64"]').click();
+    await page.waitForURL((u) => u.searchParams.get('arch') === 'x86_64');
+    const x86 = await getIssues('?arch=x86_64');
+    await waitForRows(page, x86.length);
+    const titles = (await issueRows(page)).map((r) => r[2]);
+    expect(titles).toContain(KASAN);
+    expect(titles).not.toContain(SYSRQ);
+    await screenshot(page, 'issues-arch-x86_64');
+    await page.close();
   });
 
   it('opens an issue: its facts, each variant with a Compare link, and the boots it appeared in', async () => {

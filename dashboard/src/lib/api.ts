@@ -27,6 +27,7 @@ import type {
   TrendsResponse,
   VariantOverview,
 } from '$types/api.ts';
+import type { Arch } from '$types/parse.ts';
 
 export type { SessionInfo, Thresholds };
 
@@ -148,11 +149,16 @@ export interface BootFilter {
 /** Where an issue stands: first seen in a variant's latest boot, seen before, or gone for a while. */
 export const ISSUE_STATUSES = ['new', 'known', 'gone'] as const satisfies readonly IssueStatus[];
 
+/** Architectures the collector tells logs apart by. */
+export const ARCHES = ['x86_64', 'arm64', 'riscv64'] as const satisfies readonly Arch[];
+
 /** What `GET /api/issues` filters on; absent means any. */
 export interface IssueFilter {
   status?: IssueStatus[];
   kind?: string[];
   variant?: string[];
+  /** Only issues seen in boots of these architectures. */
+  arch?: Arch[];
   q?: string;
   /** Only the issues that appeared in this boot. */
   boot?: number;

@@ -1,6 +1,7 @@
 /** How issues read on the dashboard: status colours, kind groups, and the Issues view's URL filters checked. */
 import type { IssueStatus } from '$types/api.ts';
-import { ISSUE_STATUSES } from './api.ts';
+import type { Arch } from '$types/parse.ts';
+import { ARCHES, ISSUE_STATUSES } from './api.ts';
 import type { Tone } from './components/Badge.svelte';
 
 /** New is the one to look at, known is still there, gone has not been seen for a while. */
@@ -22,6 +23,7 @@ interface IssueQuery {
   status: IssueStatus[];
   kind: string[];
   variant: string[];
+  arch: Arch[];
   q: string;
   /** What the URL held that is not a filter value, as `name=value`, to say it was ignored. */
   ignored: string[];
@@ -32,6 +34,7 @@ export function parseIssueQuery(raw: {
   status: string[];
   kind: string[];
   variant: string[];
+  arch: string[];
   q: string;
 }): IssueQuery {
   const ignored: string[] = [];
@@ -43,12 +46,14 @@ export function parseIssueQuery(raw: {
     return out;
   };
   const isStatus = (v: string): v is IssueStatus => (ISSUE_STATUSES as readonly string[]).includes(v);
+  const isArch = (v: string): v is Arch => (ARCHES as readonly string[]).includes(v);
   const q = raw.q.trim();
   if (q.length > MAX_QUERY) ignored.push(`q (longer than ${MAX_QUERY} characters)`);
   return {
     status: keep('status', raw.status, isStatus),
     kind: keep('kind', raw.kind, (v): v is string => KIND.test(v)),
     variant: keep('variant', raw.variant, (v): v is string => VARIANT.test(v)),
+    arch: keep('arch', raw.arch, isArch),
     q: q.length > MAX_QUERY ? '' : q,
     ignored,
   };
