@@ -93,12 +93,12 @@ describe('console ingest socket: malformed chunks', () => {
   });
 });
 
-/** A WebSocket upgrade on a raw socket that then never reads. */
+/** A WebSocket upgrade on a raw socket watching boot 1 (its console comes to watchers only) that then never reads. */
 function stalledClient(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1', () => {
       sock.write(
-        'GET /api/feed HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'GET /api/feed?boot=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
       );
     });
@@ -119,7 +119,7 @@ describe('feed sockets that stop reading', () => {
     await a.listen({ host: '127.0.0.1', port: 0 });
     const port = (a.server.address() as { port: number }).port;
     const stalled = await Promise.all(Array.from({ length: 20 }, () => stalledClient(port)));
-    const reader = new WebSocket(`ws://127.0.0.1:${port}/api/feed`);
+    const reader = new WebSocket(`ws://127.0.0.1:${port}/api/feed?boot=1`);
     let received = 0;
     reader.on('message', () => received++);
     await new Promise((r) => reader.once('open', r));
