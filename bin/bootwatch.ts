@@ -10,6 +10,7 @@ import { checkSettings, setting } from '../common/settings.ts';
 import { registerBisectCommand } from '../runners/bisect/register.ts';
 import { registerRunnerCommands } from '../runners/commands.ts';
 import { registerReportCommand } from '../runners/report/commands.ts';
+import { registerSubscribeCommand } from '../runners/subscribe/commands.ts';
 
 /** BOOTWATCH_DEBUG; off when it is itself what failed the settings check. */
 function debugOn(): boolean {
@@ -30,6 +31,7 @@ program
 registerCollectorCommands(program);
 registerRunnerCommands(program);
 registerReportCommand(program);
+registerSubscribeCommand(program);
 registerBisectCommand(program);
 registerBenchCommand(program);
 

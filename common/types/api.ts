@@ -62,6 +62,14 @@ export type {
   Status,
 } from '../schemas/ingest.ts';
 export type { IssueDetail, IssueStatus, IssueSummary } from '../schemas/issues.ts';
+export type {
+  AlertItem,
+  CreatedSubscription,
+  Delivery,
+  DeliveryAttempt,
+  Subscription,
+  SubscriptionInput,
+} from '../schemas/subscriptions.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
 
 export type { TrendPoint, TrendSeries, TrendsResponse, VariantOverview } from '../schemas/views.ts';
