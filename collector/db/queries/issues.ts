@@ -9,8 +9,8 @@ import { isScratchVariant } from '../../../common/variant-names.ts';
 import { issueFindings } from '../../analysis/issue-keys.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
-import { boots, issueBoots, issues, variants } from '../schema/index.ts';
-import { earlierBoot } from './boots.ts';
+import { boots, issueBoots, issues, issueVariants, variants } from '../schema/index.ts';
+import { earlierBoots, issueVariantStats, latestFinishedBoots } from './variant-history.ts';
 
 /** An issue not seen in this many finished boots of every variant it appeared in is gone. */
 export const GONE_AFTER = 5;
@@ -154,54 +154,6 @@ interface VariantStats {
   lastBootId: number;
 }
 
-/** Per issue and variant: how often, first and last appearance. */
-function variantStats(db: Db, issueIds: number[]): Promise<VariantStats[]> {
-  return db
-    .select({
-      issueId: issueBoots.issueId,
-      variantId: issueBoots.variantId,
-      variant: variants.name,
-      count: sql<number>`count(*)::int`,
-      firstSeen: sql<Date>`min(${issueBoots.at})`.mapWith(issueBoots.at),
-      lastSeen: sql<Date>`max(${issueBoots.at})`.mapWith(issueBoots.at),
-      firstBootId: sql<number>`(array_agg(${issueBoots.bootId} order by ${issueBoots.at}, ${issueBoots.bootId}))[1]`,
-      lastBootId: sql<number>`(array_agg(${issueBoots.bootId} order by ${issueBoots.at} desc, ${issueBoots.bootId} desc))[1]`,
-    })
-    .from(issueBoots)
-    .leftJoin(variants, eq(variants.id, issueBoots.variantId))
-    .where(inArray(issueBoots.issueId, issueIds))
-    .groupBy(issueBoots.issueId, issueBoots.variantId, variants.name);
-}
-
-/** The latest GONE_AFTER finished boots of each variant, newest first. */
-async function latestBoots(db: Db, variantIds: number[]): Promise<Map<number, number[]>> {
-  const out = new Map<number, number[]>();
-  if (!variantIds.length) return out;
-  const ranked = db
-    .select({
-      id: boots.id,
-      variantId: boots.variantId,
-      rank: sql<number>`row_number() over (partition by ${boots.variantId} order by ${boots.startedAt} desc, ${boots.id} desc)`.as(
-        'rank',
-      ),
-    })
-    .from(boots)
-    .where(and(inArray(boots.variantId, variantIds), eq(boots.state, 'finished')))
-    .as('ranked');
-  const rows = await db
-    .select()
-    .from(ranked)
-    .where(sql`${ranked.rank} <= ${GONE_AFTER}`)
-    .orderBy(ranked.variantId, ranked.rank);
-  for (const r of rows) {
-    if (r.variantId == null) continue;
-    const list = out.get(r.variantId) ?? [];
-    list.push(r.id);
-    out.set(r.variantId, list);
-  }
-  return out;
-}
-
 /** A variant's view of an issue: new when it first showed in the variant's latest boot, gone after GONE_AFTER clean boots. */
 function judge(s: VariantStats, latest: Map<number, number[]>): { status: IssueStatus; bootsSince: number } {
   const recent = s.variantId != null ? (latest.get(s.variantId) ?? []) : [];
@@ -219,10 +171,12 @@ function overall(statuses: IssueStatus[]): IssueStatus {
 
 /** Each issue's overall status, judged now. */
 export async function statusesOf(db: Db, ids: number[]): Promise<Map<number, IssueStatus>> {
-  const stats = ids.length ? await variantStats(db, ids) : [];
-  const latest = await latestBoots(db, [
-    ...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : []))),
-  ]);
+  const stats = ids.length ? await issueVariantStats(db, ids) : [];
+  const latest = await latestFinishedBoots(
+    db,
+    [...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])))],
+    GONE_AFTER,
+  );
   const byIssue = new Map<number, IssueStatus[]>();
   for (const s of stats) byIssue.set(s.issueId, [...(byIssue.get(s.issueId) ?? []), judge(s, latest).status]);
   return new Map(ids.map((id) => [id, overall(byIssue.get(id) ?? [])]));
@@ -257,8 +211,8 @@ export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]
           : undefined,
         f.boot != null ? seenIn(eq(issueBoots.bootId, f.boot)) : undefined,
         f.variant?.length
-          ? sql`exists (select 1 from ${issueBoots} join ${variants} on ${variants.id} = ${issueBoots.variantId}
-              where ${issueBoots.issueId} = ${issues.id} and ${inArray(variants.name, f.variant)})`
+          ? sql`exists (select 1 from ${issueVariants} join ${variants} on ${variants.id} = ${issueVariants.variantKey}
+              where ${issueVariants.issueId} = ${issues.id} and ${inArray(variants.name, f.variant)})`
           : undefined,
         f.arch?.length
           ? sql`exists (select 1 from ${issueBoots} join ${boots} on ${boots.id} = ${issueBoots.bootId}
@@ -270,13 +224,15 @@ export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]
     // Status is judged after the query: read past the limit so a status filter can still fill it.
     .limit(f.status?.length ? f.limit * 5 : f.limit);
   if (!rows.length) return [];
-  const stats = await variantStats(
+  const stats = await issueVariantStats(
     db,
     rows.map((r) => r.id),
   );
-  const latest = await latestBoots(db, [
-    ...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : []))),
-  ]);
+  const latest = await latestFinishedBoots(
+    db,
+    [...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])))],
+    GONE_AFTER,
+  );
   const byIssue = new Map<number, VariantStats[]>();
   for (const s of stats) byIssue.set(s.issueId, [...(byIssue.get(s.issueId) ?? []), s]);
   const out = rows.map((r): IssueSummary => {
@@ -303,27 +259,31 @@ export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]
 export async function getIssue(db: Db, id: number): Promise<IssueDetail | null> {
   const [r] = await db.select(summaryColumns).from(issues).where(eq(issues.id, id));
   if (!r) return null;
-  const stats = await variantStats(db, [id]);
-  const latest = await latestBoots(
+  const stats = await issueVariantStats(db, [id]);
+  const latest = await latestFinishedBoots(
     db,
     stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])),
+    GONE_AFTER,
   );
-  const perVariant = await Promise.all(
-    stats.map(async (s): Promise<IssueVariant> => {
-      const j = judge(s, latest);
-      return {
-        variant: s.variant,
-        status: j.status,
-        count: s.count,
-        firstSeen: iso(s.firstSeen)!,
-        lastSeen: iso(s.lastSeen)!,
-        firstBootId: s.firstBootId,
-        lastBootId: s.lastBootId,
-        lastCleanBootId: await earlierBoot(db, s.firstBootId),
-        bootsSince: j.bootsSince,
-      };
-    }),
+  // One query for every variant's last clean boot: an issue can span hundreds of variants.
+  const clean = await earlierBoots(
+    db,
+    stats.map((s) => s.firstBootId),
   );
+  const perVariant = stats.map((s): IssueVariant => {
+    const j = judge(s, latest);
+    return {
+      variant: s.variant,
+      status: j.status,
+      count: s.count,
+      firstSeen: iso(s.firstSeen)!,
+      lastSeen: iso(s.lastSeen)!,
+      firstBootId: s.firstBootId,
+      lastBootId: s.lastBootId,
+      lastCleanBootId: clean.get(s.firstBootId) ?? null,
+      bootsSince: j.bootsSince,
+    };
+  });
   const seen = await db
     .select({
       bootId: issueBoots.bootId,

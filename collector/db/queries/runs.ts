@@ -246,10 +246,14 @@ export async function loadFailureBoots(
     db,
     rows.map((r) => r.id),
     false,
-    // Failed probes through their partial index; a failed boot's other events by its key.
+    // Failed probes and a failed boot's errors, each through its partial index.
     [
       sql`${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'`,
-      and(sql`${events.kind} <> 'probe'`, failed.length ? inArray(events.bootId, failed) : sql`false`)!,
+      and(
+        // The very predicate of events_trouble_idx, so the planner can prove it and use it.
+        sql`${events.kind} in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config')`,
+        failed.length ? inArray(events.bootId, failed) : sql`false`,
+      )!,
     ],
   );
   return rows.map((r) => ({

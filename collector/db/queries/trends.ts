@@ -2,22 +2,25 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { BuildMetric, TrendMetric, TrendPoint, TrendSeries } from '../../../common/types/api.ts';
-import type { BootOutcome } from '../../../common/types/ingest.ts';
-import { MILESTONES } from '../../../common/types/parse.ts';
+import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
+import { MILESTONES, type MilestoneName } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { boots, builds } from '../schema/index.ts';
 
-const BUILD_COLUMNS: Record<BuildMetric, { column: PgColumn; unit: TrendSeries['unit'] }> = {
-  'size.image': { column: builds.imageSize, unit: 'bytes' },
-  'size.vmlinux': { column: builds.vmlinuxSize, unit: 'bytes' },
-  'size.text': { column: builds.textSize, unit: 'bytes' },
-  'size.data': { column: builds.dataSize, unit: 'bytes' },
-  'size.bss': { column: builds.bssSize, unit: 'bytes' },
-  'build.wall': { column: builds.wallMs, unit: 'ms' },
-  'build.user': { column: builds.userMs, unit: 'ms' },
-  'build.sys': { column: builds.sysMs, unit: 'ms' },
-};
+type BuildColumn = 'image' | 'vmlinux' | 'text' | 'data' | 'bss' | 'wall' | 'user' | 'sys';
+
+const BUILD_COLUMNS: Record<BuildMetric, { column: PgColumn; key: BuildColumn; unit: TrendSeries['unit'] }> =
+  {
+    'size.image': { column: builds.imageSize, key: 'image', unit: 'bytes' },
+    'size.vmlinux': { column: builds.vmlinuxSize, key: 'vmlinux', unit: 'bytes' },
+    'size.text': { column: builds.textSize, key: 'text', unit: 'bytes' },
+    'size.data': { column: builds.dataSize, key: 'data', unit: 'bytes' },
+    'size.bss': { column: builds.bssSize, key: 'bss', unit: 'bytes' },
+    'build.wall': { column: builds.wallMs, key: 'wall', unit: 'ms' },
+    'build.user': { column: builds.userMs, key: 'user', unit: 'ms' },
+    'build.sys': { column: builds.sysMs, key: 'sys', unit: 'ms' },
+  };
 
 export interface TrendParams {
   variants: { id: number; name: string }[];
@@ -26,36 +29,67 @@ export interface TrendParams {
   limit: number;
 }
 
-/** One series per variant and metric, oldest point first. */
-export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]> {
-  const out: TrendSeries[] = [];
-  for (const v of p.variants)
-    for (const metric of p.metrics) {
-      const isBuild = metric in BUILD_COLUMNS;
-      const rows = isBuild
-        ? await buildPoints(db, v.id, metric as BuildMetric, p.limit)
-        : await bootPoints(db, v.id, metric, p.limit);
-      const points: TrendPoint[] = rows.reverse().map((r) => ({
-        seq: Number(r.seq),
-        at: iso(r.at)!,
-        buildId: r.buildId,
-        bootId: r.bootId,
-        value: r.value == null ? null : Number(r.value),
-        outcome: r.outcome,
-        buildStatus: r.buildStatus,
-      }));
-      out.push({
-        variant: v.name,
-        metric,
-        unit: isBuild ? BUILD_COLUMNS[metric as BuildMetric].unit : 's',
-        points,
-      });
-    }
-  return out;
+interface Row {
+  seq: number;
+  at: Date;
+  buildId: number | null;
+  bootId: number | null;
+  outcome: BootOutcome | null;
+  buildStatus: Status | null;
 }
 
-/** A build metric per build, numbered in time order, with the build's latest finished boot. */
-function buildPoints(db: Db, variantId: number, metric: BuildMetric, limit: number) {
+/**
+ * One series per variant and metric, oldest point first. A variant's history is read once
+ * for all its build metrics and once for all its milestones, the variants side by side.
+ */
+export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]> {
+  const isBuild = (m: TrendMetric): m is BuildMetric => m in BUILD_COLUMNS;
+  const buildMetrics = p.metrics.filter(isBuild);
+  const milestones = p.metrics.filter((m) => !isBuild(m)).map((m) => m.slice('boot.'.length));
+  for (const m of milestones)
+    if (!(MILESTONES as readonly string[]).includes(m)) throw new Error(`unknown metric boot.${m}`);
+  const histories = await Promise.all(
+    p.variants.map(async (v) => {
+      const [b, t] = await Promise.all([
+        buildMetrics.length ? buildPoints(db, v.id, p.limit) : [],
+        milestones.length ? bootPoints(db, v.id, p.limit) : [],
+      ]);
+      return { builds: b.reverse(), boots: t.reverse() };
+    }),
+  );
+  const point = (r: Row, value: unknown): TrendPoint => ({
+    seq: Number(r.seq),
+    at: iso(r.at)!,
+    buildId: r.buildId,
+    bootId: r.bootId,
+    value: value == null ? null : Number(value),
+    outcome: r.outcome,
+    buildStatus: r.buildStatus,
+  });
+  return p.variants.flatMap((v, i) =>
+    p.metrics.map((metric): TrendSeries => {
+      const h = histories[i];
+      if (isBuild(metric))
+        return {
+          variant: v.name,
+          metric,
+          unit: BUILD_COLUMNS[metric].unit,
+          points: h.builds.map((r) => point(r, r.sizes[BUILD_COLUMNS[metric].key])),
+        };
+      const name = metric.slice('boot.'.length) as MilestoneName;
+      return {
+        variant: v.name,
+        metric,
+        unit: 's',
+        points: h.boots.map((r) => point(r, r.milestones?.[name])),
+      };
+    }),
+  );
+}
+
+/** A variant's latest builds with every build metric, numbered in time order, each with its latest finished boot. */
+function buildPoints(db: Db, variantId: number, limit: number) {
+  // The build's newest finished boot: one probe of boots_build_idx per build.
   const lb = db
     .select({ id: boots.id, outcome: boots.outcome })
     .from(boots)
@@ -69,9 +103,12 @@ function buildPoints(db: Db, variantId: number, metric: BuildMetric, limit: numb
       at: sql<Date>`${builds.startedAt}`.as('at'),
       buildId: sql<number | null>`${builds.id}`.as('build_id'),
       bootId: sql<number | null>`${lb.id}`.as('boot_id'),
-      value: sql<string | number | null>`${BUILD_COLUMNS[metric].column}`.as('value'),
       outcome: sql<BootOutcome | null>`${lb.outcome}`.as('outcome'),
       buildStatus: builds.status,
+      sizes: sql<Record<BuildColumn, string | number | null>>`json_build_object(${sql.join(
+        Object.values(BUILD_COLUMNS).map((c) => sql`${c.key}::text, ${c.column}`),
+        sql`, `,
+      )})`.as('sizes'),
     })
     .from(builds)
     .leftJoinLateral(lb, sql`true`)
@@ -80,22 +117,23 @@ function buildPoints(db: Db, variantId: number, metric: BuildMetric, limit: numb
   return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
 }
 
-/** A milestone's time per finished boot, numbered in time order. */
-function bootPoints(db: Db, variantId: number, metric: TrendMetric, limit: number) {
-  const milestone = metric.slice('boot.'.length);
-  if (!(MILESTONES as readonly string[]).includes(milestone)) throw new Error(`unknown metric ${metric}`);
+/** A variant's latest finished boots with their milestones, numbered in time order. */
+function bootPoints(db: Db, variantId: number, limit: number) {
   const x = db
     .select({
       seq: sql<number>`row_number() over (order by ${boots.startedAt}, ${boots.id})`.as('seq'),
       at: sql<Date>`${boots.startedAt}`.as('at'),
       buildId: boots.buildId,
       bootId: sql<number | null>`${boots.id}`.as('boot_id'),
-      value: sql<string | number | null>`(${boots.milestones} ->> ${milestone})::float8`.as('value'),
+      milestones: boots.milestones,
       outcome: boots.outcome,
-      buildStatus: builds.status,
+      // A scalar subquery: one primary-key probe per boot, never a scan of every build.
+      buildStatus:
+        sql<Status | null>`(select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId})`.as(
+          'build_status',
+        ),
     })
     .from(boots)
-    .leftJoin(builds, eq(builds.id, boots.buildId))
     .where(and(eq(boots.variantId, variantId), eq(boots.state, 'finished')))
     .as('x');
   return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
