@@ -5,6 +5,7 @@
  * Memory stays bounded on a stream of any length: per-kind caps on what is kept.
  */
 import type {
+  Arch,
   BootEvent,
   BootStage,
   Crash,
@@ -180,6 +181,7 @@ export class BootLogParser {
         rootDevice: /(?:^|\s)root=(\S+)/.exec(this.cmdline())?.[1] ?? null,
         kernelBits: this.context.kernelBits ?? this.kernel.bits ?? undefined,
         initIsScript: this.context.initIsScript,
+        arch: this.logArch() ?? this.context.arch,
       },
     });
     return {
@@ -193,9 +195,14 @@ export class BootLogParser {
       diagnosis,
       lastStage: this.lastStage(),
       stats: { ...this.stats, byClass: { ...this.stats.byClass } },
-      // 32-bit x86 prints the same early lines as x86_64: only its word size tells.
-      arch: this.arch.arch === 'x86_64' && this.kernel.bits === 32 ? null : this.arch.arch,
+      arch: this.logArch() ?? this.context.arch ?? null,
     };
+  }
+
+  /** The architecture the log itself shows, if any. */
+  private logArch(): Arch | null {
+    // 32-bit x86 prints the same early lines as x86_64: only its word size tells.
+    return this.arch.arch === 'x86_64' && this.kernel.bits === 32 ? null : this.arch.arch;
   }
 
   private cmdline(): string {

@@ -2,8 +2,15 @@
  * Applies the symptom table to what a boot printed: each matching row suggests options,
  * tied to the line that showed the symptom; the best suggestion for each option wins.
  */
+import { type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import type { BootEvent, Diagnosis, Outcome, PanicInfo } from '../../common/types/parse.ts';
-import { type FieldPattern, SYMPTOMS, type Symptom, type SymptomContext } from './tables/knowledge.ts';
+import {
+  ARCH_KNOWLEDGE,
+  type FieldPattern,
+  SYMPTOMS,
+  type Symptom,
+  type SymptomContext,
+} from './tables/knowledge.ts';
 
 export interface DiagnoseInput {
   events: readonly BootEvent[];
@@ -19,6 +26,8 @@ export interface DiagnoseInput {
     kernelBits?: 32 | 64;
     initIsScript?: boolean;
     rootDevice?: string | null;
+    /** The guest's architecture (from the log, else the runner); x86_64 when unknown. */
+    arch?: Arch | null;
   };
 }
 
@@ -49,8 +58,13 @@ function optionName(o: string): string {
 /** Ranks the options most likely to fix what went wrong, best first, each with its evidence. */
 export function diagnose(input: DiagnoseInput): Diagnosis[] {
   const best = new Map<string, Diagnosis>();
-  const suggest = (row: Symptom, line: number, evidence: string, fields: Record<string, unknown>) => {
-    row.options.forEach((o, i) => {
+  const archFacts = ARCH_KNOWLEDGE[input.context.arch ?? DEFAULT_ARCH];
+  const suggest = (row: Symptom, line: number, evidence: string, eventFields: Record<string, unknown>) => {
+    const fields = { ...archFacts.words, ...eventFields };
+    const options = row.options.flatMap((o) =>
+      o.startsWith('@') ? (archFacts.options[o.slice(1) as keyof typeof archFacts.options] ?? []) : [o],
+    );
+    options.forEach((o, i) => {
       const option = optionName(fill(o, fields));
       if (!/^CONFIG_[A-Z0-9_]+$/.test(option)) return;
       // Later options in a row are fallbacks: a little less likely than the first.

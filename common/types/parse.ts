@@ -4,6 +4,7 @@
  * of truth shared by the parser, the storage, the HTTP API, the runners and the dashboard);
  * this module names their types and holds the parser's own options.
  */
+import type { Arch } from '../arch.ts';
 import type { BootEvent, Crash, Initcall, LineClass, LogLevel } from '../schemas/parse.ts';
 
 export type { Arch } from '../arch.ts';
@@ -55,6 +56,8 @@ export interface LineUpdate {
 
 /** Context a runner knows and a log does not tell; makes diagnosis sharper. */
 export interface ParserContext {
+  /** The guest architecture the runner booted: the diagnosis' options when the log is silent. */
+  arch?: Arch;
   /** The initramfs /init is a script (`#!`), so -2/-8 point at BINFMT_SCRIPT first. */
   initIsScript?: boolean;
   /** The kernel is 32-bit (no CONFIG_64BIT) while userspace is 64-bit. */

@@ -5,8 +5,11 @@
  *
  * A row matches an event (kind + field patterns) or a boot-level fact, optionally only
  * in a context (32-bit kernel, script init, initramfs present, root= given).
- * In options and reasons, `{field}` is replaced by the matched event's field.
+ * In options and reasons, `{field}` is replaced by the matched event's field (or a word of
+ * the guest's architecture, ARCH_KNOWLEDGE.words); an option `@name` stands for that
+ * architecture's list of options (ARCH_KNOWLEDGE.options): one row serves every arch.
  */
+import type { Arch } from '../../../common/arch.ts';
 import type { EventKind, Outcome } from '../../../common/types/parse.ts';
 
 export type FieldPattern = string | number | RegExp | null;
@@ -22,6 +25,59 @@ export interface SymptomContext {
   /** The `root=` value matches. */
   rootDevice?: RegExp;
 }
+
+interface ArchKnowledge {
+  options: Record<'console' | 'virtio' | 'nic' | 'compat', string[]>;
+  words: Record<'archUart' | 'archConsole' | 'archNic', string>;
+}
+
+/**
+ * What differs per architecture on the machines bootwatch boots: the serial console's
+ * driver (x86's 8250 at the ISA ports; virt's PL011 on arm64; a device-tree 16550 on
+ * riscv64), virtio's transport (PCI on x86; virtio-mmio on the virt machines), the NIC QEMU
+ * gives the guest, and what runs the other word size's binaries.
+ */
+export const ARCH_KNOWLEDGE: Record<Arch, ArchKnowledge> = {
+  x86_64: {
+    options: {
+      console: ['SERIAL_8250_CONSOLE', 'SERIAL_8250', 'TTY', 'PRINTK'],
+      virtio: ['VIRTIO_PCI'],
+      nic: ['E1000', 'NET_VENDOR_INTEL', 'ETHERNET', 'NETDEVICES', 'PCI'],
+      compat: ['64BIT', 'IA32_EMULATION'],
+    },
+    words: {
+      archUart: '8250 UART',
+      archConsole: 'ttyS0',
+      archNic: 'QEMU emulates an Intel e1000 by default',
+    },
+  },
+  arm64: {
+    options: {
+      console: ['SERIAL_AMBA_PL011_CONSOLE', 'SERIAL_AMBA_PL011', 'TTY', 'PRINTK'],
+      virtio: ['VIRTIO_MMIO'],
+      nic: ['VIRTIO_NET', 'VIRTIO_MMIO', 'NETDEVICES'],
+      compat: ['COMPAT'],
+    },
+    words: {
+      archUart: 'PL011 UART',
+      archConsole: 'ttyAMA0',
+      archNic: "the virt machine's NIC is virtio-net over virtio-mmio",
+    },
+  },
+  riscv64: {
+    options: {
+      console: ['SERIAL_8250_CONSOLE', 'SERIAL_OF_PLATFORM', 'SERIAL_8250', 'TTY', 'PRINTK'],
+      virtio: ['VIRTIO_MMIO'],
+      nic: ['VIRTIO_NET', 'VIRTIO_MMIO', 'NETDEVICES'],
+      compat: ['COMPAT'],
+    },
+    words: {
+      archUart: 'device-tree 16550 UART',
+      archConsole: 'ttyS0',
+      archNic: "the virt machine's NIC is virtio-net over virtio-mmio",
+    },
+  },
+};
 
 export interface Symptom {
   id: string;
@@ -41,7 +97,6 @@ export interface Symptom {
   reason: string;
 }
 
-const NIC_OPTIONS = ['E1000', 'NET_VENDOR_INTEL', 'ETHERNET', 'NETDEVICES', 'PCI'];
 const SCSI_DISK = ['BLK_DEV_SD', 'ATA_PIIX', 'SATA_AHCI', 'ATA', 'SCSI', 'BLOCK'];
 
 const ROWS: Symptom[] = [
@@ -57,10 +112,10 @@ const ROWS: Symptom[] = [
   {
     id: 'silent-console',
     outcome: 'no_output',
-    options: ['SERIAL_8250_CONSOLE', 'SERIAL_8250', 'TTY', 'PRINTK'],
+    options: ['@console'],
     confidence: 0.8,
     reason:
-      'no kernel message reached the serial console: printk, the TTY layer, the 8250 UART driver and its console are all needed (and console=ttyS0 on the command line)',
+      'no kernel message reached the serial console: printk, the TTY layer, the {archUart} driver and its console are all needed (and console={archConsole} on the command line)',
   },
   // No root and no initramfs.
   {
@@ -84,7 +139,7 @@ const ROWS: Symptom[] = [
     id: 'root-virtio-disk-missing',
     panic: /^VFS: Unable to mount root fs on unknown-block\(0,0\)/,
     when: { rootDevice: /^\/dev\/vd/ },
-    options: ['VIRTIO_BLK', 'VIRTIO_PCI', 'BLOCK'],
+    options: ['VIRTIO_BLK', '@virtio', 'BLOCK'],
     confidence: 0.85,
     reason: 'root= names a virtio disk the kernel never found',
   },
@@ -106,7 +161,7 @@ const ROWS: Symptom[] = [
   {
     id: 'rootwait-virtio-disk',
     stalledAt: /Waiting for root device (?:\/dev\/)?vd/,
-    options: ['VIRTIO_BLK', 'VIRTIO_PCI', 'BLOCK'],
+    options: ['VIRTIO_BLK', '@virtio', 'BLOCK'],
     confidence: 0.85,
     reason: 'the kernel waits forever for a virtio root disk (rootwait) that no driver found',
   },
@@ -192,7 +247,7 @@ const ROWS: Symptom[] = [
     id: 'init-enoexec',
     event: 'init_exec',
     fields: { errnoName: 'ENOEXEC' },
-    options: ['BINFMT_ELF', 'BINFMT_SCRIPT', '64BIT', 'IA32_EMULATION'],
+    options: ['BINFMT_ELF', 'BINFMT_SCRIPT', '@compat'],
     confidence: 0.85,
     reason:
       '{path} has a format the kernel cannot execute (-ENOEXEC): ELF support, script support, or the right word size',
@@ -275,10 +330,9 @@ const ROWS: Symptom[] = [
     id: 'no-nic',
     event: 'error',
     fields: { errnoName: 'ENODEV', message: /\b(?:eth\d|en[ops]\w+)\b|SIOCGIF|SIOCSIF/ },
-    options: NIC_OPTIONS,
+    options: ['@nic'],
     confidence: 0.85,
-    reason:
-      'the network interface does not exist: no NIC driver probed (QEMU emulates an Intel e1000 by default)',
+    reason: 'the network interface does not exist: no NIC driver probed ({archNic})',
   },
   {
     id: 'no-nic-text',
@@ -286,10 +340,9 @@ const ROWS: Symptom[] = [
     fields: {
       text: /can't find device '?(?:eth|en)|Cannot find device "?(?:eth|en)|(?:eth|en\w*)\d*: No such device|interface (?:eth|en)\S* does not exist/,
     },
-    options: NIC_OPTIONS,
+    options: ['@nic'],
     confidence: 0.85,
-    reason:
-      'the network interface does not exist: no NIC driver probed (QEMU emulates an Intel e1000 by default)',
+    reason: 'the network interface does not exist: no NIC driver probed ({archNic})',
   },
   // Syscalls a userspace needs; ENOSYS names the option behind them.
   ...syscall(/\btimer_(?:create|settime|gettime|delete)\b|POSIX timer/, ['POSIX_TIMERS'], 'POSIX timers'),
@@ -337,7 +390,7 @@ const ROWS: Symptom[] = [
     id: 'virtio-device-node-missing',
     event: 'mount_failed',
     fields: { source: /^\/dev\/vd/, errnoName: /^(ENOENT|ENXIO|ENODEV)$/ },
-    options: ['VIRTIO_BLK', 'VIRTIO_PCI', 'BLOCK'],
+    options: ['VIRTIO_BLK', '@virtio', 'BLOCK'],
     confidence: 0.8,
     reason: '{source} does not exist: the virtio block driver is missing',
   },

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseLog, SYMPTOMS } from '../../../collector/parser/index.ts';
+import { ARCH_KNOWLEDGE } from '../../../collector/parser/tables/knowledge.ts';
 import type { ParserContext } from '../../../common/types/parse.ts';
 
 const BANNER = '[    0.000000] Linux version 6.1.192 (root@vm) (gcc 12.2.0) #1\n';
@@ -25,7 +26,12 @@ describe('the symptom table', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const s of SYMPTOMS) {
       expect(s.options.length).toBeGreaterThan(0);
-      for (const o of s.options) expect(o).toMatch(/^(?:\{option\}|[A-Z0-9_]+)$/);
+      for (const o of s.options) {
+        expect(o).toMatch(/^(?:\{option\}|@[a-z]+|[A-Z0-9_]+)$/);
+        // An `@list` names a list every architecture has.
+        if (o.startsWith('@'))
+          for (const k of Object.values(ARCH_KNOWLEDGE)) expect(k.options).toHaveProperty(o.slice(1));
+      }
       expect(s.confidence).toBeGreaterThan(0);
       expect(s.confidence).toBeLessThanOrEqual(1);
       expect(Boolean(s.event) || Boolean(s.outcome) || Boolean(s.panic) || Boolean(s.stalledAt)).toBe(true);
@@ -189,5 +195,41 @@ describe('root filesystem and block devices', () => {
     expect(
       options(['[    0.200000] Initramfs unpacking failed: invalid magic at start of compressed archive'])[0],
     ).toBe('CONFIG_RD_GZIP');
+  });
+});
+
+describe('diagnosis per architecture', () => {
+  const options = (log: string, context: ParserContext) =>
+    parseLog(log, { context }).diagnosis.map((d) => d.option);
+
+  it("names each arch's console driver when nothing reached the console", () => {
+    expect(options('', {}).slice(0, 2)).toEqual(['CONFIG_SERIAL_8250_CONSOLE', 'CONFIG_SERIAL_8250']);
+    expect(options('', { arch: 'x86_64' })[0]).toBe('CONFIG_SERIAL_8250_CONSOLE');
+    expect(options('', { arch: 'arm64' }).slice(0, 2)).toEqual([
+      'CONFIG_SERIAL_AMBA_PL011_CONSOLE',
+      'CONFIG_SERIAL_AMBA_PL011',
+    ]);
+    expect(options('', { arch: 'riscv64' }).slice(0, 2)).toEqual([
+      'CONFIG_SERIAL_8250_CONSOLE',
+      'CONFIG_SERIAL_OF_PLATFORM',
+    ]);
+    const arm = parseLog('', { context: { arch: 'arm64' } });
+    expect(arm.diagnosis[0].reason).toContain('PL011 UART');
+    expect(arm.diagnosis[0].reason).toContain('console=ttyAMA0');
+    expect(arm.arch).toBe('arm64');
+  });
+
+  it('asks for virtio-mmio on the virt machines and virtio-pci on x86 when the virtio root is missing', () => {
+    const log = [
+      '[    0.000000] Kernel command line: console=ttyAMA0 root=/dev/vda rootfstype=ext4 panic=-1',
+      '[    1.000000] VFS: Cannot open root device "vda" or unknown-block(0,0): error -6',
+      '[    1.000001] Please append a correct "root=" boot option; here are the available partitions:',
+      '[    1.000002] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)',
+    ].join('\n');
+    expect(options(log, { arch: 'arm64' })).toEqual(
+      expect.arrayContaining(['CONFIG_VIRTIO_BLK', 'CONFIG_VIRTIO_MMIO']),
+    );
+    expect(options(log, { arch: 'arm64' })).not.toContain('CONFIG_VIRTIO_PCI');
+    expect(options(log, {})).toEqual(expect.arrayContaining(['CONFIG_VIRTIO_BLK', 'CONFIG_VIRTIO_PCI']));
   });
 });
