@@ -29,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'runner-overhead': async () => (await import('./runner-overhead.ts')).overheadBenchmark,
   dashboard: async () => (await import('./dashboard.ts')).dashboardBenchmark,
   'streaming-load': async () => (await import('./streaming-load.ts')).streamingLoadBenchmark,
+  'feed-fanout': async () => (await import('./feed-fanout.ts')).feedFanoutBenchmark,
 };
 
 function formatValue(v: number): string {

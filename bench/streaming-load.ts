@@ -41,14 +41,24 @@ interface LoadResult {
 
 /** One runner: creates its boot, streams the log chunk by chunk, finishes; returns ack latencies. */
 async function runner(base: string, token: string): Promise<{ id: number; acks: number[] }> {
-  const auth = { authorization: `Bearer ${token}` };
+  const id = await createBoot(base, token);
+  return { id, acks: await streamLog(base, token, id) };
+}
+
+/** A boot as a runner starts it; returns its id. */
+export async function createBoot(base: string, token: string): Promise<number> {
   const res = await fetch(`${base}/api/boots`, {
     method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ target: 'qemu', variant: 'bench-load', idempotencyKey: crypto.randomUUID() }),
   });
   if (!res.ok) throw new Error(`POST /api/boots: ${res.status} ${await res.text()}`);
-  const { id } = (await res.json()) as { id: number };
+  return ((await res.json()) as { id: number }).id;
+}
+
+/** Streams the log into boot `id` as a TCG boot prints it, then finishes it; returns chunk-to-ack latencies. */
+export async function streamLog(base: string, token: string, id: number): Promise<number[]> {
+  const auth = { authorization: `Bearer ${token}` };
   const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/boots/${id}/console/ws`, { headers: auth });
   const sentAt = new Map<number, number>();
   const acks: number[] = [];
@@ -75,7 +85,7 @@ async function runner(base: string, token: string): Promise<{ id: number; acks: 
   ws.send(JSON.stringify({ type: 'finish', finish: { endReason: 'marker', consoleBytes: LOG.length } }));
   await done;
   ws.close();
-  return { id, acks };
+  return acks;
 }
 
 /** Feed sockets that subscribe to everything and never read a byte. */
