@@ -56,12 +56,13 @@ export type {
 } from '../schemas/boots.ts';
 export type { BuildDetail, BuildSummary, SizeDiff } from '../schemas/builds.ts';
 export type { ApiError } from '../schemas/common.ts';
-
 export type {
   BuildProgressInput,
   Status,
 } from '../schemas/ingest.ts';
 export type { IssueDetail, IssueStatus, IssueSummary } from '../schemas/issues.ts';
+export type { AgentSummary } from '../schemas/jobs.ts';
+export type { BootOutcome } from '../schemas/parse.ts';
 export type {
   AlertItem,
   CreatedSubscription,
@@ -70,6 +71,5 @@ export type {
   Subscription,
   SubscriptionInput,
 } from '../schemas/subscriptions.ts';
-export type { BootOutcome } from '../schemas/parse.ts';
 
 export type { TrendPoint, TrendSeries, TrendsResponse, VariantOverview } from '../schemas/views.ts';
