@@ -9,7 +9,7 @@ import pg from 'pg';
 import { parseLog } from '../collector/parser/index.ts';
 import { REPO_ROOT } from '../common/repo-root.ts';
 
-export interface LabSize {
+interface LabSize {
   variants: number;
   builds: number;
   /** Boots per build. */
@@ -17,7 +17,7 @@ export interface LabSize {
   eventsPerBoot: number;
 }
 
-export const HISTORY_LAB: LabSize = { variants: 200, builds: 20_000, bootsPerBuild: 5, eventsPerBoot: 500 };
+const HISTORY_LAB: LabSize = { variants: 200, builds: 20_000, bootsPerBuild: 5, eventsPerBoot: 500 };
 
 /** Distinct warning titles: a lab's long tail of issues. */
 const WARNINGS = 400;
