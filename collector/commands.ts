@@ -59,4 +59,29 @@ export function registerCollectorCommands(program: Command): void {
       const { tokenRevokeCommand } = await import('./cli/token-command.ts');
       await tokenRevokeCommand(name, opts);
     });
+
+  program
+    .command('db')
+    .description('the history database (the one serve uses; works while it runs)')
+    .command('prune')
+    .description(
+      "remove boots and builds older than a duration, with their events and consoles; never a pinned baseline, an open regression's, an issue's first/last or a bisection's boots, nor a running boot",
+    )
+    .requiredOption('--older-than <age>', 'e.g. 90d, 12w or 36h')
+    .option('--keep-baselines', "also keep each variant's last good boot and last passing build, however old")
+    .option('--dry-run', 'print what would be removed, remove nothing')
+    .option('--json', 'print the report as JSON')
+    .option('--data <dir>', 'embedded database directory (default $BOOTWATCH_DATA or .bootwatch/)')
+    .action(
+      async (opts: {
+        olderThan: string;
+        keepBaselines?: boolean;
+        dryRun?: boolean;
+        json?: boolean;
+        data?: string;
+      }) => {
+        const { pruneCommand } = await import('./cli/db-command.ts');
+        await pruneCommand(opts);
+      },
+    );
 }

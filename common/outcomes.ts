@@ -5,7 +5,7 @@
 import type { BootOutcome } from './types/ingest.ts';
 
 /** The kernel's verdicts, worst first; `error` (the harness failed) says nothing about the kernel. */
-const KERNEL_OUTCOMES = ['no_output', 'panic', 'stalled', 'booted'] as const;
+export const KERNEL_OUTCOMES = ['no_output', 'panic', 'stalled', 'booted'] as const;
 
 export type KernelOutcome = (typeof KERNEL_OUTCOMES)[number];
 

@@ -27,7 +27,7 @@ export const events = pgTable(
   {
     // No foreign key here: events are the busiest table, and its per-row check halved the
     // ingest rate. Every writer inserts them in the transaction that stores the boot's
-    // console or creates the boot, and boots are never deleted.
+    // console or creates the boot, and `db prune` deletes them with their boot.
     bootId: integer('boot_id').notNull(),
     seq: integer('seq').notNull(),
     line: integer('line').notNull(),
