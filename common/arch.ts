@@ -1,10 +1,9 @@
 /**
  * The architectures bootwatch builds and boots, and the facts each one needs: Kbuild's
  * ARCH and image, the cross toolchain's prefix, the QEMU machine and its console. One table,
- * so the builder, the booter, the matrix schema and the dashboard agree.
+ * so the builder, the booter, the matrix schema and the dashboard agree. No Node imports:
+ * the dashboard reads it too (what depends on the host is in runners/host-arch.ts).
  */
-import { arch as hostNodeArch } from 'node:process';
-
 export const ARCHES = ['x86_64', 'arm64', 'riscv64'] as const;
 export type Arch = (typeof ARCHES)[number];
 export const DEFAULT_ARCH: Arch = 'x86_64';
@@ -31,6 +30,8 @@ export interface ArchFacts {
   console: string;
   /** The NIC a guest of this machine gets when the matrix names none. */
   nic: 'e1000' | 'virtio-net-device';
+  /** UEFI's name for it: the loader \EFI\BOOT\BOOT<uefi>.EFI, systemd's linux<uefi>.efi.stub (lower case). */
+  uefi: 'X64' | 'AA64' | 'RISCV64';
 }
 
 export const ARCH_FACTS: Record<Arch, ArchFacts> = {
@@ -47,6 +48,7 @@ export const ARCH_FACTS: Record<Arch, ArchFacts> = {
     cpu: null,
     console: 'ttyS0',
     nic: 'e1000',
+    uefi: 'X64',
   },
   arm64: {
     kbuildArch: 'arm64',
@@ -61,6 +63,7 @@ export const ARCH_FACTS: Record<Arch, ArchFacts> = {
     cpu: 'max',
     console: 'ttyAMA0',
     nic: 'virtio-net-device',
+    uefi: 'AA64',
   },
   riscv64: {
     kbuildArch: 'riscv',
@@ -75,15 +78,6 @@ export const ARCH_FACTS: Record<Arch, ArchFacts> = {
     cpu: null,
     console: 'ttyS0',
     nic: 'virtio-net-device',
+    uefi: 'RISCV64',
   },
 };
-
-/** True when this host runs the architecture natively (no cross compiler, KVM possible). */
-export function isHostArch(a: Arch): boolean {
-  return ARCH_FACTS[a].node === hostNodeArch;
-}
-
-/** `CROSS_COMPILE=` for Kbuild: empty for the host's own architecture. */
-export function crossCompilePrefix(a: Arch): string {
-  return isHostArch(a) ? '' : `${ARCH_FACTS[a].triplet}-`;
-}

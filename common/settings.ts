@@ -141,6 +141,11 @@ export const SETTINGS = {
     description: 'the systemd EFI stub unified kernel images for EC2 are made from',
     parse: textOr('/usr/lib/systemd/boot/efi/linuxx64.efi.stub'),
   }),
+  BOOTWATCH_EFI_STUB_ARM64: declare({
+    description: "the arm64 systemd EFI stub for Graviton images (Debian's systemd-boot-efi:arm64)",
+    shown: 'multiarch/arm64/linuxaa64.efi.stub in BOOTWATCH_CACHE (scripts/setup.sh puts it there)',
+    parse: text(),
+  }),
   BOOTWATCH_DEBUG: declare({
     description: 'on: print the stack trace of a failing command',
     shown: 'off',

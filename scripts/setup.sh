@@ -80,20 +80,28 @@ fi
 
 # Each guest arch's static busybox, in the cache where runners/images/busybox.ts looks.
 multiarch="${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}/multiarch"
-if [ ! -x "$multiarch/arm64/busybox" ]; then
-  # Debian's own arm64 package (multiarch): no download from outside the archive.
-  log "fetching Debian's arm64 busybox-static"
-  SUDO=""
+# One file out of Debian's own arm64 package (multiarch): no download from outside the archive.
+fetch_arm64_file() { # PACKAGE PATH_IN_PACKAGE DEST MODE
+  local pkg=$1 path=$2 dest=$3 mode=$4 tmp SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     $SUDO dpkg --add-architecture arm64
     $SUDO apt-get update -qq
   fi
   tmp=$(mktemp -d)
-  (cd "$tmp" && { apt-get download -qq busybox-static:arm64 2>/dev/null || { $SUDO apt-get update -qq && apt-get download -qq busybox-static:arm64; }; } && dpkg -x ./busybox-static_*.deb root)
-  mkdir -p "$multiarch/arm64"
-  install -m 0755 "$tmp/root/bin/busybox" "$multiarch/arm64/busybox"
+  (cd "$tmp" && { apt-get download -qq "$pkg:arm64" 2>/dev/null || { $SUDO apt-get update -qq && apt-get download -qq "$pkg:arm64"; }; } && dpkg -x ./"$pkg"_*.deb root)
+  mkdir -p "$(dirname "$dest")"
+  install -m "$mode" "$tmp/root/$path" "$dest"
   rm -rf "$tmp"
+}
+if [ ! -x "$multiarch/arm64/busybox" ]; then
+  log "fetching Debian's arm64 busybox-static"
+  fetch_arm64_file busybox-static bin/busybox "$multiarch/arm64/busybox" 0755
+fi
+if [ ! -f "$multiarch/arm64/linuxaa64.efi.stub" ]; then
+  # systemd's arm64 EFI stub: Graviton images carry a UKI made from it (runners/images/uki.ts).
+  log "fetching Debian's arm64 systemd-boot-efi stub"
+  fetch_arm64_file systemd-boot-efi usr/lib/systemd/boot/efi/linuxaa64.efi.stub "$multiarch/arm64/linuxaa64.efi.stub" 0644
 fi
 if [ ! -x "$multiarch/riscv64/busybox" ]; then
   # Debian 12 has no riscv64 archive: build Debian's busybox source with the cross toolchain.

@@ -2,6 +2,7 @@
 import { DescribeImagesCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { BootwatchError } from '../../common/errors.ts';
 import type { AwsClients } from './aws.ts';
+import type { Ec2Arch } from './instance-arch.ts';
 import type { Ledger } from './ledger.ts';
 import { pollUntil } from './poll.ts';
 
@@ -9,6 +10,8 @@ export async function registerImage(o: {
   clients: AwsClients;
   ledger: Ledger;
   snapshotId: string;
+  /** The kernel's: EC2 boots an arm64 AMI only on Graviton, an x86_64 one only on Intel/AMD. */
+  arch: Ec2Arch;
   name: string;
   description: string;
   pollMs: number;
@@ -18,7 +21,7 @@ export async function registerImage(o: {
     new RegisterImageCommand({
       Name: o.name,
       Description: o.description,
-      Architecture: 'x86_64',
+      Architecture: o.arch,
       BootMode: 'uefi',
       EnaSupport: true,
       VirtualizationType: 'hvm',

@@ -22,6 +22,7 @@ import { type CleanupItem, cleanupRun } from './cleanup.ts';
 import { ConsoleDeltaTracker } from './console-delta.ts';
 import type { Ec2Image } from './image.ts';
 import { checkInstanceBudget, consoleWindow, hypervisorOf, instanceState, runInstance } from './instance.ts';
+import { checkInstanceArch } from './instance-arch.ts';
 import { Ledger, newRunId } from './ledger.ts';
 import { sleep } from './poll.ts';
 import type { Ec2Settings } from './settings.ts';
@@ -103,6 +104,7 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
       image: image.path,
       imageSha256: image.sha256,
       entry: image.entry,
+      arch: image.arch,
       dryRun: clients.dryRun,
     },
   };
@@ -122,6 +124,8 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
   const desc = `bootwatch ${req.variant ?? ''} ${runId} (sha256 ${image.sha256.slice(0, 12)})`;
   try {
     req.onStart?.(input);
+    // Before the first call: EC2 would refuse the pair only at RunInstances, after the upload.
+    checkInstanceArch(s.instanceType, image.arch);
     await checkInstanceBudget(clients, s.maxInstances);
     const up = {
       clients,
@@ -145,6 +149,7 @@ export async function runOnEc2(req: CloudRunRequest): Promise<CloudRun> {
       clients,
       ledger,
       snapshotId: res.snapshotId,
+      arch: image.arch,
       name: `bootwatch-${req.variant ?? 'boot'}-${runId}`,
       description: desc,
       pollMs: s.pollMs,

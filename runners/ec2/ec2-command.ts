@@ -117,7 +117,7 @@ export async function ec2Run(file: string, o: RunOpts): Promise<number> {
   const { variants, matrixFile } = pickVariants(file, o.only);
   // Guard rails first: a refused setting costs no collector start and no build.
   const settingsOf = new Map(
-    variants.map((v) => [v.name, resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile))]),
+    variants.map((v) => [v.name, resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile), v.arch)]),
   );
   const printer = callPrinter();
   let collector: CollectorClient | null = null;
@@ -225,9 +225,16 @@ export async function ec2Image(file: string, o: RunOpts): Promise<number> {
         'input.invalid',
         `${v.name}: 'ec2 image' needs a prebuilt kernel; 'ec2 run --rehearse-only' builds one`,
       );
-    const s = resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile));
+    const s = resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile), v.arch);
     const init = v.boot.disk?.init ?? (v.boot.initramfs?.kind === 'busybox' ? v.boot.initramfs.init : null);
-    const img = await buildEc2Image({ kernel: v.kernel, cmdline: v.boot.cmdline, init, image: s.image });
+    const img = await buildEc2Image({
+      kernel: v.kernel,
+      cmdline: v.boot.cmdline,
+      init,
+      arch: s.arch,
+      busybox: v.boot.disk?.busybox,
+      image: s.image,
+    });
     process.stdout.write(
       `${v.name}\t${img.path}\tsha256:${img.sha256}\t${img.sizeBytes} bytes (${img.dataBytes} with data)\t${(img.buildMs / 1000).toFixed(1)} s${img.cached ? ' (cached)' : ''}\n`,
     );

@@ -1,8 +1,9 @@
 /**
  * The disk an EC2 variant boots from, built locally without loop mounts: GPT, an EFI
- * system partition holding \EFI\BOOT\BOOTX64.EFI (a UKI carrying the command line, or
- * the bare kernel with a built-in one) and an ext4 root (busybox, or debootstrap).
- * The same file is rehearsed under QEMU and uploaded, and its sha256 ties the two boots.
+ * system partition holding \EFI\BOOT\BOOTX64.EFI, or BOOTAA64.EFI for Graviton (a UKI
+ * carrying the command line, or the bare EFI-stub kernel with a built-in one) and an ext4
+ * root (busybox, or debootstrap). The same file is rehearsed under QEMU and uploaded, and
+ * its sha256 ties the two boots.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,7 +19,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { ARCH_FACTS } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
+import { defaultBusybox } from '../images/busybox.ts';
 import { debootstrapTree, ext4FromTree } from '../images/debootstrap.ts';
 import { buildEsp } from '../images/esp.ts';
 import { buildGptDisk, type GptLayout, isZero, PART_TYPE } from '../images/gpt-disk.ts';
@@ -26,6 +29,7 @@ import { buildModuleInitramfs } from '../images/module-initramfs.ts';
 import { buildRootfs } from '../images/rootfs.ts';
 import { buildUki } from '../images/uki.ts';
 import { imagesDir } from '../paths.ts';
+import type { Ec2Arch } from './instance-arch.ts';
 import type { Ec2Settings } from './settings.ts';
 
 /** Fixed PARTUUIDs: `root=PARTUUID=` is then known before the disk exists, on NVMe and Xen alike. */
@@ -40,6 +44,8 @@ export interface Ec2ImageRequest {
   cmdline: string;
   /** /init of the root filesystem (busybox: required; debootstrap: optional, else /sbin/init). */
   init: string | null;
+  /** The kernel's architecture (default x86_64): the ESP's loader name, the UKI's stub, the busybox. */
+  arch?: Ec2Arch;
   busybox?: string;
   image: Ec2Settings['image'];
   onLine?: (l: string) => void;
@@ -47,6 +53,7 @@ export interface Ec2ImageRequest {
 
 export interface Ec2Image {
   path: string;
+  arch: Ec2Arch;
   sha256: string;
   sizeBytes: number;
   /** Non-zero bytes: what an EBS upload sends. */
@@ -60,10 +67,22 @@ export interface Ec2Image {
   cached: boolean;
 }
 
+/**
+ * EC2's serial console is ttyS0 on both architectures: on Graviton it is a 16550-compatible
+ * UART (the "Amazon PCI serial device", PCI 1d0f:8250, which ACPI's SPCR table names as the
+ * console), driven by the 8250 driver, not a PL011 like QEMU virt's ttyAMA0.
+ */
+const EC2_CONSOLE = 'console=ttyS0,115200n8';
+
 /** The command line the image boots with: the variant's, EC2's console, and how to find the root. */
 export function ec2Cmdline(base: string, opts: { initramfs: boolean; init: boolean }): string {
   const parts = base.split(/\s+/).filter((w) => w && !/^(root|rootfstype|init|rdinit)=/.test(w));
-  if (!parts.some((w) => w.startsWith('console='))) parts.unshift('console=ttyS0,115200n8');
+  const consoles = parts.filter((w) => w.startsWith('console='));
+  if (!consoles.length) parts.unshift(EC2_CONSOLE);
+  // The last console= is /dev/console where it exists: EC2's goes after the variant's own
+  // (an arm64 variant's ttyAMA0, for its QEMU rehearsal, is absent on Graviton).
+  else if (!consoles.some((w) => /^console=ttyS0(,|$)/.test(w)))
+    parts.splice(parts.lastIndexOf(consoles.at(-1)!) + 1, 0, EC2_CONSOLE);
   // EBS volumes on Nitro can pause I/O for a while; AWS's advice is to never time it out.
   parts.push('nvme_core.io_timeout=4294967295');
   if (!opts.initramfs) parts.push(`root=PARTUUID=${ROOT_PARTUUID}`, 'rootfstype=ext4', 'rw', 'rootwait');
@@ -99,6 +118,8 @@ export function hashDisk(file: string): { sha256: string; dataBytes: number } {
 export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
   const t0 = performance.now();
   const { image } = req;
+  const arch: Ec2Arch = req.arch ?? 'x86_64';
+  const busybox = req.busybox ?? defaultBusybox(arch);
   if (!existsSync(req.kernel)) throw new BootwatchError('input.invalid', `kernel not found: ${req.kernel}`);
   const rootMb = image.sizeMb - image.espMb - 2;
   if (rootMb < 16)
@@ -110,7 +131,7 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
         optional: image.modules.optional,
         rootLabel: ROOT_LABEL,
         rootInit: req.init ? '/init' : '/sbin/init',
-        busybox: req.busybox,
+        busybox,
       })
     : null;
   const cmdline = ec2Cmdline(req.cmdline, { initramfs: !!mods, init: !!req.init });
@@ -122,9 +143,14 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
 
   const dir = imagesDir();
   mkdirSync(dir, { recursive: true });
-  const tag = `${image.sizeMb}-${image.espMb}-${image.entry}`;
+  const tag = `${image.sizeMb}-${image.espMb}-${image.entry}-${arch}`;
   let rootFile: string;
   let rootKey: string;
+  if (image.debootstrap && arch !== 'x86_64')
+    throw new BootwatchError(
+      'input.invalid',
+      `ec2.image.debootstrap builds x86_64 roots only; an ${arch} image needs a busybox root (boot.disk)`,
+    );
   if (image.debootstrap) {
     const tree = await debootstrapTree(image.debootstrap, req.onLine);
     rootKey = `${tree}:${req.init ?? ''}`;
@@ -142,7 +168,7 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
         'input.invalid',
         'a busybox root needs an /init (boot.disk.init or boot.disk.script)',
       );
-    rootFile = await buildRootfs(req.init, req.busybox ?? '/bin/busybox', rootMb);
+    rootFile = await buildRootfs(req.init, busybox, rootMb);
     rootKey = rootFile; // content-addressed by buildRootfs
   }
   const key = createHash('sha256')
@@ -159,18 +185,20 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   try {
-    const bootEfi = join(work, 'BOOTX64.EFI');
+    // The removable-media path UEFI firmware (OVMF, AAVMF, EC2's) boots without any boot entry.
+    const loader = `BOOT${ARCH_FACTS[arch].uefi}.EFI`;
+    const bootEfi = join(work, loader);
     if (image.entry === 'uki')
-      await buildUki({ kernel: req.kernel, cmdline, initrd: mods?.path ?? null, out: bootEfi });
+      await buildUki({ kernel: req.kernel, cmdline, initrd: mods?.path ?? null, out: bootEfi, arch });
     else copyFileSync(req.kernel, bootEfi);
     const cmdFile = join(work, 'cmdline.txt');
     writeFileSync(cmdFile, `${cmdline}\n`);
     // startup.nsh: a UEFI shell (OVMF's, when no boot entry works) chains the kernel with its command line.
     const nsh = join(work, 'startup.nsh');
-    writeFileSync(nsh, `fs0:\n\\EFI\\BOOT\\BOOTX64.EFI ${image.entry === 'kernel' ? cmdline : ''}\n`);
+    writeFileSync(nsh, `fs0:\n\\EFI\\BOOT\\${loader} ${image.entry === 'kernel' ? cmdline : ''}\n`);
     const esp = join(work, 'esp.img');
     await buildEsp(esp, image.espMb, {
-      'EFI/BOOT/BOOTX64.EFI': bootEfi,
+      [`EFI/BOOT/${loader}`]: bootEfi,
       'EFI/bootwatch/cmdline.txt': cmdFile,
       'startup.nsh': nsh,
     });
@@ -183,6 +211,7 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
     renameSync(tmp, path);
     const out: Omit<Ec2Image, 'buildMs' | 'cached'> = {
       path,
+      arch,
       sha256,
       sizeBytes: layout.sizeBytes,
       dataBytes,

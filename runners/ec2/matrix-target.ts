@@ -10,7 +10,7 @@ export async function runEc2InMatrix(v: ResolvedVariant, opts: RunOptions): Prom
   const hooks = opts.hooks ?? {};
   let settings: ReturnType<typeof resolveEc2Settings>;
   try {
-    settings = resolveEc2Settings(v.ec2);
+    settings = resolveEc2Settings(v.ec2, {}, undefined, v.arch);
   } catch (err) {
     const error = (err as Error).message;
     return {

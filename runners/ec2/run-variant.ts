@@ -102,6 +102,11 @@ export async function runEc2Variant(o: Ec2VariantOptions): Promise<Ec2VariantRes
     error: null,
   };
   try {
+    if (s.arch !== v.arch)
+      throw new BootwatchError(
+        'input.invalid',
+        `variant ${v.name} is ${v.arch}, its EC2 settings were resolved for ${s.arch}`,
+      );
     let kernel = v.kernel;
     let buildKey: string | null = null;
     if (!kernel) {
@@ -131,7 +136,9 @@ export async function runEc2Variant(o: Ec2VariantOptions): Promise<Ec2VariantRes
       kernel,
       cmdline: v.boot.cmdline,
       init,
-      busybox: v.boot.disk?.busybox,
+      arch: s.arch,
+      busybox:
+        v.boot.disk?.busybox ?? (v.boot.initramfs?.kind === 'busybox' ? v.boot.initramfs.busybox : undefined),
       image: s.image,
       onLine: (l) => hooks.onNotice?.(l),
     });
@@ -140,7 +147,7 @@ export async function runEc2Variant(o: Ec2VariantOptions): Promise<Ec2VariantRes
       `${res.image.path} (${(res.image.buildMs / 1000).toFixed(1)} s${res.image.cached ? ', cached' : ''})`,
     );
     if (s.rehearse) {
-      hooks.onPhase?.('rehearsal', 'QEMU + OVMF + NVMe');
+      hooks.onPhase?.('rehearsal', `QEMU + ${s.arch === 'arm64' ? 'AAVMF' : 'OVMF'} + NVMe`);
       const stream = new BootStream(collector, res.buildId, buildKey);
       res.rehearsal = await rehearse({
         variant: v.name,

@@ -4,13 +4,15 @@
  * the SDK's default chain finds them.
  */
 import { resolve } from 'node:path';
+import { type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import { setting } from '../../common/settings.ts';
 import type { DebootstrapSpec } from '../images/debootstrap.ts';
 import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
 import type { Ec2Spec } from '../matrix/ec2-schema.ts';
+import { checkInstanceArch, DEFAULT_INSTANCE_TYPE, type Ec2Arch } from './instance-arch.ts';
 
-/** Cheap, current-generation types; a user widens the list with `allowedInstanceTypes`. */
+/** Cheap, current-generation types (x86_64, then Graviton); a user widens the list with `allowedInstanceTypes`. */
 const DEFAULT_ALLOWED_TYPES = [
   't3.micro',
   't3.small',
@@ -19,10 +21,18 @@ const DEFAULT_ALLOWED_TYPES = [
   't2.micro',
   'm5.large',
   'c5.large',
+  't4g.micro',
+  't4g.small',
+  'm6g.medium',
+  'c6g.medium',
+  'm7g.medium',
+  'c7g.medium',
 ];
 
 export interface Ec2Settings {
   region: string;
+  /** The image's architecture: RegisterImage's `Architecture`, and what the instance type must run. */
+  arch: Ec2Arch;
   instanceType: string;
   subnetId: string | null;
   securityGroupIds: string[];
@@ -67,6 +77,7 @@ export function resolveEc2Settings(
   spec: Ec2Spec | null,
   o: Ec2Overrides = {},
   baseDir = process.cwd(),
+  arch: Arch = DEFAULT_ARCH,
 ): Ec2Settings {
   const s = spec ?? {};
   const region = o.region ?? s.region ?? environmentRegion();
@@ -75,10 +86,13 @@ export function resolveEc2Settings(
     throw bad(`--region ${o.region} differs from the matrix's ec2.region ${s.region}; edit one of them`);
   if (s.allowedRegions && !s.allowedRegions.includes(region))
     throw bad(`region ${region} is not in allowedRegions (${s.allowedRegions.join(', ')})`);
-  const instanceType = o.instanceType ?? s.instanceType ?? 't3.micro';
+  if (arch !== 'x86_64' && arch !== 'arm64')
+    throw bad(`EC2 has no ${arch} instances (x86_64 and arm64 only)`);
+  const instanceType = o.instanceType ?? s.instanceType ?? DEFAULT_INSTANCE_TYPE[arch];
   const allowed = s.allowedInstanceTypes ?? DEFAULT_ALLOWED_TYPES;
   if (!allowed.includes(instanceType))
     throw bad(`instance type ${instanceType} is not allowed (allowedInstanceTypes: ${allowed.join(', ')})`);
+  checkInstanceArch(instanceType, arch);
   const subnetId = o.subnetId ?? s.subnetId ?? null;
   if (subnetId && !/^subnet-[0-9a-f]+$/.test(subnetId)) throw bad(`"${subnetId}" is not a subnet id`);
   const securityGroupIds = o.securityGroupIds ?? s.securityGroupIds ?? [];
@@ -96,6 +110,7 @@ export function resolveEc2Settings(
   const db = img.debootstrap;
   return {
     region,
+    arch,
     instanceType,
     subnetId,
     securityGroupIds,

@@ -1,18 +1,30 @@
 /**
  * A unified kernel image: systemd's EFI stub with the kernel, its command line and an
  * optional initramfs as PE sections (objcopy), so firmware that passes no arguments —
- * EC2's UEFI loading \EFI\BOOT\BOOTX64.EFI — still boots with the right command line.
+ * EC2's UEFI loading \EFI\BOOT\BOOTX64.EFI (BOOTAA64.EFI on Graviton) — still boots
+ * with the right command line.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import { setting } from '../../common/settings.ts';
+import { crossCompilePrefix, isHostArch } from '../host-arch.ts';
+import { cacheDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 
-/** Debian's systemd-boot-efi stub; `BOOTWATCH_EFI_STUB` overrides it. */
-function efiStubPath(): string {
-  return setting('BOOTWATCH_EFI_STUB');
+/**
+ * Debian's systemd-boot-efi stub for `arch`. A foreign arch's comes from Debian's multiarch
+ * package, unpacked by scripts/setup.sh into the cache (an amd64 host cannot install it).
+ */
+function efiStubPath(arch: Arch): string {
+  if (arch === DEFAULT_ARCH) return setting('BOOTWATCH_EFI_STUB');
+  const given = arch === 'arm64' ? setting('BOOTWATCH_EFI_STUB_ARM64') : undefined;
+  if (given) return given;
+  const file = `linux${ARCH_FACTS[arch].uefi.toLowerCase()}.efi.stub`;
+  if (isHostArch(arch)) return join('/usr/lib/systemd/boot/efi', file);
+  return join(cacheDir(), 'multiarch', arch, file);
 }
 
 const MiB = 1 << 20;
@@ -24,14 +36,23 @@ export async function buildUki(opts: {
   cmdline: string;
   initrd: string | null;
   out: string;
+  /** The kernel's arch (default x86_64): which stub, and the binutils that read its PE format. */
+  arch?: Arch;
 }): Promise<void> {
-  const stub = efiStubPath();
-  if (!existsSync(stub))
+  const arch = opts.arch ?? DEFAULT_ARCH;
+  const stub = efiStubPath(arch);
+  if (!existsSync(stub)) {
+    const get = isHostArch(arch)
+      ? 'apt-get install systemd-boot-efi'
+      : `scripts/setup.sh fetches Debian's systemd-boot-efi:${ARCH_FACTS[arch].debian}`;
     throw new BootwatchError(
       'harness.failed',
-      `EFI stub not found at ${stub} (apt-get install systemd-boot-efi), needed to embed the command line`,
+      `${arch} EFI stub not found at ${stub} (${get}), needed to embed the command line`,
     );
-  const head = await runCommand('objdump', ['-p', stub]);
+  }
+  // The host's binutils read only its own PE flavour: a foreign stub needs the cross ones.
+  const binutils = crossCompilePrefix(arch);
+  const head = await runCommand(`${binutils}objdump`, ['-p', stub]);
   const size = head.output.match(/SizeOfImage\s+([0-9a-f]+)/i);
   if (head.code !== 0 || !size)
     throw new BootwatchError(
@@ -57,7 +78,7 @@ export async function buildUki(opts: {
       args.push('--add-section', `${name}=${file}`, '--change-section-vma', `${name}=0x${vma.toString(16)}`);
       vma = alignUp(vma + statSync(file).size, MiB);
     }
-    const r = await runCommand('objcopy', [...args, stub, opts.out]);
+    const r = await runCommand(`${binutils}objcopy`, [...args, stub, opts.out]);
     if (r.code !== 0)
       throw new BootwatchError(
         'harness.failed',

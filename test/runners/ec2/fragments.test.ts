@@ -1,7 +1,8 @@
 /**
  * The EC2 fragments hold on the real linux-source-6.1 tree: every option they ask for
- * lands in .config on top of allnoconfig (the runner's own dropped-option check), and
- * the check speaks up when a fragment's dependency is missing.
+ * lands in .config on top of allnoconfig (the runner's own dropped-option check; arm64's
+ * with ARCH=arm64 and the cross toolchain), and the check speaks up when a fragment's
+ * dependency is missing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,36 @@ describe('examples/fragments/ec2*.config', () => {
       'EFI_PARTITION',
       'XEN_BLKDEV_FRONTEND',
       'XEN_NETDEV_FRONTEND',
+    ])
+      expect(cfg.get(opt), opt).toBe('y');
+  }, 120_000);
+
+  it('the Graviton fragment lands whole on arm64 allnoconfig: ACPI, 8250 console on PCI, NVMe, ENA', async () => {
+    const r = await makeConfig(
+      src.dir,
+      join(out, 'arm64'),
+      'allnoconfig',
+      [fragment('ec2-arm64.config')],
+      buildEnv(),
+      undefined,
+      'arm64',
+    );
+    expect(r.error).toBeNull();
+    expect(r.dropped.map(formatDropped)).toEqual([]);
+    const cfg = parseConfig(r.config);
+    expect(cfg.get('ARM64')).toBe('y');
+    for (const opt of [
+      'ACPI',
+      'ACPI_SPCR_TABLE',
+      'ACPI_MCFG',
+      'EFI_STUB',
+      'PCI_QUIRKS',
+      'ARM_GIC_V3_ITS_PCI',
+      'SERIAL_8250_CONSOLE',
+      'SERIAL_8250_PCI',
+      'SERIAL_AMBA_PL011_CONSOLE',
+      'BLK_DEV_NVME',
+      'ENA_ETHERNET',
     ])
       expect(cfg.get(opt), opt).toBe('y');
   }, 120_000);

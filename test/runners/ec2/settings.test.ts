@@ -1,6 +1,7 @@
 /** Guard rails and image options are checked before anything is built or created. */
 import { describe, expect, it } from 'vitest';
 import { ec2Cmdline, ROOT_PARTUUID } from '../../../runners/ec2/image.ts';
+import { checkInstanceArch, instanceArch } from '../../../runners/ec2/instance-arch.ts';
 import { resolveEc2Settings } from '../../../runners/ec2/settings.ts';
 import { validateDebootstrap } from '../../../runners/images/debootstrap.ts';
 
@@ -55,6 +56,82 @@ describe('EC2 guard rails', () => {
   });
 });
 
+describe('the architecture guard rail', () => {
+  it("tells Graviton types from Intel/AMD ones by AWS's naming: a g after the generation, or a1", () => {
+    for (const t of [
+      'a1.medium',
+      't4g.micro',
+      'm6g.large',
+      'm7gd.xlarge',
+      'm8g.medium',
+      'c6gn.large',
+      'c7gn.large',
+      'r8g.medium',
+      'x2gd.large',
+      'im4gn.large',
+      'is4gen.large',
+      'i4g.large',
+      'g5g.xlarge',
+      'hpc7g.4xlarge',
+    ])
+      expect(instanceArch(t), t).toBe('arm64');
+    for (const t of [
+      't2.micro',
+      't3.micro',
+      't3a.small',
+      'm5.large',
+      'c6i.large',
+      'm7a.medium',
+      'g4dn.xlarge',
+      'g5.xlarge',
+      'gr6.4xlarge',
+      'p4d.24xlarge',
+      'inf2.xlarge',
+      'trn1.2xlarge',
+      'i3en.large',
+      'x2iedn.xlarge',
+      'u-6tb1.56xlarge',
+      'c7i-flex.large',
+      'hpc7a.12xlarge',
+    ])
+      expect(instanceArch(t), t).toBe('x86_64');
+  });
+
+  it('refuses types whose architecture it cannot tell, and Mac instances', () => {
+    expect(() => instanceArch('q9z.large')).toThrow(
+      /unknown family.*cannot tell whether it is x86_64 or arm64/,
+    );
+    expect(() => instanceArch('t4g')).toThrow(/unknown family/);
+    expect(() => instanceArch('mac2.metal')).toThrow(/macOS only/);
+  });
+
+  it('an arm64 image defaults to t4g.micro and refuses t3.micro; an x86_64 image refuses t4g.micro', () => {
+    const base = { region: 'eu-west-1' };
+    expect(resolveEc2Settings(base, {}, undefined, 'arm64')).toMatchObject({
+      arch: 'arm64',
+      instanceType: 't4g.micro',
+    });
+    expect(resolveEc2Settings(base).arch).toBe('x86_64');
+    expect(() => resolveEc2Settings(base, { instanceType: 't3.micro' }, undefined, 'arm64')).toThrow(
+      /t3\.micro is x86_64 \(Intel\/AMD\), the image is arm64: pick a Graviton type/,
+    );
+    expect(() => resolveEc2Settings({ ...base, instanceType: 't4g.micro' })).toThrow(
+      /t4g\.micro is arm64 \(Graviton\), the image is x86_64/,
+    );
+    // An allowed list does not override the architecture.
+    expect(() =>
+      resolveEc2Settings(
+        { ...base, instanceType: 'm5.large', allowedInstanceTypes: ['m5.large'] },
+        {},
+        undefined,
+        'arm64',
+      ),
+    ).toThrow(/is x86_64/);
+    expect(() => resolveEc2Settings(base, {}, undefined, 'riscv64')).toThrow(/EC2 has no riscv64 instances/);
+    expect(() => checkInstanceArch('c7g.large', 'arm64')).not.toThrow();
+  });
+});
+
 describe('EC2 image options', () => {
   it('validates a debootstrap root before the long download', () => {
     const ok = {
@@ -87,6 +164,15 @@ describe('EC2 image options', () => {
     expect(direct).toContain('init=/init');
     expect(ec2Cmdline('panic=-1', { initramfs: true, init: true })).toMatch(
       /^console=ttyS0,115200n8 panic=-1 nvme_core\.io_timeout=\d+$/,
+    );
+  });
+
+  it("adds EC2's ttyS0 after a variant's own console (arm64's ttyAMA0 for the rehearsal), so ttyS0 is /dev/console on EC2", () => {
+    expect(ec2Cmdline('console=ttyAMA0 panic=-1', { initramfs: true, init: true })).toMatch(
+      /^console=ttyAMA0 console=ttyS0,115200n8 panic=-1 nvme_core/,
+    );
+    expect(ec2Cmdline('console=ttyS0 panic=-1', { initramfs: true, init: true })).toMatch(
+      /^console=ttyS0 panic=-1 nvme_core/,
     );
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsCall, type AwsClients, createAwsClients } from '../../../../runners/ec2/aws.ts';
 import { type Ec2Image, hashDisk } from '../../../../runners/ec2/image.ts';
+import type { Ec2Arch } from '../../../../runners/ec2/instance-arch.ts';
 import { type Ec2Settings, resolveEc2Settings } from '../../../../runners/ec2/settings.ts';
 import type { Ec2Spec } from '../../../../runners/matrix/ec2-schema.ts';
 import { type FakeAws, startFakeAws } from '../../../helpers/fake-aws/server.ts';
@@ -36,7 +37,7 @@ export async function cloudEnv(): Promise<CloudEnv> {
 }
 
 /** A sparse disk of `mb` MiB with a few data blocks scattered in it. */
-export function smallDisk(dir: string, mb = 8): Ec2Image {
+export function smallDisk(dir: string, mb = 8, arch: Ec2Arch = 'x86_64'): Ec2Image {
   const path = join(dir, `disk-${mb}.raw`);
   const fd = openSync(path, 'w');
   const block = Buffer.alloc(4096, 0xa5);
@@ -46,6 +47,7 @@ export function smallDisk(dir: string, mb = 8): Ec2Image {
   const { sha256, dataBytes } = hashDisk(path);
   return {
     path,
+    arch,
     sha256,
     sizeBytes: mb << 20,
     dataBytes,
@@ -59,8 +61,13 @@ export function smallDisk(dir: string, mb = 8): Ec2Image {
   };
 }
 
-export function settings(spec: Ec2Spec = {}): Ec2Settings {
-  return resolveEc2Settings({ region: 'eu-west-1', pollSeconds: 0.02, maxMinutes: 1, ...spec });
+export function settings(spec: Ec2Spec = {}, arch: Ec2Arch = 'x86_64'): Ec2Settings {
+  return resolveEc2Settings(
+    { region: 'eu-west-1', pollSeconds: 0.02, maxMinutes: 1, ...spec },
+    {},
+    undefined,
+    arch,
+  );
 }
 
 export function clients(calls: AwsCall[] = [], dryRun = false): AwsClients {
