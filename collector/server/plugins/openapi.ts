@@ -39,6 +39,13 @@ function finishDocument(doc: Json): Json {
       const op = item[method] as Json | undefined;
       if (!op) continue;
       op.operationId ??= operationIdOf(method, path);
+      // A callback is a request the collector makes (an alert webhook): no credentials of ours.
+      for (const urls of Object.values((op.callbacks ?? {}) as Record<string, Record<string, Json>>))
+        for (const cbItem of Object.values(urls))
+          for (const cb of Object.values(cbItem) as Json[]) {
+            cb.summary ??= 'what the collector sends';
+            cb.security ??= [];
+          }
       for (const p of (op.parameters ?? []) as Json[]) {
         if (p.required && p.in !== 'path' && (p.schema as Json | undefined)?.default !== undefined)
           p.required = false;

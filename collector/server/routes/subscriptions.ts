@@ -11,6 +11,7 @@ import {
   Subscription,
   SubscriptionInput,
   SubscriptionPatch,
+  WebhookPayload,
 } from '../../../common/schemas/subscriptions.ts';
 import {
   createSubscription,
@@ -25,6 +26,12 @@ import { submitterOf } from '../ownership.ts';
 import { publicBaseUrl } from '../public-url.ts';
 import { errors, IdParams } from '../schemas/common.ts';
 import type { App } from '../types.ts';
+
+/** How a channel `webhook` request is signed (slack and matrix bodies carry the same headers). */
+const WEBHOOK_HEADERS =
+  'channel webhook: this body, POSTed as JSON. Every HTTP channel sends X-Bootwatch-Delivery (the stable ' +
+  'delivery id, the same on every retry), X-Bootwatch-Timestamp (Unix seconds) and X-Bootwatch-Signature: ' +
+  '"sha256=" + hex HMAC-SHA256 of "<timestamp>.<raw body>" keyed with the secret this answer shows once.';
 
 const EMAIL = /^[^\s@,<>]+@[^\s@,<>]+\.[^\s@,<>]+$/;
 
@@ -85,6 +92,23 @@ export async function subscriptionRoutes(app: App): Promise<void> {
         summary: 'subscribe to alerts; a webhook signing secret is in this answer only',
         body: SubscriptionInput,
         response: { 201: CreatedSubscription, ...errors(400, 503) },
+        callbacks: {
+          alert: {
+            '{$request.body#/target}': {
+              post: {
+                requestBody: {
+                  description: WEBHOOK_HEADERS,
+                  required: true,
+                  content: { 'application/json': { schema: WebhookPayload } },
+                },
+                responses: {
+                  '2XX': { description: 'taken' },
+                  '4XX': { description: 'refused: retried with backoff, like a 5XX or no answer' },
+                },
+              },
+            },
+          },
+        },
       },
     },
     async (req, reply) => {

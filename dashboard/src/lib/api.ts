@@ -15,6 +15,8 @@ import type {
   BuildSummary,
   CompareResponse,
   ConsolePage,
+  CreatedSubscription,
+  Delivery,
   FailureGroupItem,
   IssueDetail,
   IssueStatus,
@@ -22,6 +24,8 @@ import type {
   RegressionItem,
   SessionInfo,
   SizeDiff,
+  Subscription,
+  SubscriptionInput,
   Thresholds,
   TrendMetric,
   TrendsResponse,
@@ -83,7 +87,7 @@ function apiUrl(path: string, params: Params = {}): string {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Sent as JSON. */
   body?: unknown;
   signal?: AbortSignal;
@@ -128,7 +132,11 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   return (await (await request(url, { signal })).json()) as T;
 }
 
-async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<T> {
+async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+): Promise<T> {
   const res = await request(url, { method, body });
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
@@ -189,6 +197,22 @@ export const api = {
   },
 
   baselines: (signal?: AbortSignal) => getJson<BaselinePin[]>('/api/baselines', signal),
+
+  /** This token's alert subscriptions (an admin's: all). */
+  subscriptions: (signal?: AbortSignal) => getJson<Subscription[]>('/api/subscriptions', signal),
+
+  /** Subscribes; the answer holds a webhook's signing secret, this once. */
+  subscribe: (input: SubscriptionInput) => sendJson<CreatedSubscription>('POST', '/api/subscriptions', input),
+
+  /** Pauses or resumes a subscription. */
+  setSubscriptionEnabled: (id: number, enabled: boolean) =>
+    sendJson<Subscription>('PATCH', `/api/subscriptions/${id}`, { enabled }),
+
+  unsubscribe: (id: number) => sendJson<void>('DELETE', `/api/subscriptions/${id}`),
+
+  /** A subscription's deliveries with every attempt, newest first. */
+  deliveries: (id: number, signal?: AbortSignal) =>
+    getJson<Delivery[]>(`/api/subscriptions/${id}/deliveries`, signal),
 
   /** Pins `bootId` as its variant's baseline (admin). */
   pinBaseline: (variant: string, bootId: number, note?: string) =>
