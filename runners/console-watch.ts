@@ -4,7 +4,9 @@
  * the boot is over, and `ended` resolves with the reason — at once, or after a panic's
  * trace has gone quiet.
  */
+
 import { BootLogParser } from '../collector/parser/index.ts';
+import type { Arch } from '../common/arch.ts';
 import type { EndReason } from '../common/types/ingest.ts';
 import type { LineUpdate, ParseResult } from '../common/types/parse.ts';
 import { EndDetector } from './qemu/end-detector.ts';
@@ -13,6 +15,7 @@ export interface ConsoleWatchOptions {
   markers: string[];
   cmdline?: string;
   initIsScript?: boolean;
+  arch?: Arch;
   /** Quiet time after a panic header before the verdict. */
   panicQuietMs?: number;
   onLine?: (u: LineUpdate) => void;
@@ -31,7 +34,12 @@ export class ConsoleWatch {
 
   constructor(private readonly opts: ConsoleWatchOptions) {
     this.parser = new BootLogParser({
-      context: { cmdline: opts.cmdline, initIsScript: opts.initIsScript, markers: opts.markers },
+      context: {
+        cmdline: opts.cmdline,
+        initIsScript: opts.initIsScript,
+        markers: opts.markers,
+        ...(opts.arch ? { arch: opts.arch } : {}),
+      },
     });
     this.detector = new EndDetector(opts.markers);
     this.ended = new Promise((r) => {

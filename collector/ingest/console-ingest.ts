@@ -313,6 +313,8 @@ export class ConsoleIngest {
       {
         initIsScript: row.initIsScript,
         ...(row.cmdline ? { cmdline: row.cmdline } : {}),
+        // The arch the runner booted (or a parse told): the diagnosis of a silent boot needs it.
+        ...(row.arch ? { arch: row.arch } : {}),
         // The runner's completion markers (boot meta): the verdict is taken at the first one.
         ...markersOf(row.markers),
       },

@@ -3,6 +3,7 @@
  * collector validates them with these schemas; the types are theirs (`Static<>`).
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { ARCHES } from '../arch.ts';
 import { Id, INT4_MAX, InputTimestamp, Maybe, StringEnum } from './common.ts';
 
 /** KCIDB's vocabulary: FAIL is the kernel's fault, ERROR/MISS the harness's. */
@@ -130,6 +131,7 @@ export const BootInputSchema = Type.Object(
     initIsScript: Type.Optional(
       Type.Boolean({ description: 'the /init the runner gave is a script: sharper diagnosis' }),
     ),
+    arch: Type.Optional(StringEnum(ARCHES, 'the guest architecture the runner booted')),
     idempotencyKey: IdempotencyKey,
     meta: Type.Optional(Meta),
   },

@@ -4,8 +4,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCH_FACTS, type Arch, crossCompilePrefix, DEFAULT_ARCH } from '../../common/arch.ts';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import type { ImageSizes, SymbolSize } from '../../common/types/ingest.ts';
+import { crossCompilePrefix } from '../host-arch.ts';
 import { runCommand } from '../process.ts';
 
 export interface Artifacts {

@@ -5,8 +5,9 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type Arch, crossCompilePrefix } from '../../common/arch.ts';
+import type { Arch } from '../../common/arch.ts';
 import type { BuildInput } from '../../common/types/ingest.ts';
+import { crossCompilePrefix } from '../host-arch.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
 import { buildsDir } from '../paths.ts';
 import { runCommand } from '../process.ts';

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ARCH_FACTS, type Arch, crossCompilePrefix, DEFAULT_ARCH } from '../../common/arch.ts';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
+import { crossCompilePrefix } from '../host-arch.ts';
 import { runCommand } from '../process.ts';
 
 export interface MakeResult {

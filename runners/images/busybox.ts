@@ -5,7 +5,8 @@
  * has no riscv64 archive).
  */
 import { join } from 'node:path';
-import { type Arch, isHostArch } from '../../common/arch.ts';
+import type { Arch } from '../../common/arch.ts';
+import { isHostArch } from '../host-arch.ts';
 import { cacheDir } from '../paths.ts';
 
 /** Where a guest arch's busybox lives (the set-up script puts it there). */

@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { ARCH_FACTS, type Arch, DEFAULT_ARCH, isHostArch } from '../../common/arch.ts';
+import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { setting } from '../../common/settings.ts';
+import { isHostArch } from '../host-arch.ts';
 import { cacheDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 

@@ -102,6 +102,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
       startedAt: new Date().toISOString(),
       host: hostname(),
       initIsScript: req.initIsScript,
+      arch,
       meta: {
         qemuArgs: args,
         markers: boot.markers,
@@ -114,6 +115,7 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
     };
     const watch = new ConsoleWatch({
       markers: boot.markers,
+      arch,
       cmdline,
       initIsScript: req.initIsScript,
       panicQuietMs: req.panicQuietMs,
