@@ -131,7 +131,7 @@ export async function claimDue(db: Db, limit: number): Promise<Claimed[]> {
 }
 
 /** The wait before attempt `n + 1` after `n` failed: `base`, doubling, at most an hour. */
-export function backoffMs(base: number, attempts: number): number {
+function backoffMs(base: number, attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, base * 2 ** Math.max(0, attempts - 1));
 }
 

@@ -14,7 +14,11 @@ const fields = {
   variants: Globs('variant name'),
   matrices: Globs('matrix name'),
   arches: Globs('architecture'),
-  events: Type.Array(StringEnum(ALERT_KINDS), { minItems: 1, maxItems: ALERT_KINDS.length, uniqueItems: true }),
+  events: Type.Array(StringEnum(ALERT_KINDS), {
+    minItems: 1,
+    maxItems: ALERT_KINDS.length,
+    uniqueItems: true,
+  }),
   channel: StringEnum(
     ALERT_CHANNELS,
     'email: a mail over SMTP; webhook: JSON signed with X-Bootwatch-Signature; slack, matrix: their message bodies',
@@ -86,13 +90,13 @@ export const AlertItem = Type.Object({
   regressionId: Nullable(Type.Integer()),
   bootId: Nullable(Type.Integer()),
   buildId: Nullable(Type.Integer()),
-  url: Nullable(Type.String({ description: "the dashboard page (null: no BOOTWATCH_PUBLIC_URL)" })),
+  url: Nullable(Type.String({ description: 'the dashboard page (null: no BOOTWATCH_PUBLIC_URL)' })),
   createdAt: Timestamp,
 });
 export type AlertItem = Static<typeof AlertItem>;
 
 /** One try at sending a delivery. */
-export const DeliveryAttempt = Type.Object({
+const DeliveryAttempt = Type.Object({
   attempt: Type.Integer(),
   at: Timestamp,
   ok: Type.Boolean(),
@@ -101,7 +105,6 @@ export const DeliveryAttempt = Type.Object({
   error: Nullable(Type.String()),
   durationMs: Type.Integer(),
 });
-export type DeliveryAttempt = Static<typeof DeliveryAttempt>;
 
 /** One message to a subscription: one alert, or a digest of those that fired together. */
 export const Delivery = Type.Object({

@@ -64,10 +64,8 @@ export type { IssueDetail, IssueStatus, IssueSummary } from '../schemas/issues.t
 export type { AgentSummary } from '../schemas/jobs.ts';
 export type { BootOutcome } from '../schemas/parse.ts';
 export type {
-  AlertItem,
   CreatedSubscription,
   Delivery,
-  DeliveryAttempt,
   Subscription,
   SubscriptionInput,
 } from '../schemas/subscriptions.ts';

@@ -54,7 +54,7 @@ function threadId(thread: string, subscriptionId: number, domain: string): strin
 }
 
 /** The headers that identify and thread a delivery's mail. */
-export function mailIds(msg: Message, deliveryId: number, subscriptionId: number, from: string) {
+function mailIds(msg: Message, deliveryId: number, subscriptionId: number, from: string) {
   const domain = /@([^>\s]+)>?$/.exec(from)?.[1] ?? 'bootwatch.invalid';
   const root = msg.thread ? threadId(msg.thread, subscriptionId, domain) : null;
   if (root && msg.opensThread) return { messageId: root, inReplyTo: undefined, references: undefined };

@@ -16,7 +16,7 @@ const HTTP_TIMEOUT_MS = 15_000;
 const SLACK_SECTION_MAX = 2900;
 
 /** `sha256=<hex>` over `timestamp.body`: what a receiver recomputes with the secret it was shown. */
-export function signature(secret: string, timestamp: string, body: string): string {
+function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
