@@ -124,19 +124,24 @@ async function findingsOf(
   bootIds: number[],
   withInitcalls = true,
   /**
-   * Conditions on events, each its own arm of a UNION ALL so each can use its own index
-   * (failure grouping needs only a few events); the arms must not overlap.
+   * Which boots' events to read under which condition, each its own arm of a UNION ALL so
+   * each can use its own index (failure grouping needs only a few events); the arms must not
+   * overlap. An arm names only its own boots: a second long id list makes the planner
+   * overestimate the arm a hundredfold (and JIT-compile it).
    */
-  eventFilters: SQL[] = [sql`true`],
+  eventFilters: { boots: number[]; where: SQL }[] = [{ boots: bootIds, where: sql`true` }],
 ): Promise<BootFindings> {
   const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
   if (!bootIds.length) return out;
-  const eventArm = (f: SQL) =>
+  const eventArm = (f: { boots: number[]; where: SQL }) =>
     db
       .select({ bootId: events.bootId, seq: events.seq, data: events.data })
       .from(events)
-      .where(and(inArray(events.bootId, bootIds), inArray(events.kind, KINDS), f));
-  const [first, second, ...more] = eventFilters.map(eventArm);
+      .where(and(inArray(events.bootId, f.boots), inArray(events.kind, KINDS), f.where));
+  const arms = eventFilters.filter((f) => f.boots.length);
+  const [first, second, ...more] = (arms.length ? arms : [{ boots: bootIds, where: sql`false` }]).map(
+    eventArm,
+  );
   const armed = second ? unionAll(first, second, ...more).as('e') : first.as('e');
   const [c, e, i] = await Promise.all([
     db
@@ -248,12 +253,15 @@ export async function loadFailureBoots(
     false,
     // Failed probes and a failed boot's errors, each through its partial index.
     [
-      sql`${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'`,
-      and(
+      {
+        boots: rows.map((r) => r.id),
+        where: sql`${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'`,
+      },
+      {
+        boots: failed,
         // The very predicate of events_trouble_idx, so the planner can prove it and use it.
-        sql`${events.kind} in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config')`,
-        failed.length ? inArray(events.bootId, failed) : sql`false`,
-      )!,
+        where: sql`${events.kind} in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config')`,
+      },
     ],
   );
   return rows.map((r) => ({
