@@ -14,9 +14,15 @@ import { debianKernel } from '../helpers/debian-kernel.ts';
 import { BOOT_LOG, type CloudEnv, cloudEnv } from './helpers/cloud.ts';
 
 describe('the ec2 key of a matrix', () => {
-  it('loads examples/ec2.yaml: two ec2 variants, the Xen one inheriting and overriding', () => {
+  it('loads examples/ec2.yaml: ec2 variants, the Xen one inheriting and overriding, a Graviton one', () => {
     const m = loadMatrix(new URL('../../../examples/ec2.yaml', import.meta.url).pathname);
-    const [nitro, xen] = m.variants;
+    const [nitro, xen, graviton] = m.variants;
+    expect(graviton).toMatchObject({ name: 'ec2-graviton@arm64', arch: 'arm64', target: 'ec2' });
+    expect(graviton.fragments.map((f) => f.name)).toEqual(['ec2-arm64.config']);
+    expect(resolveEc2Settings(graviton.ec2, {}, undefined, graviton.arch)).toMatchObject({
+      arch: 'arm64',
+      instanceType: 't4g.micro',
+    });
     expect(nitro.target).toBe('ec2');
     expect(xen.target).toBe('ec2');
     expect(xen.fragments.map((f) => f.name)).toEqual(['ec2.config', 'ec2-xen.config']);
