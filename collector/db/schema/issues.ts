@@ -48,5 +48,7 @@ export const issueBoots = pgTable(
     primaryKey({ columns: [t.issueId, t.bootId] }),
     index('issue_boots_boot_idx').on(t.bootId),
     index('issue_boots_variant_idx').on(t.issueId, t.variantId, t.at.desc().nullsFirst()),
+    // An issue's newest boots (its page) without sorting every boot it ever appeared in.
+    index('issue_boots_time_idx').on(t.issueId, t.at.desc().nullsFirst(), t.bootId.desc().nullsFirst()),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "issue_boots_time_idx" ON "issue_boots" USING btree ("issue_id","at" DESC NULLS FIRST,"boot_id" DESC NULLS FIRST);
