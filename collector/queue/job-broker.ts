@@ -35,12 +35,12 @@ const POLL_MS = 250;
 const ONLINE_MARGIN_MS = 30_000;
 
 /** The pg-boss queue holding jobs with these needs. */
-export function queueFor(needs: JobNeeds): string {
+function queueFor(needs: JobNeeds): string {
   return `${QUEUE_PREFIX}${needs.arch}-${needs.target}`;
 }
 
 /** The queues an agent can serve, the most demanding first (a KVM host takes KVM jobs before plain QEMU ones). */
-export function queuesFor(c: AgentCapabilities): string[] {
+function queuesFor(c: AgentCapabilities): string[] {
   const targets = [
     ...(c.kvm ? ['kvm'] : []),
     ...(c.qemu || c.kvm ? ['qemu'] : []),

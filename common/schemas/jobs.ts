@@ -8,7 +8,7 @@ import { Nullable, StringEnum } from './common.ts';
 const Arch = Type.String({ pattern: '^[a-z0-9_]{1,32}$', description: 'kernel architecture, e.g. x86_64' });
 
 /** How a job boots: under QEMU (TCG will do), under QEMU with KVM required, or on EC2. */
-export const JOB_TARGETS = ['qemu', 'kvm', 'ec2'] as const;
+const JOB_TARGETS = ['qemu', 'kvm', 'ec2'] as const;
 
 /** What an agent must offer to take a job. */
 export const JobNeeds = Type.Object(
@@ -93,7 +93,7 @@ export type JobResult = Static<typeof JobResult>;
 /** Heartbeats and results answer whether the agent still holds the lease. */
 export const LeaseHeld = Type.Object({ held: Type.Boolean() });
 
-export const JOB_STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
+const JOB_STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 
 /** One attempt at a job by one agent. */
 const JobRun = Type.Object({

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseLog } from '../../collector/parser/index.ts';
 import type { IssueSummary } from '../../common/types/api.ts';
-import type { FeedMessage } from '../../common/types/ingest.ts';
 import { type Served, serve } from '../helpers/cli-process.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
