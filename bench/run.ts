@@ -30,6 +30,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   dashboard: async () => (await import('./dashboard.ts')).dashboardBenchmark,
   'streaming-load': async () => (await import('./streaming-load.ts')).streamingLoadBenchmark,
   'feed-fanout': async () => (await import('./feed-fanout.ts')).feedFanoutBenchmark,
+  alerts: async () => (await import('./alerts.ts')).alertsBenchmark,
 };
 
 function formatValue(v: number): string {

@@ -53,6 +53,8 @@ export interface Mail {
   headers: Map<string, string>;
   /** The text body, decoded. */
   text: string;
+  /** When the server accepted it (ms since the epoch). */
+  receivedAt: number;
 }
 
 /** Headers of a raw message, unfolded, by lower-case name. */
@@ -93,6 +95,7 @@ export async function startSmtpReceiver() {
           to: session.envelope.rcptTo.map((r) => r.address),
           headers,
           text: decode(body, headers.get('content-transfer-encoding')).replace(/\r\n/g, '\n'),
+          receivedAt: Date.now(),
         });
         done();
       });
