@@ -25,11 +25,12 @@ import type {
 import { ArchDetector } from './arch.ts';
 import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
-import { decodeLine, junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
-import { CrashTracker, isCrashHeader } from './crash-tracker.ts';
+import { junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
+import { type CrashStep, CrashTracker, isCrashHeader } from './crash-tracker.ts';
 import { diagnose } from './diagnose.ts';
 import { errnoName } from './errno.ts';
-import { LineSplitter, type RawLine } from './line-splitter.ts';
+import { LineSplitter } from './line-splitter.ts';
+import { LineHints } from './prefilter.ts';
 import { type Framed, findGluedStamp, parseFrame } from './prefix.ts';
 import {
   BOOT_MESSAGES,
@@ -49,6 +50,8 @@ const CLASS_RANK: Record<LineClass, number> = {
   crash: 6,
 };
 const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
+/** What the crash tracker answers for a line without a header word outside a report. */
+const NOT_A_REPORT: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 /** Default init programs whose -ENOENT the kernel does not report (init/main.c). */
 const QUIET_INIT_LINES = 3;
 
@@ -61,6 +64,8 @@ interface PendingInit {
 
 interface Sink {
   cls: LineClass;
+  /** CLASS_RANK[cls]. */
+  rank: number;
   events: BootEvent[];
   crash?: Crash;
   initcall?: Initcall;
@@ -70,6 +75,20 @@ interface Sink {
 
 export class BootLogParser {
   private readonly splitter: LineSplitter;
+  /** The prefilter's hints for the line being read. */
+  private readonly hints = new LineHints();
+  private readonly factWord = () => this.hints.factWord();
+  /** Where the updates of the lines being read go. */
+  private updates: LineUpdate[] = [];
+  /** The line being read's sink, reset per line (its events array is the update's). */
+  private readonly sink: Sink = {
+    cls: 'empty',
+    rank: 0,
+    events: [],
+    crash: undefined,
+    initcall: undefined,
+    stored: false,
+  };
   private readonly crashes: CrashTracker;
   private readonly arch = new ArchDetector();
   private readonly maxLine: number;
@@ -86,7 +105,7 @@ export class BootLogParser {
   private events: BootEvent[] = [];
   private eventCounts = new Map<string, number>();
   private initcalls: Initcall[] = [];
-  private initcallStarts = new Map<string, { time: number | null; line: number }>();
+  private initcallStarts = new InitcallStarts(512);
   private evidence = new Map<number, string>();
 
   private kernelSeen = false;
@@ -120,16 +139,23 @@ export class BootLogParser {
   private stats = {
     lines: 0,
     bytes: 0,
-    byClass: Object.fromEntries(LINE_CLASSES.map((c) => [c, 0])) as Record<LineClass, number>,
     truncatedLines: 0,
     droppedEvents: 0,
     reboots: 0,
   };
+  /** Lines per class, by CLASS_RANK. */
+  private classCounts = LINE_CLASSES.map(() => 0);
   private ended = false;
 
   constructor(opts: ParserOptions = {}) {
     this.maxLine = opts.maxLineLength ?? 16 * 1024;
-    this.splitter = new LineSplitter(Math.max(this.maxLine * 4, 4096));
+    this.splitter = new LineSplitter(
+      {
+        chunk: (text) => this.hints.chunk(text),
+        line: (no, text, start, end, length, cut) => this.processLine(no, text, start, end, length, cut),
+      },
+      Math.max(this.maxLine * 4, 4096),
+    );
     this.maxEventsPerKind = opts.maxEventsPerKind ?? 20_000;
     this.maxCrashes = opts.maxCrashes ?? 200;
     this.crashes = new CrashTracker({ maxReportLines: opts.maxReportLines ?? 300 });
@@ -139,14 +165,20 @@ export class BootLogParser {
   /** Feeds console bytes (any split); returns an update per line completed. */
   push(chunk: Uint8Array | string): LineUpdate[] {
     if (this.ended) throw new Error('BootLogParser: push() after end()');
-    const raw = this.splitter.push(chunk);
-    return raw.map((r) => this.processLine(r));
+    const updates: LineUpdate[] = [];
+    this.updates = updates;
+    this.splitter.push(chunk);
+    this.updates = [];
+    return updates;
   }
 
   /** Ends the input: flushes the last partial line and closes open reports. */
   end(): LineUpdate[] {
     if (this.ended) return [];
-    const updates = this.splitter.end().map((r) => this.processLine(r));
+    const updates: LineUpdate[] = [];
+    this.updates = updates;
+    this.splitter.end();
+    this.updates = [];
     this.ended = true;
     const extra: BootEvent[] = [];
     for (const c of this.crashes.flush()) this.recordCrash(c);
@@ -194,7 +226,17 @@ export class BootLogParser {
       initcalls: [...this.initcalls],
       diagnosis,
       lastStage: this.lastStage(),
-      stats: { ...this.stats, byClass: { ...this.stats.byClass } },
+      stats: {
+        lines: this.stats.lines,
+        bytes: this.stats.bytes,
+        byClass: Object.fromEntries(LINE_CLASSES.map((c, i) => [c, this.classCounts[i]])) as Record<
+          LineClass,
+          number
+        >,
+        truncatedLines: this.stats.truncatedLines,
+        droppedEvents: this.stats.droppedEvents,
+        reboots: this.stats.reboots,
+      },
       arch: this.logArch() ?? this.context.arch ?? null,
     };
   }
@@ -227,39 +269,60 @@ export class BootLogParser {
     return 'no_output';
   }
 
-  private processLine(raw: RawLine): LineUpdate {
+  /** Reads one line into its update (start, end: where it lies in the chunk the hints scan). */
+  private processLine(
+    no: number,
+    line: string,
+    start: number,
+    end: number,
+    length: number,
+    cut: boolean,
+  ): void {
     this.stats.lines++;
-    this.stats.bytes += raw.length + 1;
-    // A console line ends in \r\n: that \r is not a redraw, and dropping it here spares the
-    // carriage-return split for nearly every line.
-    const end = raw.bytes.length;
-    const bytes = end > 0 && raw.bytes[end - 1] === 0x0d ? raw.bytes.subarray(0, end - 1) : raw.bytes;
-    let text = stripEscapes(decodeLine(bytes));
-    if (raw.length > raw.bytes.length || text.length > this.maxLine) {
+    this.stats.bytes += length + 1;
+    const hints = this.hints;
+    hints.line(start, end);
+    let text = line;
+    if (hints.escapes) text = stripEscapes(text);
+    if (cut || text.length > this.maxLine) {
       this.stats.truncatedLines++;
       text = text.slice(0, this.maxLine);
     }
-    const sink: Sink = { cls: 'empty', events: [] };
+    const sink = this.sink;
+    sink.cls = 'empty';
+    sink.rank = 0;
+    sink.events = [];
+    sink.crash = undefined;
+    sink.initcall = undefined;
+    sink.stored = false;
     let level: LogLevel | null = null;
     let time: number | null = null;
-    const hasCr = text.includes('\r');
-    for (const piece of hasCr ? splitCarriageReturns(text) : [text]) {
-      if (piece.trim() === '') continue;
-      const f = this.handlePiece(piece, raw.no, sink);
-      if (f && time === null) {
+    const hasCr = hints.cr && text.includes('\r');
+    if (hasCr) {
+      for (const piece of splitCarriageReturns(text)) {
+        if (isBlank(piece)) continue;
+        const f = this.handlePiece(piece, no, sink);
+        if (f && time === null) {
+          time = f.time;
+          level = f.level;
+        }
+      }
+    } else if (!isBlank(text)) {
+      const f = this.handlePiece(text, no, sink);
+      if (f) {
         time = f.time;
         level = f.level;
       }
     }
-    this.stats.byClass[sink.cls]++;
-    const display = (hasCr ? text.replace(/\r/g, ' ') : text).trimEnd();
+    this.classCounts[sink.rank]++;
+    const display = trimEnd(hasCr ? text.replace(/\r/g, ' ') : text);
     if (sink.cls !== 'empty') {
-      this.lastLineNo = raw.no;
+      this.lastLineNo = no;
       this.lastLineText = display;
     }
-    if (sink.stored || sink.crash) this.evidence.set(raw.no, display);
-    return {
-      line: raw.no,
+    if (sink.stored || sink.crash) this.evidence.set(no, display);
+    this.updates.push({
+      line: no,
       time,
       cls: sink.cls,
       text: display,
@@ -267,7 +330,7 @@ export class BootLogParser {
       events: sink.events,
       crash: sink.crash,
       initcall: sink.initcall,
-    };
+    });
   }
 
   /** One CR-separated piece of a line: kernel record(s), or unframed text. */
@@ -288,7 +351,11 @@ export class BootLogParser {
   }
 
   private raise(sink: Sink, cls: LineClass): void {
-    if (CLASS_RANK[cls] > CLASS_RANK[sink.cls]) sink.cls = cls;
+    const rank = CLASS_RANK[cls];
+    if (rank > sink.rank) {
+      sink.rank = rank;
+      sink.cls = cls;
+    }
   }
 
   private emit(sink: Sink, ev: BootEvent): void {
@@ -336,14 +403,18 @@ export class BootLogParser {
     }
 
     if (this.arch.arch === null) this.arch.see(msg);
-    const step = this.crashes.feed(msg, line, time, f.caller);
+    // Outside a report only a header word can concern the tracker (its own first test).
+    const step =
+      this.crashes.inReport || this.hints.crashWord()
+        ? this.crashes.feed(msg, line, time, f.caller)
+        : NOT_A_REPORT;
     for (const c of step.closed) this.recordCrash(c, sink);
     if (step.consumed) {
       this.raise(sink, 'crash');
       if (!step.header) return;
     } else this.raise(sink, 'kernel');
 
-    const facts = classifyKernelMessage(msg);
+    const facts = classifyKernelMessage(msg, this.factWord);
     if (this.initPending && !facts.initRun && !facts.initFailed && !facts.panicReason) {
       if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
       if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, sink.events);
@@ -412,12 +483,10 @@ export class BootLogParser {
         );
     }
     if (facts.noWorkingInit) this.resolveInit('implied', null, sink.events);
-    if (facts.initcallStart && this.initcallStarts.size < 512)
-      this.initcallStarts.set(facts.initcallStart.fn, { time, line });
+    if (facts.initcallStart) this.initcallStarts.start(facts.initcallStart.fn, time, line);
     if (facts.initcallDone) {
       const d = facts.initcallDone;
-      const start = this.initcallStarts.get(d.fn);
-      this.initcallStarts.delete(d.fn);
+      const start = this.initcallStarts.take(d.fn);
       const ic: Initcall = {
         fn: d.fn,
         usecs: d.usecs,
@@ -514,7 +583,7 @@ export class BootLogParser {
         ok: true,
         message: s.message,
       };
-      this.emit({ cls: 'empty', events }, ev);
+      this.emit({ cls: 'empty', rank: 0, events }, ev);
       this.evidence.set(s.line, s.message);
     }
     this.probeSightings.clear();
@@ -539,7 +608,7 @@ export class BootLogParser {
       ...(implied ? { implied: true } : {}),
       message: message.trim(),
     };
-    this.emit({ cls: 'empty', events }, ev);
+    this.emit({ cls: 'empty', rank: 0, events }, ev);
     this.evidence.set(line, message.trim());
   }
 
@@ -565,7 +634,7 @@ export class BootLogParser {
     }
     this.pushInitEvent(events, p.path, null, p.line, p.time, `Run ${p.path} as init process`, false);
     this.initStarted = true;
-    this.milestone('init_start', p.time, p.line, { cls: 'empty', events });
+    this.milestone('init_start', p.time, p.line, { cls: 'empty', rank: 0, events });
     this.flushProbeSightings(events);
   }
 
@@ -665,6 +734,65 @@ export class BootLogParser {
     for (const option of u.missingConfig ?? [])
       this.emit(sink, { kind: 'missing_config', line, time: null, option, message: t });
   }
+}
+
+interface InitcallStart {
+  time: number | null;
+  line: number;
+}
+
+/**
+ * Initcalls started and not yet returned, at most `max` (a start past that is not kept).
+ * `calling X` is nearly always followed by `initcall X returned` before the next start: the
+ * latest start waits in a slot of its own, and the map sees only the nested or unfinished.
+ */
+class InitcallStarts {
+  private readonly others = new Map<string, InitcallStart>();
+  private lastFn: string | null = null;
+  private last: InitcallStart | null = null;
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  start(fn: string, time: number | null, line: number): void {
+    if (this.others.size + (this.lastFn === null ? 0 : 1) >= this.max) return;
+    if (fn !== this.lastFn && this.others.has(fn)) {
+      this.others.set(fn, { time, line });
+      return;
+    }
+    // A new function takes the slot; the one there waits in the map.
+    if (fn !== this.lastFn && this.lastFn !== null && this.last) this.others.set(this.lastFn, this.last);
+    this.lastFn = fn;
+    this.last = { time, line };
+  }
+
+  /** The start of `fn`, forgotten. */
+  take(fn: string): InitcallStart | undefined {
+    if (fn === this.lastFn) {
+      const s = this.last ?? undefined;
+      this.lastFn = null;
+      this.last = null;
+      return s;
+    }
+    const s = this.others.get(fn);
+    this.others.delete(fn);
+    return s;
+  }
+}
+
+/** String.prototype.trimEnd, without a call for the common line ending in a printable. */
+function trimEnd(text: string): string {
+  const c = text.charCodeAt(text.length - 1);
+  return c > 0x20 && c < 0x7f ? text : text.trimEnd();
+}
+
+/** Whitespace only (String.prototype.trim's notion), read without trimming the common line. */
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c > 0x20 && c < 0x7f) return false;
+  return text.trim() === '';
 }
 
 function parseFrameless(message: string): Framed {

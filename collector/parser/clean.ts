@@ -23,9 +23,12 @@ export function decodeLine(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/** A character stripEscapes removes (or begins an escape with). */
+export const ESCAPE_OR_CONTROL = /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x9b]/;
+
 /** Removes terminal escapes and control characters; keeps tabs and CRs. */
 export function stripEscapes(text: string): string {
-  if (!/[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x9b]/.test(text)) return text;
+  if (!ESCAPE_OR_CONTROL.test(text)) return text;
   return text.replace(ANSI_RE, '').replace(LONE_ESC_RE, '').replace(CONTROL_RE, '');
 }
 

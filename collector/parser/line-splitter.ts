@@ -2,18 +2,31 @@
  * Splits a byte stream into lines at `\n`, in any chunking, with bounded memory: a line
  * longer than `maxLineBytes` keeps its head and only counts the rest. Line numbers are
  * 1-based `\n`-delimited lines, the numbering `grep -n` and editors use.
+ *
+ * Allocation-light: an ASCII chunk (nearly every console chunk) is decoded once, and its
+ * lines reach the reader as ranges of that one string, with no per-line buffer or object.
  */
+import { Buffer, isAscii } from 'node:buffer';
+import { decodeLine } from './clean.ts';
 
-export interface RawLine {
-  /** 1-based line number. */
-  no: number;
-  /** The line's bytes (without the `\n`), at most maxLineBytes of them. */
-  bytes: Uint8Array;
-  /** Length of the whole line in bytes, including what was not kept. */
-  length: number;
+/** Receives the lines, in order. */
+export interface LineReader {
+  /**
+   * The text the next lines are ranges of: a whole ASCII chunk, decoded once, or a single
+   * line decoded alone (one that spanned chunks, or of a chunk with other bytes).
+   */
+  chunk(text: string): void;
+  /**
+   * One line, without its `\n` and the `\r` before it: `text`, a string of its own (a slice
+   * of the chunk's would keep the whole chunk alive as long as any part of the line is
+   * kept), which is the last chunk() text's [start, end). `length` counts every byte of the
+   * line (its `\r` too); `cut` says bytes past `maxLineBytes` were dropped.
+   */
+  line(no: number, text: string, start: number, end: number, length: number, cut: boolean): void;
 }
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 const encoder = new TextEncoder();
 
 export class LineSplitter {
@@ -22,42 +35,48 @@ export class LineSplitter {
   private length = 0;
   private lineNo = 0;
   private readonly maxLineBytes: number;
+  private readonly reader: LineReader;
 
-  constructor(maxLineBytes = 64 * 1024) {
+  constructor(reader: LineReader, maxLineBytes = 64 * 1024) {
+    this.reader = reader;
     this.maxLineBytes = maxLineBytes;
   }
 
-  /** Feeds a chunk; returns the lines it completed (valid until the next push). */
-  push(chunk: Uint8Array | string): RawLine[] {
+  /** Feeds a chunk; the reader gets each line it completes before push() returns. */
+  push(chunk: Uint8Array | string): void {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-    const out: RawLine[] = [];
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // latin1 is UTF-8 on ASCII, and much cheaper to decode.
+    const text = isAscii(bytes) ? buf.toString('latin1') : null;
+    // Whether the reader's text is this chunk (a carried line is read between).
+    let shown = false;
     let start = 0;
     for (;;) {
-      const nl = bytes.indexOf(NEWLINE, start);
+      const nl = text !== null ? text.indexOf('\n', start) : bytes.indexOf(NEWLINE, start);
       if (nl === -1) {
         this.keep(bytes.subarray(start));
         break;
       }
       if (this.length === 0 && nl - start <= this.maxLineBytes) {
-        // Whole line inside this chunk: no copy, it is consumed before push() returns.
-        out.push({ no: ++this.lineNo, bytes: bytes.subarray(start, nl), length: nl - start });
+        // Whole line inside this chunk: read in place, before push() returns.
+        const end = nl > start && bytes[nl - 1] === CR ? nl - 1 : nl;
+        if (text !== null) {
+          if (!shown) this.reader.chunk(text);
+          shown = true;
+          this.reader.line(++this.lineNo, buf.toString('latin1', start, end), start, end, nl - start, false);
+        } else this.lone(decodeLine(bytes.subarray(start, end)), nl - start, false);
       } else {
         this.keep(bytes.subarray(start, nl));
-        out.push(this.take());
+        this.take();
+        shown = false;
       }
       start = nl + 1;
     }
-    return out;
   }
 
   /** Flushes a final line that had no `\n`. */
-  end(): RawLine[] {
-    return this.length > 0 ? [this.take()] : [];
-  }
-
-  /** Lines completed so far. */
-  get lines(): number {
-    return this.lineNo;
+  end(): void {
+    if (this.length > 0) this.take();
   }
 
   private keep(piece: Uint8Array): void {
@@ -70,7 +89,7 @@ export class LineSplitter {
     this.kept += slice.length;
   }
 
-  private take(): RawLine {
+  private take(): void {
     let bytes: Uint8Array;
     if (this.parts.length === 1) bytes = this.parts[0];
     else {
@@ -81,10 +100,17 @@ export class LineSplitter {
         at += p.length;
       }
     }
-    const line: RawLine = { no: ++this.lineNo, bytes, length: this.length };
+    const kept = bytes.length;
+    const line = decodeLine(kept > 0 && bytes[kept - 1] === CR ? bytes.subarray(0, kept - 1) : bytes);
+    const length = this.length;
     this.parts = [];
     this.kept = 0;
     this.length = 0;
-    return line;
+    this.lone(line, length, length > kept);
+  }
+
+  private lone(line: string, length: number, cut: boolean): void {
+    this.reader.chunk(line);
+    this.reader.line(++this.lineNo, line, 0, line.length, length, cut);
   }
 }

@@ -58,22 +58,34 @@ function levelOf(prio: string | undefined): LogLevel | null {
   return (Number(prio) & 7) as LogLevel;
 }
 
-/** `[ sssss.uuuuuu] msg` at the start of the line: the common case, read without a regex. */
-function fastStamp(text: string): Framed | null {
-  if (text.charCodeAt(0) !== 0x5b) return null;
-  let i = 1;
-  while (text.charCodeAt(i) === 0x20) i++;
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** `[ sssss.uuuuuu] msg` at the start of the line text[from, to): the common case, read without a regex. */
+function stampAt(text: string, from: number, to: number): Framed | null {
+  if (from >= to || text.charCodeAt(from) !== 0x5b) return null;
+  let i = from + 1;
+  while (i < to && text.charCodeAt(i) === 0x20) i++;
   const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-  if (i === start || text.charCodeAt(i) !== 0x2e) return null;
-  i++;
-  const frac = i;
-  while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-  if (i === frac || text.charCodeAt(i) !== 0x5d) return null;
+  let n = 0;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+  }
+  if (i === start || i >= to || text.charCodeAt(i) !== 0x2e) return null;
+  const dot = i++;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+  }
+  if (i === dot + 1 || i >= to || text.charCodeAt(i) !== 0x5d) return null;
   // A caller id `[ T1]` follows: leave that to the full parser.
-  if (text.charCodeAt(i + 1) === 0x5b) return null;
-  const time = Number(text.slice(start, i));
-  let message = text.slice(text.charCodeAt(i + 1) === 0x20 ? i + 2 : i + 1);
+  if (i + 1 < to && text.charCodeAt(i + 1) === 0x5b) return null;
+  // With at most 15 digits they make an exact integer, and one division by an exact power of
+  // ten rounds correctly, as Number() reads the decimal; longer stamps are read by Number().
+  const time = i - start > 16 ? Number(text.slice(start, i)) : n / POW10[i - dot - 1];
+  let message = text.slice(i + 1 < to && text.charCodeAt(i + 1) === 0x20 ? i + 2 : i + 1, to);
   if (message.includes(' kernel: ')) {
     const j = JOURNAL_AFTER_STAMP_RE.exec(message);
     if (j) message = message.slice(j[0].length);
@@ -83,7 +95,7 @@ function fastStamp(text: string): Framed | null {
 
 /** Splits a cleaned line into frame and message. Never throws. */
 export function parseFrame(text: string): Framed {
-  const fast = fastStamp(text);
+  const fast = stampAt(text, 0, text.length);
   if (fast) return fast;
   const out: Framed = unframed(text);
   let rest = text;
@@ -172,6 +184,8 @@ export function parseFrame(text: string): Framed {
 
 /** Finds a second kernel stamp inside a message: two records glued on one line. */
 export function findGluedStamp(message: string): number {
+  // A match at 0 does not count: without a `[` past the first character there is none.
+  if (message.indexOf('[', 1) < 0) return -1;
   const m = /\[\s*\d{1,8}\.\d{6}\](?:\[\s*[TC]\d+\])? /.exec(message);
   return m && m.index > 0 ? m.index : -1;
 }
