@@ -6,15 +6,15 @@
  * a read-only token is refused; another runner's token cannot touch an agent's lease.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSummary, JobStatus } from '../../common/schemas/jobs.ts';
 import { BIN, bootwatch, type Served, serve } from '../helpers/cli-process.ts';
-import { debianKernel } from './helpers/debian-kernel.ts';
 import { startPostgres, type ThrowawayPostgres } from './helpers/postgres.ts';
+import { sleepyMatrix } from './helpers/sleepy-matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-agents-api-'));
 let pgServer: ThrowawayPostgres;
@@ -112,15 +112,8 @@ describe('agents through the collector (no database access)', () => {
   }, 60_000);
 
   it('a killed agent’s job is finished by another; a job nobody can run waits', async () => {
-    const k = debianKernel();
-    const init =
-      '#!/bin/busybox sh\n/bin/busybox --install -s /bin\necho "job running"\nsleep 8\necho BOOTWATCH-DONE\npoweroff -f\n';
-    writeFileSync(join(dir, 'init.sh'), init);
-    writeFileSync(
-      join(dir, 'lab.yaml'),
-      `name: lab\nboot:\n  timeout: 120\n  memory: 256\n  initramfs: {init: init.sh}\n  markers: [BOOTWATCH-DONE]\nvariants:\n${['a', 'b'].map((n) => `  - {name: lab-${n}, kernel: ${k.vmlinuz}}\n`).join('')}`,
-    );
-    const submitted = await bootwatch(['submit', join(dir, 'lab.yaml'), '--collector', collector.url], {
+    const matrix = sleepyMatrix(dir, 'lab', ['lab-a', 'lab-b']);
+    const submitted = await bootwatch(['submit', matrix, '--collector', collector.url], {
       BOOTWATCH_TOKEN: tokens.submit,
     });
     expect(submitted.code, submitted.stderr).toBe(0);

@@ -4,7 +4,7 @@
  * completed, none ran twice at once, and the boots reached the real collector.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { submitMatrix } from '../../runners/agent/queue.ts';
 import { loadMatrix } from '../../runners/matrix/load.ts';
 import { useAgentLab } from './helpers/agent-lab.ts';
-import { debianKernel } from './helpers/debian-kernel.ts';
+import { sleepyMatrix } from './helpers/sleepy-matrix.ts';
 
 const lab = useAgentLab();
 const dir = mkdtempSync(join(tmpdir(), 'bw-agents-'));
@@ -58,15 +58,10 @@ interface RunRow {
 
 describe('agents on the job queue', () => {
   it('a killed agent’s job is retried elsewhere, no job runs twice at once', async () => {
-    const k = debianKernel();
-    const init =
-      '#!/bin/busybox sh\n/bin/busybox --install -s /bin\necho "job running"\nsleep 8\necho BOOTWATCH-DONE\npoweroff -f\n';
-    writeFileSync(join(dir, 'init.sh'), init);
-    writeFileSync(
-      join(dir, 'agents.yaml'),
-      `name: agents\nboot:\n  timeout: 120\n  memory: 256\n  initramfs: {init: init.sh}\n  markers: [BOOTWATCH-DONE]\nvariants:\n${['a', 'b', 'c'].map((n) => `  - {name: job-${n}, kernel: ${k.vmlinuz}}\n`).join('')}`,
+    const ids = await submitMatrix(
+      lab.queue,
+      loadMatrix(sleepyMatrix(dir, 'agents', ['job-a', 'job-b', 'job-c'])),
     );
-    const ids = await submitMatrix(lab.queue, loadMatrix(join(dir, 'agents.yaml')));
     expect(ids).toHaveLength(3);
     const procs = new Map(['agent-1', 'agent-2', 'agent-3'].map((n) => [n, startAgent(n)]));
 
