@@ -1,0 +1,349 @@
+/**
+ * The climb: from a kernel that does not reach a goal to one that does, by itself. Boot,
+ * read the diagnosis, add the option it names first (with its Kconfig dependencies), rebuild
+ * and boot; keep the option when the boot got further, revert it otherwise and try the next
+ * candidate; then minimise (drop each kept option that the goal turns out not to need).
+ *
+ * Pure search over injected build-and-boot steps (runners/climb does them for real), with
+ * a JSON state saved after every step, so a climb resumes after a crash or on another host.
+ */
+import { type BootStage, STAGES } from '../../common/schemas/parse.ts';
+import type { Diagnosis, MilestoneName } from '../../common/types/parse.ts';
+import { MILESTONES } from '../../common/types/parse.ts';
+
+/** What a climb may aim at: the runner's completion marker, a boot stage or a milestone. */
+export type ClimbGoal = 'marker' | BootStage | MilestoneName;
+export const CLIMB_GOALS: readonly ClimbGoal[] = ['marker', ...new Set([...STAGES, ...MILESTONES])];
+
+/** One build and boot, as the climb needs to judge it. */
+export interface ClimbEvaluation {
+  outcome: string;
+  lastStage: BootStage;
+  milestones: string[];
+  /** The runner's completion marker was printed. */
+  marker: boolean;
+  diagnosis: Diagnosis[];
+  /** The last console line (cited when the diagnosis names nothing). */
+  lastLine: string;
+  imageBytes: number | null;
+  buildId: number | null;
+  bootId: number | null;
+}
+
+/** An option and its Kconfig dependencies, resolved before the build. */
+export interface AppliedOption {
+  /** The whole option list after applying (previous ones, the candidate, its dependencies). */
+  options: string[];
+  /** The candidate is set in the resolved .config. */
+  landed: boolean;
+  /** Why not, when it did not land (the dropped-option report's reason). */
+  reason: string | null;
+}
+
+export interface ClimbDeps {
+  /** Adds `candidate` (and what it depends on) to `options`, resolved with olddefconfig. */
+  apply(options: readonly string[], candidate: string): Promise<AppliedOption>;
+  /** Builds `base + options` and boots it. */
+  evaluate(options: readonly string[], ctx: { attempt: number; phase: ClimbPhase }): Promise<ClimbEvaluation>;
+  onStep?(state: ClimbState): Promise<void> | void;
+}
+
+export type ClimbPhase = 'start' | 'climb' | 'minimise';
+
+export interface ClimbAttempt {
+  n: number;
+  phase: ClimbPhase;
+  /** The option tried (climb) or removed (minimise). */
+  option: string | null;
+  /** What the boot before it showed: the rule and its evidence line. */
+  symptom: string | null;
+  /**
+   * Kept; on trial (no further alone, but no worse: it stays while the symptom's next option
+   * is tried on top, since some fixes need two options at once); reverted; not built because
+   * the option did not land.
+   */
+  verdict: 'kept' | 'trial' | 'reverted' | 'not_landed' | 'start';
+  reason: string;
+  outcome: string | null;
+  lastStage: BootStage | null;
+  imageBytes: number | null;
+  buildId: number | null;
+  bootId: number | null;
+}
+
+/** An accepted rung of the ladder the climb found. */
+export interface ClimbRung {
+  option: string;
+  /** Options that came with it (its unmet Kconfig dependencies). */
+  with: string[];
+  /** The symptom it fixed: the description of the rung in the ladder file. */
+  fixed: string;
+  stage: BootStage;
+  imageBytes: number | null;
+}
+
+export interface ClimbState {
+  goals: ClimbGoal[];
+  maxBuilds: number;
+  builds: number;
+  status: 'running' | 'reached' | 'stuck' | 'budget';
+  phase: ClimbPhase;
+  /** The options of the current (best) kernel, in the order they were added. */
+  options: string[];
+  /** Options on trial on top of `options` (see ClimbAttempt.verdict). */
+  trial: string[];
+  current: ClimbEvaluation | null;
+  /** Candidates already tried against the current kernel (cleared when one is kept). */
+  tried: string[];
+  attempts: ClimbAttempt[];
+  rungs: ClimbRung[];
+  /** Minimise: options already tested for removal. */
+  minimised: string[];
+  /** Why the climb stopped short, with the log line and stage. */
+  stopped: string | null;
+}
+
+export function initialClimbState(goals: ClimbGoal[], maxBuilds: number): ClimbState {
+  return {
+    goals,
+    maxBuilds,
+    builds: 0,
+    status: 'running',
+    phase: 'start',
+    options: [],
+    trial: [],
+    current: null,
+    tried: [],
+    attempts: [],
+    rungs: [],
+    minimised: [],
+    stopped: null,
+  };
+}
+
+const stageRank = (s: BootStage) => STAGES.indexOf(s);
+
+/** Whether a boot reached every goal. */
+export function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean {
+  return goals.every((g) => {
+    if (g === 'marker') return e.marker;
+    if ((STAGES as readonly string[]).includes(g) && stageRank(e.lastStage) >= stageRank(g as BootStage))
+      return true;
+    return e.milestones.includes(g);
+  });
+}
+
+/** How far a boot got: later stage first, then more milestones, then the marker. */
+function progress(e: ClimbEvaluation): number[] {
+  return [stageRank(e.lastStage), e.milestones.length, e.marker ? 1 : 0];
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+interface Symptom {
+  key: string;
+  line: number;
+  evidence: string;
+  /** Its options, best first. */
+  options: string[];
+}
+
+/**
+ * The diagnosis as symptoms, most likely fix first (the diagnosis' own ranking, which names
+ * the right option at every step of the seed ladder); among equally likely ones, the one the
+ * boot met first. Two rules citing different lines of one failure (the `Cannot open root
+ * device` line and the panic after it) are two symptoms: the likelier one decides.
+ */
+export function symptomsOf(diagnosis: readonly Diagnosis[]): Symptom[] {
+  const by = new Map<string, Symptom & { conf: number[] }>();
+  for (const d of diagnosis) {
+    const key = `${d.rule}@${d.line}`;
+    const s = by.get(key) ?? { key, line: d.line, evidence: d.evidence, options: [], conf: [] };
+    s.options.push(d.option);
+    s.conf.push(d.confidence);
+    by.set(key, s);
+  }
+  return [...by.values()]
+    .sort((a, b) => Math.max(...b.conf) - Math.max(...a.conf) || a.line - b.line)
+    .map(({ conf, ...s }) => ({
+      ...s,
+      options: s.options
+        .map((o, i) => [o, conf[i]] as const)
+        .sort((x, y) => y[1] - x[1])
+        .map(([o]) => o),
+    }));
+}
+
+const describe = (s: Symptom) => `${s.key.split('@')[0]}: ${s.evidence.trim()}`;
+
+/** The next candidate against the current kernel: the earliest symptom's best untried option. */
+function nextCandidate(state: ClimbState): { option: string; symptom: Symptom } | null {
+  for (const s of symptomsOf(state.current!.diagnosis))
+    for (const option of s.options)
+      if (!state.options.includes(option) && !state.trial.includes(option) && !state.tried.includes(option))
+        return { option, symptom: s };
+  return null;
+}
+
+function attempt(
+  state: ClimbState,
+  a: Omit<ClimbAttempt, 'n' | 'outcome' | 'lastStage' | 'imageBytes' | 'buildId' | 'bootId'>,
+  e: ClimbEvaluation | null,
+): void {
+  state.attempts.push({
+    n: state.attempts.length + 1,
+    ...a,
+    outcome: e?.outcome ?? null,
+    lastStage: e?.lastStage ?? null,
+    imageBytes: e?.imageBytes ?? null,
+    buildId: e?.buildId ?? null,
+    bootId: e?.bootId ?? null,
+  });
+}
+
+/** Runs (or resumes) a climb to its goal, its budget, or a symptom nothing names. */
+export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbState> {
+  const save = async () => deps.onStep?.(state);
+  const build = async (options: readonly string[], phase: ClimbPhase) => {
+    state.builds++;
+    return deps.evaluate(options, { attempt: state.attempts.length + 1, phase });
+  };
+
+  if (!state.current) {
+    const e = await build(state.options, 'start');
+    state.current = e;
+    attempt(
+      state,
+      { phase: 'start', option: null, symptom: null, verdict: 'start', reason: 'the kernel as given' },
+      e,
+    );
+    state.phase = 'climb';
+    await save();
+  }
+
+  while (state.phase === 'climb') {
+    const cur = state.current!;
+    if (reachedGoals(cur, state.goals)) {
+      state.phase = 'minimise';
+      break;
+    }
+    if (state.builds >= state.maxBuilds) {
+      state.status = 'budget';
+      state.stopped = `build budget (${state.maxBuilds}) spent at stage ${cur.lastStage}`;
+      await save();
+      return state;
+    }
+    const next = nextCandidate(state);
+    if (!next) {
+      const first = symptomsOf(cur.diagnosis)[0];
+      state.trial = [];
+      state.status = 'stuck';
+      state.stopped = first
+        ? `every option the diagnosis names for "${describe(first)}" was tried, stage ${cur.lastStage}`
+        : `the diagnosis names no option for where the boot stopped (stage ${cur.lastStage}): ${cur.lastLine.trim() || '(no console output)'}`;
+      await save();
+      return state;
+    }
+    state.tried.push(next.option);
+    const base = [...state.options, ...state.trial];
+    const applied = await deps.apply(base, next.option);
+    if (!applied.landed) {
+      attempt(
+        state,
+        {
+          phase: 'climb',
+          option: next.option,
+          symptom: describe(next.symptom),
+          verdict: 'not_landed',
+          reason: applied.reason ?? 'Kconfig did not set it',
+        },
+        null,
+      );
+      await save();
+      continue;
+    }
+    const e = await build(applied.options, 'climb');
+    const further = compare(progress(e), progress(cur));
+    const gone = !symptomsOf(e.diagnosis).some((s) => s.key.split('@')[0] === next.symptom.key.split('@')[0]);
+    const keep = further > 0 || (further === 0 && gone && e.outcome === cur.outcome);
+    const trial = !keep && further === 0 && e.outcome === cur.outcome;
+    attempt(
+      state,
+      {
+        phase: 'climb',
+        option: next.option,
+        symptom: describe(next.symptom),
+        verdict: keep ? 'kept' : trial ? 'trial' : 'reverted',
+        reason: keep
+          ? further > 0
+            ? `got further: ${cur.lastStage} → ${e.lastStage}`
+            : 'the symptom is gone'
+          : trial
+            ? "no further alone, no worse: kept on trial under the symptom's next option"
+            : further < 0
+              ? `got less far: ${cur.lastStage} → ${e.lastStage}`
+              : `no further, and the boot got worse (${cur.outcome} → ${e.outcome})`,
+      },
+      e,
+    );
+    if (trial) state.trial = applied.options.filter((o) => !state.options.includes(o));
+    if (keep) {
+      const added = applied.options.filter((o) => !state.options.includes(o));
+      state.rungs.push({
+        option: next.option,
+        with: added.filter((o) => o !== next.option),
+        fixed: describe(next.symptom),
+        stage: e.lastStage,
+        imageBytes: e.imageBytes,
+      });
+      state.options = applied.options;
+      state.current = e;
+      state.tried = [];
+      state.trial = [];
+    }
+    await save();
+  }
+
+  // Minimise: each added option is tried away; the goal must still be reached without it.
+  for (const option of [...state.options].reverse()) {
+    if (state.phase !== 'minimise') break;
+    if (state.minimised.includes(option)) continue;
+    if (state.builds >= state.maxBuilds) {
+      state.stopped = `build budget (${state.maxBuilds}) spent while minimising: the fragment may hold options it does not need`;
+      break;
+    }
+    state.minimised.push(option);
+    const without = state.options.filter((o) => o !== option);
+    const e = await build(without, 'minimise');
+    const needed = !reachedGoals(e, state.goals);
+    attempt(
+      state,
+      {
+        phase: 'minimise',
+        option,
+        symptom: null,
+        verdict: needed ? 'reverted' : 'kept',
+        reason: needed
+          ? 'needed: without it the goal is not reached'
+          : 'not needed: dropped from the fragment',
+      },
+      e,
+    );
+    if (!needed) {
+      state.options = without;
+      state.current = e;
+    }
+    await save();
+  }
+  state.status = 'reached';
+  await save();
+  return state;
+}
+
+/** The minimal fragment the climb found, as Kconfig lines. */
+export function climbFragment(state: ClimbState): string {
+  return state.options.map((o) => `${o}=y\n`).join('');
+}

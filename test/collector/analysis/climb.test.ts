@@ -1,0 +1,218 @@
+/**
+ * The climb's search, with the real parser reading what a simulated kernel prints: from a
+ * silent allnoconfig to the completion marker, options kept when the boot gets further,
+ * two options a symptom needs together found by trial, unneeded ones minimised away,
+ * options that do not land skipped, a symptom nothing names stops it, and a crash mid-climb
+ * resumes from the saved state without rebuilding.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type ClimbDeps,
+  type ClimbEvaluation,
+  type ClimbState,
+  climb,
+  climbFragment,
+  initialClimbState,
+} from '../../../collector/analysis/climb.ts';
+import { parseLog } from '../../../collector/parser/index.ts';
+import type { Diagnosis } from '../../../common/types/parse.ts';
+
+/** Kconfig in miniature: what each option depends on. */
+const DEPENDS: Record<string, string[]> = {
+  CONFIG_SERIAL_8250_CONSOLE: ['CONFIG_SERIAL_8250'],
+  CONFIG_SERIAL_8250: ['CONFIG_TTY'],
+  CONFIG_RD_GZIP: ['CONFIG_BLK_DEV_INITRD'],
+};
+
+/** olddefconfig: an option whose dependencies are off is dropped. */
+function resolve(options: readonly string[]): Set<string> {
+  const on = new Set(options);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const o of on)
+      if ((DEPENDS[o] ?? []).some((d) => !on.has(d))) {
+        on.delete(o);
+        changed = true;
+      }
+  }
+  return on;
+}
+
+const STAMP = (i: number) => `[    0.${String(100000 + i).slice(1)}0] `;
+
+/** What the seed ladder's kernel prints under `options` (a script /init, busybox ELF). */
+function consoleOf(on: Set<string>): string {
+  const has = (...o: string[]) => o.every((x) => on.has(`CONFIG_${x}`));
+  if (!has('SERIAL_8250_CONSOLE', 'SERIAL_8250', 'TTY', 'PRINTK')) return '';
+  const lines = [
+    'Linux version 6.1.0 (bootwatch@bootwatch) #1',
+    'Kernel command line: console=ttyS0 panic=-1',
+  ];
+  if (!has('BLK_DEV_INITRD', 'RD_GZIP')) {
+    if (has('BLK_DEV_INITRD'))
+      lines.push('Initramfs unpacking failed: invalid magic at start of compressed archive');
+    lines.push(
+      'VFS: Cannot open root device "(null)" or unknown-block(0,0): error -6',
+      'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)',
+    );
+  } else if (!has('BINFMT_SCRIPT', 'BINFMT_ELF')) {
+    lines.push(
+      'Run /init as init process',
+      'Failed to execute /init (error -8)',
+      'Kernel panic - not syncing: No working init found.  Try passing init= option to kernel.',
+    );
+  } else {
+    lines.push('Run /init as init process');
+    return `${lines.map((l, i) => STAMP(i) + l).join('\n')}\ninit: started\nSEEDLAB-DONE\n`;
+  }
+  return `${lines.map((l, i) => STAMP(i) + l).join('\n')}\n`;
+}
+
+function ladderOracle(opts: { unlandable?: string[]; crashAfter?: number } = {}) {
+  const built: string[][] = [];
+  const deps: ClimbDeps = {
+    async apply(options, candidate) {
+      if (opts.unlandable?.includes(candidate))
+        return { options: [...options], landed: false, reason: 'depends on X86_32 [X86_32=n]' };
+      const out = [...options];
+      const add = (o: string) => {
+        for (const d of DEPENDS[o] ?? []) add(d);
+        if (!out.includes(o)) out.push(o);
+      };
+      add(candidate);
+      return { options: out, landed: resolve(out).has(candidate), reason: null };
+    },
+    async evaluate(options) {
+      if (opts.crashAfter !== undefined && built.length >= opts.crashAfter) throw new Error('host died');
+      built.push([...options]);
+      const text = consoleOf(resolve(options));
+      const p = parseLog(text, {
+        context: { initIsScript: true, cmdline: 'console=ttyS0 panic=-1', markers: ['SEEDLAB-DONE'] },
+      });
+      return {
+        outcome: p.outcome,
+        lastStage: p.lastStage,
+        milestones: Object.keys(p.milestones),
+        marker: text.includes('SEEDLAB-DONE'),
+        diagnosis: p.diagnosis,
+        lastLine: text.trimEnd().split('\n').at(-1) ?? '',
+        imageBytes: 1_000_000 + options.length * 10_000,
+        buildId: built.length,
+        bootId: built.length,
+      } satisfies ClimbEvaluation;
+    },
+  };
+  return { deps, built };
+}
+
+describe('climb', () => {
+  it('climbs a silent allnoconfig to the marker, one symptom at a time, the likeliest fix first', async () => {
+    const { deps, built } = ladderOracle();
+    const s = await climb(initialClimbState(['marker'], 20), deps);
+    expect(s.status).toBe('reached');
+    expect(new Set(s.options)).toEqual(
+      new Set([
+        'CONFIG_SERIAL_8250_CONSOLE',
+        'CONFIG_SERIAL_8250',
+        'CONFIG_TTY',
+        'CONFIG_PRINTK',
+        'CONFIG_BLK_DEV_INITRD',
+        'CONFIG_RD_GZIP',
+        'CONFIG_BINFMT_SCRIPT',
+        'CONFIG_BINFMT_ELF',
+      ]),
+    );
+    // Every kept rung fixed the symptom its description names.
+    expect(s.rungs.map((r) => [r.option, r.stage])).toEqual([
+      ['CONFIG_PRINTK', 'kernel'],
+      ['CONFIG_RD_GZIP', 'kernel'],
+      ['CONFIG_BINFMT_ELF', 'userspace'],
+    ]);
+    expect(s.rungs[0].with).toEqual(
+      expect.arrayContaining(['CONFIG_SERIAL_8250_CONSOLE', 'CONFIG_SERIAL_8250', 'CONFIG_TTY']),
+    );
+    expect(s.rungs[0].fixed).toMatch(/^silent-console/);
+    expect(s.rungs[2].fixed).toMatch(/Failed to execute \/init \(error -8\)/);
+    // Options that were needed together were found by trial, not given up on.
+    expect(s.attempts.filter((a) => a.verdict === 'trial').map((a) => a.option)).toEqual([
+      'CONFIG_SERIAL_8250_CONSOLE',
+      'CONFIG_BLK_DEV_INITRD',
+      'CONFIG_BINFMT_SCRIPT',
+    ]);
+    // Minimise tried each option away and kept all (each is needed here).
+    expect(s.attempts.filter((a) => a.phase === 'minimise')).toHaveLength(8);
+    expect(s.attempts.filter((a) => a.phase === 'minimise').every((a) => a.verdict === 'reverted')).toBe(
+      true,
+    );
+    expect(s.builds).toBe(built.length);
+    expect(climbFragment(s)).toContain('CONFIG_BINFMT_SCRIPT=y\n');
+  });
+
+  it('skips an option that does not land and stops, naming the line, when nothing else is left', async () => {
+    const { deps } = ladderOracle({ unlandable: ['CONFIG_BINFMT_ELF'] });
+    const s = await climb(initialClimbState(['marker'], 20), deps);
+    expect(s.status).toBe('stuck');
+    const skipped = s.attempts.find((a) => a.verdict === 'not_landed');
+    expect(skipped).toMatchObject({ option: 'CONFIG_BINFMT_ELF', reason: 'depends on X86_32 [X86_32=n]' });
+    expect(s.stopped).toMatch(/init-enoexec-script: .*Failed to execute \/init \(error -8\)/);
+    expect(s.trial).toEqual([]);
+  });
+
+  it('stops at its build budget', async () => {
+    const { deps, built } = ladderOracle();
+    const s = await climb(initialClimbState(['marker'], 3), deps);
+    expect(s.status).toBe('budget');
+    expect(built).toHaveLength(3);
+    expect(s.stopped).toMatch(/budget \(3\)/);
+  });
+
+  it('resumes a climb whose host died from its saved state, without rebuilding what was built', async () => {
+    let saved: ClimbState | null = null;
+    const first = ladderOracle({ crashAfter: 4 });
+    await expect(
+      climb(initialClimbState(['marker'], 20), {
+        ...first.deps,
+        onStep: (st) => {
+          saved = structuredClone(st);
+        },
+      }),
+    ).rejects.toThrow('host died');
+    expect(saved).not.toBeNull();
+    const again = ladderOracle();
+    const s = await climb(saved!, again.deps);
+    expect(s.status).toBe('reached');
+    const whole = ladderOracle();
+    const straight = await climb(initialClimbState(['marker'], 20), whole.deps);
+    expect(s.options).toEqual(straight.options);
+    expect(first.built.length + again.built.length).toBe(whole.built.length);
+  });
+
+  it('minimises away an option that was only on trial', async () => {
+    // One symptom naming A then B; only B is needed.
+    const diag = (): Diagnosis[] => [
+      { option: 'CONFIG_A', rule: 'r', line: 3, confidence: 0.9, reason: '', evidence: 'oops' },
+      { option: 'CONFIG_B', rule: 'r', line: 3, confidence: 0.8, reason: '', evidence: 'oops' },
+    ];
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
+      evaluate: async (options) => {
+        const ok = options.includes('CONFIG_B');
+        return {
+          outcome: ok ? 'booted' : 'panic',
+          lastStage: ok ? 'userspace' : 'init',
+          milestones: [],
+          marker: ok,
+          diagnosis: ok ? [] : diag(),
+          lastLine: 'oops',
+          imageBytes: null,
+          buildId: null,
+          bootId: null,
+        };
+      },
+    };
+    const s = await climb(initialClimbState(['marker'], 10), deps);
+    expect(s.status).toBe('reached');
+    expect(s.options).toEqual(['CONFIG_B']);
+    expect(s.attempts.find((a) => a.phase === 'minimise' && a.option === 'CONFIG_A')?.verdict).toBe('kept');
+  });
+});
