@@ -4,6 +4,7 @@
  * collector refuses form and text bodies from browsers (CSRF), and so would a cross-site page.
  */
 import type {
+  AgentSummary,
   ApiError as ApiErrorBody,
   BaselinePin,
   BisectionDetail,
@@ -272,6 +273,9 @@ export const api = {
 
   /** Config bisections, the most recently updated first. */
   bisections: (signal?: AbortSignal) => getJson<BisectionSummary[]>('/api/bisections', signal),
+
+  /** Agents that lease jobs here: online, their jobs, last seen. */
+  agents: (signal?: AbortSignal) => getJson<AgentSummary[]>('/api/agents', signal),
 
   /** One bisection with its steps and culprits. */
   bisection: (id: number, signal?: AbortSignal) => getJson<BisectionDetail>(`/api/bisections/${id}`, signal),

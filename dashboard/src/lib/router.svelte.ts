@@ -15,6 +15,7 @@ export type Route =
   | { view: 'live'; id: number | null }
   | { view: 'bisections' }
   | { view: 'bisection'; id: number }
+  | { view: 'agents' }
   | { view: 'alerts' }
   | { view: 'signin' }
   | { view: 'not_found' };
@@ -29,6 +30,7 @@ function matchRoute(path: string): Route {
   if (p === '/issues') return { view: 'issues' };
   if (p === '/live') return { view: 'live', id: null };
   if (p === '/bisect') return { view: 'bisections' };
+  if (p === '/agents') return { view: 'agents' };
   if (p === '/signin') return { view: 'signin' };
   if (p === '/alerts') return { view: 'alerts' };
   const m = /^\/(boots|builds|live|bisect|issues)\/(\d+)$/.exec(p);
