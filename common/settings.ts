@@ -160,7 +160,8 @@ export const SETTINGS = {
     parse: text(),
   }),
   BOOTWATCH_SMTP_HOST: declare({
-    description: 'SMTP server alert mails go through; absent: mail deliveries fail (each attempt says why) and are retried',
+    description:
+      'SMTP server alert mails go through; absent: mail deliveries fail (each attempt says why) and are retried',
     parse: text(),
   }),
   BOOTWATCH_SMTP_PORT: declare({
