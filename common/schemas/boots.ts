@@ -1,5 +1,6 @@
 /** Boots as the API answers them: list rows, the detail (the whole parse object) and console pages. */
 import { type Static, Type } from '@sinclair/typebox';
+import { ARCHES } from '../arch.ts';
 import { Nullable, StringEnum, Timestamp } from './common.ts';
 import { BootCheck, STATUSES, TARGETS } from './ingest.ts';
 import {
@@ -20,6 +21,9 @@ export const BOOT_STATES = ['running', 'finished'] as const;
 export type BootState = (typeof BOOT_STATES)[number];
 
 const Outcome = Nullable(StringEnum(BOOT_OUTCOMES, 'null while the boot runs'));
+const BootArch = Nullable(
+  StringEnum(ARCHES, 'the guest architecture the runner declared, else what the parser read from the log'),
+);
 
 /** One row of `GET /api/boots` (newest first). */
 export const BootSummary = Type.Object({
@@ -28,6 +32,7 @@ export const BootSummary = Type.Object({
   variant: Nullable(Type.String()),
   buildId: Nullable(Type.Integer()),
   target: StringEnum(TARGETS),
+  arch: BootArch,
   machine: Nullable(Type.String()),
   accel: Nullable(Type.String()),
   state: StringEnum(BOOT_STATES),
@@ -53,6 +58,7 @@ export const BootDetail = Type.Object(
   {
     ...BootSummary.properties,
     ...ParseFields,
+    arch: BootArch,
     outcome: Outcome,
     parseOutcome: StringEnum(OUTCOMES, "the parser's own outcome, even when the boot's is `error`"),
     cmdline: Nullable(Type.String()),

@@ -2,6 +2,7 @@
 
 import { FormatRegistry, Kind, type Static, type TSchema, Type, TypeRegistry } from '@sinclair/typebox';
 import { DefaultErrorFunction, SetErrorFunction } from '@sinclair/typebox/errors';
+import { ARCHES } from '../arch.ts';
 
 // TypeBox's own checker (Value.Check, used outside Fastify's ajv) must know the custom kind and formats.
 TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => schema.enum.includes(value as string));
@@ -61,3 +62,12 @@ export const InputTimestamp = Type.String({
   pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-',
   maxLength: 64,
 });
+
+/** `arch=x86_64,arm64` in a query string: one definition for every route that filters by architecture. */
+export const ArchList = (what: string) =>
+  Type.Optional(
+    Type.String({
+      pattern: `^(${ARCHES.join('|')})(,(${ARCHES.join('|')}))*$`,
+      description: `${what}, comma-separated: ${ARCHES.join(', ')}`,
+    }),
+  );

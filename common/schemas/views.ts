@@ -16,6 +16,7 @@ export const VariantOverview = Type.Object({
   matrix: Nullable(Type.String()),
   baseConfig: Nullable(Type.String()),
   fragments: Type.Array(Type.String()),
+  arch: Nullable(Type.String({ description: "its latest build's architecture, else its latest boot's" })),
   buildCount: Type.Integer(),
   bootCount: Type.Integer(),
   latestBuild: Nullable(
@@ -65,6 +66,11 @@ export type TrendPoint = Static<typeof TrendPoint>;
 
 export const TrendSeries = Type.Object({
   variant: Type.String(),
+  arch: Nullable(
+    Type.String({
+      description: "the architecture of its builds (boots for milestones): a variant's history split by arch",
+    }),
+  ),
   metric: StringEnum(TREND_METRICS),
   unit: StringEnum(['bytes', 'ms', 's'] as const),
   points: Type.Array(TrendPoint),

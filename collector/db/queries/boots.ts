@@ -3,7 +3,7 @@ import { and, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { BootState, BootSummary } from '../../../common/types/api.ts';
 import type { BootCheck, BootInput, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
-import type { Outcome, ParseResult } from '../../../common/types/parse.ts';
+import type { Arch, Outcome, ParseResult } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanNullable } from '../sanitize.ts';
@@ -57,6 +57,7 @@ const summaryColumns = {
   variant: variants.name,
   buildId: boots.buildId,
   target: boots.target,
+  arch: boots.arch,
   machine: boots.machine,
   accel: boots.accel,
   state: boots.state,
@@ -102,6 +103,7 @@ export interface BootListParams {
   variant?: string[];
   outcome?: BootOutcome[];
   target?: BootTarget[];
+  arch?: Arch[];
   state?: BootState;
   buildId?: number;
   /** Only boots older than this boot (next page). */
@@ -116,6 +118,7 @@ export async function listBoots(db: Db, p: BootListParams): Promise<BootSummary[
   if (p.variant?.length) conds.push(inArray(variants.name, p.variant));
   if (p.outcome?.length) conds.push(inArray(boots.outcome, p.outcome));
   if (p.target?.length) conds.push(inArray(boots.target, p.target));
+  if (p.arch?.length) conds.push(inArray(boots.arch, p.arch));
   if (p.state) conds.push(eq(boots.state, p.state));
   if (p.buildId) conds.push(eq(boots.buildId, p.buildId));
   if (p.before) conds.push(cursor(db, p.before, 'before'));

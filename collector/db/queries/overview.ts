@@ -1,13 +1,17 @@
 /** Each variant's latest build and boot at a glance: the dashboard's front page. */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import type { Arch } from '../../../common/arch.ts';
 import type { VariantOverview } from '../../../common/types/api.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { boots, builds, variantSummaries, variants } from '../schema/index.ts';
 
-/** Every (non-scratch) variant with its latest build (and the size change against the one before) and latest boot. */
-export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
+/**
+ * Every (non-scratch) variant with its latest build (and the size change against the one before)
+ * and latest boot; with `arch`, only variants of those architectures.
+ */
+export async function listVariantOverviews(db: Db, f: { arch?: Arch[] } = {}): Promise<VariantOverview[]> {
   // Counts and the latest build and boot come from the summary the database keeps; only the
   // build before the latest is looked up (one index probe per variant).
   const lb = alias(builds, 'lb');
@@ -24,6 +28,8 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
     .orderBy(desc(builds.startedAt), desc(builds.id))
     .limit(1)
     .as('pb');
+  // A variant's arch is its builds' (the latest's), else what its latest boot ran.
+  const variantArch = sql<string | null>`coalesce(${lb.arch}, ${lt.arch})`;
   const rows = await db
     .select({
       name: variants.name,
@@ -48,6 +54,7 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
       panic: lt.panic,
       firstCrash: lt.firstCrash,
       topDiagnosis: lt.topDiagnosis,
+      arch: variantArch,
     })
     .from(variants)
     .leftJoin(variantSummaries, eq(variantSummaries.variantId, variants.id))
@@ -55,13 +62,19 @@ export async function listVariantOverviews(db: Db): Promise<VariantOverview[]> {
     .leftJoin(lt, eq(lt.id, variantSummaries.latestBootId))
     .leftJoinLateral(pb, sql`true`)
     // Scratch variants (name~bisect: a bisection's candidates) are reached from their bisection.
-    .where(sql`position('~' in ${variants.name}) = 0`)
+    .where(
+      and(
+        sql`position('~' in ${variants.name}) = 0`,
+        f.arch?.length ? inArray(variantArch, f.arch) : undefined,
+      ),
+    )
     .orderBy(variants.name);
   return rows.map((r) => ({
     name: r.name,
     matrix: r.matrix,
     baseConfig: r.baseConfig,
     fragments: (r.fragments ?? []).map((f) => f.name),
+    arch: r.arch,
     buildCount: r.buildCount ?? 0,
     bootCount: r.bootCount ?? 0,
     latestBuild:

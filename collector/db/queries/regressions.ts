@@ -1,10 +1,18 @@
 /** Stored regressions: open and fix them, list them, and the baselines users pin. */
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Arch } from '../../../common/arch.ts';
 import type { Finding, RegressionOptions } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { cleanJson, cleanText } from '../sanitize.ts';
-import { boots, regressions, variantBaselines, variants, variantThresholds } from '../schema/index.ts';
+import {
+  boots,
+  builds,
+  regressions,
+  variantBaselines,
+  variants,
+  variantThresholds,
+} from '../schema/index.ts';
 
 export type RegressionRow = typeof regressions.$inferSelect;
 
@@ -88,6 +96,8 @@ export interface RegressionListParams {
   /** Only regressions that appeared in (or were fixed by) these boots or builds. */
   bootIds?: number[];
   buildIds?: number[];
+  /** Only regressions whose boot (without one, build) is of these architectures. */
+  arch?: Arch[];
   limit: number;
 }
 
@@ -96,6 +106,14 @@ export async function listRegressions(db: Db, p: RegressionListParams) {
   const conds: (SQL | undefined)[] = [];
   if (p.status) conds.push(eq(regressions.status, p.status));
   if (p.variant?.length) conds.push(inArray(variants.name, p.variant));
+  if (p.arch?.length)
+    conds.push(
+      inArray(
+        sql`coalesce((select ${boots.arch} from ${boots} where ${boots.id} = ${regressions.bootId}),
+          (select ${builds.arch} from ${builds} where ${builds.id} = ${regressions.buildId}))`,
+        p.arch,
+      ),
+    );
   const runs: SQL[] = [];
   if (p.bootIds?.length)
     runs.push(inArray(regressions.bootId, p.bootIds), inArray(regressions.fixedBootId, p.bootIds));

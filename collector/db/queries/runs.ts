@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, exists, inArray, lt, not, or, type SQL, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/pg-core';
 import type { BootOutcome } from '../../../common/types/ingest.ts';
-import type { BootEvent, Milestones } from '../../../common/types/parse.ts';
+import type { Arch, BootEvent, Milestones } from '../../../common/types/parse.ts';
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
@@ -223,7 +223,7 @@ async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
 /** The newest finished boots of every (or the named) variant, with what failure grouping needs. */
 export async function loadFailureBoots(
   db: Db,
-  opts: { limit: number; variants?: string[] },
+  opts: { limit: number; variants?: string[]; arch?: Arch[] },
 ): Promise<FailureBoot[]> {
   const rows = await db
     .select({
@@ -241,6 +241,7 @@ export async function loadFailureBoots(
       and(
         eq(boots.state, 'finished'),
         opts.variants?.length ? inArray(variants.name, opts.variants) : undefined,
+        opts.arch?.length ? inArray(boots.arch, opts.arch) : undefined,
       ),
     )
     .orderBy(desc(boots.startedAt), desc(boots.id))

@@ -1,6 +1,7 @@
 /** Series over a variant's history: image sizes and build times per build, milestone times per boot. */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Arch } from '../../../common/arch.ts';
 import type { BuildMetric, TrendMetric, TrendPoint, TrendSeries } from '../../../common/types/api.ts';
 import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
 import { MILESTONES, type MilestoneName } from '../../../common/types/parse.ts';
@@ -27,6 +28,8 @@ export interface TrendParams {
   metrics: TrendMetric[];
   /** Latest points kept per series. */
   limit: number;
+  /** Only builds (build metrics) and boots (milestones) of these architectures. */
+  arch?: Arch[];
 }
 
 interface Row {
@@ -36,6 +39,14 @@ interface Row {
   bootId: number | null;
   outcome: BootOutcome | null;
   buildStatus: Status | null;
+  arch: string | null;
+}
+
+/** Rows by architecture, in order: a variant's history is one line per arch. */
+function byArch<R extends { arch: string | null }>(rows: R[]): [string | null, R[]][] {
+  const out = new Map<string | null, R[]>();
+  for (const r of rows) out.set(r.arch, [...(out.get(r.arch) ?? []), r]);
+  return out.size ? [...out] : [[null, []]];
 }
 
 /**
@@ -51,8 +62,8 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   const histories = await Promise.all(
     p.variants.map(async (v) => {
       const [b, t] = await Promise.all([
-        buildMetrics.length ? buildPoints(db, v.id, p.limit) : [],
-        milestones.length ? bootPoints(db, v.id, p.limit) : [],
+        buildMetrics.length ? buildPoints(db, v.id, p.limit, p.arch) : [],
+        milestones.length ? bootPoints(db, v.id, p.limit, p.arch) : [],
       ]);
       return { builds: b.reverse(), boots: t.reverse() };
     }),
@@ -66,29 +77,33 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
     outcome: r.outcome,
     buildStatus: r.buildStatus,
   });
-  return p.variants.flatMap((v, i) =>
-    p.metrics.map((metric): TrendSeries => {
+  const series = p.variants.flatMap((v, i) =>
+    p.metrics.flatMap((metric): TrendSeries[] => {
       const h = histories[i];
       if (isBuild(metric))
-        return {
+        return byArch(h.builds).map(([arch, rows]) => ({
           variant: v.name,
+          arch,
           metric,
           unit: BUILD_COLUMNS[metric].unit,
-          points: h.builds.map((r) => point(r, r.sizes[BUILD_COLUMNS[metric].key])),
-        };
+          points: rows.map((r) => point(r, r.sizes[BUILD_COLUMNS[metric].key])),
+        }));
       const name = metric.slice('boot.'.length) as MilestoneName;
-      return {
+      return byArch(h.boots).map(([arch, rows]) => ({
         variant: v.name,
+        arch,
         metric,
         unit: 's',
-        points: h.boots.map((r) => point(r, r.milestones?.[name])),
-      };
+        points: rows.map((r) => point(r, r.milestones?.[name])),
+      }));
     }),
   );
+  // Filtered by arch, a variant of another arch is no line at all.
+  return p.arch?.length ? series.filter((s) => s.points.length) : series;
 }
 
 /** A variant's latest builds with every build metric, numbered in time order, each with its latest finished boot. */
-function buildPoints(db: Db, variantId: number, limit: number) {
+function buildPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
   // The build's newest finished boot: one probe of boots_build_idx per build.
   const lb = db
     .select({ id: boots.id, outcome: boots.outcome })
@@ -105,6 +120,7 @@ function buildPoints(db: Db, variantId: number, limit: number) {
       bootId: sql<number | null>`${lb.id}`.as('boot_id'),
       outcome: sql<BootOutcome | null>`${lb.outcome}`.as('outcome'),
       buildStatus: builds.status,
+      arch: builds.arch,
       sizes: sql<Record<BuildColumn, string | number | null>>`json_build_object(${sql.join(
         Object.values(BUILD_COLUMNS).map((c) => sql`${c.key}::text, ${c.column}`),
         sql`, `,
@@ -114,11 +130,17 @@ function buildPoints(db: Db, variantId: number, limit: number) {
     .leftJoinLateral(lb, sql`true`)
     .where(eq(builds.variantId, variantId))
     .as('x');
-  return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
+  // Filtered outside the numbering: a point keeps its place in the variant's whole history.
+  return db
+    .select()
+    .from(x)
+    .where(arch?.length ? inArray(x.arch, arch) : undefined)
+    .orderBy(desc(x.seq))
+    .limit(limit);
 }
 
 /** A variant's latest finished boots with their milestones, numbered in time order. */
-function bootPoints(db: Db, variantId: number, limit: number) {
+function bootPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
   const x = db
     .select({
       seq: sql<number>`row_number() over (order by ${boots.startedAt}, ${boots.id})`.as('seq'),
@@ -127,6 +149,7 @@ function bootPoints(db: Db, variantId: number, limit: number) {
       bootId: sql<number | null>`${boots.id}`.as('boot_id'),
       milestones: boots.milestones,
       outcome: boots.outcome,
+      arch: sql<string | null>`${boots.arch}`.as('arch'),
       // A scalar subquery: one primary-key probe per boot, never a scan of every build.
       buildStatus:
         sql<Status | null>`(select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId})`.as(
@@ -136,5 +159,10 @@ function bootPoints(db: Db, variantId: number, limit: number) {
     .from(boots)
     .where(and(eq(boots.variantId, variantId), eq(boots.state, 'finished')))
     .as('x');
-  return db.select().from(x).orderBy(desc(x.seq)).limit(limit);
+  return db
+    .select()
+    .from(x)
+    .where(arch?.length ? inArray(x.arch, arch) : undefined)
+    .orderBy(desc(x.seq))
+    .limit(limit);
 }

@@ -8,7 +8,7 @@ import { getBootFacts, getBootSummary, listBoots } from '../../db/queries/boots.
 import { parseLog } from '../../parser/index.ts';
 import { submitterOf } from '../ownership.ts';
 import { BootDetail as BootDetailSchema, BootListQuery, BootSummary } from '../schemas/boots.ts';
-import { errors, IdParams, IdResponse, splitCsv } from '../schemas/common.ts';
+import { errors, IdParams, IdResponse, splitArches, splitCsv } from '../schemas/common.ts';
 import { BootInputSchema } from '../schemas/ingest.ts';
 import type { App } from '../types.ts';
 
@@ -46,6 +46,7 @@ export async function bootRoutes(app: App): Promise<void> {
         variant: splitCsv(q.variant),
         outcome: splitCsv(q.outcome) as BootOutcome[] | undefined,
         target: splitCsv(q.target) as BootTarget[] | undefined,
+        arch: splitArches(q.arch),
         state: q.state,
         buildId: q.buildId,
         before: q.before,

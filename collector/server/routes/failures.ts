@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { groupFailures } from '../../analysis/failures.ts';
 import { loadFailureBoots } from '../../db/queries/runs.ts';
 import { FailureGroup, FailureQuery } from '../schemas/analysis.ts';
-import { errors, splitCsv } from '../schemas/common.ts';
+import { errors, splitArches, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
 export async function failureRoutes(app: App): Promise<void> {
@@ -22,6 +22,7 @@ export async function failureRoutes(app: App): Promise<void> {
       const boots = await loadFailureBoots(app.database.db, {
         limit: q.boots,
         variants: splitCsv(q.variant),
+        arch: splitArches(q.arch),
       });
       const kinds = splitCsv(q.kind);
       const groups = groupFailures(boots, q.occurrences);

@@ -1,6 +1,5 @@
 /** Issues: failures grouped by signature across boots, variants and targets, with their status. */
 import { Type } from '@sinclair/typebox';
-import { ARCHES } from '../../../common/arch.ts';
 import { BootwatchError } from '../../../common/errors.ts';
 import {
   ISSUE_STATUSES,
@@ -9,7 +8,7 @@ import {
   IssueSummary,
 } from '../../../common/schemas/issues.ts';
 import { getIssue, listIssues } from '../../db/queries/issues.ts';
-import { CsvList, errors, Id, IdParams, splitCsv } from '../schemas/common.ts';
+import { ArchList, CsvList, errors, Id, IdParams, splitArches, splitCsv } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
 const IssueQuery = Type.Object({
@@ -21,12 +20,7 @@ const IssueQuery = Type.Object({
   ),
   kind: CsvList('crash kinds or failure classes, comma-separated'),
   variant: CsvList('only issues seen in these variants'),
-  arch: Type.Optional(
-    Type.String({
-      pattern: `^(${ARCHES.join('|')})(,(${ARCHES.join('|')}))*$`,
-      description: `only issues seen in boots of these architectures, comma-separated: ${ARCHES.join(', ')}`,
-    }),
-  ),
+  arch: ArchList('only issues seen in boots of these architectures'),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'text in the title, signature or file' })),
   boot: Type.Optional(Id('only issues this boot showed')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -49,7 +43,7 @@ export async function issueRoutes(app: App): Promise<void> {
         status: splitCsv(q.status) as IssueStatus[] | undefined,
         kind: splitCsv(q.kind),
         variant: splitCsv(q.variant),
-        arch: splitCsv(q.arch),
+        arch: splitArches(q.arch),
         q: q.q || undefined,
         boot: q.boot,
         limit: q.limit,

@@ -25,7 +25,7 @@ import {
   Thresholds,
   VariantParams,
 } from '../schemas/analysis.ts';
-import { errors, IdParams, splitCsv, splitIds } from '../schemas/common.ts';
+import { errors, IdParams, splitArches, splitCsv, splitIds } from '../schemas/common.ts';
 import type { App } from '../types.ts';
 
 export async function regressionRoutes(app: App): Promise<void> {
@@ -47,6 +47,7 @@ export async function regressionRoutes(app: App): Promise<void> {
         variant: splitCsv(q.variant),
         bootIds: splitIds(q.boot),
         buildIds: splitIds(q.build),
+        arch: splitArches(q.arch),
         limit: q.limit,
       });
     },

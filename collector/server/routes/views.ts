@@ -5,8 +5,14 @@ import type { TrendMetric } from '../../../common/types/api.ts';
 import { listVariantNames } from '../../db/queries/catalog.ts';
 import { listVariantOverviews } from '../../db/queries/overview.ts';
 import { trendSeries } from '../../db/queries/trends.ts';
-import { errors, splitCsv } from '../schemas/common.ts';
-import { TREND_METRICS, TrendsQuery, TrendsResponse, VariantOverview } from '../schemas/views.ts';
+import { errors, splitArches, splitCsv } from '../schemas/common.ts';
+import {
+  TREND_METRICS,
+  TrendsQuery,
+  TrendsResponse,
+  VariantOverview,
+  VariantsQuery,
+} from '../schemas/views.ts';
 import type { App } from '../types.ts';
 
 export async function viewRoutes(app: App): Promise<void> {
@@ -16,10 +22,11 @@ export async function viewRoutes(app: App): Promise<void> {
       schema: {
         tags: ['views'],
         summary: "each variant's latest build and boot",
+        querystring: VariantsQuery,
         response: { 200: Type.Array(VariantOverview), ...errors(503) },
       },
     },
-    async () => listVariantOverviews(app.database.db),
+    async (req) => listVariantOverviews(app.database.db, { arch: splitArches(req.query.arch) }),
   );
 
   app.get(
@@ -52,6 +59,7 @@ export async function viewRoutes(app: App): Promise<void> {
           variants,
           metrics: metrics as TrendMetric[],
           limit: req.query.limit,
+          arch: splitArches(req.query.arch),
         }),
       };
     },

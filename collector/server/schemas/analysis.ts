@@ -1,7 +1,7 @@
 /** Analysis routes' params and query strings; the bodies and answers live in common/schemas/analysis.ts. */
 import { Type } from '@sinclair/typebox';
 import { Id, StringEnum } from '../../../common/schemas/common.ts';
-import { CsvList } from './common.ts';
+import { ArchList, CsvList } from './common.ts';
 
 export {
   BaselinePin,
@@ -18,6 +18,7 @@ export {
 export const RegressionQuery = Type.Object({
   status: Type.Optional(StringEnum(['open', 'fixed', 'all'] as const)),
   variant: CsvList('variant names, comma-separated'),
+  arch: ArchList('only regressions of boots (or, without one, builds) of these architectures'),
   boot: CsvList('only regressions opened or fixed by these boot ids'),
   build: CsvList('only regressions opened or fixed by these build ids'),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -27,6 +28,7 @@ export const VariantParams = Type.Object({ name: Type.String({ minLength: 1, max
 
 export const FailureQuery = Type.Object({
   variant: CsvList('variant names, comma-separated'),
+  arch: ArchList('only boots of these architectures'),
   kind: CsvList('crash, warning, error, probe, stalled, no_output'),
   boots: Type.Integer({ minimum: 1, maximum: 20000, default: 1000, description: 'newest boots looked at' }),
   occurrences: Type.Integer({

@@ -4,7 +4,7 @@ import { BOOT_STATES } from '../../../common/schemas/boots.ts';
 import { Id, INT4_MAX, StringEnum } from '../../../common/schemas/common.ts';
 import { TARGETS } from '../../../common/schemas/ingest.ts';
 import { BOOT_OUTCOMES } from '../../../common/schemas/parse.ts';
-import { CsvList } from './common.ts';
+import { ArchList, CsvList } from './common.ts';
 
 export {
   BootDetail,
@@ -20,6 +20,7 @@ export const BootListQuery = Type.Object({
   variant: CsvList('variant names'),
   outcome: CsvList(`outcomes: ${BOOT_OUTCOMES.join(', ')}`),
   target: CsvList(`targets: ${TARGETS.join(', ')}`),
+  arch: ArchList('only boots of these architectures'),
   state: Type.Optional(StringEnum(BOOT_STATES)),
   buildId: Type.Optional(Id()),
   before: Type.Optional(Id('boots older than this boot id (next page)')),

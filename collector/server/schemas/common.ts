@@ -1,8 +1,10 @@
 /** Route-only schema pieces: error responses, id params and comma-separated query lists. */
 import { type Static, Type } from '@sinclair/typebox';
+import type { Arch } from '../../../common/arch.ts';
 import { type ErrorBody, Id, INT4_MAX } from '../../../common/schemas/common.ts';
 
 export {
+  ArchList,
   ErrorBody,
   Id,
   IdResponse,
@@ -37,3 +39,6 @@ export function splitCsv(v: string | undefined): string[] | undefined {
     .filter(Boolean);
   return parts.length ? parts : undefined;
 }
+
+/** An `ArchList` query value as architectures (the schema already refused anything else). */
+export const splitArches = (v: string | undefined) => splitCsv(v) as Arch[] | undefined;
