@@ -147,6 +147,37 @@ async function openPostgres(url: string): Promise<Database> {
   writer.on('error', () => {});
   writer.on('connect', (client) => client.on('error', () => {}));
   const writerDb = new WeakMap<pg.PoolClient, Db>();
+  /** One ingest transaction on the writer connection, COPY at hand. */
+  async function writeOnce<T>(work: (tx: Db, copy: CopyIn | null) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await writer.connect();
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(location, err) : err;
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      let tx = writerDb.get(client);
+      if (!tx) {
+        tx = drizzlePg({ client, schema }) as unknown as Db;
+        writerDb.set(client, tx);
+      }
+      const out = await work(tx, (statement, parts) =>
+        pipeline(Readable.from(parts), client.query(copyFrom(statement))),
+      );
+      await client.query('commit');
+      return out;
+    } catch (err) {
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      throw isDbUnavailable(err) ? unavailable(location, err) : err;
+    } finally {
+      client.release(broken);
+    }
+  }
+  let writerTail: Promise<unknown> = Promise.resolve();
   let closed = false;
   const inProcess = claimsInProcess();
   const database: Database = {
@@ -181,34 +212,12 @@ async function openPostgres(url: string): Promise<Database> {
         await client.end().catch(() => {});
       };
     },
-    async writeTransaction(work) {
-      let client: pg.PoolClient;
-      try {
-        client = await writer.connect();
-      } catch (err) {
-        throw isDbUnavailable(err) ? unavailable(location, err) : err;
-      }
-      let broken: Error | undefined;
-      try {
-        await client.query('begin');
-        let tx = writerDb.get(client);
-        if (!tx) {
-          tx = drizzlePg({ client, schema }) as unknown as Db;
-          writerDb.set(client, tx);
-        }
-        const out = await work(tx, (statement, parts) =>
-          pipeline(Readable.from(parts), client.query(copyFrom(statement))),
-        );
-        await client.query('commit');
-        return out;
-      } catch (err) {
-        await client.query('rollback').catch((e: Error) => {
-          broken = e;
-        });
-        throw isDbUnavailable(err) ? unavailable(location, err) : err;
-      } finally {
-        client.release(broken);
-      }
+    writeTransaction(work) {
+      // Callers queue here, not in the pool: its connect timeout would count a long queue as
+      // the server being away.
+      const turn = writerTail.then(() => writeOnce(work));
+      writerTail = turn.catch(() => {});
+      return turn;
     },
     async ping() {
       if (closed) throw new BootwatchError('db.unavailable', 'the database connection is closed');

@@ -248,15 +248,14 @@ export class ConsoleIngest {
     updates: LineUpdate[],
   ): Promise<void> {
     const { bootId } = s;
-    await insertConsoleLines(tx, [{ bootId, lines: updates.filter((u) => u.line > s.lines) }]);
+    await insertConsoleLines(tx, [{ bootId, lines: updates.filter((u) => u.line > s.lines) }], copy);
     await insertEvents(
       tx,
       [{ bootId, firstSeq: s.eventSeq, events: updates.flatMap((u) => u.events) }],
       copy,
     );
-    await insertInitcalls(tx, [
-      { bootId, initcalls: updates.flatMap((u) => (u.initcall ? [u.initcall] : [])) },
-    ]);
+    const initcalls = updates.flatMap((u) => (u.initcall ? [u.initcall] : []));
+    await insertInitcalls(tx, [{ bootId, initcalls }], copy);
   }
 
   private advance(s: ConsoleSession, updates: LineUpdate[]): void {

@@ -7,7 +7,7 @@
 import { BootwatchError } from '../../common/errors.ts';
 import type { Initcall, LineUpdate, ParseResult } from '../../common/types/parse.ts';
 import type { Database } from '../db/client.ts';
-import { updateBootSnapshot } from '../db/queries/boots.ts';
+import { updateBootSnapshots } from '../db/queries/boots.ts';
 import { advanceConsoles, insertConsoleBytes, insertConsoleLines } from '../db/queries/console.ts';
 import { type EventRun, insertEvents, insertInitcalls } from '../db/queries/findings.ts';
 
@@ -100,13 +100,13 @@ export class ConsoleWriter {
             'conflict',
             `boot ${stale.bootId}'s console was written concurrently; resend from its stored offset`,
           );
-        await insertConsoleBytes(
-          tx,
-          writes.map((w) => ({ bootId: w.bootId, offset: w.from, bytes: w.bytes })),
-        );
+        // The boots' rows are held now: nothing below is a replay, so COPY needs no conflict check.
+        const bytes = writes.map((w) => ({ bootId: w.bootId, offset: w.from, bytes: w.bytes }));
+        await insertConsoleBytes(tx, bytes, copy);
         await insertConsoleLines(
           tx,
           writes.map((w) => ({ bootId: w.bootId, lines: w.lines })),
+          copy,
         );
         await insertEvents(
           tx,
@@ -116,8 +116,10 @@ export class ConsoleWriter {
         await insertInitcalls(
           tx,
           writes.map((w) => ({ bootId: w.bootId, initcalls: w.initcalls })),
+          copy,
         );
-        for (const w of writes) if (w.snapshot) await updateBootSnapshot(tx, w.bootId, w.snapshot);
+        const due = writes.flatMap((w) => (w.snapshot ? [{ id: w.bootId, result: w.snapshot }] : []));
+        await updateBootSnapshots(tx, due);
       });
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err);

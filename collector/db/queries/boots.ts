@@ -6,7 +6,7 @@ import type { BootCheck, BootInput, BootOutcome, BootTarget, Status } from '../.
 import type { Arch, Outcome, ParseResult } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
-import { cleanJson, cleanNullable } from '../sanitize.ts';
+import { cleanJson, cleanNullable, jsonText } from '../sanitize.ts';
 import { boots, NO_SUBMITTER, type Submitter, variants } from '../schema/index.ts';
 
 export interface CreatedBoot {
@@ -188,17 +188,26 @@ export async function getBootIngestState(db: Db, id: number) {
 }
 
 /** The parser's view of a boot so far: refreshed while the console streams in. */
-export async function updateBootSnapshot(db: Db, id: number, result: ParseResult): Promise<void> {
-  await db
-    .update(boots)
-    .set({
-      kernel: cleanJson(result.kernel),
-      kernelVersion: cleanNullable(result.kernel.version),
-      panic: result.panic ? cleanJson(result.panic) : null,
-      milestones: result.milestones,
-      lastStage: result.lastStage,
-    })
-    .where(eq(boots.id, id));
+export async function updateBootSnapshots(
+  db: Db,
+  list: { id: number; result: ParseResult }[],
+): Promise<void> {
+  if (!list.length) return;
+  // One statement for every running boot due a snapshot: the rows travel as one JSON document.
+  const rows = list.map(({ id, result: r }) => ({
+    id,
+    kernel: r.kernel,
+    version: r.kernel.version,
+    panic: r.panic ?? null,
+    milestones: r.milestones,
+    stage: r.lastStage ?? null,
+  }));
+  await db.execute(sql`
+    update ${boots} b set kernel = x.kernel, kernel_version = x.version, panic = x.panic,
+      milestones = x.milestones, last_stage = x.stage
+    from jsonb_to_recordset(${jsonText(rows)}::jsonb)
+      as x(id int, kernel jsonb, version text, panic jsonb, milestones jsonb, stage text)
+    where b.id = x.id`);
 }
 
 export interface BootFinish {

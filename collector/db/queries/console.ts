@@ -3,7 +3,8 @@ import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { ConsoleLine } from '../../../common/types/api.ts';
 import type { LineUpdate } from '../../../common/types/parse.ts';
 import { byteaHex, byteaValue, decompressConsole, fromHex, hexOf } from '../blobs.ts';
-import type { Db } from '../client.ts';
+import type { CopyIn, Db } from '../client.ts';
+import { copyParts, copyRow } from '../copy-rows.ts';
 import { rowsOf } from '../rows.ts';
 import { cleanText } from '../sanitize.ts';
 import { boots, type ChunkEncoding, consoleChunks, consoleLines } from '../schema/index.ts';
@@ -76,9 +77,20 @@ export interface LineRun {
   lines: LineUpdate[];
 }
 
-/** Stores parsed lines; a line already stored (a replay) is left as it is. */
-export async function insertConsoleLines(db: Db, runs: LineRun[]): Promise<void> {
+/**
+ * Stores parsed lines. Without `copy` a line already stored (a replay) is left as it is; with
+ * it (COPY, PostgreSQL) the caller holds the boot's stored-byte mark, so none is a replay.
+ */
+export async function insertConsoleLines(db: Db, runs: LineRun[], copy: CopyIn | null = null): Promise<void> {
   const all = runs.flatMap((r) => r.lines.map((l) => ({ bootId: r.bootId, l })));
+  if (copy) {
+    const text = all.map(({ bootId, l }) =>
+      copyRow([bootId, l.line, l.time, l.cls, l.level, cleanText(l.text)]),
+    );
+    if (text.length)
+      await copy('copy console_lines (boot_id, line, time, cls, level, text) from stdin', copyParts(text));
+    return;
+  }
   for (let i = 0; i < all.length; i += LINE_BATCH) {
     const batch = all.slice(i, i + LINE_BATCH);
     await db.execute(sql`

@@ -2,12 +2,11 @@
 import { eq, sql } from 'drizzle-orm';
 import type { BootEvent, Crash, Diagnosis, Initcall } from '../../../common/types/parse.ts';
 import type { CopyIn, Db } from '../client.ts';
+import { copyParts, copyRow } from '../copy-rows.ts';
 import { cleanJson, cleanNullable, cleanText, jsonText } from '../sanitize.ts';
 import { crashes, diagnoses, events, initcalls } from '../schema/index.ts';
 
 const BATCH = 5000;
-/** COPY data goes out in pieces of about this many characters. */
-const COPY_PART = 1 << 20;
 
 /** Events of one boot numbered from `firstSeq` on. */
 export interface EventRun {
@@ -28,16 +27,9 @@ const EVENT_COLUMNS =
  */
 export async function insertEvents(db: Db, runs: EventRun[], copy: CopyIn | null = null): Promise<void> {
   if (copy) {
-    const parts: string[] = [];
-    let rows = '';
-    for (const r of runs)
-      r.events.forEach((e, i) => {
-        rows += eventRow(r.bootId, r.firstSeq + i, e);
-        if (rows.length < COPY_PART) return;
-        parts.push(rows);
-        rows = '';
-      });
-    if (rows) parts.push(rows);
+    const parts = copyParts(
+      runs.flatMap((r) => r.events.map((e, i) => eventRow(r.bootId, r.firstSeq + i, e))),
+    );
     if (parts.length) await copy(`copy events (${EVENT_COLUMNS}) from stdin`, parts);
     return;
   }
@@ -59,32 +51,32 @@ export async function insertEvents(db: Db, runs: EventRun[], copy: CopyIn | null
     }
 }
 
-/** One event as a COPY text row: the columns the JSON path derives, with the same values. */
+/** One event as a COPY row: the columns the JSON path derives, with the same values. */
 function eventRow(bootId: number, seq: number, event: BootEvent): string {
   const e = event as unknown as Record<string, unknown>;
   const probe = e.kind === 'probe';
-  return `${bootId}\t${seq}\t${copyValue(e.line)}\t${copyValue(e.time)}\t${copyValue(e.kind)}\t${
-    typeof e.errno === 'number' ? copyValue(e.errno) : NULL
-  }\t${copyValue(e.errnoName)}\t${probe ? copyValue(e.driver) : NULL}\t${probe ? copyValue(e.device) : NULL}\t${
-    e.kind === 'missing_config' ? copyValue(e.option) : NULL
-  }\t${copyValue(e.message ?? e.text ?? e.name)}\t${copyText(jsonText(event))}\n`;
+  return copyRow([
+    bootId,
+    seq,
+    jsonScalar(e.line),
+    jsonScalar(e.time),
+    jsonScalar(e.kind),
+    typeof e.errno === 'number' ? e.errno : null,
+    jsonScalar(e.errnoName),
+    probe ? jsonScalar(e.driver) : null,
+    probe ? jsonScalar(e.device) : null,
+    e.kind === 'missing_config' ? jsonScalar(e.option) : null,
+    jsonScalar(e.message ?? e.text ?? e.name),
+    jsonText(event),
+  ]);
 }
 
-const NULL = '\\N';
-
-/** A JSON value as `->>` reads it from the cleaned JSON (jsonText), in COPY text format. */
-function copyValue(v: unknown): string {
-  if (typeof v === 'string') return copyText(cleanText(v));
-  if (v == null || (typeof v === 'number' && !Number.isFinite(v))) return NULL;
-  return copyText(jsonText(v));
+/** A JSON value as `->>` reads it from the cleaned JSON (jsonText). */
+function jsonScalar(v: unknown): string | number | null {
+  if (typeof v === 'string') return cleanText(v);
+  if (typeof v === 'number') return v;
+  return v == null ? null : jsonText(v);
 }
-
-/** COPY text format escapes backslash and the row and column separators. */
-function copyText(s: string): string {
-  return /[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]) : s;
-}
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Initcall timings of one boot. */
 export interface InitcallRun {
@@ -93,8 +85,21 @@ export interface InitcallRun {
 }
 
 /** Stores initcall timings, one per return line; a replayed one is skipped. */
-export async function insertInitcalls(db: Db, runs: InitcallRun[]): Promise<void> {
+export async function insertInitcalls(
+  db: Db,
+  runs: InitcallRun[],
+  copy: CopyIn | null = null,
+): Promise<void> {
   const all = runs.flatMap((r) => r.initcalls.map((c) => ({ bootId: r.bootId, c })));
+  if (copy) {
+    // As for events: never replays, since their writer holds the boot's stored-byte mark.
+    const rows = all.map(({ bootId, c }) =>
+      copyRow([bootId, c.line, cleanText(c.fn), Math.round(c.usecs), c.ret, c.time, cleanNullable(c.module)]),
+    );
+    if (rows.length)
+      await copy('copy initcalls (boot_id, line, fn, usecs, ret, time, module) from stdin', copyParts(rows));
+    return;
+  }
   for (let i = 0; i < all.length; i += BATCH) {
     const batch = all.slice(i, i + BATCH);
     await db.execute(sql`
