@@ -8,6 +8,7 @@ import { registerCollectorCommands } from '../collector/commands.ts';
 import { exitCodeOf } from '../common/errors.ts';
 import { checkSettings, setting } from '../common/settings.ts';
 import { registerBisectCommand } from '../runners/bisect/register.ts';
+import { registerClimbCommand } from '../runners/climb/register.ts';
 import { registerRunnerCommands } from '../runners/commands.ts';
 import { registerReportCommand } from '../runners/report/commands.ts';
 import { registerSubscribeCommand } from '../runners/subscribe/commands.ts';
@@ -33,6 +34,7 @@ registerRunnerCommands(program);
 registerReportCommand(program);
 registerSubscribeCommand(program);
 registerBisectCommand(program);
+registerClimbCommand(program);
 registerBenchCommand(program);
 
 try {

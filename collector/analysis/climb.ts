@@ -11,9 +11,16 @@ import { type BootStage, STAGES } from '../../common/schemas/parse.ts';
 import type { Diagnosis, MilestoneName } from '../../common/types/parse.ts';
 import { MILESTONES } from '../../common/types/parse.ts';
 
-/** What a climb may aim at: the runner's completion marker, a boot stage or a milestone. */
-export type ClimbGoal = 'marker' | BootStage | MilestoneName;
-export const CLIMB_GOALS: readonly ClimbGoal[] = ['marker', ...new Set([...STAGES, ...MILESTONES])];
+/**
+ * What a climb may aim at: the runner's completion marker, `network` (the runner's check that
+ * the guest answers on its forwarded port), a boot stage or a milestone.
+ */
+export type ClimbGoal = 'marker' | 'network' | Exclude<BootStage, 'no_output'> | MilestoneName;
+export const CLIMB_GOALS: readonly ClimbGoal[] = [
+  'marker',
+  'network',
+  ...new Set([...STAGES.filter((s) => s !== 'no_output'), ...MILESTONES]),
+] as ClimbGoal[];
 
 /** One build and boot, as the climb needs to judge it. */
 export interface ClimbEvaluation {
@@ -22,6 +29,8 @@ export interface ClimbEvaluation {
   milestones: string[];
   /** The runner's completion marker was printed. */
   marker: boolean;
+  /** The runner's checks that passed (`net`: the guest answered on its forwarded port). */
+  checks: string[];
   diagnosis: Diagnosis[];
   /** The last console line (cited when the diagnosis names nothing). */
   lastLine: string;
@@ -127,6 +136,7 @@ const stageRank = (s: BootStage) => STAGES.indexOf(s);
 export function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean {
   return goals.every((g) => {
     if (g === 'marker') return e.marker;
+    if (g === 'network') return e.checks.includes('net');
     if ((STAGES as readonly string[]).includes(g) && stageRank(e.lastStage) >= stageRank(g as BootStage))
       return true;
     return e.milestones.includes(g);
@@ -135,7 +145,7 @@ export function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): b
 
 /** How far a boot got: later stage first, then more milestones, then the marker. */
 function progress(e: ClimbEvaluation): number[] {
-  return [stageRank(e.lastStage), e.milestones.length, e.marker ? 1 : 0];
+  return [stageRank(e.lastStage), e.milestones.length, e.marker ? 1 : 0, e.checks.length];
 }
 
 function compare(a: number[], b: number[]): number {

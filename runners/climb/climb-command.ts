@@ -1,0 +1,135 @@
+/**
+ * `bootwatch climb MATRIX VARIANT --goal GOAL`: from a kernel that does not boot to one that
+ * does, by itself (collector/analysis/climb.ts searches, runners/climb/run-climb.ts builds and
+ * boots). Prints every attempt, then the minimal fragment and the ladder it found as a matrix
+ * file in the seed ladder's form; the same command resumes a climb that was cut off.
+ */
+import { writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import {
+  CLIMB_GOALS,
+  type ClimbGoal,
+  type ClimbState,
+  climbFragment,
+} from '../../collector/analysis/climb.ts';
+import { BootwatchError } from '../../common/errors.ts';
+import { CollectorClient } from '../collector-client.ts';
+import { openEmbeddedCollector } from '../embedded-collector.ts';
+import { loadMatrix } from '../matrix/load.ts';
+import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
+import { runClimb } from './run-climb.ts';
+
+export interface ClimbOptions {
+  goal: string;
+  maxBuilds?: number;
+  collector?: string;
+  state?: string;
+  fresh?: boolean;
+  jobs?: number;
+  /** Where the fragment and the ladder go (default: beside the matrix). */
+  out?: string;
+  json?: boolean;
+}
+
+function parseGoals(text: string): ClimbGoal[] {
+  const goals = text
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const bad = goals.filter((g) => !(CLIMB_GOALS as readonly string[]).includes(g));
+  if (!goals.length || bad.length)
+    throw new BootwatchError(
+      'input.invalid',
+      `--goal: ${bad.length ? `unknown goal ${bad.join(', ')}` : 'none given'} (goals: ${CLIMB_GOALS.join(', ')})`,
+    );
+  return goals as ClimbGoal[];
+}
+
+/** Runs (or resumes) a climb; exit 0 when the goal was reached. */
+export async function climbCommand(
+  matrixFile: string,
+  variantName: string,
+  opts: ClimbOptions,
+): Promise<number> {
+  const goals = parseGoals(opts.goal);
+  const matrix = loadMatrix(matrixFile);
+  const variant = matrix.variants.find((v) => v.name === variantName);
+  if (!variant)
+    throw new BootwatchError(
+      'input.invalid',
+      `no variant "${variantName}" in ${matrixFile} (have: ${matrix.variants.map((v) => v.name).join(', ')})`,
+    );
+  const maxBuilds = opts.maxBuilds ?? 20;
+  if (!Number.isInteger(maxBuilds) || maxBuilds < 1 || maxBuilds > 500)
+    throw new BootwatchError('input.invalid', '--max-builds: a whole number from 1 to 500');
+  const emb = opts.collector ? null : await openEmbeddedCollector();
+  const url = opts.collector ?? emb?.url;
+  const collector = url ? new CollectorClient(url) : null;
+  try {
+    const state = await runClimb(
+      { variant, goals, maxBuilds, state: opts.state, fresh: opts.fresh, jobs: opts.jobs },
+      { collector, log: (line) => process.stderr.write(`climb: ${line}\n`) },
+    );
+    const out = resolve(opts.out ?? resolve(matrix.file, '..'));
+    const base = `${variant.name.replace(/[^\w.-]/g, '_')}-climb`;
+    const fragmentFile = resolve(out, `${base}.config`);
+    const ladderFile = resolve(out, `${base}.yaml`);
+    writeFileSync(fragmentFile, climbFragment(state));
+    writeFileSync(ladderFile, ladderYaml(matrix, variant, state, ladderFile));
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ...state, fragmentFile, ladderFile })}\n`);
+    else process.stdout.write(formatClimb(state, fragmentFile, ladderFile));
+    return state.status === 'reached' ? 0 : 1;
+  } finally {
+    await emb?.close();
+  }
+}
+
+/**
+ * The ladder the climb found, in the seed ladder's form: the climbed variant as the first
+ * rung, then one variant per kept option (with the dependencies it brought), each described
+ * by the symptom it fixed. Options minimised away are left out.
+ */
+function ladderYaml(matrix: Matrix, v: ResolvedVariant, s: ClimbState, file: string): string {
+  const rel = (p: string) => relative(resolve(file, '..'), p);
+  const source = v.source ? { [v.source.kind === 'dir' ? 'dir' : 'tarball']: rel(v.source.path) } : undefined;
+  const bare = v.name.replace(/@.*$/, '');
+  const rungs = s.rungs
+    .map((r) => ({ ...r, options: [...r.with, r.option].filter((o) => s.options.includes(o)) }))
+    .filter((r) => r.options.length);
+  const variants: Record<string, unknown>[] = [
+    {
+      name: `${bare}-00`,
+      description: `as climbed from: ${v.description ?? v.name}`,
+      base: typeof v.base === 'string' ? v.base : { file: rel(v.base.file) },
+      ...(v.fragments.length
+        ? { fragments: v.fragments.map((f) => ({ name: f.name, lines: f.content.trimEnd().split('\n') })) }
+        : {}),
+    },
+    ...rungs.map((r, i) => ({
+      name: `${bare}-${String(i + 1).padStart(2, '0')}`,
+      extends: `${bare}-${String(i).padStart(2, '0')}`,
+      description: `fixes ${r.fixed}`,
+      config: r.options.map((o) => `${o}=y`),
+    })),
+  ];
+  const doc = {
+    name: `${matrix.name}-climb`,
+    ...(v.arch !== 'x86_64' ? { arch: v.arch } : {}),
+    ...(source ? { source } : {}),
+    variants,
+  };
+  return `# Found by: bootwatch climb ${relative(process.cwd(), matrix.file)} ${v.name} --goal ${s.goals.join(',')}\n# Boot settings: as in that matrix (copy its boot: section here to replay).\n${stringify(doc)}`;
+}
+
+function formatClimb(s: ClimbState, fragmentFile: string, ladderFile: string): string {
+  const lines = [
+    `climb: ${s.status} after ${s.builds} build(s) of ${s.maxBuilds}${s.stopped ? ` — ${s.stopped}` : ''}`,
+  ];
+  for (const a of s.attempts)
+    lines.push(
+      `  #${a.n} ${a.phase.padEnd(8)} ${(a.option ?? '(as given)').padEnd(32)} ${a.verdict.padEnd(10)} ${a.lastStage ?? '-'}  ${a.reason}`,
+    );
+  lines.push(`fragment (${s.options.length} option(s)): ${fragmentFile}`, `ladder: ${ladderFile}`, '');
+  return lines.join('\n');
+}

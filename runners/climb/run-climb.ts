@@ -1,0 +1,173 @@
+/**
+ * The climb with real kernels: each candidate option is resolved with olddefconfig (its unmet
+ * Kconfig dependencies added the way the dropped-option report explains them, and checked to
+ * land), then built and booted through the runner as the scratch variant `NAME~climb`, so
+ * every attempt is a stored build and boot the dashboard links to. The state is saved after
+ * every step; the same command resumes it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type ClimbDeps,
+  type ClimbEvaluation,
+  type ClimbGoal,
+  type ClimbState,
+  climb,
+  initialClimbState,
+} from '../../collector/analysis/climb.ts';
+import { ARCH_FACTS } from '../../common/arch.ts';
+import type { ConfigFragment } from '../../common/types/ingest.ts';
+import { scratchVariant } from '../../common/variant-names.ts';
+import { kconfigDependsOn } from '../bisect/kconfig-deps.ts';
+import { buildEnv } from '../build/build-kernel.ts';
+import { makeConfig } from '../build/config.ts';
+import { loadKconfig, parseConfig } from '../build/kconfig.ts';
+import type { CollectorClient } from '../collector-client.ts';
+import type { ResolvedVariant } from '../matrix/types.ts';
+import { cacheDir } from '../paths.ts';
+import { runVariant } from '../run-matrix.ts';
+import { type KernelSource, prepareSource } from '../source.ts';
+
+export interface ClimbSpec {
+  variant: ResolvedVariant;
+  goals: ClimbGoal[];
+  maxBuilds: number;
+  /** State file (default under the cache); resumed when it exists unless `fresh`. */
+  state?: string;
+  fresh?: boolean;
+  jobs?: number;
+}
+
+export interface ClimbContext {
+  collector: CollectorClient | null;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Dependency rounds before an option that will not land is given up. */
+const DEPENDENCY_ROUNDS = 4;
+
+const fragmentOf = (options: readonly string[]): ConfigFragment => ({
+  name: 'climb',
+  content: options.map((o) => `${o}=y\n`).join(''),
+});
+
+/** Runs (or resumes) a climb with real builds and boots. */
+export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<ClimbState> {
+  const v = spec.variant;
+  if (!v.source) throw new Error(`variant ${v.name} has no kernel source to build`);
+  const src = await prepareSource(v.source);
+  const key = createHash('sha256')
+    .update(JSON.stringify([v.name, v.base, v.fragments, spec.goals]))
+    .digest('hex')
+    .slice(0, 12);
+  const workDir = join(cacheDir(), 'climb', `${v.name}-${key}`);
+  mkdirSync(workDir, { recursive: true });
+  const file = spec.state ?? join(workDir, 'state.json');
+  const saved =
+    !spec.fresh && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClimbState) : null;
+  const state = saved
+    ? { ...saved, maxBuilds: spec.maxBuilds }
+    : initialClimbState(spec.goals, spec.maxBuilds);
+  if (saved) ctx.log(`resuming from ${file}: ${saved.builds} build(s) done`);
+  const save = (s: ClimbState) => {
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s, null, 1));
+    renameSync(tmp, file);
+  };
+  const deps: ClimbDeps = {
+    apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
+    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx),
+    onStep: (s) => {
+      save(s);
+      const a = s.attempts.at(-1);
+      if (a)
+        ctx.log(
+          `#${a.n} ${a.phase}${a.option ? ` ${a.option}` : ''}: ${a.verdict} — ${a.reason}` +
+            `${a.lastStage ? ` [${a.outcome}, ${a.lastStage}]` : ''} (${s.builds}/${s.maxBuilds} builds)`,
+        );
+    },
+  };
+  return climb(state, deps);
+}
+
+/** The candidate with what it needs, resolved by Kconfig itself; `landed` says whether it stuck. */
+async function applyOption(
+  v: ResolvedVariant,
+  src: KernelSource,
+  outDir: string,
+  options: readonly string[],
+  candidate: string,
+) {
+  const dependsOn = kconfigDependsOn(src.dir, v.arch);
+  const db = loadKconfig(src.dir, ARCH_FACTS[v.arch].srcArch);
+  let want = [...options, candidate];
+  for (let round = 0; round < DEPENDENCY_ROUNDS; round++) {
+    const cfg = await makeConfig(
+      src.dir,
+      outDir,
+      v.base,
+      [...v.fragments, fragmentOf(want)],
+      buildEnv(),
+      undefined,
+      v.arch,
+    );
+    if (!cfg.ok) return { options: [...options], landed: false, reason: cfg.error };
+    const got = parseConfig(cfg.config);
+    const bare = candidate.replace(/^CONFIG_/, '');
+    if (got.get(bare) === 'y' || got.get(bare) === 'm') return { options: want, landed: true, reason: null };
+    // Unmet `depends on` symbols that a user can set: add them and resolve again.
+    const missing = dependsOn(candidate).filter((d) => {
+      const name = d.replace(/^CONFIG_/, '');
+      return !want.includes(d) && got.get(name) !== 'y' && db.get(name)?.hasPrompt !== false;
+    });
+    const why = cfg.dropped.find((d) => d.option === candidate)?.reason ?? 'Kconfig did not set it';
+    if (!missing.length) return { options: [...options], landed: false, reason: why };
+    want = [...want.filter((o) => o !== candidate), ...missing, candidate];
+  }
+  return {
+    options: [...options],
+    landed: false,
+    reason: `still unmet after ${DEPENDENCY_ROUNDS} rounds of dependencies`,
+  };
+}
+
+async function evaluate(
+  v: ResolvedVariant,
+  src: KernelSource,
+  options: readonly string[],
+  c: { attempt: number },
+  spec: ClimbSpec,
+  ctx: ClimbContext,
+): Promise<ClimbEvaluation> {
+  const variant: ResolvedVariant = {
+    ...v,
+    // One O= dir for every attempt: incremental builds; stored as a scratch variant.
+    name: scratchVariant(v.name, 'climb'),
+    fragments: [...v.fragments, fragmentOf(options)],
+    kernel: null,
+    skipBoot: false,
+    baseline: null,
+  };
+  ctx.log(`#${c.attempt}: building with ${options.length} added option(s)`);
+  const r = await runVariant(variant, new Map([[`${v.source!.kind}:${v.source!.path}`, src]]), new Map(), {
+    collector: ctx.collector,
+    jobs: spec.jobs,
+    signal: ctx.signal,
+  });
+  const p = r.boot?.parse;
+  const lines = r.boot?.console.toString('utf8').trimEnd().split('\n') ?? [];
+  return {
+    outcome: r.outcome,
+    lastStage: p?.lastStage ?? 'no_output',
+    milestones: Object.keys(p?.milestones ?? {}),
+    marker: r.boot?.finish.endReason === 'marker',
+    checks: (r.boot?.finish.checks ?? []).filter((k) => k.ok).map((k) => k.name),
+    diagnosis: p?.diagnosis ?? [],
+    lastLine: r.error ?? lines.at(-1) ?? '',
+    imageBytes: r.build?.input.sizes?.image ?? null,
+    buildId: r.buildId,
+    bootId: r.delivery?.bootId ?? null,
+  };
+}
