@@ -33,6 +33,7 @@ import type {
   VariantOverview,
 } from '$types/api.ts';
 import type { Arch } from '$types/parse.ts';
+import { ARCHES } from '../../../common/arch.ts';
 
 export type { SessionInfo, Thresholds };
 
@@ -146,6 +147,7 @@ export interface BootFilter {
   variant?: string[];
   outcome?: BootOutcome[];
   target?: string[];
+  arch?: Arch[];
   state?: 'running' | 'finished';
   buildId?: number;
   /** Keyset paging: boots older than this id. */
@@ -159,7 +161,7 @@ export interface BootFilter {
 export const ISSUE_STATUSES = ['new', 'known', 'gone'] as const satisfies readonly IssueStatus[];
 
 /** Architectures the collector tells logs apart by. */
-export const ARCHES = ['x86_64', 'arm64', 'riscv64'] as const satisfies readonly Arch[];
+export { ARCHES };
 
 /** What `GET /api/issues` filters on; absent means any. */
 export interface IssueFilter {
@@ -230,7 +232,9 @@ export const api = {
   setThresholds: (variant: string, t: Thresholds) =>
     sendJson<Thresholds>('PUT', `/api/variants/${encodeURIComponent(variant)}/thresholds`, t),
 
-  variants: (signal?: AbortSignal) => getJson<VariantOverview[]>('/api/variants', signal),
+  /** Variants at a glance; with `arch`, only those of these architectures. */
+  variants: (signal?: AbortSignal, f: { arch?: Arch[] } = {}) =>
+    getJson<VariantOverview[]>(apiUrl('/api/variants', f), signal),
 
   boots: (f: BootFilter, signal?: AbortSignal) =>
     getJson<BootSummary[]>(apiUrl('/api/boots', { limit: 50, ...f }), signal),
@@ -248,21 +252,25 @@ export const api = {
   sizeDiff: (id: number, against: number, limit: number, signal?: AbortSignal) =>
     getJson<SizeDiff>(apiUrl(`/api/builds/${id}/size-diff`, { against, limit }), signal),
 
-  trends: (f: { variant?: string[]; metric: TrendMetric[]; limit?: number }, signal?: AbortSignal) =>
-    getJson<TrendsResponse>(apiUrl('/api/trends', f), signal),
+  trends: (
+    f: { variant?: string[]; metric: TrendMetric[]; arch?: Arch[]; limit?: number },
+    signal?: AbortSignal,
+  ) => getJson<TrendsResponse>(apiUrl('/api/trends', f), signal),
 
   /** What changed from boot `a` to boot `b`; `limit` symbols of the size diff. */
   compare: (a: number, b: number, limit: number, signal?: AbortSignal) =>
     getJson<CompareResponse>(apiUrl('/api/compare', { a, b, limit }), signal),
 
   regressions: (
-    f: { status?: 'open' | 'fixed' | 'all'; variant?: string[]; limit?: number },
+    f: { status?: 'open' | 'fixed' | 'all'; variant?: string[]; arch?: Arch[]; limit?: number },
     signal?: AbortSignal,
   ) => getJson<RegressionItem[]>(apiUrl('/api/regressions', f), signal),
 
   /** Failures grouped across the newest `boots` boots. */
-  failures: (f: { variant?: string[]; kind?: string[]; boots?: number }, signal?: AbortSignal) =>
-    getJson<FailureGroupItem[]>(apiUrl('/api/failures', f), signal),
+  failures: (
+    f: { variant?: string[]; kind?: string[]; arch?: Arch[]; boots?: number },
+    signal?: AbortSignal,
+  ) => getJson<FailureGroupItem[]>(apiUrl('/api/failures', f), signal),
 
   /** Issues, the most recently seen first. */
   issues: (f: IssueFilter, signal?: AbortSignal) =>

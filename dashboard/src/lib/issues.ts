@@ -1,7 +1,8 @@
 /** How issues read on the dashboard: status colours, kind groups, and the Issues view's URL filters checked. */
 import type { IssueStatus } from '$types/api.ts';
 import type { Arch } from '$types/parse.ts';
-import { ARCHES, ISSUE_STATUSES } from './api.ts';
+import { ISSUE_STATUSES } from './api.ts';
+import { isArch } from './arch.ts';
 import type { Tone } from './components/Badge.svelte';
 
 /** New is the one to look at, known is still there, gone has not been seen for a while. */
@@ -46,7 +47,6 @@ export function parseIssueQuery(raw: {
     return out;
   };
   const isStatus = (v: string): v is IssueStatus => (ISSUE_STATUSES as readonly string[]).includes(v);
-  const isArch = (v: string): v is Arch => (ARCHES as readonly string[]).includes(v);
   const q = raw.q.trim();
   if (q.length > MAX_QUERY) ignored.push(`q (longer than ${MAX_QUERY} characters)`);
   return {

@@ -39,7 +39,13 @@ function newestMtime(path: string): number {
 /** Builds dashboard/dist when it is missing or older than its sources (or the shared types). */
 export function ensureDashboardBuilt(): void {
   const index = join(DASHBOARD_DIST, 'index.html');
-  const sources = ['dashboard/src', 'dashboard/index.html', 'dashboard/vite.config.ts', 'common/types'];
+  const sources = [
+    'dashboard/src',
+    'dashboard/index.html',
+    'dashboard/vite.config.ts',
+    'common/types',
+    'common/arch.ts',
+  ];
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
   const newest = Math.max(...sources.map((s) => newestMtime(join(ROOT, s))));
   if (built >= newest) return;
