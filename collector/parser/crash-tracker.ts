@@ -42,8 +42,11 @@ const RAW_SRC_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/;
 const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
-/** Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE). */
-const HEADER_HINT =
+/**
+ * Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE); the
+ * parser's prefilter scans chunks for them, so a line without one skips the tracker.
+ */
+export const HEADER_HINT =
   /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
 /** Other messages tolerated inside a call trace before the report is taken as over. */

@@ -5,14 +5,7 @@
  */
 import { FACT_WORDS } from './classify-kernel.ts';
 import { ESCAPE_OR_CONTROL } from './clean.ts';
-
-/**
- * Words every crash header contains: crash-tracker.ts's HEADER_HINT, which feed() tests
- * first. A superset is safe, a missing word loses crashes (test/collector/parser/prefilter.test.ts
- * holds the two in step).
- */
-export const CRASH_WORDS =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap/;
+import { HEADER_HINT } from './crash-tracker.ts';
 
 /** Where the next occurrence of a word set lies in one text, asked for ranges in order. */
 class WordScan {
@@ -47,7 +40,7 @@ export class LineHints {
   escapes = true;
   /** The line may hold a carriage return (other than the `\r\n` already removed). */
   cr = true;
-  private readonly crashScan = new WordScan(CRASH_WORDS);
+  private readonly crashScan = new WordScan(HEADER_HINT);
   private readonly factScan = new WordScan(FACT_WORDS);
   private readonly escapeScan = new WordScan(ESCAPE_OR_CONTROL);
   private text = '';
