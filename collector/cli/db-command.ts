@@ -29,7 +29,7 @@ const UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_4
 const PRUNE_TIMEOUT_MS = 30 * 60_000;
 
 /** `90d`, `12w`, `36h` in milliseconds; `input.invalid` for anything else. */
-export function parseAge(text: string): number {
+function parseAge(text: string): number {
   const m = /^(\d{1,6})([hdw])$/.exec(text.trim());
   if (!m)
     throw new BootwatchError(

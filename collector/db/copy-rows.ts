@@ -5,7 +5,7 @@ const SPECIAL = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** One value: text escaped, numbers as JSON writes them, null (and non-finite numbers) as `\N`. */
-export function copyValue(v: string | number | boolean | null | undefined): string {
+function copyValue(v: string | number | boolean | null | undefined): string {
   if (v == null || (typeof v === 'number' && !Number.isFinite(v))) return NULL;
   const s = String(v);
   return SPECIAL.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]) : s;
