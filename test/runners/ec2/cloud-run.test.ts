@@ -7,7 +7,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runOnEc2 } from '../../../runners/ec2/cloud-run.ts';
-import { BOOT_LOG, type CloudEnv, clients, cloudEnv, settings, smallDisk } from './helpers/cloud.ts';
+import {
+  BOOT_LOG,
+  type CloudEnv,
+  clients,
+  cloudEnv,
+  NOTHING_LIVE,
+  settings,
+  smallDisk,
+} from './helpers/cloud.ts';
 
 let env: CloudEnv;
 beforeEach(async () => {
@@ -17,15 +25,7 @@ afterEach(async () => {
   await env.restore();
 });
 
-const nothingLeft = () =>
-  expect(env.aws.state.live()).toEqual({
-    instances: [],
-    images: [],
-    snapshots: [],
-    objects: [],
-    uploads: [],
-    importTasks: [],
-  });
+const nothingLeft = () => expect(env.aws.state.live()).toEqual(NOTHING_LIVE);
 const ledgers = () =>
   existsSync(join(env.cache, 'ec2/runs')) ? readdirSync(join(env.cache, 'ec2/runs')) : [];
 const boot = { markers: ['BOOTWATCH-DONE'] };

@@ -13,7 +13,7 @@ import { type FakeAws, startFakeAws } from '../../helpers/fake-aws/server.ts';
 import { initScript } from '../helpers/boot-spec.ts';
 import { debianKernel } from '../helpers/debian-kernel.ts';
 import { type RealCollector, startRealCollector } from '../helpers/real-collector.ts';
-import { BOOT_LOG } from './helpers/cloud.ts';
+import { BOOT_LOG, NOTHING_LIVE } from './helpers/cloud.ts';
 
 const BIN = new URL('../../../bin/bootwatch', import.meta.url).pathname;
 let aws: FakeAws;
@@ -78,15 +78,7 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
   }
 }
 
-const nothingLeft = () =>
-  expect(aws.state.live()).toEqual({
-    instances: [],
-    images: [],
-    snapshots: [],
-    objects: [],
-    uploads: [],
-    importTasks: [],
-  });
+const nothingLeft = () => expect(aws.state.live()).toEqual(NOTHING_LIVE);
 const ledgers = () => {
   const d = join(dir, 'cache/ec2/runs');
   return existsSync(d) ? readdirSync(d) : [];

@@ -6,7 +6,6 @@
  * against the fake AWS on 127.0.0.1 (and in a dry run). The architecture guard rail
  * refuses the other arch's instance types before any AWS call.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,22 +20,20 @@ import { cacheDir } from '../../../runners/paths.ts';
 import { runCommand } from '../../../runners/process.ts';
 import { initScript } from '../helpers/boot-spec.ts';
 import { debianKernel } from '../helpers/debian-kernel.ts';
-import { BOOT_LOG, type CloudEnv, clients, cloudEnv, settings, smallDisk } from './helpers/cloud.ts';
+import {
+  BOOT_LOG,
+  bootwatch,
+  type CloudEnv,
+  clients,
+  cloudEnv,
+  NOTHING_LIVE,
+  settings,
+  smallDisk,
+} from './helpers/cloud.ts';
 
-const BIN = new URL('../../../bin/bootwatch', import.meta.url).pathname;
 let env: CloudEnv;
 let file: string;
 let matrix: Matrix;
-
-const nothingLeft = () =>
-  expect(env.aws.state.live()).toEqual({
-    instances: [],
-    images: [],
-    snapshots: [],
-    objects: [],
-    uploads: [],
-    importTasks: [],
-  });
 
 beforeAll(async () => {
   // Resolved before the cache moves to a temp dir: the kernels and Debian's arm64 busybox and
@@ -77,20 +74,8 @@ afterAll(async () => {
   await env?.restore();
 });
 
-function bootwatch(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; out: string; err: string }>;
-} {
-  const child = spawn(BIN, args, {
-    env: { ...process.env, ...env.aws.env, BOOTWATCH_CACHE: env.cache },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b) => (out += b));
-  child.stderr!.on('data', (b) => (err += b));
-  return { child, done: new Promise((r) => child.on('close', (code) => r({ code, out, err }))) };
-}
+/** The CLI against the fake AWS, with the test's cache. */
+const cli = (args: string[]) => bootwatch(args, { ...env.aws.env, BOOTWATCH_CACHE: env.cache }).done;
 
 /** The PE machine of an EFI application: 0xaa64 is arm64, 0x8664 x86_64. */
 function peMachine(pe: Buffer): number {
@@ -161,7 +146,7 @@ describe('an arm64 variant on EC2 (Graviton)', () => {
     expect(calls.find((c) => c.action === 'RunInstances')?.params).toMatchObject({
       InstanceType: 't4g.micro',
     });
-    nothingLeft();
+    expect(env.aws.state.live()).toEqual(NOTHING_LIVE);
     console.log(
       `graviton: image ${image.buildMs} ms, rehearsal ${(rehearsal.durationMs / 1000).toFixed(1)} s (tcg)`,
     );
@@ -169,7 +154,7 @@ describe('an arm64 variant on EC2 (Graviton)', () => {
 
   it('--dry-run prints RegisterImage with Architecture arm64 and RunInstances on t4g.micro, and sends nothing', async () => {
     env.aws.state.calls = [];
-    const r = await bootwatch(['ec2', 'run', file, '--only', 'graviton@arm64', '--dry-run']).done;
+    const r = await cli(['ec2', 'run', file, '--only', 'graviton@arm64', '--dry-run']);
     expect(r.code, r.err).toBe(0);
     expect(env.aws.state.calls).toEqual([]);
     const line = (call: string) => r.out.split('\n').find((l) => l.startsWith(call)) ?? '';
@@ -182,18 +167,10 @@ describe('an arm64 variant on EC2 (Graviton)', () => {
 describe('the architecture guard rail', () => {
   it('refuses t3.micro for the arm64 variant, and t4g.micro for the x86_64 one, before any AWS call', async () => {
     env.aws.state.calls = [];
-    const arm = await bootwatch([
-      'ec2',
-      'run',
-      file,
-      '--only',
-      'graviton@arm64',
-      '--instance-type',
-      't3.micro',
-    ]).done;
+    const arm = await cli(['ec2', 'run', file, '--only', 'graviton@arm64', '--instance-type', 't3.micro']);
     expect(arm.code).toBe(2);
     expect(arm.err).toMatch(/instance type t3\.micro is x86_64 \(Intel\/AMD\), the image is arm64/);
-    const x86 = await bootwatch(['ec2', 'run', file, '--only', 'nitro', '--instance-type', 't4g.micro']).done;
+    const x86 = await cli(['ec2', 'run', file, '--only', 'nitro', '--instance-type', 't4g.micro']);
     expect(x86.code).toBe(2);
     expect(x86.err).toMatch(/instance type t4g\.micro is arm64 \(Graviton\), the image is x86_64/);
     expect(env.aws.state.calls).toEqual([]);

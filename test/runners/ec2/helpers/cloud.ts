@@ -1,4 +1,5 @@
 /** Shared set-up for the EC2 tests: the fake AWS in the environment, an isolated cache, a small disk. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,31 @@ import { type FakeAws, startFakeAws } from '../../../helpers/fake-aws/server.ts'
 export const BOOT_LOG = readFileSync(
   new URL('../../../fixtures/logs/07-block-initcall-debug.log', import.meta.url),
 );
+
+/** What the fake AWS's `state.live()` answers when nothing a run created is left. */
+export const NOTHING_LIVE = {
+  instances: [],
+  images: [],
+  snapshots: [],
+  objects: [],
+  uploads: [],
+  importTasks: [],
+};
+
+const BIN = new URL('../../../../bin/bootwatch', import.meta.url).pathname;
+
+/** `bin/bootwatch args` as a user runs it, in a child process with `env` added to this one's. */
+export function bootwatch(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
+  const child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b) => (out += b));
+  child.stderr!.on('data', (b) => (err += b));
+  return { child, done: new Promise((r) => child.on('close', (code) => r({ code, out, err }))) };
+}
 
 export interface CloudEnv {
   aws: FakeAws;
