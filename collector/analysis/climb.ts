@@ -133,7 +133,7 @@ export function initialClimbState(goals: ClimbGoal[], maxBuilds: number): ClimbS
 const stageRank = (s: BootStage) => STAGES.indexOf(s);
 
 /** Whether a boot reached every goal. */
-export function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean {
+function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean {
   return goals.every((g) => {
     if (g === 'marker') return e.marker;
     if (g === 'network') return e.checks.includes('net');
@@ -167,7 +167,7 @@ interface Symptom {
  * boot met first. Two rules citing different lines of one failure (the `Cannot open root
  * device` line and the panic after it) are two symptoms: the likelier one decides.
  */
-export function symptomsOf(diagnosis: readonly Diagnosis[]): Symptom[] {
+function symptomsOf(diagnosis: readonly Diagnosis[]): Symptom[] {
   const by = new Map<string, Symptom & { conf: number[] }>();
   for (const d of diagnosis) {
     const key = `${d.rule}@${d.line}`;
