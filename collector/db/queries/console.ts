@@ -21,8 +21,12 @@ export interface ConsoleBytes {
   bytes: Uint8Array;
 }
 
-/** Stores console bytes, every boot's in one statement. */
-export async function insertConsoleBytes(db: Db, pieces: ConsoleBytes[]): Promise<void> {
+/** Stores console bytes, every boot's in one statement (COPY where `copy` is given). */
+export async function insertConsoleBytes(
+  db: Db,
+  pieces: ConsoleBytes[],
+  copy: CopyIn | null = null,
+): Promise<void> {
   const rows: { bootId: number; offset: number; hex: string }[] = [];
   for (const p of pieces)
     for (let at = 0; at < p.bytes.length; at += CHUNK_ROW_BYTES)
@@ -32,6 +36,11 @@ export async function insertConsoleBytes(db: Db, pieces: ConsoleBytes[]): Promis
         hex: hexOf(p.bytes.subarray(at, at + CHUNK_ROW_BYTES)),
       });
   if (!rows.length) return;
+  if (copy) {
+    const text = rows.map((r) => copyRow([r.bootId, r.offset, `\\x${r.hex}`]));
+    await copy('copy console_chunks (boot_id, "offset", data) from stdin', copyParts(text));
+    return;
+  }
   await db.execute(sql`
     insert into ${consoleChunks} (boot_id, "offset", data)
     select b, o, decode(h, 'hex') from unnest(
