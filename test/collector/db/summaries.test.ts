@@ -30,7 +30,7 @@ describe.each(backends())('summary tables on $name', (backend) => {
   });
 
   const rows = async (query: ReturnType<typeof sql>): Promise<Row[]> =>
-    (await database.db.execute(query)).rows as Row[];
+    ((await database.db.execute(query)) as unknown as { rows: Row[] }).rows;
 
   /** The summaries as stored next to the same figures computed from the raw rows now. */
   async function agree(): Promise<number> {
