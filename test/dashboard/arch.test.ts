@@ -8,7 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootInput, BuildInput } from '../../common/types/ingest.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
-import { launchBrowser, openPage, type Page, screenshot, type TestBrowser } from './helpers/browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  type Page,
+  screenshot,
+  type TestBrowser,
+  watchProblems,
+} from './helpers/browser.ts';
 import { post, runBoot } from './helpers/seed.ts';
 import { ensureDashboardBuilt, startServer, type TestServer } from './helpers/server.ts';
 
@@ -65,10 +72,7 @@ afterAll(async () => {
 
 async function open(path: string): Promise<Page> {
   const page = await openPage(chrome.browser);
-  page.on('pageerror', (e) => problems.push(`${path}: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${path}: ${m.text()}`);
-  });
+  watchProblems(page, path, problems);
   await page.goto(`${server.url}${path}`);
   return page;
 }

@@ -51,6 +51,14 @@ export async function openPage(ctx: BrowserContext, scheme: 'light' | 'dark' = '
   return page;
 }
 
+/** Records a page's uncaught errors and CSP violations into `problems`, each prefixed with `where`. */
+export function watchProblems(page: Page, where: string, problems: string[]): void {
+  page.on('pageerror', (e) => problems.push(`${where}: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${where}: ${m.text()}`);
+  });
+}
+
 /** Saves a full-page screenshot to test-artifacts/dashboard/NAME.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
