@@ -32,7 +32,7 @@ export function busyboxTree(busybox: string, init: string, files: Record<string,
   if (!existsSync(busybox))
     throw new BootwatchError(
       'harness.failed',
-      `busybox not found at ${busybox} (apt-get install busybox-static)`,
+      `busybox not found at ${busybox} (scripts/setup.sh installs busybox-static and each guest arch's busybox)`,
     );
   return [
     ...DIRS.map((path): CpioEntry => ({ path, type: 'dir' })),
