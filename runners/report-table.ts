@@ -1,4 +1,4 @@
-/** The table `bootwatch run` prints: variant, bzImage size, build time, outcome, top diagnosis. */
+/** The table `bootwatch run` prints: variant, image size (bzImage, Image), build time, outcome, top diagnosis. */
 import type { RunReport, VariantResult } from './run-matrix.ts';
 
 function kib(n: number | null | undefined): string {
@@ -42,7 +42,7 @@ function rowOf(r: VariantResult): string[] {
 
 /** Fixed-width text table. */
 export function formatTable(report: RunReport): string {
-  const head = ['variant', 'bzImage', 'build', 'boot', 'outcome', 'top diagnosis / checks'];
+  const head = ['variant', 'image', 'build', 'boot', 'outcome', 'top diagnosis / checks'];
   const rows = [head, ...report.results.map(rowOf)];
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
