@@ -36,7 +36,7 @@ describe('bootwatch run', () => {
     const env = { ...process.env, BOOTWATCH_DATA: join(dir, 'data'), BOOTWATCH_SPOOL: join(dir, 'spool') };
     const table = await run(resolve('bin/bootwatch'), ['run', join(dir, 'm.yaml')], { env }).catch((e) => e);
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/^variant\s+bzImage\s+build\s+boot\s+outcome/m);
+    expect(table.stdout).toMatch(/^variant\s+image\s+build\s+boot\s+outcome/m);
     expect(table.stdout).toMatch(/^good\s.*booted/m);
     expect(table.stdout).toMatch(/^bad\s.*panic/m);
     expect(table.stdout).toContain('REGRESSION bad: booted → panic (against baseline good)');
