@@ -95,7 +95,9 @@ describe.each(backends())('arch filters on $name', (backend) => {
       'mixed',
       'serial@arm64',
     ]);
-    expect((await get<VariantOverview[]>('/api/variants?arch=x86_64')).map((v) => v.name)).toEqual(['serial']);
+    expect((await get<VariantOverview[]>('/api/variants?arch=x86_64')).map((v) => v.name)).toEqual([
+      'serial',
+    ]);
     expect(await get<VariantOverview[]>('/api/variants?arch=riscv64')).toEqual([]);
     expect(await get<VariantOverview[]>('/api/variants?arch=x86_64,arm64')).toHaveLength(3);
 
@@ -120,10 +122,14 @@ describe.each(backends())('arch filters on $name', (backend) => {
     expect(armSizes.series.map((s) => [s.variant, s.arch, s.points.map((p) => [p.seq, p.value])])).toEqual([
       // The mixed variant's arm64 build keeps its place (#2) in the variant's history.
       ['mixed', 'arm64', [[2, 700_000]]],
-      ['serial@arm64', 'arm64', [
-        [1, 2_000_000],
-        [2, 2_200_000],
-      ]],
+      [
+        'serial@arm64',
+        'arm64',
+        [
+          [1, 2_000_000],
+          [2, 2_200_000],
+        ],
+      ],
     ]);
     const x86Boots = await get<TrendsResponse>('/api/trends?metric=boot.kernel_start&arch=x86_64');
     expect(x86Boots.series.map((s) => [s.variant, s.arch, s.points.map((p) => p.bootId)])).toEqual([
