@@ -88,8 +88,10 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     // Alerts link to the dashboard at its public address, else where this app listens.
     const alertDispatcher = new AlertDispatcher(database.db, {
       baseUrl: () =>
-        (app.access.options.publicUrl ?? (app.server.listening ? app.listeningOrigin : null))?.replace(/\/+$/, '') ??
-        null,
+        (app.access.options.publicUrl ?? (app.server.listening ? app.listeningOrigin : null))?.replace(
+          /\/+$/,
+          '',
+        ) ?? null,
     });
     // Several collectors on one PostgreSQL share one live feed.
     const relay = postgresUrl ? await FeedRelay.start(postgresUrl, collector.feed) : null;

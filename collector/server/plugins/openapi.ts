@@ -86,7 +86,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'issues', description: 'failures grouped by signature, with first and last seen and status' },
         { name: 'exports', description: 'KCIDB, Prometheus metrics and JUnit for other systems' },
         { name: 'bisections', description: 'config bisections and their steps' },
-        { name: 'alerts', description: 'subscriptions to alerts (mail, signed webhooks), their deliveries and attempts' },
+        {
+          name: 'alerts',
+          description: 'subscriptions to alerts (mail, signed webhooks), their deliveries and attempts',
+        },
         { name: 'jobs', description: 'the job queue: agents lease, beat and finish jobs' },
       ],
       components: {
