@@ -27,7 +27,7 @@ export interface SymptomContext {
 }
 
 interface ArchKnowledge {
-  options: Record<'console' | 'virtio' | 'nic' | 'compat', string[]>;
+  options: Record<'console' | 'virtio' | 'nic' | 'compat' | 'sigill', string[]>;
   words: Record<'archUart' | 'archConsole' | 'archNic', string>;
 }
 
@@ -44,6 +44,7 @@ export const ARCH_KNOWLEDGE: Record<Arch, ArchKnowledge> = {
       virtio: ['VIRTIO_PCI'],
       nic: ['E1000', 'NET_VENDOR_INTEL', 'ETHERNET', 'NETDEVICES', 'PCI'],
       compat: ['64BIT', 'IA32_EMULATION'],
+      sigill: [],
     },
     words: {
       archUart: '8250 UART',
@@ -57,6 +58,7 @@ export const ARCH_KNOWLEDGE: Record<Arch, ArchKnowledge> = {
       virtio: ['VIRTIO_MMIO'],
       nic: ['VIRTIO_NET', 'VIRTIO_MMIO', 'NETDEVICES'],
       compat: ['COMPAT'],
+      sigill: [],
     },
     words: {
       archUart: 'PL011 UART',
@@ -70,6 +72,8 @@ export const ARCH_KNOWLEDGE: Record<Arch, ArchKnowledge> = {
       virtio: ['VIRTIO_MMIO'],
       nic: ['VIRTIO_NET', 'VIRTIO_MMIO', 'NETDEVICES'],
       compat: ['COMPAT'],
+      // Without FPU the kernel leaves floating point off: lp64d userspace dies of SIGILL.
+      sigill: ['FPU'],
     },
     words: {
       archUart: 'device-tree 16550 UART',
@@ -242,6 +246,15 @@ const ROWS: Symptom[] = [
     options: ['BINFMT_SCRIPT', 'BINFMT_ELF', '64BIT'],
     confidence: 0.9,
     reason: '{path} is a #! script the kernel could not run (-ENOEXEC): BINFMT_SCRIPT is missing',
+  },
+  {
+    // Exit code 4 is SIGILL: init ran, and its first instruction the kernel left disabled killed it.
+    id: 'init-sigill',
+    panic: /^Attempted to kill init! exitcode=0x00000004\b/,
+    options: ['@sigill'],
+    confidence: 0.85,
+    reason:
+      'init died of an illegal instruction (SIGILL): the kernel leaves an instruction set its userspace uses disabled (riscv64: floating point without CONFIG_FPU)',
   },
   {
     id: 'init-enoexec',

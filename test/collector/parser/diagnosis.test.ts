@@ -232,4 +232,19 @@ describe('diagnosis per architecture', () => {
     expect(options(log, { arch: 'arm64' })).not.toContain('CONFIG_VIRTIO_PCI');
     expect(options(log, {})).toEqual(expect.arrayContaining(['CONFIG_VIRTIO_BLK', 'CONFIG_VIRTIO_PCI']));
   });
+
+  it('tells riscv64 that an init killed by SIGILL needs the FPU (Debian userspace is lp64d)', () => {
+    const log = [
+      '[    0.172995] Run /init as init process',
+      '[    0.222655] init[1]: unhandled signal 4 code 0x1 at 0x0000000000010634 in busybox[10000+19e000]',
+      '[    0.226479] Hardware name: riscv-virtio,qemu (DT)',
+      '[    0.226798] epc : 0000000000010634 ra : 00000000000ca54c sp : 00ffffffcb27ec30',
+      '[    0.269310] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000004',
+    ].join('\n');
+    expect(options(log, { arch: 'riscv64' })[0]).toBe('CONFIG_FPU');
+    // The log's own arch decides; an x86 init killed by SIGILL names no option.
+    expect(options(log, { arch: 'x86_64' })[0]).toBe('CONFIG_FPU');
+    const x86 = '[    0.269310] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000004';
+    expect(options(x86, { arch: 'x86_64' })).not.toContain('CONFIG_FPU');
+  });
 });
