@@ -117,11 +117,15 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
         const third = await serve();
         await call(third.url, 'POST', '/api/logs?variant=second', undefined, log);
         await until('the second alert', () => receiver.received.length >= 2);
-        const list = await call<Delivery[]>(
-          third.url,
-          'GET',
-          `/api/subscriptions/${subscription.id}/deliveries`,
-        );
+        // The receiver can have it a moment before the sender records the answer.
+        const list = await until('both deliveries recorded', async () => {
+          const l = await call<Delivery[]>(
+            third.url,
+            'GET',
+            `/api/subscriptions/${subscription.id}/deliveries`,
+          );
+          return l.every((d) => d.status !== 'pending') ? l : null;
+        });
         expect(list.map((d) => [d.status, d.attempts])).toEqual([
           ['sent', 1],
           ['sent', 1],
