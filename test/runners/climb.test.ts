@@ -1,9 +1,9 @@
 /**
- * A real climb: the seed ladder's 02-initrd kernel (it panics, unable to exec the script
- * /init) climbed to the completion marker with real builds and QEMU boots. The diagnosis
- * names BINFMT_SCRIPT first; alone it is not enough (busybox is an ELF binary), so it stays
- * on trial and BINFMT_ELF on top of it reaches the marker; minimise keeps both. Every
- * attempt is a stored scratch build and boot; the ladder file it writes loads as a matrix.
+ * A real climb: the seed ladder's 02-initrd kernel (it panics: `Failed to execute /init
+ * (error -2)`, no script support) climbed to the completion marker with real builds and QEMU
+ * boots. BINFMT_SCRIPT fixes that symptom and uncovers the next (error -8: the interpreter,
+ * busybox, is ELF); BINFMT_ELF on top reaches the marker; minimise finds both needed. Every
+ * attempt is a stored scratch build and boot.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => collector.stop());
 
 describe('bootwatch climb, for real', () => {
-  it('climbs 02-initrd to the marker: BINFMT_SCRIPT on trial, BINFMT_ELF on top, both needed', async () => {
+  it('climbs 02-initrd to the marker: BINFMT_SCRIPT, then BINFMT_ELF, both needed', async () => {
     const ladder = loadMatrix('examples/seed-ladder.yaml');
     const start = ladder.variants.find((v) => v.name === '02-initrd')!;
     const variant = { ...start, boot: { ...start.boot, net: null } };
@@ -35,12 +35,14 @@ describe('bootwatch climb, for real', () => {
     expect(new Set(s.options)).toEqual(new Set(['CONFIG_BINFMT_SCRIPT', 'CONFIG_BINFMT_ELF']));
     const climbSteps = s.attempts.filter((a) => a.phase === 'climb');
     expect(climbSteps.map((a) => [a.option, a.verdict])).toEqual([
-      ['CONFIG_BINFMT_SCRIPT', 'trial'],
+      ['CONFIG_BINFMT_SCRIPT', 'kept'],
       ['CONFIG_BINFMT_ELF', 'kept'],
     ]);
     expect(s.attempts[0]).toMatchObject({ phase: 'start', outcome: 'panic' });
     expect(climbSteps[1].lastStage).toBe('userspace');
-    expect(s.rungs[0].fixed).toMatch(/Failed to execute \/init \(error -8\)/);
+    expect(s.rungs.map((r) => r.option)).toEqual(['CONFIG_BINFMT_SCRIPT', 'CONFIG_BINFMT_ELF']);
+    expect(s.rungs[0].fixed).toMatch(/Failed to execute \/init \(error -2\)/);
+    expect(s.rungs[1].fixed).toMatch(/Failed to execute \/init \(error -8\)/);
     // Minimise: neither can go.
     expect(s.attempts.filter((a) => a.phase === 'minimise').map((a) => a.verdict)).toEqual([
       'reverted',
