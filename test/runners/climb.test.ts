@@ -39,7 +39,8 @@ describe('bootwatch climb, for real', () => {
       ['CONFIG_BINFMT_ELF', 'kept'],
     ]);
     expect(s.attempts[0]).toMatchObject({ phase: 'start', outcome: 'panic' });
-    expect(climbSteps[1].lastStage).toBe('userspace');
+    // Userspace, or its shutdown when the poweroff line beat the end at the marker.
+    expect(['userspace', 'shutdown']).toContain(climbSteps[1].lastStage);
     expect(s.rungs.map((r) => r.option)).toEqual(['CONFIG_BINFMT_SCRIPT', 'CONFIG_BINFMT_ELF']);
     expect(s.rungs[0].fixed).toMatch(/Failed to execute \/init \(error -2\)/);
     expect(s.rungs[1].fixed).toMatch(/Failed to execute \/init \(error -8\)/);
