@@ -1,8 +1,12 @@
 /** The collector app over a test database, and a WebSocket client whose messages can be awaited. */
+
+import { expect } from 'vitest';
 import type WebSocket from 'ws';
 import type { Database } from '../../collector/db/client.ts';
 import { buildApp } from '../../collector/server/app.ts';
 import type { App } from '../../collector/server/types.ts';
+import type { IssueSummary } from '../../common/schemas/issues.ts';
+import { fixtureBytes } from './fixtures.ts';
 
 /** The app on `database` (left open when the app closes), without a dashboard. */
 export function appOn(database: Database, dashboardDir: string | null = null): Promise<App> {
@@ -62,4 +66,25 @@ export async function connectWs(app: App, path: string): Promise<MessageQueue> {
   let queue: MessageQueue | null = null;
   await app.injectWS(path, {}, { onInit: (ws) => (queue = new MessageQueue(ws)) });
   return queue!;
+}
+
+/** Imports a fixture log as a boot of `variant` and waits for its analysis (issues, regressions). */
+export async function importFixture(app: App, file: string, variant: string): Promise<number> {
+  const r = await app.inject({
+    method: 'POST',
+    url: `/api/logs?variant=${variant}`,
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.from(fixtureBytes(file)),
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  // Grouping runs after the boot is stored, like regression detection.
+  await app.collector.settle();
+  return r.json().id;
+}
+
+/** GET /api/issues with a query string, expecting 200. */
+export async function listIssues(app: App, query = ''): Promise<IssueSummary[]> {
+  const r = await app.inject({ method: 'GET', url: `/api/issues${query}` });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json();
 }

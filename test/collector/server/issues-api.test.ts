@@ -7,10 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../collector/db/client.ts';
 import { GONE_AFTER } from '../../../collector/db/queries/issues.ts';
 import type { App } from '../../../collector/server/types.ts';
-import type { IssueDetail, IssueSummary } from '../../../common/schemas/issues.ts';
-import { appOn } from '../../helpers/collector-app.ts';
+import type { IssueDetail } from '../../../common/schemas/issues.ts';
+import { appOn, importFixture, listIssues } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
-import { fixtureBytes } from '../../helpers/fixtures.ts';
 
 const CLEAN = 'logs/05-net-e1000.log';
 const CRASH = 'crashes/kasan_uaf_read.log';
@@ -26,23 +25,8 @@ describe.each(backends())('issues on $name', (backend) => {
     await database?.close();
   });
 
-  async function importLog(file: string, variant: string): Promise<number> {
-    const r = await app.inject({
-      method: 'POST',
-      url: `/api/logs?variant=${variant}`,
-      headers: { 'content-type': 'application/octet-stream' },
-      payload: Buffer.from(fixtureBytes(file)),
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    // Grouping runs after the boot is stored, like regression detection.
-    await app.collector.settle();
-    return r.json().id;
-  }
-  const list = async (query = ''): Promise<IssueSummary[]> => {
-    const r = await app.inject({ method: 'GET', url: `/api/issues${query}` });
-    expect(r.statusCode, r.body).toBe(200);
-    return r.json();
-  };
+  const importLog = (file: string, variant: string) => importFixture(app, file, variant);
+  const list = (query = '') => listIssues(app, query);
 
   it('groups a crash across variants and a failed exec by its key, and tells new, known and gone', {
     timeout: 180_000,

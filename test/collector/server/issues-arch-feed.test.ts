@@ -11,8 +11,7 @@ import type { Database } from '../../../collector/db/client.ts';
 import { GONE_AFTER } from '../../../collector/db/queries/issues.ts';
 import { boots, issueBoots, issues } from '../../../collector/db/schema/index.ts';
 import type { App } from '../../../collector/server/types.ts';
-import type { IssueSummary } from '../../../common/schemas/issues.ts';
-import { appOn, connectWs } from '../../helpers/collector-app.ts';
+import { appOn, connectWs, importFixture, listIssues } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 
@@ -30,22 +29,8 @@ describe.each(backends())('issues by arch, live and backfilled on $name', (backe
     await database?.close();
   });
 
-  async function importLog(file: string, variant: string): Promise<number> {
-    const r = await app.inject({
-      method: 'POST',
-      url: `/api/logs?variant=${variant}`,
-      headers: { 'content-type': 'application/octet-stream' },
-      payload: Buffer.from(fixtureBytes(file)),
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    await app.collector.settle();
-    return r.json().id;
-  }
-  const list = async (query = ''): Promise<IssueSummary[]> => {
-    const r = await app.inject({ method: 'GET', url: `/api/issues${query}` });
-    expect(r.statusCode, r.body).toBe(200);
-    return r.json();
-  };
+  const importLog = (file: string, variant: string) => importFixture(app, file, variant);
+  const list = (query = '') => listIssues(app, query);
 
   it('filters issues by the architecture of the boots they appeared in', { timeout: 120_000 }, async () => {
     database = await backend.fresh();
