@@ -7,37 +7,18 @@
  * Pure search over injected build-and-boot steps (runners/climb does them for real), with
  * a JSON state saved after every step, so a climb resumes after a crash or on another host.
  */
+import type {
+  ClimbAttempt,
+  ClimbEvaluation,
+  ClimbGoal,
+  ClimbPhase,
+  ClimbRung,
+  ClimbState,
+} from '../../common/schemas/climbs.ts';
 import { type BootStage, STAGES } from '../../common/schemas/parse.ts';
-import type { Diagnosis, MilestoneName } from '../../common/types/parse.ts';
-import { MILESTONES } from '../../common/types/parse.ts';
+import type { Diagnosis } from '../../common/types/parse.ts';
 
-/**
- * What a climb may aim at: the runner's completion marker, `network` (the runner's check that
- * the guest answers on its forwarded port), a boot stage or a milestone.
- */
-export type ClimbGoal = 'marker' | 'network' | Exclude<BootStage, 'no_output'> | MilestoneName;
-export const CLIMB_GOALS: readonly ClimbGoal[] = [
-  'marker',
-  'network',
-  ...new Set([...STAGES.filter((s) => s !== 'no_output'), ...MILESTONES]),
-] as ClimbGoal[];
-
-/** One build and boot, as the climb needs to judge it. */
-export interface ClimbEvaluation {
-  outcome: string;
-  lastStage: BootStage;
-  milestones: string[];
-  /** The runner's completion marker was printed. */
-  marker: boolean;
-  /** The runner's checks that passed (`net`: the guest answered on its forwarded port). */
-  checks: string[];
-  diagnosis: Diagnosis[];
-  /** The last console line (cited when the diagnosis names nothing). */
-  lastLine: string;
-  imageBytes: number | null;
-  buildId: number | null;
-  bootId: number | null;
-}
+export type { ClimbEvaluation, ClimbGoal, ClimbState } from '../../common/schemas/climbs.ts';
 
 /** An option and its Kconfig dependencies, resolved before the build. */
 export interface AppliedOption {
@@ -57,61 +38,6 @@ export interface ClimbDeps {
   onStep?(state: ClimbState): Promise<void> | void;
 }
 
-export type ClimbPhase = 'start' | 'climb' | 'minimise';
-
-export interface ClimbAttempt {
-  n: number;
-  phase: ClimbPhase;
-  /** The option tried (climb) or removed (minimise). */
-  option: string | null;
-  /** What the boot before it showed: the rule and its evidence line. */
-  symptom: string | null;
-  /**
-   * Kept; on trial (no further alone, but no worse: it stays while the symptom's next option
-   * is tried on top, since some fixes need two options at once); reverted; not built because
-   * the option did not land.
-   */
-  verdict: 'kept' | 'trial' | 'reverted' | 'not_landed' | 'start';
-  reason: string;
-  outcome: string | null;
-  lastStage: BootStage | null;
-  imageBytes: number | null;
-  buildId: number | null;
-  bootId: number | null;
-}
-
-/** An accepted rung of the ladder the climb found. */
-export interface ClimbRung {
-  option: string;
-  /** Options that came with it (its unmet Kconfig dependencies). */
-  with: string[];
-  /** The symptom it fixed: the description of the rung in the ladder file. */
-  fixed: string;
-  stage: BootStage;
-  imageBytes: number | null;
-}
-
-export interface ClimbState {
-  goals: ClimbGoal[];
-  maxBuilds: number;
-  builds: number;
-  status: 'running' | 'reached' | 'stuck' | 'budget';
-  phase: ClimbPhase;
-  /** The options of the current (best) kernel, in the order they were added. */
-  options: string[];
-  /** Options on trial on top of `options` (see ClimbAttempt.verdict). */
-  trial: string[];
-  current: ClimbEvaluation | null;
-  /** Candidates already tried against the current kernel (cleared when one is kept). */
-  tried: string[];
-  attempts: ClimbAttempt[];
-  rungs: ClimbRung[];
-  /** Minimise: options already tested for removal. */
-  minimised: string[];
-  /** Why the climb stopped short, with the log line and stage. */
-  stopped: string | null;
-}
-
 export function initialClimbState(goals: ClimbGoal[], maxBuilds: number): ClimbState {
   return {
     goals,
@@ -124,7 +50,6 @@ export function initialClimbState(goals: ClimbGoal[], maxBuilds: number): ClimbS
     current: null,
     tried: [],
     attempts: [],
-    rungs: [],
     minimised: [],
     stopped: null,
   };
@@ -198,20 +123,54 @@ function nextCandidate(state: ClimbState): { option: string; symptom: Symptom } 
   return null;
 }
 
+type AttemptFields = Pick<ClimbAttempt, 'phase' | 'option' | 'verdict' | 'reason'> &
+  Partial<Pick<ClimbAttempt, 'with' | 'symptom'>>;
+
+/** Records an attempt; `e` is its boot (none when nothing was built), `before` the kernel it was tried on. */
 function attempt(
   state: ClimbState,
-  a: Omit<ClimbAttempt, 'n' | 'outcome' | 'lastStage' | 'imageBytes' | 'buildId' | 'bootId'>,
+  a: AttemptFields,
   e: ClimbEvaluation | null,
+  before: ClimbEvaluation | null,
 ): void {
+  const size = e?.imageBytes ?? null;
+  const was = before?.imageBytes ?? null;
   state.attempts.push({
     n: state.attempts.length + 1,
+    with: [],
+    symptom: null,
     ...a,
     outcome: e?.outcome ?? null,
     lastStage: e?.lastStage ?? null,
-    imageBytes: e?.imageBytes ?? null,
+    imageBytes: size,
+    sizeAdded: size != null && was != null ? size - was : null,
+    builds: state.builds,
     buildId: e?.buildId ?? null,
     bootId: e?.bootId ?? null,
   });
+}
+
+/** The symptom as an attempt records it: its text, its line and where the boot stood. */
+const symptomOf = (s: Symptom, boot: ClimbEvaluation): ClimbAttempt['symptom'] => ({
+  text: describe(s),
+  line: s.line,
+  stage: boot.lastStage,
+  bootId: boot.bootId,
+});
+
+/** The ladder so far: one rung per option the climb kept, with what came with it. */
+export function climbRungs(state: ClimbState): ClimbRung[] {
+  return state.attempts
+    .filter((a) => a.phase === 'climb' && a.verdict === 'kept' && a.option && a.lastStage)
+    .map((a) => ({
+      attempt: a.n,
+      option: a.option!,
+      with: a.with,
+      fixed: a.symptom?.text ?? '',
+      stage: a.lastStage!,
+      imageBytes: a.imageBytes,
+      sizeAdded: a.sizeAdded,
+    }));
 }
 
 /** Runs (or resumes) a climb to its goal, its budget, or a symptom nothing names. */
@@ -227,8 +186,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     state.current = e;
     attempt(
       state,
-      { phase: 'start', option: null, symptom: null, verdict: 'start', reason: 'the kernel as given' },
+      { phase: 'start', option: null, verdict: 'start', reason: 'the kernel as given' },
       e,
+      null,
     );
     state.phase = 'climb';
     await save();
@@ -266,11 +226,12 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
         {
           phase: 'climb',
           option: next.option,
-          symptom: describe(next.symptom),
+          symptom: symptomOf(next.symptom, cur),
           verdict: 'not_landed',
           reason: applied.reason ?? 'Kconfig did not set it',
         },
         null,
+        cur,
       );
       await save();
       continue;
@@ -280,12 +241,14 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     const gone = !symptomsOf(e.diagnosis).some((s) => s.key.split('@')[0] === next.symptom.key.split('@')[0]);
     const keep = further > 0 || (further === 0 && gone && e.outcome === cur.outcome);
     const trial = !keep && further === 0 && e.outcome === cur.outcome;
+    const added = applied.options.filter((o) => !state.options.includes(o) && o !== next.option);
     attempt(
       state,
       {
         phase: 'climb',
         option: next.option,
-        symptom: describe(next.symptom),
+        with: added,
+        symptom: symptomOf(next.symptom, cur),
         verdict: keep ? 'kept' : trial ? 'trial' : 'reverted',
         reason: keep
           ? further > 0
@@ -298,17 +261,10 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
               : `no further, and the boot got worse (${cur.outcome} → ${e.outcome})`,
       },
       e,
+      cur,
     );
     if (trial) state.trial = applied.options.filter((o) => !state.options.includes(o));
     if (keep) {
-      const added = applied.options.filter((o) => !state.options.includes(o));
-      state.rungs.push({
-        option: next.option,
-        with: added.filter((o) => o !== next.option),
-        fixed: describe(next.symptom),
-        stage: e.lastStage,
-        imageBytes: e.imageBytes,
-      });
       state.options = applied.options;
       state.current = e;
       state.tried = [];
@@ -341,6 +297,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
           : 'not needed: dropped from the fragment',
       },
       e,
+      state.current,
     );
     if (!needed) {
       state.options = without;

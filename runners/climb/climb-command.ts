@@ -7,13 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import {
-  CLIMB_GOALS,
-  type ClimbGoal,
-  type ClimbState,
-  climbFragment,
-} from '../../collector/analysis/climb.ts';
+import { type ClimbState, climbFragment, climbRungs } from '../../collector/analysis/climb.ts';
 import { BootwatchError } from '../../common/errors.ts';
+import { CLIMB_GOALS, type ClimbGoal } from '../../common/schemas/climbs.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { loadMatrix } from '../matrix/load.ts';
@@ -94,9 +90,10 @@ function ladderYaml(matrix: Matrix, v: ResolvedVariant, s: ClimbState, file: str
   const rel = (p: string) => relative(resolve(file, '..'), p);
   const source = v.source ? { [v.source.kind === 'dir' ? 'dir' : 'tarball']: rel(v.source.path) } : undefined;
   const bare = v.name.replace(/@.*$/, '');
-  const rungs = s.rungs
-    .map((r) => ({ ...r, options: [...r.with, r.option].filter((o) => s.options.includes(o)) }))
-    .filter((r) => r.options.length);
+  // Each rung's config lines: its option and what came with it, less what minimising dropped.
+  const rungs = climbRungs(s)
+    .map((r) => ({ fixed: r.fixed, lines: [...r.with, r.option].filter((o) => s.options.includes(o)) }))
+    .filter((r) => r.lines.length);
   const variants: Record<string, unknown>[] = [
     {
       name: `${bare}-00`,
@@ -110,7 +107,7 @@ function ladderYaml(matrix: Matrix, v: ResolvedVariant, s: ClimbState, file: str
       name: `${bare}-${String(i + 1).padStart(2, '0')}`,
       extends: `${bare}-${String(i).padStart(2, '0')}`,
       description: `fixes ${r.fixed}`,
-      config: r.options.map((o) => `${o}=y`),
+      config: r.lines.map((o) => `${o}=y`),
     })),
   ];
   const doc = {

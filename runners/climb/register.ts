@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CLIMB_GOALS } from '../../collector/analysis/climb.ts';
+import { CLIMB_GOALS } from '../../common/schemas/climbs.ts';
 
 /** `bootwatch climb`: climb a variant to a goal, one diagnosed option at a time. */
 export function registerClimbCommand(program: Command): void {
