@@ -43,7 +43,6 @@ export type ClimbStatus = (typeof CLIMB_STATUSES)[number];
 
 const Stage = StringEnum(STAGES);
 const Option = Type.String({ minLength: 1, maxLength: 200 });
-const Options = Type.Array(Option, { maxItems: 10_000 });
 const Text = Type.String({ maxLength: 4000 });
 const Count = Type.Integer({ minimum: 0, maximum: 100_000 });
 const Bytes = OrNull(Type.Integer({ minimum: -(2 ** 40), maximum: 2 ** 40 }));

@@ -55,6 +55,16 @@ export type {
   ConsolePage,
 } from '../schemas/boots.ts';
 export type { BuildDetail, BuildSummary, SizeDiff } from '../schemas/builds.ts';
+export type {
+  ClimbAttempt,
+  ClimbDetail,
+  ClimbInput,
+  ClimbPhase,
+  ClimbRung,
+  ClimbState,
+  ClimbStatus,
+  ClimbSummary,
+} from '../schemas/climbs.ts';
 export type { ApiError } from '../schemas/common.ts';
 export type {
   BuildProgressInput,

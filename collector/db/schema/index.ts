@@ -6,6 +6,7 @@ export * from './bisections.ts';
 export * from './boots.ts';
 export * from './builds.ts';
 export * from './catalog.ts';
+export * from './climbs.ts';
 export * from './console.ts';
 export * from './findings.ts';
 export * from './issues.ts';
