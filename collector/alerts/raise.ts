@@ -4,9 +4,10 @@
  * says what it is about, so detection running again (another boot, another collector) adds
  * nothing; each new alert is queued for the subscriptions it matches.
  */
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AlertKind } from '../../common/alert-kinds.ts';
 import { setting } from '../../common/settings.ts';
+import type { RunFacts } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
 import { GONE_AFTER } from '../db/queries/issues.ts';
 import {
@@ -35,18 +36,19 @@ interface NewAlert {
 
 const NO_REFS: AlertRefs = { issueId: null, regressionId: null, bootId: null, buildId: null, growth: null };
 
-/** Alerts for the regressions a detection opened and fixed. */
+/** Alerts for the regressions a detection opened and fixed, and for a boot that boots again. */
 export async function alertsForDetection(
   db: Db,
-  found: { opened: number[]; fixed: number[] },
+  found: { opened: number[]; fixed: number[]; recovered?: { boot: RunFacts; from: RunFacts } | null },
 ): Promise<void> {
   const ids = [...found.opened, ...found.fixed];
-  if (!ids.length) return;
-  const rows = await db
-    .select({ r: regressions, variant: variants.name })
-    .from(regressions)
-    .innerJoin(variants, eq(variants.id, regressions.variantId))
-    .where(inArray(regressions.id, ids));
+  const rows = ids.length
+    ? await db
+        .select({ r: regressions, variant: variants.name })
+        .from(regressions)
+        .innerJoin(variants, eq(variants.id, regressions.variantId))
+        .where(inArray(regressions.id, ids))
+    : [];
   const out: NewAlert[] = [];
   for (const { r, variant } of rows) {
     const thread = `regression-${r.id}`;
@@ -75,7 +77,28 @@ export async function alertsForDetection(
       refs: { ...NO_REFS, regressionId: r.id, bootId: r.bootId, buildId: r.buildId, growth },
     });
   }
+  // Without an outcome regression to fix (the variant never booted before), the boot is the news.
+  if (found.recovered && !out.some((a) => a.kind === 'boot_fixed'))
+    out.push(await recovery(db, found.recovered.boot, found.recovered.from));
   await raise(db, out);
+}
+
+/** A boot_fixed for a boot after a failed one, threaded under the failed boot's last issue. */
+async function recovery(db: Db, boot: RunFacts, from: RunFacts): Promise<NewAlert> {
+  const [last] = await db
+    .select({ issueId: issueBoots.issueId })
+    .from(issueBoots)
+    .where(eq(issueBoots.bootId, from.bootId!))
+    .orderBy(desc(issueBoots.line))
+    .limit(1);
+  return {
+    key: `boot_fixed:boot-${boot.bootId}`,
+    kind: 'boot_fixed',
+    title: `${boot.variant}: boots again (the last boot, #${from.bootId}, ended ${from.outcome})`,
+    variant: boot.variant,
+    thread: last ? `issue-${last.issueId}` : `boot-${from.bootId}`,
+    refs: { ...NO_REFS, bootId: boot.bootId, buildId: boot.buildId },
+  };
 }
 
 /** Alerts for a finished boot's issues: new in its variant, or gone from it with this boot. */

@@ -363,6 +363,17 @@ export function isFixed(f: Finding, cur: RunFacts, options?: Partial<RegressionO
   }
 }
 
+/**
+ * The run a boot recovered from: the variant's previous kernel outcome, when it was a failure
+ * and this boot booted. A variant that never booted has no baseline and so no regression to
+ * fix, yet its first good boot is still news.
+ */
+export function recoveredFrom(current: RunFacts, history: readonly RunFacts[]): RunFacts | null {
+  if (current.bootId == null || current.outcome !== 'booted') return null;
+  const previous = history.find((r) => isKernelOutcome(r.outcome));
+  return previous && previous.outcome !== 'booted' ? previous : null;
+}
+
 /** Splits a variant's open regressions into those the new run fixed and those still there. */
 export function reviewOpen<T extends Finding>(
   open: readonly T[],

@@ -14,6 +14,7 @@ import {
   pickBaseline,
   type RegressionOptions,
   type RunFacts,
+  recoveredFrom,
   reviewOpen,
 } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
@@ -34,6 +35,8 @@ import { claimBootAnalysis } from './analysis-claim.ts';
 export interface DetectionResult {
   opened: number[];
   fixed: number[];
+  /** A boot that booted after the variant's last boot failed, and that failed run. */
+  recovered: { boot: RunFacts; from: RunFacts } | null;
 }
 
 const queues = new WeakMap<Db, Promise<unknown>>();
@@ -214,7 +217,8 @@ async function judge(
     run,
     baseline && { bootId: baseline.bootId, buildId: baseline.buildId },
   );
-  const result = { opened, fixed: fixed.map((f) => f.id) };
+  const from = recoveredFrom(current, history);
+  const result = { opened, fixed: fixed.map((f) => f.id), recovered: from && { boot: current, from } };
   await alertsForDetection(db, result);
   return result;
 }

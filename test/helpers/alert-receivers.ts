@@ -1,4 +1,5 @@
 /** Real receivers on 127.0.0.1 for alert tests: an HTTP endpoint that records requests, an SMTP server that keeps mails. */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -25,8 +26,18 @@ export async function until<T>(
   }
 }
 
-/** An HTTP receiver; `answer` picks each request's status (default 200). */
-export async function startHttpReceiver(answer: (r: Received, n: number) => number = () => 200) {
+/** What a receiver does with X-Bootwatch-Signature: recompute it over `timestamp.body`. */
+export function signatureHolds(r: Received, secret: string): boolean {
+  const ts = String(r.headers['x-bootwatch-timestamp']);
+  const want = `sha256=${createHmac('sha256', secret).update(`${ts}.${r.body}`).digest('hex')}`;
+  return r.headers['x-bootwatch-signature'] === want;
+}
+
+/**
+ * An HTTP receiver; `answer` picks each request's status (default 200), or `hold` to read the
+ * whole request and never answer (a receiver that is slow when its sender dies).
+ */
+export async function startHttpReceiver(answer: (r: Received, n: number) => number | 'hold' = () => 200) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -34,7 +45,9 @@ export async function startHttpReceiver(answer: (r: Received, n: number) => numb
     req.on('end', () => {
       const r = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
       received.push(r);
-      res.statusCode = answer(r, received.length);
+      const status = answer(r, received.length);
+      if (status === 'hold') return;
+      res.statusCode = status;
       res.end(res.statusCode < 300 ? 'ok' : 'try again');
     });
   });
@@ -43,7 +56,11 @@ export async function startHttpReceiver(answer: (r: Received, n: number) => numb
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -53,8 +70,10 @@ export interface Mail {
   headers: Map<string, string>;
   /** The text body, decoded. */
   text: string;
-  /** When the server accepted it (ms since the epoch). */
+  /** When the server had all of it (ms since the epoch). */
   receivedAt: number;
+  /** Whether the server answered 250 for it (false while held, or when the sender went away first). */
+  accepted: boolean;
 }
 
 /** Headers of a raw message, unfolded, by lower-case name. */
@@ -77,30 +96,40 @@ function decode(body: string, encoding: string | undefined): string {
   return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, '%25'));
 }
 
-/** An SMTP server without TLS or login on 127.0.0.1 that keeps every mail it accepts. */
-export async function startSmtpReceiver() {
+/**
+ * An SMTP server without TLS or login on 127.0.0.1 that keeps every mail it is sent; `hold`
+ * picks mails whose DATA it never answers (the sender waits for its 250).
+ */
+export async function startSmtpReceiver(hold: (m: Mail, n: number) => boolean = () => false) {
   const mails: Mail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    closeTimeout: 100,
     onData(stream, session, done) {
       let raw = '';
       stream.setEncoding('utf8');
       stream.on('data', (d: string) => (raw += d));
       stream.on('end', () => {
         const { headers, body } = parseMail(raw);
-        mails.push({
+        const mail: Mail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           headers,
           text: decode(body, headers.get('content-transfer-encoding')).replace(/\r\n/g, '\n'),
           receivedAt: Date.now(),
-        });
+          accepted: false,
+        };
+        mails.push(mail);
+        if (hold(mail, mails.length)) return;
+        mail.accepted = true;
         done();
       });
     },
   });
+  // A sender killed mid-conversation resets the connection: not the test's failure.
+  server.on('error', () => {});
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.server.address() as AddressInfo;
   return { port, mails, close: () => new Promise<void>((done) => server.close(() => done())) };

@@ -5,14 +5,13 @@
  * attempt visible — and Slack and Matrix endpoints in their own body shapes; alerts that
  * fire together go out as one digest; a second boot with the same failures alerts nobody.
  */
-import { createHmac } from 'node:crypto';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alerts } from '../../../collector/db/schema/index.ts';
 import { settleRegressions } from '../../../collector/regressions/detect.ts';
 import type { App } from '../../../collector/server/types.ts';
 import type { CreatedSubscription, Delivery, WebhookPayload } from '../../../common/schemas/subscriptions.ts';
-import { type Received, startHttpReceiver, until } from '../../helpers/alert-receivers.ts';
+import { signatureHolds, startHttpReceiver, until } from '../../helpers/alert-receivers.ts';
 import { appOn } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
@@ -40,13 +39,6 @@ async function drained(app: App, id: number): Promise<Delivery[] | null> {
   const sub = (await app.inject({ url: `/api/subscriptions/${id}` })).json();
   const list = await deliveries(app, id);
   return sub.pending === 0 && list.length && list.every((d) => d.status !== 'pending') ? list : null;
-}
-
-/** What a receiver does with X-Bootwatch-Signature: recompute it over timestamp.body. */
-function signatureHolds(r: Received, secret: string): boolean {
-  const ts = String(r.headers['x-bootwatch-timestamp']);
-  const want = `sha256=${createHmac('sha256', secret).update(`${ts}.${r.body}`).digest('hex')}`;
-  return r.headers['x-bootwatch-signature'] === want;
 }
 
 describe.each(backends())('alerts over HTTP on $name', (backend) => {

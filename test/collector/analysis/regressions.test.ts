@@ -10,6 +10,7 @@ import {
   isFixed,
   pickBaseline,
   type RunFacts,
+  recoveredFrom,
   reviewOpen,
 } from '../../../collector/analysis/regressions.ts';
 import { parseLog } from '../../../collector/parser/index.ts';
@@ -186,6 +187,20 @@ describe('sequences of real runs', () => {
     const open = detectRegressions({ current: bad, baseline: good, history: [good] });
     expect(detectRegressions({ current: harness, baseline: good, history: [bad, good] })).toEqual([]);
     expect(reviewOpen(open, harness).fixed).toEqual([]);
+  });
+
+  it('a variant that never booted has nothing to fix, yet its first good boot recovered from the failure', () => {
+    const bad = run('02-initrd-no-binfmt.log');
+    const harness = { ...run('05-net-e1000.log'), outcome: 'error' as const };
+    const build = run('05-net-e1000.log', { status: 'FAIL' });
+    const good = run('05-net-e1000.log');
+    // Newest first: a harness error and a failed build say nothing about the kernel.
+    const history = [build, harness, bad];
+    expect(replay([bad, good]).map((s) => s.fixed)).toEqual([[], []]);
+    expect(recoveredFrom(good, history)).toBe(bad);
+    expect(recoveredFrom(run('05-net-e1000.log'), [good, bad])).toBeNull();
+    expect(recoveredFrom(run('02-initrd-no-binfmt.log'), history)).toBeNull();
+    expect(recoveredFrom(good, [])).toBeNull();
   });
 
   it('a panic earlier than a new warning does not count as fixing the warning', () => {
