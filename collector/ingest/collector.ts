@@ -1,16 +1,17 @@
 /**
  * The collector's write side in one object: builds, boots, console streams, log
- * imports and bisections. The HTTP routes and `bootwatch ingest` (without --collector)
+ * imports, bisections and climbs. The HTTP routes and `bootwatch ingest` (without --collector)
  * both use it.
  */
 import { BootwatchError } from '../../common/errors.ts';
-import type { BisectionInput, BuildProgressInput } from '../../common/types/api.ts';
+import type { BisectionInput, BuildProgressInput, ClimbInput } from '../../common/types/api.ts';
 import type { BootInput, BootOutcome, BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import type { Database } from '../db/client.ts';
 import { upsertBisection } from '../db/queries/bisections.ts';
 import { createBoot, getImportState, reopenBoot, runningImports } from '../db/queries/boots.ts';
 import { buildExists, storeBuild } from '../db/queries/builds.ts';
 import { upsertVariant } from '../db/queries/catalog.ts';
+import { upsertClimb } from '../db/queries/climbs.ts';
 import type { Submitter } from '../db/schema/index.ts';
 import { backfillIssues, regressionsAfterBuild } from '../regressions/detect.ts';
 import { BackgroundWork } from './background-work.ts';
@@ -138,6 +139,24 @@ export class Collector {
       builds: input.builds,
       maxBuilds: input.maxBuilds,
       steps: (input.report?.steps ?? input.state.steps ?? []).length,
+    });
+    return id;
+  }
+
+  /** Stores a climb as a runner reports it after an attempt, and tells open dashboards. */
+  async recordClimb(key: string, input: ClimbInput, by?: Submitter): Promise<number> {
+    const id = await upsertClimb(this.db, key, input, by);
+    const s = input.state;
+    this.feed.publish({
+      type: 'climb',
+      id,
+      key,
+      variant: input.variant,
+      status: input.status,
+      phase: s.phase,
+      builds: s.builds,
+      maxBuilds: s.maxBuilds,
+      steps: s.attempts.length,
     });
     return id;
   }

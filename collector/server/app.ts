@@ -22,6 +22,7 @@ import { acceptRawBodies } from './raw-body.ts';
 import { bisectionRoutes } from './routes/bisections.ts';
 import { bootRoutes } from './routes/boots.ts';
 import { buildRoutes } from './routes/builds.ts';
+import { climbRoutes } from './routes/climbs.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -127,6 +128,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await app.register(exportRoutes);
     await app.register(traceRoutes);
     await app.register(bisectionRoutes);
+    await app.register(climbRoutes);
     await app.register(subscriptionRoutes);
     await app.register(jobRoutes(postgresUrl));
     await app.register(consoleIngestSocket);

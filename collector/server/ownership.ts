@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import { BootwatchError } from '../../common/errors.ts';
 import type { Db } from '../db/client.ts';
-import { bisections, boots, NO_SUBMITTER, type Submitter } from '../db/schema/index.ts';
+import { bisections, boots, climbs, NO_SUBMITTER, type Submitter } from '../db/schema/index.ts';
 
 /** Who a request's new rows are recorded as. */
 export function submitterOf(req: FastifyRequest): Submitter {
@@ -41,5 +41,11 @@ export async function bisectionOwner(db: Db, key: string): Promise<number | null
     .select({ owner: bisections.ownerTokenId })
     .from(bisections)
     .where(eq(bisections.key, key));
+  return row?.owner;
+}
+
+/** The token that created a climb, undefined when none has this key yet. */
+export async function climbOwner(db: Db, key: string): Promise<number | null | undefined> {
+  const [row] = await db.select({ owner: climbs.ownerTokenId }).from(climbs).where(eq(climbs.key, key));
   return row?.owner;
 }

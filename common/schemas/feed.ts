@@ -1,6 +1,7 @@
 /** WS /api/feed: the messages the live feed pushes to dashboards. */
 import { type Static, Type } from '@sinclair/typebox';
 import { BISECTION_STATUSES } from './bisections.ts';
+import { CLIMB_PHASES, CLIMB_STATUSES } from './climbs.ts';
 import { Nullable, StringEnum } from './common.ts';
 import { ISSUE_STATUSES } from './issues.ts';
 import { BOOT_OUTCOMES, BootEvent } from './parse.ts';
@@ -58,6 +59,19 @@ const FeedBisection = Type.Object({
   steps: Type.Integer(),
 });
 
+/** A climb was stored after an attempt (or finished): dashboards showing it refetch. */
+const FeedClimb = Type.Object({
+  type: Type.Literal('climb'),
+  id: Id,
+  key: Type.String(),
+  variant: Type.String(),
+  status: StringEnum(CLIMB_STATUSES),
+  phase: StringEnum(CLIMB_PHASES),
+  builds: Type.Integer(),
+  maxBuilds: Type.Integer(),
+  steps: Type.Integer({ description: 'attempts so far' }),
+});
+
 /** An issue was created by a finished boot, or its status changed (new / known / gone). */
 const FeedIssue = Type.Object({
   type: Type.Literal('issue'),
@@ -78,6 +92,7 @@ export const FeedMessage = Type.Union([
   FeedEvents,
   FeedBuild,
   FeedBisection,
+  FeedClimb,
   FeedIssue,
 ]);
 export type FeedMessage = Static<typeof FeedMessage>;

@@ -2,8 +2,8 @@
  * Retention: removes boots and builds older than a cutoff with everything stored under them,
  * but never what the rest of the history still points to: a pinned baseline, the boots and
  * builds of an open regression, an issue's first and last boots, a bisection's steps, a
- * running boot; with `keepBaselines`, also each variant's implicit baseline (its last good
- * boot, and its last passing build).
+ * climb's attempts, a running boot; with `keepBaselines`, also each variant's implicit
+ * baseline (its last good boot, and its last passing build).
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { KERNEL_OUTCOMES } from '../../../common/outcomes.ts';
@@ -24,6 +24,7 @@ export type KeptReason =
   | 'open_regression'
   | 'issue'
   | 'bisection'
+  | 'climb'
   | 'kept_boot';
 
 export interface PruneReport {
@@ -49,6 +50,11 @@ const bisectionRefs = (key: 'bootId' | 'buildId') => {
       lateral (select jsonb_path_query(b.state, ${path}::jsonpath) as v
         union all select jsonb_path_query(coalesce(b.report, '{}'::jsonb), ${path}::jsonpath)) s`;
 };
+
+/** Climb attempts' boot or build ids: the ladder on the dashboard links to them. */
+const climbRefs = (key: 'bootId' | 'buildId') =>
+  sql`select (v #>> '{}')::numeric::bigint as id from climbs c,
+      lateral jsonb_path_query(c.state, ${`$.attempts[*].${key} ? (@.type() == "number")`}::jsonpath) v`;
 
 /** Removes old history (or, dry, says what it would remove); one transaction. */
 export async function pruneHistory(db: Db, opts: PruneOptions): Promise<PruneReport> {
@@ -83,6 +89,7 @@ export async function pruneHistory(db: Db, opts: PruneOptions): Promise<PruneRep
       await ids(tx, sql`select unnest(array[first_boot_id, last_boot_id]) as id from issues`),
     );
     keep(keptBoots, 'bisection', await ids(tx, bisectionRefs('bootId')));
+    keep(keptBoots, 'climb', await ids(tx, climbRefs('bootId')));
     const boots = oldBoots.filter((id) => !(id in keptBoots));
 
     const keptBuilds: Record<string, KeptReason> = {};
@@ -114,6 +121,7 @@ export async function pruneHistory(db: Db, opts: PruneOptions): Promise<PruneRep
       ),
     );
     keep(keptBuilds, 'bisection', await ids(tx, bisectionRefs('buildId')));
+    keep(keptBuilds, 'climb', await ids(tx, climbRefs('buildId')));
     const builds = oldBuilds.filter((id) => !(id in keptBuilds));
 
     const [size] = await rowsOf<{ events: number; bytes: number }>(

@@ -87,6 +87,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'exports', description: 'KCIDB, Prometheus metrics and JUnit for other systems' },
         { name: 'bisections', description: 'config bisections and their steps' },
         {
+          name: 'climbs',
+          description: 'climbs from a kernel that misses a goal to a minimal fragment that reaches it',
+        },
+        {
           name: 'alerts',
           description: 'subscriptions to alerts (mail, signed webhooks), their deliveries and attempts',
         },
