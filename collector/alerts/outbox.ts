@@ -6,11 +6,10 @@
  * attempt as interrupted and sends the same message (same stable id) again.
  */
 import { and, asc, eq, inArray, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { setting } from '../../common/settings.ts';
 import type { Db } from '../db/client.ts';
 import { alertDeliveries, alertQueue, deliveryAttempts, subscriptions } from '../db/schema/index.ts';
 
-/** How long a sender may hold a delivery: well past a send's own time limit. */
-const LEASE_MS = 60_000;
 /** Backoff never waits longer than this. */
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -84,7 +83,8 @@ export async function claimDue(db: Db, limit: number): Promise<Claimed[]> {
       .update(alertDeliveries)
       .set({
         attempts: sql`${alertDeliveries.attempts} + 1`,
-        leaseUntil: sql`now() + ${LEASE_MS} * interval '1 millisecond'`,
+        // Well past a send's own time limit (BOOTWATCH_ALERT_LEASE_MS).
+        leaseUntil: sql`now() + ${setting('BOOTWATCH_ALERT_LEASE_MS')} * interval '1 millisecond'`,
       })
       .where(
         inArray(
