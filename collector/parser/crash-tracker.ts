@@ -12,6 +12,7 @@ import {
   type ReportFacts,
   renderTitle,
 } from './crash-title.ts';
+import { reportCut, StackWitness } from './report-integrity.ts';
 import {
   CRASH_FORMATS,
   type CrashFormat,
@@ -77,6 +78,8 @@ interface OpenCrash extends Omit<ReportFacts, 'match'> {
   caller: string | null;
   /** `Sending NMI from CPU n`: other CPUs' backtraces follow and belong to the report. */
   nmiTrace: boolean;
+  /** Whether the report printed a whole stack (all its lines, not only those kept). */
+  stack: StackWitness;
 }
 
 export interface CrashTrackerOptions {
@@ -111,7 +114,9 @@ export function isCrashHeader(message: string): boolean {
 export class CrashTracker {
   private open: OpenCrash | null = null;
   /** The report closed last, when it printed no stack (see lendStack). */
-  private last: { crash: Crash; format: CrashFormat; facts: ReportFacts } | null = null;
+  private last: { crash: Crash; format: CrashFormat; facts: ReportFacts; stack: StackWitness } | null = null;
+  /** Reports closed so far: a panic after one is that report's ending. */
+  private closedCount = 0;
   private readonly opts: CrashTrackerOptions;
 
   constructor(opts: CrashTrackerOptions) {
@@ -257,6 +262,7 @@ export class CrashTracker {
       sawTrace: false,
       caller,
       nmiTrace: false,
+      stack: new StackWitness(),
       inStack: false,
       foreign: 0,
     };
@@ -268,6 +274,7 @@ export class CrashTracker {
     if (message.trim()) open.endLine = line;
     open.reportLines++;
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
+    open.stack.feed(message);
     const trimmed = message.trimStart();
     if (open.files.length < 32) {
       const files = filesIn(message);
@@ -321,6 +328,7 @@ export class CrashTracker {
     this.open = null;
     const format = open.format;
     if (!format) {
+      this.closedCount++;
       const title = 'corrupted report (cut here without a header)';
       return {
         kind: 'other',
@@ -350,9 +358,13 @@ export class CrashTracker {
       src: open.src,
     };
     const fn = guiltyFunction(format, facts);
-    const { title, corrupted } = renderTitle(format, facts, fn);
+    const rendered = renderTitle(format, facts, fn);
+    const title = rendered.title;
+    const corrupted =
+      rendered.corrupted || reportCut(format, facts.match, title, open.stack, this.closedCount > 0);
+    this.closedCount++;
     const loc = format.locGroup !== undefined ? (open.match![format.locGroup] ?? null) : null;
-    if (format.kind === 'panic') this.lendStack(title, facts);
+    if (format.kind === 'panic') this.lendStack(title, facts, open.stack);
     const crash: Crash = {
       kind: format.kind,
       title,
@@ -368,7 +380,7 @@ export class CrashTracker {
       report: open.report,
       ...(corrupted ? { corrupted: true } : {}),
     };
-    this.last = stackless(facts) ? { crash, format, facts } : null;
+    this.last = stackless(facts) ? { crash, format, facts, stack: open.stack } : null;
     return crash;
   }
 
@@ -377,7 +389,7 @@ export class CrashTracker {
    * stack under `Kernel panic - not syncing: panic_on_warn set` is the WARNING's (or the
    * sanitizer's) just before it, which had none of its own.
    */
-  private lendStack(panicTitle: string, panicFacts: ReportFacts): void {
+  private lendStack(panicTitle: string, panicFacts: ReportFacts, panicStack: StackWitness): void {
     const last = this.last;
     this.last = null;
     if (!last || !/panic_on_warn/.test(panicTitle) || stackless(panicFacts)) return;
@@ -389,7 +401,11 @@ export class CrashTracker {
       traceAt: panicFacts.traceAt,
     };
     const fn = guiltyFunction(last.format, facts);
-    const { title, corrupted } = renderTitle(last.format, facts, fn);
+    const rendered = renderTitle(last.format, facts, fn);
+    const title = rendered.title;
+    const corrupted =
+      rendered.corrupted ||
+      reportCut(last.format, facts.match, title, last.stack.missing() ? panicStack : last.stack, false);
     Object.assign(last.crash, {
       title,
       function: fn,

@@ -173,7 +173,12 @@ export const Crash = Type.Object(
     fatal: Type.Boolean({ description: 'the report ended the boot (a panic, or an oops that killed init)' }),
     frames: Type.Array(StackFrame, { description: 'call trace, innermost first' }),
     report: Type.Array(Type.String(), { description: "the report's lines as text, bounded" }),
-    corrupted: Type.Optional(Type.Boolean({ description: "the report's header was missing or mangled" })),
+    corrupted: Type.Optional(
+      Type.Boolean({
+        description:
+          "syzbot's mark for a cut or mangled report: no stack where one belongs, a header lost before it, or no culprit found",
+      }),
+    ),
   },
   open,
 );

@@ -53,6 +53,13 @@ export interface CrashFormat {
    * `before-stack`: only while the open report has printed no stack yet.
    */
   continues?: boolean | 'before-stack';
+  /**
+   * The report is whole without a stack (syzkaller's noStackTrace); a RegExp: only when it
+   * matches the header. Any other report with no stack is marked corrupted, like syzbot does.
+   */
+  noStack?: true | RegExp;
+  /** The header alone means the report before it was lost (`Fatal exception`): corrupted. */
+  cut?: true;
 }
 
 const FUNC = '([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+';
@@ -84,6 +91,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'header',
     fnGroup: 1,
     fatal: true,
+    noStack: true,
   },
   {
     kind: 'panic',
@@ -100,6 +108,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'kernel panic: {1}',
     fn: 'none',
     fatal: true,
+    cut: true,
   },
   {
     kind: 'panic',
@@ -141,7 +150,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     bracket: 'equals',
   },
-  { kind: 'kasan', header: /^BUG: KASAN: (.*)/, title: 'KASAN: {1}', fn: 'none', bracket: 'equals' },
+  {
+    kind: 'kasan',
+    header: /^BUG: KASAN: (.*)/,
+    title: 'KASAN: {1}',
+    fn: 'none',
+    bracket: 'equals',
+    cut: true,
+  },
   {
     kind: 'kmsan',
     header: new RegExp(`^BUG: KMSAN: (kernel-usb-infoleak) in ${FUNC}`),
@@ -150,6 +166,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fnGroup: 2,
     skip: USB_SUBMIT,
     bracket: 'equals',
+    noStack: true,
   },
   // An infoleak is reported in the copy routine: the caller that copied out is the culprit.
   {
@@ -160,6 +177,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fnGroup: 2,
     skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter'],
     bracket: 'equals',
+    noStack: true,
   },
   // KMSAN names the function that used the value in its header.
   {
@@ -169,8 +187,16 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'header_stack',
     fnGroup: 2,
     bracket: 'equals',
+    noStack: true,
   },
-  { kind: 'kmsan', header: /^BUG: KMSAN: (.*)/, title: 'KMSAN: {1}', fn: 'none', bracket: 'equals' },
+  {
+    kind: 'kmsan',
+    header: /^BUG: KMSAN: (.*)/,
+    title: 'KMSAN: {1}',
+    fn: 'none',
+    bracket: 'equals',
+    noStack: true,
+  },
   // KFENCE: `use-after-free read in memcmp+0x..` is titled `KFENCE: use-after-free in <caller>`.
   {
     kind: 'kfence',
@@ -179,9 +205,17 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'header_stack',
     fnGroup: 2,
     bracket: 'equals',
+    noStack: /invalid free|memory corruption/,
   },
   // KCSAN: `data-race in f1 / f2`, `assert: race in f` — the header is the title.
-  { kind: 'kcsan', header: /^BUG: KCSAN: (.*)/, title: 'KCSAN: {1}', fn: 'none', bracket: 'equals' },
+  {
+    kind: 'kcsan',
+    header: /^BUG: KCSAN: (.*)/,
+    title: 'KCSAN: {1}',
+    fn: 'none',
+    bracket: 'equals',
+    noStack: true,
+  },
   {
     kind: 'ubsan',
     header: /^UBSAN: Undefined behaviour in ((\S+?):\d+(?::\d+)?)/,
@@ -269,14 +303,27 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'BUG: spinlock {1}',
     fn: 'none',
   },
-  { kind: 'lockup', header: /^BUG: workqueue lockup/, title: 'BUG: workqueue lockup', fn: 'none' },
+  {
+    kind: 'lockup',
+    header: /^BUG: workqueue lockup/,
+    title: 'BUG: workqueue lockup',
+    fn: 'none',
+    noStack: true,
+  },
   { kind: 'bug', header: /^BUG: Bad page (state|map)/, title: 'BUG: Bad page {1}', fn: 'none' },
-  { kind: 'bug', header: /^BUG: Bad rss-counter state/, title: 'BUG: Bad rss-counter state', fn: 'none' },
+  {
+    kind: 'bug',
+    header: /^BUG: Bad rss-counter state/,
+    title: 'BUG: Bad rss-counter state',
+    fn: 'none',
+    noStack: true,
+  },
   {
     kind: 'bug',
     header: /^BUG: non-zero (nr_ptes|nr_pmds) on freeing mm/,
     title: 'BUG: non-zero {1} on freeing mm',
     fn: 'none',
+    noStack: true,
   },
   {
     kind: 'bug',
@@ -296,6 +343,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^(WARNING|BUG): lock held when returning to user space/,
     title: '{1}: lock held when returning to user space in {fn}',
     fn: 'lock_at',
+    noStack: true,
     bracket: 'free',
   },
   {
@@ -321,7 +369,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'bug',
-    header: /^BUG: memory leak/,
+    // syz-fuzzer prints the kmemleak reports it reads behind Go's log stamp.
+    header: /^(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d )?BUG: memory leak/,
     title: 'memory leak in {fn}',
     fn: 'stack',
     skip: [
@@ -355,7 +404,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     skipOnly: true,
     continues: true,
   },
-  { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none' },
+  { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none', cut: true },
   {
     kind: 'bug',
     header: /^BUG: (.*?)(?:,|:| at | on |$)/,
@@ -538,12 +587,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^WARNING: kernel stack regs at [0-9a-f]+ in \S* has bad '([^']+)' value/,
     title: "WARNING: kernel stack regs has bad '{1}' value",
     fn: 'none',
+    noStack: true,
   },
   {
     kind: 'warning',
     header: /^WARNING: kernel stack frame pointer at [0-9a-f]+ in \S* has bad value/,
     title: 'WARNING: kernel stack frame pointer has bad value',
     fn: 'none',
+    noStack: true,
   },
   {
     kind: 'warning',
@@ -626,6 +677,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^Out of memory and no killable processes/,
     title: 'out of memory: no killable processes',
     fn: 'none',
+    noStack: true,
     fatal: true,
   },
 ];
@@ -663,6 +715,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
+  // spinlock debug's description of the lock: ` lock: 0xffff88006c122d00, .magic: dead4ead, ...`.
+  /^\s*lock: (?:0x)?[0-9a-f]+, \.magic: /,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
   // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
   /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|pstate: |CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
