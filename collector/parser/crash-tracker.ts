@@ -112,7 +112,11 @@ export function isCrashHeader(message: string): boolean {
 }
 
 export class CrashTracker {
-  private open: OpenCrash | null = null;
+  /**
+   * Reports being read, by printk caller id (`T12`/`C1`; null in logs without them): two
+   * CPUs may print reports at once, line by line interleaved.
+   */
+  private readonly opens = new Map<string | null, OpenCrash>();
   /** The report closed last, when it printed no stack (see lendStack). */
   private last: { crash: Crash; format: CrashFormat; facts: ReportFacts; stack: StackWitness } | null = null;
   /** Reports closed so far: a panic after one is that report's ending. */
@@ -124,7 +128,24 @@ export class CrashTracker {
   }
 
   get inReport(): boolean {
-    return this.open !== null;
+    return this.opens.size > 0;
+  }
+
+  /** The report a line of `caller` continues, if any. */
+  private openFor(caller: string | null): OpenCrash | undefined {
+    // A line without a caller id cannot be told apart: it continues the latest report.
+    if (caller === null) return this.latest();
+    const own = this.opens.get(caller) ?? this.opens.get(null);
+    if (own) return own;
+    // All CPUs' backtraces follow `Sending NMI from CPU n`, each in its own CPU context.
+    if (caller.startsWith('C')) for (const o of this.opens.values()) if (o.nmiTrace) return o;
+    return undefined;
+  }
+
+  private latest(): OpenCrash | undefined {
+    let last: OpenCrash | undefined;
+    for (const o of this.opens.values()) if (!last || o.startLine > last.startLine) last = o;
+    return last;
   }
 
   /**
@@ -132,7 +153,7 @@ export class CrashTracker {
    * that continues a report is the kernel's, any other is left to userspace.
    */
   wouldKeep(message: string): boolean {
-    const open = this.open;
+    const open = this.latest();
     if (!open) return false;
     const trimmed = message.trimStart();
     if (!open.format) return open.preamble < 4 || matchFormat(trimmed, false) !== null;
@@ -145,16 +166,12 @@ export class CrashTracker {
    * only printed in the middle of it.
    */
   feed(message: string, line: number, time: number | null, caller: string | null = null): CrashStep {
-    const open = this.open;
+    // A line of another task or CPU than the open reports' can only start its own report.
+    const open = this.openFor(caller);
     // Outside a report, only a line with a header word can start one.
     if (!open && !HEADER_HINT.test(message)) return NOTHING;
     const closed: Crash[] = [];
     const trimmed = message.trimStart();
-    if (open && caller !== open.caller && open.caller !== null && caller !== null) {
-      // All CPUs' backtraces follow `Sending NMI from CPU n`, each in its own CPU context.
-      const nmiTrace = open.nmiTrace && caller.startsWith('C');
-      if (!nmiTrace && !(HEADER_HINT.test(message) && matchFormat(trimmed, false))) return NOTHING;
-    }
 
     if (open) {
       if (!open.nmiTrace && trimmed.startsWith('Sending NMI from CPU')) open.nmiTrace = true;
@@ -177,10 +194,10 @@ export class CrashTracker {
         open.foreign = 0;
         open.inStack = STACK_LINE_RE.test(message);
         this.append(open, message, line);
-        if (END_TRACE_RE.test(trimmed)) closed.push(this.close());
+        if (END_TRACE_RE.test(trimmed)) closed.push(this.close(open));
         else if (open.format.bracket === 'equals' && EQUALS_RE.test(trimmed)) {
           open.bracketClosed = true;
-          closed.push(this.close());
+          closed.push(this.close(open));
         }
         return { consumed: true, header: false, closed };
       } else if (
@@ -192,7 +209,7 @@ export class CrashTracker {
         open.foreign++;
         return { consumed: false, header: false, closed };
       }
-      closed.push(this.close());
+      closed.push(this.close(open));
     }
 
     if (open && !HEADER_HINT.test(message)) return { consumed: false, header: false, closed };
@@ -210,7 +227,7 @@ export class CrashTracker {
 
   /** Closes whatever is open (end of input). */
   flush(): Crash[] {
-    return this.open ? [this.close()] : [];
+    return [...this.opens.values()].sort((a, b) => a.startLine - b.startLine).map((o) => this.close(o));
   }
 
   private belongs(open: OpenCrash, message: string, trimmed: string): boolean {
@@ -240,7 +257,7 @@ export class CrashTracker {
     time: number | null,
     caller: string | null,
   ): void {
-    this.open = {
+    const open: OpenCrash = {
       format,
       match,
       startLine: line,
@@ -266,7 +283,8 @@ export class CrashTracker {
       inStack: false,
       foreign: 0,
     };
-    this.append(this.open, message, line);
+    this.opens.set(caller, open);
+    this.append(open, message, line);
   }
 
   private append(open: OpenCrash, message: string, line: number): void {
@@ -323,9 +341,8 @@ export class CrashTracker {
     }
   }
 
-  private close(): Crash {
-    const open = this.open!;
-    this.open = null;
+  private close(open: OpenCrash): Crash {
+    this.opens.delete(open.caller);
     const format = open.format;
     if (!format) {
       this.closedCount++;
