@@ -699,6 +699,11 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // Interrupt-context markers before a frame, and raw stack words of old kernels.
   /^\s*<(?:IRQ|EOI|NMI|TASK)>\s+\S/,
   /^\s*(?:[0-9a-f]{16} ){2,}/,
+  // 32-bit kernels: stack words of 8 digits, and the page-table walk under the fault.
+  /^\s*(?:[0-9a-f]{8} ){2,}[0-9a-f]{8}\s*$/,
+  /^\*(?:pdpt|pde|pte) = [0-9a-f]+/,
+  // Older x86 oopses end with the trap site again: `RIP  [<ffffffff8123abcd>] f+0x..`, ` RSP <ffff88..>`.
+  /^\s*(?:RIP|EIP) +\[<[0-9a-f]+>\] |^\s*RSP <[0-9a-f]+>/,
   /^(?:All QSes seen|Task dump for CPU|\S+\s+R\s+running task)/,
   // powerpc: the trap site inside a stack, and its link register.
   /^(?:--- interrupt: \d+ at |\s*LR = )/,
