@@ -151,7 +151,7 @@ export class BootLogParser {
     this.maxLine = opts.maxLineLength ?? 16 * 1024;
     this.splitter = new LineSplitter(
       {
-        chunk: (text) => this.hints.chunk(text),
+        chunk: (text, bytes) => this.hints.chunk(text, bytes),
         line: (no, text, start, end, length, cut) => this.processLine(no, text, start, end, length, cut),
       },
       Math.max(this.maxLine * 4, 4096),

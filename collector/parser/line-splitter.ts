@@ -12,10 +12,11 @@ import { decodeLine } from './clean.ts';
 /** Receives the lines, in order. */
 export interface LineReader {
   /**
-   * The text the next lines are ranges of: a whole ASCII chunk, decoded once, or a single
-   * line decoded alone (one that spanned chunks, or of a chunk with other bytes).
+   * The text the next lines are ranges of: a whole ASCII chunk, decoded once (`bytes`: the
+   * chunk itself, where each line's `\r` or `\n` follows it), or a single line decoded alone
+   * (one that spanned chunks, or of a chunk with other bytes).
    */
-  chunk(text: string): void;
+  chunk(text: string, bytes?: Uint8Array): void;
   /**
    * One line, without its `\n` and the `\r` before it: `text`, a string of its own (a slice
    * of the chunk's would keep the whole chunk alive as long as any part of the line is
@@ -61,7 +62,7 @@ export class LineSplitter {
         // Whole line inside this chunk: read in place, before push() returns.
         const end = nl > start && bytes[nl - 1] === CR ? nl - 1 : nl;
         if (text !== null) {
-          if (!shown) this.reader.chunk(text);
+          if (!shown) this.reader.chunk(text, bytes);
           shown = true;
           this.reader.line(++this.lineNo, buf.toString('latin1', start, end), start, end, nl - start, false);
         } else this.lone(decodeLine(bytes.subarray(start, end)), nl - start, false);

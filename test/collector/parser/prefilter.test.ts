@@ -1,7 +1,8 @@
 /**
  * The prefilter may only ever say "maybe" too often, never "no" wrongly: its per-line
- * answers, read from scans over a whole chunk, equal the per-line tests they stand for (its
- * crash words are the crash tracker's own HEADER_HINT: one list).
+ * answers, read from a table built out of the word lists, equal the per-line tests of the
+ * regular expressions they stand for (its crash words are the crash tracker's own
+ * HEADER_HINT: one list), over a chunk's bytes and over decoded text alike.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -28,26 +29,43 @@ describe('prefilter', () => {
       '[    1.000000] ',
       'Oops',
       'rr',
+      '-EIO',
+      '-E',
+      '(-22)',
+      '(-',
+      '[sda]',
+      'CONFIG_',
+      'cut here',
+      "can't",
+      'ca',
+      'n',
+      '\x7f',
+      '\u009b',
+      '\u00e9',
     );
     const line = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
         const text = lines.map((l) => `${l}\r\n`).join('');
-        const hints = new LineHints();
-        hints.chunk(text);
-        let start = 0;
-        for (const l of lines) {
-          const end = start + l.length;
-          hints.line(start, end);
-          const escapes = ESCAPE_OR_CONTROL.test(l);
-          expect(hints.escapes).toBe(escapes);
-          expect(hints.cr).toBe(l.includes('\r'));
-          expect(hints.crashWord()).toBe(escapes || HEADER_HINT.test(l));
-          expect(hints.factWord()).toBe(escapes || FACT_WORDS.test(l));
-          start = end + 2;
+        const ascii = Buffer.from(text, 'latin1');
+        // The splitter hands over the bytes of all-ASCII chunks only.
+        for (const bytes of ascii.every((b) => b < 0x80) ? [undefined, ascii] : [undefined]) {
+          const hints = new LineHints();
+          hints.chunk(text, bytes);
+          let start = 0;
+          for (const l of lines) {
+            const end = start + l.length;
+            hints.line(start, end);
+            const escapes = ESCAPE_OR_CONTROL.test(l);
+            expect(hints.escapes).toBe(escapes);
+            expect(hints.cr).toBe(l.includes('\r'));
+            expect(hints.crashWord()).toBe(escapes || HEADER_HINT.test(l));
+            expect(hints.factWord()).toBe(escapes || FACT_WORDS.test(l));
+            start = end + 2;
+          }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });
