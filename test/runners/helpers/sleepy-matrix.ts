@@ -1,15 +1,14 @@
 /**
- * A matrix of jobs that each boot Debian's kernel into an init that sleeps 8 s: long enough
- * to kill the agent running one mid-job. Returns the matrix file's path.
+ * A matrix of jobs that each boot Debian's kernel into an init that sleeps `seconds` (8): long
+ * enough to kill the agent running one mid-job. Returns the matrix file's path.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debianKernel } from './debian-kernel.ts';
 
-export function sleepyMatrix(dir: string, name: string, variants: string[]): string {
+export function sleepyMatrix(dir: string, name: string, variants: string[], seconds = 8): string {
   const k = debianKernel();
-  const init =
-    '#!/bin/busybox sh\n/bin/busybox --install -s /bin\necho "job running"\nsleep 8\necho BOOTWATCH-DONE\npoweroff -f\n';
+  const init = `#!/bin/busybox sh\n/bin/busybox --install -s /bin\necho "job running"\nsleep ${seconds}\necho BOOTWATCH-DONE\npoweroff -f\n`;
   writeFileSync(join(dir, 'init.sh'), init);
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
