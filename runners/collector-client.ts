@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { authHeaders } from '../common/auth-headers.ts';
-import type { BisectionDetail, BisectionInput } from '../common/types/api.ts';
+import type { BisectionDetail, BisectionInput, ClimbDetail, ClimbInput } from '../common/types/api.ts';
 import type { BootInput, BootOutcome, BuildInput } from '../common/types/ingest.ts';
 import { BootUplink } from './boot-uplink.ts';
 import { type LogUploadInput, Spool, type SpoolItem } from './spool.ts';
@@ -133,6 +133,28 @@ export class CollectorClient {
   async getBisection(key: string): Promise<BisectionDetail | null> {
     try {
       return await this.request<BisectionDetail>('GET', `/api/bisections/${key}?state=true`);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Stores a climb as it stands after an attempt; throws when the collector is away. */
+  async putClimb(key: string, input: ClimbInput): Promise<number> {
+    const { id } = await this.request<{ id: number }>(
+      'PUT',
+      `/api/climbs/${key}`,
+      input,
+      undefined,
+      Math.max(this.timeoutMs, 30_000),
+    );
+    return id;
+  }
+
+  /** The stored climb (by id or key) with its resumable state; null when the collector has none. */
+  async getClimb(ref: string | number): Promise<ClimbDetail | null> {
+    try {
+      return await this.request<ClimbDetail>('GET', `/api/climbs/${ref}?state=true`);
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw err;

@@ -1,18 +1,19 @@
 /**
- * A runner agent: leases jobs (a variant to build and boot, or a whole bisection) from the
+ * A runner agent: leases jobs (a variant to build and boot, a whole bisection or climb) from the
  * collector's queue, up to its maximum at once, beats while each runs, and reports to the
  * collector. Kernel failures complete the job (they are results); harness failures fail it
- * so the queue retries it — a bisection then resumes from the state stored in the collector.
+ * so the queue retries it — a bisection or climb then resumes from the state stored in the collector.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentCapabilities, LeasedJob } from '../../common/schemas/jobs.ts';
 import { runBisection, type Toolchain } from '../bisect/run-bisection.ts';
+import { type ClimbToolchain, runClimb } from '../climb/run-climb.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { runVariant } from '../run-matrix.ts';
 import { agentCapabilities } from './capabilities.ts';
 import { collectorSource, databaseSource, type JobSource } from './job-source.ts';
-import type { AgentJob, BisectJob, VariantJob } from './queue.ts';
+import type { AgentJob, BisectJob, ClimbJob, VariantJob } from './queue.ts';
 
 export interface AgentOptions {
   /** Lease straight from the queue on this PostgreSQL; else through `collectorUrl`'s API. */
@@ -32,6 +33,8 @@ export interface AgentOptions {
   log?: (line: string) => void;
   /** What bisect jobs build and boot with (tests: simulated kernels; default: real ones). */
   bisectToolchain?: Toolchain;
+  /** What climb jobs build and boot with (tests: simulated kernels; default: real ones). */
+  climbToolchain?: ClimbToolchain;
 }
 
 /** Runs jobs until `signal` aborts (or after one with `once`); returns jobs completed. */
@@ -46,7 +49,13 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     ? await databaseSource(o.databaseUrl, me)
     : collectorSource(o.collectorUrl ?? '', me);
   const collector = o.collectorUrl ? new CollectorClient(o.collectorUrl) : null;
-  const ctx = { agent: name, collector, log, toolchain: o.bisectToolchain };
+  const ctx = {
+    agent: name,
+    collector,
+    log,
+    toolchain: o.bisectToolchain,
+    climbToolchain: o.climbToolchain,
+  };
   let done = 0;
   let failure: unknown = null;
   const stop = new AbortController();
@@ -97,6 +106,7 @@ interface JobContext {
   collector: CollectorClient | null;
   log: (l: string) => void;
   toolchain?: Toolchain;
+  climbToolchain?: ClimbToolchain;
 }
 
 /** What a job's work reports: its result line, and the harness error that makes it retry. */
@@ -119,6 +129,42 @@ function variantWork(
   }));
 }
 
+/** The collector a search job keeps its state in: the job's, else the agent's (null: none, it cannot run). */
+const searchCollector = (job: BisectJob | ClimbJob, ctx: JobContext) =>
+  job.collector ? new CollectorClient(job.collector) : ctx.collector;
+
+const NO_COLLECTOR = (kind: string): WorkResult => ({
+  result: 'error',
+  harness: `a ${kind} job needs a collector: give the agent or \`${kind} --queue\` one`,
+});
+
+async function climbWork(
+  job: ClimbJob,
+  retryCount: number,
+  ctx: JobContext,
+  signal: AbortSignal,
+): Promise<WorkResult> {
+  const collector = searchCollector(job, ctx);
+  if (!collector) return NO_COLLECTOR('climb');
+  const s = await runClimb(
+    {
+      variant: job.variant,
+      goals: job.goals,
+      maxBuilds: job.maxBuilds,
+      jobs: job.jobs,
+      fresh: job.fresh === true && retryCount === 0,
+    },
+    {
+      collector,
+      agent: ctx.agent,
+      log: (l) => ctx.log(`agent ${ctx.agent}: climb: ${l}`),
+      toolchain: ctx.climbToolchain,
+      signal,
+    },
+  );
+  return { result: `climb ${s.status}: ${s.options.length} option(s), ${s.builds} build(s)`, harness: null };
+}
+
 async function bisectWork(
   job: BisectJob,
   retryCount: number,
@@ -126,12 +172,8 @@ async function bisectWork(
   signal: AbortSignal,
 ): Promise<WorkResult> {
   // The job's collector holds the state a retry resumes from: without one it cannot run anywhere.
-  const collector = job.collector ? new CollectorClient(job.collector) : ctx.collector;
-  if (!collector)
-    return {
-      result: 'error',
-      harness: 'a bisect job needs a collector: give the agent or `bisect --queue` one',
-    };
+  const collector = searchCollector(job, ctx);
+  if (!collector) return NO_COLLECTOR('bisect');
   const run = await runBisection(
     // Starting over is the submitter's wish for the first attempt only: a retry resumes.
     { ...job.spec, fresh: job.spec.fresh === true && retryCount === 0 },
@@ -177,7 +219,9 @@ async function runJob(
     ({ result, harness } =
       data.kind === 'bisect'
         ? await bisectWork(data, job.retryCount, ctx, abort.signal)
-        : await variantWork(data, ctx.collector, abort.signal));
+        : data.kind === 'climb'
+          ? await climbWork(data, job.retryCount, ctx, abort.signal)
+          : await variantWork(data, ctx.collector, abort.signal));
   } catch (err) {
     harness = (err as Error).message;
   } finally {

@@ -1,17 +1,18 @@
 /**
- * Jobs as the runners see them (a variant to build and boot, or a whole bisection), what
+ * Jobs as the runners see them (a variant to build and boot, a whole bisection or climb), what
  * each needs of an agent, and where they are submitted: the collector's job API, or its
  * queue straight on PostgreSQL (`--database`).
  */
 
 import { JobBroker } from '../../collector/queue/job-broker.ts';
+import type { ClimbGoal } from '../../common/schemas/climbs.ts';
 import type { JobNeeds, JobSubmit } from '../../common/schemas/jobs.ts';
 import type { BisectSpec } from '../bisect/run-bisection.ts';
 import { CollectorClient } from '../collector-client.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
 
-/** A bisection builds many kernels: it may hold its job far longer than one variant (pg-boss's limit is 24 h). */
-const BISECT_EXPIRE_SECONDS = 23 * 3600;
+/** A bisection or climb builds many kernels: it may hold its job far longer than one variant (pg-boss's limit is 24 h). */
+const SEARCH_EXPIRE_SECONDS = 23 * 3600;
 
 /** The only architecture matrices build for today. */
 const ARCH = 'x86_64';
@@ -32,7 +33,21 @@ export interface BisectJob {
   spec: Omit<BisectSpec, 'state'>;
 }
 
-export type AgentJob = VariantJob | BisectJob;
+/** One job: a whole climb, its state kept in the collector so a retry resumes it. */
+export interface ClimbJob {
+  kind: 'climb';
+  /** The submitter's collector; null: the agent's own. */
+  collector: string | null;
+  /** The variant to climb from, resolved (its fragments inlined) so the agent needs no matrix file. */
+  variant: ResolvedVariant;
+  goals: ClimbGoal[];
+  maxBuilds: number;
+  jobs?: number;
+  /** Start over instead of resuming a stored state (the first attempt only). */
+  fresh?: boolean;
+}
+
+export type AgentJob = VariantJob | BisectJob | ClimbJob;
 
 /** Where jobs go: the collector's API or its queue on PostgreSQL. */
 export interface JobSink {
@@ -54,9 +69,16 @@ function submission(job: AgentJob): JobSubmit {
       needs: first ? variantNeeds(first) : { arch: ARCH, target: 'qemu' },
       label: `bisect ${side(job.spec.good)}..${side(job.spec.bad)} (${job.spec.matrix.name})`,
       data: job as unknown as Record<string, unknown>,
-      expireInSeconds: BISECT_EXPIRE_SECONDS,
+      expireInSeconds: SEARCH_EXPIRE_SECONDS,
     };
   }
+  if (job.kind === 'climb')
+    return {
+      needs: variantNeeds(job.variant),
+      label: `climb ${job.variant.matrix}/${job.variant.name} to ${job.goals.join(',')}`,
+      data: job as unknown as Record<string, unknown>,
+      expireInSeconds: SEARCH_EXPIRE_SECONDS,
+    };
   return {
     needs: variantNeeds(job.variant),
     label: `${job.matrix}/${job.variant.name}`,
@@ -92,7 +114,7 @@ export async function submitMatrix(sink: JobSink, matrix: Matrix, only?: string[
   return ids;
 }
 
-/** Queues a bisection for an agent; returns the job id. */
-export function submitBisection(sink: JobSink, job: BisectJob): Promise<string> {
+/** Queues a bisection or a climb for an agent; returns the job id. */
+export function submitSearch(sink: JobSink, job: BisectJob | ClimbJob): Promise<string> {
   return sink.submit(submission(job));
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { BisectReport } from '../../collector/analysis/bisect.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import { needQueue } from '../agent/agent-command.ts';
-import { type BisectJob, openJobSink, submitBisection } from '../agent/queue.ts';
+import { type BisectJob, openJobSink, submitSearch } from '../agent/queue.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { loadMatrix } from '../matrix/load.ts';
@@ -91,7 +91,7 @@ async function queueBisection(opts: BisectOptions, matrix: Matrix): Promise<numb
   };
   const sink = await openJobSink(needQueue({ database: opts.database, collector: opts.collector }));
   try {
-    const id = await submitBisection(sink, job);
+    const id = await submitSearch(sink, job);
     process.stdout.write(`${id}\n`);
     return 0;
   } finally {

@@ -2,7 +2,8 @@
  * `bootwatch climb MATRIX VARIANT --goal GOAL`: from a kernel that does not boot to one that
  * does, by itself (collector/analysis/climb.ts searches, runners/climb/run-climb.ts builds and
  * boots). Prints every attempt, then the minimal fragment and the ladder it found as a matrix
- * file in the seed ladder's form; the same command resumes a climb that was cut off.
+ * file in the seed ladder's form; the same command (or `--resume ID` on another host) resumes
+ * a climb that was cut off, and `--queue` hands it to an agent.
  */
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -10,14 +11,22 @@ import { stringify } from 'yaml';
 import { type ClimbState, climbFragment, climbRungs } from '../../collector/analysis/climb.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import { CLIMB_GOALS, type ClimbGoal } from '../../common/schemas/climbs.ts';
+import { needQueue } from '../agent/agent-command.ts';
+import { openJobSink, submitSearch } from '../agent/queue.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
 import { loadMatrix } from '../matrix/load.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
-import { runClimb } from './run-climb.ts';
+import { type ClimbToolchain, climbKey, runClimb } from './run-climb.ts';
 
 export interface ClimbOptions {
-  goal: string;
+  /** Required unless resuming a stored climb, whose goals it then must match. */
+  goal?: string;
+  /** A climb stored in the collector to resume (its variant and goals). */
+  resume?: number;
+  /** Queue the climb for an agent instead of running it here. */
+  queue?: boolean;
+  database?: string;
   maxBuilds?: number;
   collector?: string;
   state?: string;
@@ -42,30 +51,34 @@ function parseGoals(text: string): ClimbGoal[] {
   return goals as ClimbGoal[];
 }
 
-/** Runs (or resumes) a climb; exit 0 when the goal was reached. */
+/** Runs (or resumes) a climb; exit 0 when the goal was reached. With `queue`, submits it. */
 export async function climbCommand(
   matrixFile: string,
-  variantName: string,
+  variantName: string | undefined,
   opts: ClimbOptions,
+  /** Tests climb simulated kernels; everything else real ones. */
+  toolchain?: ClimbToolchain,
 ): Promise<number> {
-  const goals = parseGoals(opts.goal);
   const matrix = loadMatrix(matrixFile);
-  const variant = matrix.variants.find((v) => v.name === variantName);
-  if (!variant)
-    throw new BootwatchError(
-      'input.invalid',
-      `no variant "${variantName}" in ${matrixFile} (have: ${matrix.variants.map((v) => v.name).join(', ')})`,
-    );
   const maxBuilds = opts.maxBuilds ?? 20;
   if (!Number.isInteger(maxBuilds) || maxBuilds < 1 || maxBuilds > 500)
     throw new BootwatchError('input.invalid', '--max-builds: a whole number from 1 to 500');
+  if (opts.queue && opts.resume == null) {
+    const { variant, goals } = pickVariant(matrix, variantName, opts.goal);
+    return queueClimb(opts, { variant, goals, maxBuilds });
+  }
   const emb = opts.collector ? null : await openEmbeddedCollector();
   const url = opts.collector ?? emb?.url;
   const collector = url ? new CollectorClient(url) : null;
   try {
+    const { variant, goals } =
+      opts.resume != null
+        ? await resumed(matrix, variantName, opts, collector)
+        : pickVariant(matrix, variantName, opts.goal);
+    if (opts.queue) return await queueClimb(opts, { variant, goals, maxBuilds });
     const state = await runClimb(
       { variant, goals, maxBuilds, state: opts.state, fresh: opts.fresh, jobs: opts.jobs },
-      { collector, log: (line) => process.stderr.write(`climb: ${line}\n`) },
+      { collector, log: (line) => process.stderr.write(`climb: ${line}\n`), toolchain },
     );
     const out = resolve(opts.out ?? resolve(matrix.file, '..'));
     const base = `${variant.name.replace(/[^\w.-]/g, '_')}-climb`;
@@ -78,6 +91,63 @@ export async function climbCommand(
     return state.status === 'reached' ? 0 : 1;
   } finally {
     await emb?.close();
+  }
+}
+
+function pickVariant(matrix: Matrix, name: string | undefined, goal: string | undefined) {
+  if (!name) throw new BootwatchError('input.invalid', 'name the VARIANT to climb from (or --resume ID)');
+  if (!goal) throw new BootwatchError('input.invalid', '--goal: none given');
+  const variant = matrix.variants.find((v) => v.name === name);
+  if (!variant)
+    throw new BootwatchError(
+      'input.invalid',
+      `no variant "${name}" in ${matrix.file} (have: ${matrix.variants.map((v) => v.name).join(', ')})`,
+    );
+  return { variant, goals: parseGoals(goal) };
+}
+
+/** `--resume ID`: the stored climb's variant and goals, checked to be this matrix's same climb. */
+async function resumed(
+  matrix: Matrix,
+  name: string | undefined,
+  opts: ClimbOptions,
+  collector: CollectorClient | null,
+) {
+  const id = opts.resume!;
+  if (!Number.isInteger(id) || id < 1) throw new BootwatchError('input.invalid', '--resume: a climb id');
+  const stored = await collector?.getClimb(id);
+  if (!stored) throw new BootwatchError('input.invalid', `--resume: the collector has no climb ${id}`);
+  if (name && name !== stored.variant)
+    throw new BootwatchError('input.invalid', `climb ${id} climbs ${stored.variant}, not ${name}`);
+  const picked = pickVariant(matrix, stored.variant, opts.goal ?? stored.goals.join(','));
+  if (climbKey(picked.variant, picked.goals) !== stored.key)
+    throw new BootwatchError(
+      'input.invalid',
+      `climb ${id} started from another ${stored.variant} (its configs or goals differ in ${matrix.file})`,
+    );
+  return picked;
+}
+
+/** Sends the climb to the agents: the variant travels resolved, with its fragments inlined. */
+async function queueClimb(
+  opts: ClimbOptions,
+  c: { variant: ResolvedVariant; goals: ClimbGoal[]; maxBuilds: number },
+): Promise<number> {
+  if (opts.state)
+    throw new BootwatchError('input.invalid', '--state names a file on this host: an agent cannot use it');
+  const sink = await openJobSink(needQueue({ database: opts.database, collector: opts.collector }));
+  try {
+    const id = await submitSearch(sink, {
+      kind: 'climb',
+      collector: opts.collector ?? null,
+      ...c,
+      jobs: opts.jobs,
+      fresh: opts.fresh,
+    });
+    process.stdout.write(`${id}\n`);
+    return 0;
+  } finally {
+    await sink.close();
   }
 }
 

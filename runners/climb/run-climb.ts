@@ -3,10 +3,12 @@
  * Kconfig dependencies added the way the dropped-option report explains them, and checked to
  * land), then built and booted through the runner as the scratch variant `NAME~climb`, so
  * every attempt is a stored build and boot the dashboard links to. The state is saved after
- * every step; the same command resumes it.
+ * every attempt to a file and to the collector (runners/climb/climb-store.ts); the same
+ * command, here or on another host, resumes it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   type ClimbDeps,
@@ -17,6 +19,7 @@ import {
   initialClimbState,
 } from '../../collector/analysis/climb.ts';
 import { ARCH_FACTS } from '../../common/arch.ts';
+import { BootwatchError } from '../../common/errors.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
 import { scratchVariant } from '../../common/variant-names.ts';
 import { kconfigDependsOn } from '../bisect/kconfig-deps.ts';
@@ -28,6 +31,7 @@ import type { ResolvedVariant } from '../matrix/types.ts';
 import { cacheDir } from '../paths.ts';
 import { runVariant } from '../run-matrix.ts';
 import { type KernelSource, prepareSource } from '../source.ts';
+import { ClimbStore } from './climb-store.ts';
 
 export interface ClimbSpec {
   variant: ResolvedVariant;
@@ -39,11 +43,36 @@ export interface ClimbSpec {
   jobs?: number;
 }
 
+/** The kernel tree and the two steps the search runs on it (tests: a simulated kernel). */
+export interface ClimbToolchain {
+  source(variant: ResolvedVariant): Promise<KernelSource>;
+  deps(
+    variant: ResolvedVariant,
+    src: KernelSource,
+    workDir: string,
+    spec: ClimbSpec,
+    ctx: ClimbContext,
+  ): Pick<ClimbDeps, 'apply' | 'evaluate'>;
+}
+
 export interface ClimbContext {
   collector: CollectorClient | null;
   log: (line: string) => void;
+  /** Who runs it, as the dashboard shows it (default: the host name). */
+  agent?: string | null;
+  toolchain?: ClimbToolchain;
+  /** Stops between attempts (and the build or boot under way): an agent that lost its lease. */
   signal?: AbortSignal;
 }
+
+/** Real kernels: olddefconfig, builds and QEMU boots through the runner. */
+const kernelToolchain: ClimbToolchain = {
+  source: (v) => prepareSource(v.source!),
+  deps: (v, src, workDir, spec, ctx) => ({
+    apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
+    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx),
+  }),
+};
 
 /** Dependency rounds before an option that will not land is given up. */
 const DEPENDENCY_ROUNDS = 4;
@@ -53,34 +82,52 @@ const fragmentOf = (options: readonly string[]): ConfigFragment => ({
   content: options.map((o) => `${o}=y\n`).join(''),
 });
 
-/** Runs (or resumes) a climb with real builds and boots. */
+/**
+ * The climb's key: its variant's configs and its goals, the same on every host (a base
+ * .config counts by its content, not its path).
+ */
+export function climbKey(v: ResolvedVariant, goals: readonly ClimbGoal[]): string {
+  const base =
+    typeof v.base === 'string' || !existsSync(v.base.file)
+      ? v.base
+      : { sha256: createHash('sha256').update(readFileSync(v.base.file)).digest('hex') };
+  return createHash('sha256')
+    .update(JSON.stringify([v.name, base, v.fragments, goals]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Runs (or resumes, from this host's file or the collector) a climb with real builds and boots. */
 export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<ClimbState> {
   const v = spec.variant;
-  if (!v.source) throw new Error(`variant ${v.name} has no kernel source to build`);
-  const src = await prepareSource(v.source);
-  const key = createHash('sha256')
-    .update(JSON.stringify([v.name, v.base, v.fragments, spec.goals]))
-    .digest('hex')
-    .slice(0, 12);
-  const workDir = join(cacheDir(), 'climb', `${v.name}-${key}`);
-  mkdirSync(workDir, { recursive: true });
-  const file = spec.state ?? join(workDir, 'state.json');
-  const saved =
-    !spec.fresh && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClimbState) : null;
-  const state = saved
-    ? { ...saved, maxBuilds: spec.maxBuilds }
+  if (!v.source) throw new BootwatchError('input.invalid', `variant ${v.name} has no kernel source to build`);
+  const toolchain = ctx.toolchain ?? kernelToolchain;
+  const src = await toolchain.source(v);
+  const key = climbKey(v, spec.goals);
+  const workDir = join(cacheDir(), 'climb', `${v.name}-${key.slice(0, 12)}`);
+  const store = new ClimbStore({
+    key,
+    file: spec.state ?? join(workDir, 'state.json'),
+    collector: ctx.collector,
+    labels: { matrix: v.matrix, variant: v.name, agent: ctx.agent ?? hostname() },
+    log: ctx.log,
+  });
+  const saved = spec.fresh ? null : await store.load();
+  // A climb that spent its budget goes on under a new one.
+  const state: ClimbState = saved
+    ? {
+        ...saved,
+        maxBuilds: spec.maxBuilds,
+        ...(saved.status === 'budget' ? { status: 'running', stopped: null } : {}),
+      }
     : initialClimbState(spec.goals, spec.maxBuilds);
-  if (saved) ctx.log(`resuming from ${file}: ${saved.builds} build(s) done`);
-  const save = (s: ClimbState) => {
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(s, null, 1));
-    renameSync(tmp, file);
-  };
+  await store.save(state, 'running');
   const deps: ClimbDeps = {
-    apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
-    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx),
-    onStep: (s) => {
-      save(s);
+    ...toolchain.deps(v, src, workDir, spec, ctx),
+    onStep: async (s) => {
+      // An attempt judged after the abort is the cut-off build's: never keep it.
+      if (ctx.signal?.aborted) throw new BootwatchError('harness.failed', 'climb stopped');
+      await store.save(s, s.status);
       const a = s.attempts.at(-1);
       if (a)
         ctx.log(
@@ -89,7 +136,13 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
         );
     },
   };
-  return climb(state, deps);
+  try {
+    return await climb(state, deps);
+  } catch (err) {
+    // Stopped because another agent took the job over: its record is not ours to touch.
+    if (!ctx.signal?.aborted) await store.save(state, 'failed', (err as Error).message);
+    throw err;
+  }
 }
 
 /** The candidate with what it needs, resolved by Kconfig itself; `landed` says whether it stuck. */

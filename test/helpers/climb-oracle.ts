@@ -5,6 +5,7 @@
  */
 import type { ClimbDeps, ClimbEvaluation } from '../../collector/analysis/climb.ts';
 import { parseLog } from '../../collector/parser/index.ts';
+import type { ClimbToolchain } from '../../runners/climb/run-climb.ts';
 
 /** Kconfig in miniature: what each option depends on. */
 const DEPENDS: Record<string, string[]> = {
@@ -94,4 +95,12 @@ export function ladderOracle(opts: { unlandable?: string[]; crashAfter?: number 
     },
   };
   return { deps, built };
+}
+
+/** The oracle as a climb's toolchain: no kernel tree, no builds, no boots. */
+export function climbToolchain(oracle: ReturnType<typeof ladderOracle>, workDir: string): ClimbToolchain {
+  return {
+    source: async () => ({ dir: workDir, input: { name: 'simulated', kind: 'dir' } }),
+    deps: () => oracle.deps,
+  };
 }

@@ -1,0 +1,174 @@
+/**
+ * Where a climb's state lives between runs: runners/climb/run-climb.ts against a real
+ * collector (its climbs table on the embedded database, over HTTP), with a simulated kernel
+ * (test/helpers/climb-oracle.ts: the real parser reads what it prints) so no build is
+ * needed. Every attempt reaches the collector and its live feed as it happens; another host
+ * without the state file resumes from the collector's state (by matrix and variant, or
+ * `climb --resume ID`) and builds nothing twice; a run that throws is stored as failed.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parse } from 'yaml';
+import { climbFragment } from '../../collector/analysis/climb.ts';
+import type { ClimbDetail, ClimbSummary } from '../../common/types/api.ts';
+import type { FeedMessage } from '../../common/types/ingest.ts';
+import { climbCommand } from '../../runners/climb/climb-command.ts';
+import { type ClimbSpec, climbKey, runClimb } from '../../runners/climb/run-climb.ts';
+import { CollectorClient } from '../../runners/collector-client.ts';
+import { loadMatrix } from '../../runners/matrix/load.ts';
+import { Spool } from '../../runners/spool.ts';
+import { climbToolchain, ladderOracle } from '../helpers/climb-oracle.ts';
+import { type RealCollector, startRealCollector } from './helpers/real-collector.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-climb-state-'));
+const MATRIX = 'examples/seed-ladder.yaml';
+const variant = loadMatrix(MATRIX).variants.find((v) => v.name === '00-allnoconfig')!;
+let collector: RealCollector;
+let lines: string[];
+
+beforeEach(async () => {
+  collector = await startRealCollector();
+  lines = [];
+});
+afterEach(async () => {
+  await collector?.stop();
+});
+
+/** A climb as host `host` runs it: its own cache dir (where the state file lives). */
+function run(host: string, oracle: ReturnType<typeof ladderOracle>, spec: Partial<ClimbSpec> = {}) {
+  process.env.BOOTWATCH_CACHE = join(dir, host);
+  const client = new CollectorClient(collector.url, new Spool(join(dir, `spool-${host}`)), 2000);
+  return runClimb(
+    { variant, goals: ['marker'], maxBuilds: 20, ...spec },
+    {
+      collector: client,
+      agent: host,
+      log: (l) => lines.push(l),
+      toolchain: climbToolchain(oracle, join(dir, host)),
+    },
+  );
+}
+
+/** The collector's live feed of climb messages. */
+async function climbFeed(): Promise<{ messages: FeedMessage[]; close: () => void }> {
+  const ws = new WebSocket(`${collector.url.replace(/^http/, 'ws')}/api/feed?types=climb`);
+  const messages: FeedMessage[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as FeedMessage;
+      if (m.type === 'subscribed') resolve();
+      else messages.push(m);
+    });
+    ws.on('error', reject);
+  });
+  return { messages, close: () => ws.close() };
+}
+
+describe('climb state in the collector', () => {
+  it("stores every attempt as it goes; another host resumes from the collector's state", async () => {
+    const first = ladderOracle();
+    const a = await run('host-a', first, { maxBuilds: 3 });
+    expect(a.status).toBe('budget');
+    expect(first.built).toHaveLength(3);
+    const key = climbKey(variant, ['marker']);
+    const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
+    expect(stored).toMatchObject({
+      key,
+      matrix: 'seed-ladder',
+      variant: '00-allnoconfig',
+      goals: ['marker'],
+      status: 'budget',
+      builds: 3,
+      maxBuilds: 3,
+      steps: 3,
+      agent: 'host-a',
+      stopped: a.stopped,
+    });
+    const mid = await collector.get<ClimbDetail>(`/api/climbs/${stored.id}`);
+    expect(mid.attempts).toEqual(a.attempts);
+
+    // host-b has no state file: only the collector knows the three attempts.
+    const feed = await climbFeed();
+    const second = ladderOracle();
+    const b = await run('host-b', second);
+    feed.close();
+    expect(lines).toContain(`resuming from the collector's climb ${key}: 3 build(s) done`);
+    expect(b.status).toBe('reached');
+    expect(second.built).toHaveLength(b.builds - 3);
+    const straight = ladderOracle();
+    expect(b.options).toEqual(
+      (await run('host-c', straight, { fresh: true, state: join(dir, 'c.json') })).options,
+    );
+    expect(straight.built.length).toBe(b.builds);
+
+    // The feed told of every attempt of host-b's run, in order, with the budget used.
+    const ofB = feed.messages.filter((m) => m.type === 'climb' && m.id === stored.id);
+    const steps = ofB.map((m) => (m.type === 'climb' ? m.steps : -1));
+    expect(steps.at(-1)).toBe(b.attempts.length);
+    expect([...steps].sort((x, y) => x - y)).toEqual(steps);
+    expect(ofB.at(-1)).toMatchObject({ status: 'reached', builds: b.builds, maxBuilds: 20 });
+    expect(ofB.some((m) => m.type === 'climb' && m.status === 'running' && m.phase === 'minimise')).toBe(
+      true,
+    );
+
+    const detail = await collector.get<ClimbDetail>(`/api/climbs/${stored.id}`);
+    expect(detail).toMatchObject({ status: 'reached', agent: 'host-c', fragment: climbFragment(b) });
+    expect(detail.rungs.map((r) => r.option)).toEqual([
+      'CONFIG_PRINTK',
+      'CONFIG_RD_GZIP',
+      'CONFIG_BINFMT_ELF',
+    ]);
+    // Attempt by attempt: the option with what it brought, the symptom's line and stage, the cost.
+    const elf = detail.attempts.find((x) => x.option === 'CONFIG_BINFMT_ELF' && x.phase === 'climb')!;
+    expect(elf).toMatchObject({ verdict: 'kept', with: ['CONFIG_BINFMT_SCRIPT'], sizeAdded: 20_000 });
+    expect(elf.symptom?.text).toMatch(/Failed to execute \/init \(error -8\)/);
+    expect(elf.symptom?.line).toBeGreaterThan(0);
+    expect(detail.attempts.filter((x) => x.phase === 'minimise').every((x) => x.builds > 3)).toBe(true);
+  });
+
+  it('`climb --resume ID` on a host without the file takes the variant and goals from the collector', async () => {
+    const a = await run('host-d', ladderOracle(), { maxBuilds: 4 });
+    expect(a.status).toBe('budget');
+    const [{ id }] = await collector.get<ClimbSummary[]>('/api/climbs');
+    const out = mkdtempSync(join(dir, 'out-'));
+    process.env.BOOTWATCH_CACHE = join(dir, 'host-e');
+    const oracle = ladderOracle();
+    const opts = { resume: id, collector: collector.url, out, maxBuilds: 20 };
+    expect(await climbCommand(MATRIX, undefined, opts, climbToolchain(oracle, join(dir, 'host-e')))).toBe(0);
+    expect(oracle.built.length).toBeGreaterThan(0);
+    const detail = await collector.get<ClimbDetail>(`/api/climbs/${id}`);
+    expect(detail.status).toBe('reached');
+    expect(detail.builds).toBe(4 + oracle.built.length);
+    expect(readFileSync(join(out, '00-allnoconfig-climb.config'), 'utf8')).toBe(detail.fragment);
+    const ladder = parse(readFileSync(join(out, '00-allnoconfig-climb.yaml'), 'utf8'));
+    expect(ladder.variants.map((v: { name: string }) => v.name)).toEqual([
+      '00-allnoconfig-00',
+      '00-allnoconfig-01',
+      '00-allnoconfig-02',
+      '00-allnoconfig-03',
+    ]);
+
+    await expect(climbCommand(MATRIX, undefined, { ...opts, resume: 999 })).rejects.toMatchObject({
+      code: 'input.invalid',
+      message: '--resume: the collector has no climb 999',
+    });
+    await expect(climbCommand(MATRIX, '01-serial', opts)).rejects.toMatchObject({
+      code: 'input.invalid',
+      message: `climb ${id} climbs 00-allnoconfig, not 01-serial`,
+    });
+    await expect(climbCommand(MATRIX, undefined, { ...opts, goal: 'network' })).rejects.toMatchObject({
+      code: 'input.invalid',
+    });
+  });
+
+  it('stores a run that throws as failed, with its message', async () => {
+    await expect(run('host-f', ladderOracle({ crashAfter: 2 }))).rejects.toThrow('host died');
+    const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
+    expect(stored).toMatchObject({ status: 'failed', error: 'host died', builds: 3, steps: 2 });
+  });
+});
+
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
