@@ -123,6 +123,11 @@ export const SETTINGS = {
     description: 'the collector URL `agent` sends its results to (its --collector)',
     parse: text(),
   }),
+  BOOTWATCH_DEBIAN_MIRROR: declare({
+    description: 'the Debian archive debootstrap roots come from when the matrix names none',
+    shown: "apt's own (/etc/apt/sources.list*), else http://deb.debian.org/debian",
+    parse: text(),
+  }),
   BOOTWATCH_QEMU: declare({
     description: 'the QEMU binary that boots kernels',
     parse: textOr('qemu-system-x86_64'),

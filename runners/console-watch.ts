@@ -11,6 +11,9 @@ import type { EndReason } from '../common/types/ingest.ts';
 import type { LineUpdate, ParseResult } from '../common/types/parse.ts';
 import { EndDetector } from './qemu/end-detector.ts';
 
+/** Bytes of an unfinished line a marker is looked for in. */
+const PARTIAL_KEPT = 512;
+
 export interface ConsoleWatchOptions {
   markers: string[];
   cmdline?: string;
@@ -26,6 +29,8 @@ export class ConsoleWatch {
   private readonly detector: EndDetector;
   private quietTimer: NodeJS.Timeout | null = null;
   private reason: EndReason | null = null;
+  /** The console's last line so far, while it has no newline. */
+  private partial = '';
   private resolveEnd!: (r: EndReason) => void;
   /** Resolves once the console (or `stop`) has decided the end. */
   readonly ended: Promise<EndReason>;
@@ -55,6 +60,7 @@ export class ConsoleWatch {
     this.bytes += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
     this.lastByteAt = performance.now();
     this.handle(this.parser.push(bytes));
+    this.watchPartial(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
   }
 
   /** Ends the boot from outside (timeout, cancel, harness error); the first reason wins. */
@@ -70,6 +76,19 @@ export class ConsoleWatch {
     this.handle(this.parser.end());
     if (this.quietTimer) clearTimeout(this.quietTimer);
     return this.parser.result();
+  }
+
+  /** Keeps the unfinished last line (its tail: prompts are short) and asks the detector about it. */
+  private watchPartial(bytes: Uint8Array): void {
+    const nl = bytes.lastIndexOf(0x0a);
+    // Only the tail is decoded: latin1 keeps the ASCII a marker is made of.
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset + nl + 1, bytes.length - nl - 1)
+      .subarray(-PARTIAL_KEPT)
+      .toString('latin1');
+    this.partial = (nl === -1 ? this.partial + tail : tail).slice(-PARTIAL_KEPT);
+    if (this.reason || !this.partial) return;
+    const d = this.detector.onPartial(this.partial);
+    if (d && 'end' in d) this.stop(d.end);
   }
 
   private handle(updates: LineUpdate[]): void {

@@ -4,11 +4,13 @@
  * variant plus the regressions found.
  */
 
+import { ARCH_FACTS } from '../common/arch.ts';
 import type { BootInput, BootOutcome } from '../common/types/ingest.ts';
 import type { BuildProgress } from './build/build-kernel.ts';
 import { type BuildOutcome, buildVariant } from './build/build-kernel.ts';
 import type { BootUplink, CollectorClient, Delivery } from './collector-client.ts';
 import { runEc2InMatrix } from './ec2/matrix-target.ts';
+import { debootstrapDisk } from './images/debootstrap-disk.ts';
 import { buildInitramfs, isScript } from './images/initramfs.ts';
 import { buildRootfs } from './images/rootfs.ts';
 import type { Matrix, ResolvedVariant } from './matrix/types.ts';
@@ -213,7 +215,9 @@ async function prepareImages(
     script = isScript(ir.init);
   } else if (ir?.kind === 'cpio') initrd = ir.path;
   const d = v.boot.disk;
-  const disk = d ? await buildRootfs(d.init, d.busybox, d.sizeMb) : null;
-  if (d && !initrd) script = isScript(d.init);
+  let disk: string | null = null;
+  if (d?.debootstrap) disk = await debootstrapDisk(d.debootstrap, d.sizeMb, ARCH_FACTS[v.arch].console);
+  else if (d?.init) disk = await buildRootfs(d.init, d.busybox, d.sizeMb);
+  if (d?.init && !initrd) script = isScript(d.init);
   return { initrd, disk, script };
 }

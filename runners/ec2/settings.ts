@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import { setting } from '../../common/settings.ts';
-import type { DebootstrapSpec } from '../images/debootstrap.ts';
+import { type DebootstrapSpec, resolveDebootstrap } from '../images/debootstrap.ts';
 import { DEFAULT_ROOT_MODULES } from '../images/module-initramfs.ts';
 import type { Ec2Spec } from '../matrix/ec2-schema.ts';
 import { checkInstanceArch, DEFAULT_INSTANCE_TYPE, type Ec2Arch } from './instance-arch.ts';
@@ -132,14 +132,7 @@ export function resolveEc2Settings(
             optional: !img.modules.load,
           }
         : null,
-      debootstrap: db
-        ? {
-            mirror: db.mirror,
-            suite: db.suite ?? 'bookworm',
-            variant: db.variant ?? 'minbase',
-            include: db.include ?? [],
-          }
-        : null,
+      debootstrap: db ? resolveDebootstrap(db) : null,
     },
     tags: s.tags ?? {},
   };

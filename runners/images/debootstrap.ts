@@ -1,12 +1,14 @@
 /**
- * A Debian (or Devuan) root tree from debootstrap, when the user names a mirror, made
- * into an ext4 image with `mkfs.ext4 -d`; the tree is cached per (mirror, suite, packages).
+ * A Debian (or Devuan) root tree from debootstrap, made into an ext4 image with
+ * `mkfs.ext4 -d`; the tree is cached per (mirror, suite, packages).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
+import { setting } from '../../common/settings.ts';
+import type { DebootstrapInput } from '../matrix/debootstrap-schema.ts';
 import { imagesDir } from '../paths.ts';
 import { runCommand } from '../process.ts';
 
@@ -16,6 +18,67 @@ export interface DebootstrapSpec {
   suite: string;
   variant: 'minbase' | 'buildd' | 'default';
   include: string[];
+  /** Left out when empty, so the cache key of a spec without it stays the same. */
+  exclude?: string[];
+}
+
+const DEBIAN_ARCHIVE = 'http://deb.debian.org/debian';
+
+/**
+ * The first `deb` URI serving `suite` in apt's sources (deb822 `.sources` or one-line
+ * `.list` texts), so debootstrap downloads from where apt already does.
+ */
+export function mirrorFromAptSources(texts: string[], suite: string): string | null {
+  for (const text of texts) {
+    for (const stanza of text.split(/\n\s*\n/)) {
+      const field = (k: string) =>
+        stanza
+          .match(new RegExp(`^${k}:[ \\t]*(.*)$`, 'im'))?.[1]
+          .trim()
+          .split(/\s+/) ?? [];
+      if (field('Types').includes('deb') && field('Suites').includes(suite) && field('URIs')[0])
+        return field('URIs')[0];
+    }
+    for (const line of text.split('\n')) {
+      const m = line.match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/);
+      if (m && m[2] === suite) return m[1];
+    }
+  }
+  return null;
+}
+
+/** The archive a spec without `mirror` uses: BOOTWATCH_DEBIAN_MIRROR, apt's, else Debian's own. */
+export function defaultMirror(suite: string): string {
+  const set = setting('BOOTWATCH_DEBIAN_MIRROR');
+  if (set) return set;
+  const texts: string[] = [];
+  const read = (f: string) => {
+    try {
+      texts.push(readFileSync(f, 'utf8'));
+    } catch {
+      // An absent sources file is no source.
+    }
+  };
+  read('/etc/apt/sources.list');
+  try {
+    for (const f of readdirSync('/etc/apt/sources.list.d').sort())
+      if (/\.(sources|list)$/.test(f)) read(join('/etc/apt/sources.list.d', f));
+  } catch {
+    // No sources.list.d: the one file, or the default.
+  }
+  return mirrorFromAptSources(texts, suite) ?? DEBIAN_ARCHIVE;
+}
+
+/** A matrix's debootstrap key with its defaults: bookworm, minbase, the default mirror. */
+export function resolveDebootstrap(d: DebootstrapInput): DebootstrapSpec {
+  const suite = d.suite ?? 'bookworm';
+  return {
+    mirror: d.mirror ?? defaultMirror(suite),
+    suite,
+    variant: d.variant ?? 'minbase',
+    include: d.include ?? [],
+    ...(d.exclude?.length ? { exclude: d.exclude } : {}),
+  };
 }
 
 /** Throws `input.invalid` for a spec debootstrap would reject later, after a long wait. */
@@ -36,9 +99,9 @@ export function validateDebootstrap(s: DebootstrapSpec): void {
       'input.invalid',
       `debootstrap suite "${s.suite}" is not a suite name (bookworm, daedalus, ...)`,
     );
-  for (const p of s.include)
+  for (const p of [...s.include, ...(s.exclude ?? [])])
     if (!/^[a-z0-9][a-z0-9+.-]+$/.test(p))
-      throw new BootwatchError('input.invalid', `debootstrap include "${p}" is not a package name`);
+      throw new BootwatchError('input.invalid', `debootstrap package "${p}" is not a package name`);
 }
 
 /** Runs debootstrap into the cache (once); returns the tree's directory. */
@@ -53,6 +116,7 @@ export async function debootstrapTree(s: DebootstrapSpec, onLine?: (l: string) =
   const args = [
     ...(s.variant === 'default' ? [] : [`--variant=${s.variant}`]),
     ...(s.include.length ? [`--include=${s.include.join(',')}`] : []),
+    ...(s.exclude?.length ? [`--exclude=${s.exclude.join(',')}`] : []),
     s.suite,
     tmp,
     s.mirror,

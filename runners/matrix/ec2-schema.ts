@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
+import { DebootstrapSchema } from './debootstrap-schema.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -25,19 +26,7 @@ const Ec2ImageSchema = Type.Object(
       ),
     ),
     /** A Debian/Devuan root from debootstrap instead of busybox. */
-    debootstrap: Type.Optional(
-      Type.Object(
-        {
-          mirror: Type.String({ minLength: 1 }),
-          suite: Type.Optional(Type.String({ minLength: 1 })),
-          variant: Type.Optional(
-            Type.Union([Type.Literal('minbase'), Type.Literal('buildd'), Type.Literal('default')]),
-          ),
-          include: Type.Optional(Type.Array(Type.String())),
-        },
-        strict,
-      ),
-    ),
+    debootstrap: Type.Optional(DebootstrapSchema),
   },
   strict,
 );

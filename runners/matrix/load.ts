@@ -10,11 +10,14 @@ import { ARCH_FACTS, type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import { BootwatchError } from '../../common/errors.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
 import { variantKey } from '../../common/variant-names.ts';
+import { isHostArch } from '../host-arch.ts';
 import { defaultBusybox } from '../images/busybox.ts';
+import { type DebootstrapSpec, resolveDebootstrap, validateDebootstrap } from '../images/debootstrap.ts';
 import { mergeEc2Specs } from './ec2-schema.ts';
 import {
   type BaseConfigSpec,
   type BootSpec,
+  type DiskSpec,
   type FragmentSpec,
   type MatrixFile,
   MatrixSchema,
@@ -259,14 +262,34 @@ function resolveBoot(
     disk: disk
       ? {
           bus: disk.bus,
-          init: script(disk.init, disk.script, `${ctx}.boot.disk`),
+          ...(disk.debootstrap
+            ? {
+                init: null,
+                debootstrap: debootstrapRoot(disk, arch, path, `${ctx}.boot.disk`),
+                sizeMb: disk.sizeMb ?? 1024,
+              }
+            : { init: script(disk.init, disk.script, `${ctx}.boot.disk`), sizeMb: disk.sizeMb ?? 32 }),
           busybox: defaultBusybox(arch),
-          sizeMb: disk.sizeMb ?? 32,
           root: disk.root ?? true,
         }
       : null,
     markers: m.markers ?? [],
   };
+}
+
+/** A debootstrap root disk: its own /sbin/init, and the host's arch (debootstrap runs its binaries). */
+function debootstrapRoot(disk: DiskSpec, arch: Arch, path: string, key: string): DebootstrapSpec {
+  if (disk.init || disk.script)
+    throw invalid(path, null, key, 'a debootstrap root boots its own /sbin/init: drop init/script');
+  if (!isHostArch(arch))
+    throw invalid(path, null, key, `debootstrap roots are built for the host's arch only, not ${arch}`);
+  const spec = resolveDebootstrap(disk.debootstrap!);
+  try {
+    validateDebootstrap(spec);
+  } catch (err) {
+    throw invalid(path, null, `${key}.debootstrap`, (err as Error).message);
+  }
+  return spec;
 }
 
 /** The matrix's machine when it fits the arch, else that arch's own. */

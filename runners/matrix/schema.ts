@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { ARCHES } from '../../common/arch.ts';
+import { DebootstrapSchema } from './debootstrap-schema.ts';
 import { Ec2Schema } from './ec2-schema.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -76,7 +77,11 @@ const DiskSchema = Type.Object(
     /** Build an ext4 root image from busybox with this /init (file or inline). */
     init: Type.Optional(Type.String({ minLength: 1 })),
     script: Type.Optional(Type.String({ minLength: 1 })),
-    sizeMb: Type.Optional(Type.Integer({ minimum: 8, maximum: 65536 })),
+    /** Or a Debian/Devuan root from debootstrap, booting its own /sbin/init. */
+    debootstrap: Type.Optional(DebootstrapSchema),
+    sizeMb: Type.Optional(
+      Type.Integer({ minimum: 8, maximum: 65536, description: 'default 32 (busybox), 1024 (debootstrap)' }),
+    ),
     /** Boot with root on this disk (root=/dev/... rootfstype=ext4 rw). */
     root: Type.Optional(Type.Boolean()),
   },
@@ -166,5 +171,6 @@ export const MatrixSchema = Type.Object(
 export type MatrixFile = Static<typeof MatrixSchema>;
 export type VariantSpec = Static<typeof VariantSchema>;
 export type BootSpec = Static<typeof BootSchema>;
+export type DiskSpec = Static<typeof DiskSchema>;
 export type FragmentSpec = Static<typeof FragmentSchema>;
 export type BaseConfigSpec = Static<typeof BaseConfigSchema>;

@@ -4,6 +4,7 @@
  */
 import type { Arch } from '../../common/arch.ts';
 import type { ConfigFragment } from '../../common/types/ingest.ts';
+import type { DebootstrapSpec } from '../images/debootstrap.ts';
 import type { Ec2Spec } from './ec2-schema.ts';
 
 export type ResolvedSource = { kind: 'dir'; path: string } | { kind: 'tarball'; path: string };
@@ -18,8 +19,10 @@ export type DiskBus = 'ide' | 'ahci' | 'virtio' | 'nvme';
 
 interface ResolvedDisk {
   bus: DiskBus;
-  /** /init of the ext4 image built from busybox. */
-  init: string;
+  /** /init of the ext4 image built from busybox; null for a debootstrap root (its /sbin/init). */
+  init: string | null;
+  /** The Debian/Devuan root the image is made from, instead of busybox. */
+  debootstrap?: DebootstrapSpec;
   busybox: string;
   sizeMb: number;
   root: boolean;

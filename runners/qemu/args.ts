@@ -26,7 +26,7 @@ export const ROOT_DEVICE: Record<DiskBus, string> = {
 export function kernelCmdline(boot: ResolvedBoot, plan: Pick<QemuPlan, 'disk' | 'initrd'>): string {
   let cmd = boot.cmdline;
   if (boot.disk?.root && plan.disk && !plan.initrd)
-    cmd += ` root=${ROOT_DEVICE[boot.disk.bus]} rootfstype=ext4 rw init=/init`;
+    cmd += ` root=${ROOT_DEVICE[boot.disk.bus]} rootfstype=ext4 rw${boot.disk.init ? ' init=/init' : ''}`;
   return cmd;
 }
 

@@ -4,6 +4,7 @@
  * kills QEMU at once and returns a verdict that tells kernel failures from harness ones.
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Arch, DEFAULT_ARCH } from '../../common/arch.ts';
 import type {
   BootCheck,
@@ -21,6 +22,9 @@ import { kernelCmdline, qemuArgs } from './args.ts';
 import { ConsoleFile } from './console-file.ts';
 import { checkGuestAnswers, freePort } from './net-check.ts';
 import { type QemuRunResult, runQemu } from './run-qemu.ts';
+
+/** How long a boot ended by its marker still waits for a pending network check. */
+const NET_SETTLE_MS = 5000;
 
 export interface BootRequest {
   variant: string | null;
@@ -134,6 +138,15 @@ async function bootOnce(req: BootRequest, accel: 'kvm' | 'tcg', accelNote: strin
       timeoutMs: boot.timeoutMs,
       signal: req.signal,
       onChunk: req.onChunk,
+      // A marker on a prompt (`login:`) comes while the guest's services may still be a poll
+      // away from answering: the guest waits at its prompt, so the check may finish first.
+      settle: async (reason, exited) => {
+        if (reason !== 'marker' || !netCheck) return;
+        const done = new AbortController();
+        const wait = sleep(NET_SETTLE_MS, undefined, { signal: done.signal }).catch(() => {});
+        await Promise.race([netCheck, exited, wait]);
+        done.abort();
+      },
     });
     netAbort.abort();
     const checks: BootCheck[] = [];

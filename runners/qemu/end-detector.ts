@@ -1,6 +1,7 @@
 /**
- * Decides from the console, line by line, when a boot is over: a completion marker, the
- * kernel's power-down/halt/restart line, or a panic. Works on the parser's LineUpdates.
+ * Decides from the console, line by line, when a boot is over: a completion marker (also on
+ * an unfinished prompt line), the kernel's power-down/halt/restart line, or a panic. Works on
+ * the parser's LineUpdates.
  */
 import type { EndReason } from '../../common/types/ingest.ts';
 import type { LineUpdate } from '../../common/types/parse.ts';
@@ -28,5 +29,13 @@ export class EndDetector {
     }
     if (this.markers.some((m) => u.text.includes(m))) return { end: 'marker' };
     return this.panicSeen ? { quiet: 'panic' } : null;
+  }
+
+  /**
+   * The console's unfinished last line: a prompt (`bootwatch login: `) is never followed by
+   * a newline, so a marker there ends the boot without waiting for one.
+   */
+  onPartial(text: string): EndDecision {
+    return !this.panicSeen && this.markers.some((m) => text.includes(m)) ? { end: 'marker' } : null;
   }
 }

@@ -23,6 +23,8 @@ export interface QemuRunOptions {
   signal?: AbortSignal;
   /** Raw console bytes, as QEMU wrote them. */
   onChunk?: (bytes: Buffer) => void;
+  /** Awaited once the end is decided, before QEMU is killed (`exited`: QEMU went away first). */
+  settle?: (reason: EndReason, exited: Promise<void>) => Promise<unknown>;
 }
 
 export interface QemuRunResult {
@@ -92,6 +94,7 @@ export async function runQemu(o: QemuRunOptions): Promise<QemuRunResult> {
 
   const reason = await watch.ended;
   clearTimeout(timeout);
+  await o.settle?.(reason, closed);
   child.kill('SIGKILL');
   o.signal?.removeEventListener('abort', onAbort);
   // Once QEMU is gone, read the console file to its end (bounded wait).
