@@ -5,7 +5,16 @@ import type { FeedMessage } from '../../common/types/ingest.ts';
 export type FeedListener = (message: FeedMessage, json: string) => void;
 
 /** The message types a feed client may ask for (`types=`; `subscribed` always comes first). */
-export const FEED_TYPES = ['subscribed', 'boot', 'lines', 'events', 'build', 'bisection', 'climb'] as const;
+export const FEED_TYPES = [
+  'subscribed',
+  'boot',
+  'lines',
+  'events',
+  'build',
+  'bisection',
+  'climb',
+  'issue',
+] as const;
 
 export interface FeedFilter {
   /** Only this boot's lines, events and state changes; without it, everything but console lines and events. */

@@ -40,6 +40,11 @@ export class LiveActivity {
   changes = $state(0);
   /** The last bisection stored (a step or its end): the Bisect views reload on it. */
   bisection = $state.raw<FeedOf<'bisection'> | null>(null);
+  /**
+   * The last issue announced (one a boot created, or whose status changed): the Issues views
+   * reload on it. Issues are grouped after a boot ends, so its `boot` message comes too early.
+   */
+  issue = $state.raw<FeedOf<'issue'> | null>(null);
 
   #off: (() => void)[] = [];
   #ctrl = new AbortController();
@@ -68,6 +73,9 @@ export class LiveActivity {
       }),
       feed.on('bisection', (m) => {
         this.bisection = m;
+      }),
+      feed.on('issue', (m) => {
+        this.issue = m;
       }),
       feed.on('build', (m) => {
         const rest = this.builds.filter((b) => b.variant !== m.variant);
