@@ -31,6 +31,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'streaming-load': async () => (await import('./streaming-load.ts')).streamingLoadBenchmark,
   'feed-fanout': async () => (await import('./feed-fanout.ts')).feedFanoutBenchmark,
   alerts: async () => (await import('./alerts.ts')).alertsBenchmark,
+  'cluster-feed': async () => (await import('./cluster-feed.ts')).clusterFeedBenchmark,
 };
 
 function formatValue(v: number): string {
