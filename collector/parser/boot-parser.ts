@@ -52,6 +52,8 @@ const CLASS_RANK: Record<LineClass, number> = {
 const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
 /** What the crash tracker answers for a line without a header word outside a report. */
 const NOT_A_REPORT: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
+/** The events of a line without any: one frozen list for all, not an array per line. */
+const NO_EVENTS = Object.freeze([]) as unknown as BootEvent[];
 /** Default init programs whose -ENOENT the kernel does not report (init/main.c). */
 const QUIET_INIT_LINES = 3;
 
@@ -84,7 +86,7 @@ export class BootLogParser {
   private readonly sink: Sink = {
     cls: 'empty',
     rank: 0,
-    events: [],
+    events: NO_EVENTS,
     crash: undefined,
     initcall: undefined,
     stored: false,
@@ -184,7 +186,8 @@ export class BootLogParser {
     for (const c of this.crashes.flush()) this.recordCrash(c);
     this.resolveInit('ran', null, extra);
     this.flushProbeSightings(extra);
-    if (extra.length && updates.length) updates[updates.length - 1].events.push(...extra);
+    const last = updates[updates.length - 1];
+    if (extra.length && last) last.events = [...last.events, ...extra];
     else if (extra.length)
       updates.push({
         line: this.stats.lines,
@@ -291,7 +294,7 @@ export class BootLogParser {
     const sink = this.sink;
     sink.cls = 'empty';
     sink.rank = 0;
-    sink.events = [];
+    sink.events = NO_EVENTS;
     sink.crash = undefined;
     sink.initcall = undefined;
     sink.stored = false;
@@ -358,8 +361,14 @@ export class BootLogParser {
     }
   }
 
+  /** The line's events, as a list of its own to add to. */
+  private eventsOf(sink: Sink): BootEvent[] {
+    if (sink.events === NO_EVENTS) sink.events = [];
+    return sink.events;
+  }
+
   private emit(sink: Sink, ev: BootEvent): void {
-    sink.events.push(ev);
+    this.eventsOf(sink).push(ev);
     const n = this.eventCounts.get(ev.kind) ?? 0;
     if (n >= this.maxEventsPerKind) {
       this.stats.droppedEvents++;
@@ -397,7 +406,7 @@ export class BootLogParser {
     if (f.time !== null || f.caller !== null || f.wall !== null || f.level !== null) this.framesSeen = true;
     const time = f.time;
     const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
-    if (msg.length && msg.trim()) {
+    if (!isBlank(msg)) {
       this.lastKernelLineNo = line;
       this.lastKernelMessage = msg;
     }
@@ -417,7 +426,7 @@ export class BootLogParser {
     const facts = classifyKernelMessage(msg, this.factWord);
     if (this.initPending && !facts.initRun && !facts.initFailed && !facts.panicReason) {
       if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
-      if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, sink.events);
+      if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, this.eventsOf(sink));
     }
     // Most lines state nothing; only an err-level prefix can still make them an event.
     if (facts === NO_FACTS && (f.level === null || f.level > 3)) return;
@@ -432,7 +441,6 @@ export class BootLogParser {
     level: LogLevel | null,
     sink: Sink,
   ): void {
-    const base = { line, time };
     const before = sink.events.length;
     if (facts.banner) {
       // A banner again is a reboot only after the boot ended (panic, reboot line, firmware);
@@ -454,26 +462,26 @@ export class BootLogParser {
     if (facts.initramfsDone && !this.initramfsFailed) this.milestone('initramfs', time, line, sink);
     if (facts.rootMounted) this.milestone('root_mounted', time, line, sink);
     if (facts.shutdown) {
-      this.resolveInit('ran', null, sink.events);
+      this.resolveInit('ran', null, this.eventsOf(sink));
       if (!this.panic) this.userspaceProven = true;
       this.shutdownSeen = true;
       this.milestone('shutdown', time, line, sink);
     }
     if (facts.panicReason !== undefined && !this.panic) {
       this.panic = { reason: facts.panicReason, line, time };
-      if (facts.initKilled) this.resolveInit('ran', null, sink.events);
+      if (facts.initKilled) this.resolveInit('ran', null, this.eventsOf(sink));
     }
     if (facts.initRun) {
-      this.resolveInit('implied', null, sink.events);
+      this.resolveInit('implied', null, this.eventsOf(sink));
       this.initPending = { path: facts.initRun, line, time, quiet: 0 };
     }
     if (facts.initFailed) {
       const p = this.initPending;
       if (p && p.path === facts.initFailed.path)
-        this.resolveInit('failed', { ...facts.initFailed, line, time, msg }, sink.events);
+        this.resolveInit('failed', { ...facts.initFailed, line, time, msg }, this.eventsOf(sink));
       else
         this.pushInitEvent(
-          sink.events,
+          this.eventsOf(sink),
           facts.initFailed.path,
           facts.initFailed.errno,
           line,
@@ -482,7 +490,7 @@ export class BootLogParser {
           false,
         );
     }
-    if (facts.noWorkingInit) this.resolveInit('implied', null, sink.events);
+    if (facts.noWorkingInit) this.resolveInit('implied', null, this.eventsOf(sink));
     if (facts.initcallStart) this.initcallStarts.start(facts.initcallStart.fn, time, line);
     if (facts.initcallDone) {
       const d = facts.initcallDone;
@@ -503,18 +511,20 @@ export class BootLogParser {
       const m = facts.mount;
       this.emit(sink, {
         kind: 'mount_failed',
-        ...base,
+        line,
+        time,
         ...m,
         errnoName: m.errno === null ? null : errnoName(m.errno),
         message: msg.trim(),
       });
     }
     for (const option of facts.missingConfig ?? [])
-      this.emit(sink, { kind: 'missing_config', ...base, option, message: msg.trim() });
+      this.emit(sink, { kind: 'missing_config', line, time, option, message: msg.trim() });
     if (facts.errno) {
       this.emit(sink, {
         kind: 'error',
-        ...base,
+        line,
+        time,
         errno: facts.errno.errno,
         errnoName: facts.errno.name,
         message: msg.trim(),
@@ -524,7 +534,7 @@ export class BootLogParser {
     }
     const quiet = sink.events.length === before;
     if (quiet && !facts.initcallDone && !facts.initcallStart && this.isKernelError(msg, level, facts)) {
-      this.emit(sink, { kind: 'kernel_error', ...base, message: msg.trim(), level });
+      this.emit(sink, { kind: 'kernel_error', line, time, message: msg.trim(), level });
     }
   }
 
@@ -703,7 +713,7 @@ export class BootLogParser {
     // Without frames, a line the open report would not keep ends it, as a kernel line would.
     if (!this.framesSeen && this.crashes.inReport)
       for (const c of this.crashes.flush()) this.recordCrash(c, sink);
-    if (this.initPending) this.resolveInit('ran', null, sink.events);
+    if (this.initPending) this.resolveInit('ran', null, this.eventsOf(sink));
     const time = this.lastTime;
     if (this.initStarted) this.milestone('userspace', time, line, sink);
     this.noteMarker(t);

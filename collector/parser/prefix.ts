@@ -86,7 +86,9 @@ function stampAt(text: string, from: number, to: number): Framed | null {
   // ten rounds correctly, as Number() reads the decimal; longer stamps are read by Number().
   const time = i - start > 16 ? Number(text.slice(start, i)) : n / POW10[i - dot - 1];
   let message = text.slice(i + 1 < to && text.charCodeAt(i + 1) === 0x20 ? i + 2 : i + 1, to);
-  if (message.includes(' kernel: ')) {
+  // `host kernel: ` can only follow the first word: a look there, not a search of the line.
+  const space = message.indexOf(' ');
+  if (space > 0 && message.startsWith('kernel: ', space + 1)) {
     const j = JOURNAL_AFTER_STAMP_RE.exec(message);
     if (j) message = message.slice(j[0].length);
   }
