@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootInput } from '../../common/types/ingest.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
-import { launchBrowser, openPage, type Page, type TestBrowser, watchProblems } from './helpers/browser.ts';
+import { launchBrowser, openWatched, type Page, type TestBrowser } from './helpers/browser.ts';
 import { runBoot } from './helpers/seed.ts';
 import { ensureDashboardBuilt, startServer, type TestServer } from './helpers/server.ts';
 
@@ -65,12 +65,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(path: string): Promise<Page> {
-  const page = await openPage(chrome.browser);
-  watchProblems(page, path, problems);
-  await page.goto(`${server.url}${path}`);
-  return page;
-}
+const open = (path: string) => openWatched(chrome.browser, server.url, path, problems);
 
 describe('issues, live', () => {
   it('the list and an issue page follow new issues and status changes without a reload', async () => {

@@ -51,6 +51,19 @@ export async function openPage(ctx: BrowserContext, scheme: 'light' | 'dark' = '
   return page;
 }
 
+/** A fresh page at `base` + `path` whose errors and CSP violations go to `problems`. */
+export async function openWatched(
+  ctx: BrowserContext,
+  base: string,
+  path: string,
+  problems: string[],
+): Promise<Page> {
+  const page = await openPage(ctx);
+  watchProblems(page, path, problems);
+  await page.goto(`${base}${path}`);
+  return page;
+}
+
 /** Records a page's uncaught errors and CSP violations into `problems`, each prefixed with `where`. */
 export function watchProblems(page: Page, where: string, problems: string[]): void {
   page.on('pageerror', (e) => problems.push(`${where}: ${e.message}`));
