@@ -112,7 +112,11 @@ function symptomsOf(diagnosis: readonly Diagnosis[]): Symptom[] {
     }));
 }
 
-const describe = (s: Symptom) => `${s.key.split('@')[0]}: ${s.evidence.trim()}`;
+const describe = (s: Symptom) => {
+  const rule = s.key.split('@')[0];
+  // A silent console has no line to cite: the rule alone says it.
+  return s.evidence.trim() ? `${rule}: ${s.evidence.trim()}` : rule;
+};
 
 /** The next candidate against the current kernel: the earliest symptom's best untried option. */
 function nextCandidate(state: ClimbState): { option: string; symptom: Symptom } | null {

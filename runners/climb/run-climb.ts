@@ -122,11 +122,15 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
       }
     : initialClimbState(spec.goals, spec.maxBuilds);
   await store.save(state, 'running');
+  // What a failure stores: the state after the last whole attempt, not the one cut off mid-way
+  // (its build counted, its candidate marked tried, its verdict missing).
+  let whole = structuredClone(state);
   const deps: ClimbDeps = {
     ...toolchain.deps(v, src, workDir, spec, ctx),
     onStep: async (s) => {
       // An attempt judged after the abort is the cut-off build's: never keep it.
       if (ctx.signal?.aborted) throw new BootwatchError('harness.failed', 'climb stopped');
+      whole = structuredClone(s);
       await store.save(s, s.status);
       const a = s.attempts.at(-1);
       if (a)
@@ -140,7 +144,7 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
     return await climb(state, deps);
   } catch (err) {
     // Stopped because another agent took the job over: its record is not ours to touch.
-    if (!ctx.signal?.aborted) await store.save(state, 'failed', (err as Error).message);
+    if (!ctx.signal?.aborted) await store.save(whole, 'failed', (err as Error).message);
     throw err;
   }
 }

@@ -58,8 +58,13 @@ function consoleOf(on: Set<string>): string {
   return `${lines.map((l, i) => STAMP(i) + l).join('\n')}\n`;
 }
 
-/** The climb's build-and-boot steps on the simulated kernel; `crashAfter` builds, the host dies. */
-export function ladderOracle(opts: { unlandable?: string[]; crashAfter?: number } = {}) {
+/**
+ * The climb's build-and-boot steps on the simulated kernel; `crashAfter` builds, the host dies.
+ * `store` keeps each console as a real boot (the dashboard links to it) and gives its id.
+ */
+export function ladderOracle(
+  opts: { unlandable?: string[]; crashAfter?: number; store?: (console: string) => Promise<number> } = {},
+) {
   const built: string[][] = [];
   const deps: ClimbDeps = {
     async apply(options, candidate) {
@@ -89,8 +94,9 @@ export function ladderOracle(opts: { unlandable?: string[]; crashAfter?: number 
         diagnosis: p.diagnosis,
         lastLine: text.trimEnd().split('\n').at(-1) ?? '',
         imageBytes: 1_000_000 + options.length * 10_000,
-        buildId: built.length,
-        bootId: built.length,
+        // With `store`, the boot is real but no build was: no build to link to.
+        buildId: opts.store ? null : built.length,
+        bootId: opts.store ? await opts.store(text) : built.length,
       } satisfies ClimbEvaluation;
     },
   };

@@ -167,7 +167,15 @@ describe('climb state in the collector', () => {
   it('stores a run that throws as failed, with its message', async () => {
     await expect(run('host-f', ladderOracle({ crashAfter: 2 }))).rejects.toThrow('host died');
     const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
-    expect(stored).toMatchObject({ status: 'failed', error: 'host died', builds: 3, steps: 2 });
+    // The state of the last whole attempt: the one cut off is not counted.
+    expect(stored).toMatchObject({ status: 'failed', error: 'host died', builds: 2, steps: 2 });
+    // ... so a re-run resumes it exactly: the cut-off attempt is built again, nothing else.
+    const again = ladderOracle();
+    const s = await run('host-f', again);
+    expect(s.status).toBe('reached');
+    const whole = ladderOracle();
+    await run('host-g', whole, { fresh: true, state: join(dir, 'g.json') });
+    expect(again.built.length + 2).toBe(whole.built.length);
   });
 });
 
