@@ -14,6 +14,8 @@ import type {
   BootSummary,
   BuildDetail,
   BuildSummary,
+  ClimbDetail,
+  ClimbSummary,
   CompareResponse,
   ConsolePage,
   CreatedSubscription,
@@ -281,6 +283,12 @@ export const api = {
 
   /** Config bisections, the most recently updated first. */
   bisections: (signal?: AbortSignal) => getJson<BisectionSummary[]>('/api/bisections', signal),
+
+  /** Climbs, the most recently updated first. */
+  climbs: (signal?: AbortSignal) => getJson<ClimbSummary[]>('/api/climbs', signal),
+
+  /** One climb: every attempt, the ladder so far, the fragment. */
+  climb: (id: number, signal?: AbortSignal) => getJson<ClimbDetail>(`/api/climbs/${id}`, signal),
 
   /** Agents that lease jobs here: online, their jobs, last seen. */
   agents: (signal?: AbortSignal) => getJson<AgentSummary[]>('/api/agents', signal),

@@ -40,6 +40,8 @@ export class LiveActivity {
   changes = $state(0);
   /** The last bisection stored (a step or its end): the Bisect views reload on it. */
   bisection = $state.raw<FeedOf<'bisection'> | null>(null);
+  /** The last climb stored (an attempt or its end): the Climb views reload on it. */
+  climb = $state.raw<FeedOf<'climb'> | null>(null);
   /**
    * The last issue announced (one a boot created, or whose status changed): the Issues views
    * reload on it. Issues are grouped after a boot ends, so its `boot` message comes too early.
@@ -73,6 +75,9 @@ export class LiveActivity {
       }),
       feed.on('bisection', (m) => {
         this.bisection = m;
+      }),
+      feed.on('climb', (m) => {
+        this.climb = m;
       }),
       feed.on('issue', (m) => {
         this.issue = m;

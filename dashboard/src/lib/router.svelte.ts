@@ -15,6 +15,8 @@ export type Route =
   | { view: 'live'; id: number | null }
   | { view: 'bisections' }
   | { view: 'bisection'; id: number }
+  | { view: 'climbs' }
+  | { view: 'climb'; id: number }
   | { view: 'agents' }
   | { view: 'alerts' }
   | { view: 'signin' }
@@ -30,15 +32,17 @@ function matchRoute(path: string): Route {
   if (p === '/issues') return { view: 'issues' };
   if (p === '/live') return { view: 'live', id: null };
   if (p === '/bisect') return { view: 'bisections' };
+  if (p === '/climb') return { view: 'climbs' };
   if (p === '/agents') return { view: 'agents' };
   if (p === '/signin') return { view: 'signin' };
   if (p === '/alerts') return { view: 'alerts' };
-  const m = /^\/(boots|builds|live|bisect|issues)\/(\d+)$/.exec(p);
+  const m = /^\/(boots|builds|live|bisect|climb|issues)\/(\d+)$/.exec(p);
   if (m) {
     const id = Number(m[2]);
     if (m[1] === 'boots') return { view: 'boot', id };
     if (m[1] === 'builds') return { view: 'build', id };
     if (m[1] === 'bisect') return { view: 'bisection', id };
+    if (m[1] === 'climb') return { view: 'climb', id };
     if (m[1] === 'issues') return { view: 'issue', id };
     return { view: 'live', id };
   }
