@@ -1,6 +1,7 @@
 /**
  * Crash reports written by real kernels (LKDTM, KASAN, KFENCE, UBSAN, lockdep, watchdogs under
- * QEMU; see test/fixtures/crashes/README.md) against titles decided by reading each log.
+ * QEMU; see test/fixtures/crashes/README.md and the arm64 and riscv64 corpora's READMEs)
+ * against titles decided by reading each log.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -8,41 +9,52 @@ import { parseLog } from '../../../collector/parser/index.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
 
 interface Expected {
+  /** The log's architecture (the arm64 and riscv64 corpora say it). */
+  arch?: string;
   outcome: string;
   crashes: { kind: string; title: string; line: number }[];
   panic?: { reason: string } | null;
 }
 
-const expected = JSON.parse(readFileSync(`${FIXTURES_DIR}crashes/expected.json`, 'utf8')) as Record<
-  string,
-  Expected
->;
+/** Each corpus folder, with how many logs it holds at least. */
+const CORPORA = [
+  { dir: 'crashes', min: 30 },
+  { dir: 'crashes-arm64', min: 7 },
+];
 
-describe('real crash reports', () => {
-  it('has an expectation for every crash log', () => {
-    const logs = readdirSync(`${FIXTURES_DIR}crashes`).filter((f) => f.endsWith('.log'));
-    expect(logs.length).toBeGreaterThanOrEqual(30);
-    for (const f of logs)
-      expect(Object.keys(expected).map((k) => (k.endsWith('.log') ? k : `${k}.log`))).toContain(f);
-  });
+for (const { dir, min } of CORPORA) {
+  const expected = JSON.parse(readFileSync(`${FIXTURES_DIR}${dir}/expected.json`, 'utf8')) as Record<
+    string,
+    Expected
+  >;
 
-  for (const [name, want] of Object.entries(expected)) {
-    const file = name.endsWith('.log') ? name : `${name}.log`;
-    it(`${file}: ${want.crashes.map((c) => c.title).join(' | ') || 'no crash'}`, () => {
-      const r = parseLog(fixtureBytes(`crashes/${file}`));
-      expect(r.crashes.map((c) => ({ kind: c.kind, title: c.title, line: c.line }))).toEqual(want.crashes);
-      expect(r.outcome).toBe(want.outcome);
-      expect(r.panic?.reason ?? null).toBe(want.panic?.reason ?? null);
-      // Report lines are the crash's, not events.
-      for (const c of r.crashes) {
-        const inside = r.events.filter(
-          (e) => e.line > c.line && e.line <= c.endLine && e.kind !== 'milestone',
-        );
-        expect(inside).toEqual([]);
-      }
+  describe(`real crash reports (${dir})`, () => {
+    it('has an expectation for every crash log', () => {
+      const logs = readdirSync(`${FIXTURES_DIR}${dir}`).filter((f) => f.endsWith('.log'));
+      expect(logs.length).toBeGreaterThanOrEqual(min);
+      for (const f of logs)
+        expect(Object.keys(expected).map((k) => (k.endsWith('.log') ? k : `${k}.log`))).toContain(f);
     });
-  }
-});
+
+    for (const [name, want] of Object.entries(expected)) {
+      const file = name.endsWith('.log') ? name : `${name}.log`;
+      it(`${file}: ${want.crashes.map((c) => c.title).join(' | ') || 'no crash'}`, () => {
+        const r = parseLog(fixtureBytes(`${dir}/${file}`));
+        expect(r.crashes.map((c) => ({ kind: c.kind, title: c.title, line: c.line }))).toEqual(want.crashes);
+        expect(r.outcome).toBe(want.outcome);
+        expect(r.panic?.reason ?? null).toBe(want.panic?.reason ?? null);
+        if (want.arch) expect(r.arch).toBe(want.arch);
+        // Report lines are the crash's, not events.
+        for (const c of r.crashes) {
+          const inside = r.events.filter(
+            (e) => e.line > c.line && e.line <= c.endLine && e.kind !== 'milestone',
+          );
+          expect(inside).toEqual([]);
+        }
+      });
+    }
+  });
+}
 
 describe('real framings of one boot', () => {
   const boot = (f: string) => parseLog(fixtureBytes(`formats/${f}`));
