@@ -1,10 +1,11 @@
 /**
  * `db prune` on real data, PGlite and PostgreSQL: old boots and builds go with their events
- * and consoles; pinned baselines, open regressions', issues' and bisections' boots, running
+ * and consoles; pinned baselines, open regressions', issues', bisections' and climbs' boots, running
  * boots and builds still in use stay; --keep-baselines keeps each variant's last good boot.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initialClimbState } from '../../../collector/analysis/climb.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import { variantIdByName } from '../../../collector/db/queries/catalog.ts';
 import { pinBaseline } from '../../../collector/db/queries/regressions.ts';
@@ -39,6 +40,7 @@ async function history(database: Database) {
   const buildOfRemoved = await c.recordBuild(build('net', { startedAt: old(2) }));
   const buildKept = await c.recordBuild(build('net', { startedAt: old(3) }));
   const bisBuild = await c.recordBuild(build('bis', { startedAt: old(4) }));
+  const climbBuild = await c.recordBuild(build('climb', { startedAt: old(4) }));
 
   const netOld = await imp(CLEAN, 'net', old(5), buildOfRemoved);
   const netPinned = await imp(CLEAN, 'net', old(6));
@@ -48,6 +50,7 @@ async function history(database: Database) {
   const regOld = await imp(CLEAN, 'reg', old(9));
   const regFixedOld = await imp(CLEAN, 'reg2', old(10));
   const bisOld = await imp(CLEAN, 'bis', old(11));
+  const climbOld = await imp(CLEAN, 'climb~climb', old(11));
   const { id: running } = await c.startBoot({ target: 'qemu', variant: 'net', startedAt: old(12) });
   await c.console.append(running, 0, CLEAN.subarray(0, 4096));
   await c.settle();
@@ -84,7 +87,28 @@ async function history(database: Database) {
     error: null,
     agent: null,
   });
+  const climbing = initialClimbState(['marker'], 10);
+  climbing.builds = 1;
+  climbing.attempts.push({
+    n: 1,
+    phase: 'start',
+    option: null,
+    with: [],
+    symptom: null,
+    verdict: 'start',
+    reason: 'the kernel as given',
+    outcome: 'booted',
+    lastStage: 'userspace',
+    imageBytes: null,
+    sizeAdded: null,
+    builds: 1,
+    buildId: climbBuild,
+    bootId: climbOld,
+  });
+  await c.recordClimb('climb-key', { matrix: 'm', variant: 'climb', status: 'running', state: climbing });
   return {
+    climbBuild,
+    climbOld,
     buildGone,
     buildOfRemoved,
     buildKept,
@@ -119,10 +143,11 @@ describe.each(backends())('db prune on $name', (backend) => {
       [h.panicOld]: 'issue',
       [h.regOld]: 'open_regression',
       [h.bisOld]: 'bisection',
+      [h.climbOld]: 'climb',
     };
     const eventsOfRemoved = await countWhere(database, 'events', removed);
     expect(eventsOfRemoved).toBeGreaterThan(0);
-    const keptIds = [h.netPinned, h.panicOld, h.regOld, h.bisOld, h.netNew, h.running];
+    const keptIds = [h.netPinned, h.panicOld, h.regOld, h.bisOld, h.climbOld, h.netNew, h.running];
     const eventsOfKept = await countWhere(database, 'events', keptIds);
 
     const dry = await pruneHistory(database.db, {
@@ -136,7 +161,7 @@ describe.each(backends())('db prune on $name', (backend) => {
       builds: [h.buildGone, h.buildOfRemoved],
       events: eventsOfRemoved,
       keptBoots,
-      keptBuilds: { [h.buildKept]: 'kept_boot', [h.bisBuild]: 'bisection' },
+      keptBuilds: { [h.buildKept]: 'kept_boot', [h.bisBuild]: 'bisection', [h.climbBuild]: 'climb' },
     });
     expect(dry.consoleBytes).toBeGreaterThan(0);
     expect(await countWhere(database, 'boots', removed, 'id')).toBe(3);
@@ -153,7 +178,7 @@ describe.each(backends())('db prune on $name', (backend) => {
     expect(await countWhere(database, 'builds', [h.buildGone, h.buildOfRemoved], 'id')).toBe(0);
     expect(await countWhere(database, 'boots', keptIds, 'id')).toBe(keptIds.length);
     expect(await countWhere(database, 'events', keptIds)).toBe(eventsOfKept);
-    expect(await countWhere(database, 'builds', [h.buildKept, h.bisBuild], 'id')).toBe(2);
+    expect(await countWhere(database, 'builds', [h.buildKept, h.bisBuild, h.climbBuild], 'id')).toBe(3);
     // The pin, the open regression and the issue still point at their boots.
     expect(await countWhere(database, 'variant_baselines', [h.netPinned])).toBe(1);
     expect(await countWhere(database, 'regressions', [h.regOld])).toBe(1);
@@ -175,7 +200,11 @@ describe.each(backends())('db prune on $name', (backend) => {
     expect(r.keptBoots[h.lonelyOld]).toBe('baseline');
     expect(r.keptBoots[h.regFixedOld]).toBe('baseline');
     expect(r.boots).toEqual([h.netOld]);
-    // net's newest passing build is in use anyway; bis's only build is its baseline.
-    expect(r.keptBuilds).toEqual({ [h.buildKept]: 'kept_boot', [h.bisBuild]: 'baseline' });
+    // net's newest passing build is in use anyway; bis's and climb's only builds are their baselines.
+    expect(r.keptBuilds).toEqual({
+      [h.buildKept]: 'kept_boot',
+      [h.bisBuild]: 'baseline',
+      [h.climbBuild]: 'baseline',
+    });
   });
 });

@@ -12,10 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { bisect } from '../../../collector/analysis/bisect.ts';
+import { climb, initialClimbState } from '../../../collector/analysis/climb.ts';
 import { callControlSocket, controlSocketPath } from '../../../collector/auth/control-socket.ts';
 import { TOKEN_SCOPES, type TokenScope } from '../../../common/types/access.ts';
 import { netOracle } from '../../helpers/bisect-oracle.ts';
 import { serve } from '../../helpers/cli-process.ts';
+import { ladderOracle } from '../../helpers/climb-oracle.ts';
 
 const RATE_LIMIT = 400;
 const MAX_SOCKETS = 4;
@@ -116,6 +118,8 @@ describe('a real collector with auth on, against hostile clients', () => {
     expect(scopeOf('POST', /^\/api\/boots$/)).toBe('submit');
     expect(scopeOf('POST', /^\/api\/logs$/)).toBe('submit');
     expect(scopeOf('PUT', /^\/api\/bisections\/\{\w+\}$/)).toBe('submit');
+    expect(scopeOf('PUT', /^\/api\/climbs\/\{\w+\}$/)).toBe('submit');
+    expect(scopeOf('GET', /^\/api\/climbs\/\{\w+\}$/)).toBe('read');
     expect(scopeOf('PUT', /^\/api\/variants\/\{name\}\/baseline$/)).toBe('admin');
     expect(scopeOf('PUT', /^\/api\/variants\/\{name\}\/thresholds$/)).toBe('admin');
 
@@ -146,7 +150,7 @@ describe('a real collector with auth on, against hostile clients', () => {
     (feed as WebSocket).close();
   });
 
-  it('lets only the token that created a boot or bisection append to, finish or overwrite it', {
+  it('lets only the token that created a boot, bisection or climb append to, finish or overwrite it', {
     timeout: 60_000,
   }, async () => {
     const created = await fetch(`${base}/api/boots`, {
@@ -225,6 +229,23 @@ describe('a real collector with auth on, against hostile clients', () => {
     expect((await put(secrets.other)).status).toBe(403);
     expect((await put(secrets.submit)).status).toBe(200);
     expect((await put(secrets.admin)).status).toBe(200);
+
+    // A climb likewise: only its runner's token (or an admin) moves it on.
+    const climbed = await climb(initialClimbState(['marker'], 20), ladderOracle().deps);
+    const putClimb = (secret: string) =>
+      fetch(`${base}/api/climbs/0123456789abcdef`, {
+        method: 'PUT',
+        headers: { ...json, ...bearer(secret) },
+        body: JSON.stringify({ matrix: 'm', variant: 'owned', status: climbed.status, state: climbed }),
+      });
+    expect((await putClimb(secrets.submit)).status).toBe(200);
+    expect((await putClimb(secrets.other)).status).toBe(403);
+    expect((await putClimb(secrets.read)).status).toBe(403);
+    expect((await putClimb(secrets.admin)).status).toBe(200);
+    const stored = (await (
+      await fetch(`${base}/api/climbs/0123456789abcdef`, { headers: bearer(secrets.read) })
+    ).json()) as { submittedBy: string; status: string };
+    expect(stored).toMatchObject({ submittedBy: 't-submit', status: 'reached' });
   });
 
   it('refuses socket upgrades from another origin, even with a valid token', async () => {

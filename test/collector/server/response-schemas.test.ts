@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bisect } from '../../../collector/analysis/bisect.ts';
+import { climb, initialClimbState } from '../../../collector/analysis/climb.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import type { App } from '../../../collector/server/types.ts';
 import { netOracle } from '../../helpers/bisect-oracle.ts';
+import { ladderOracle } from '../../helpers/climb-oracle.ts';
 import { appOn } from '../../helpers/collector-app.ts';
 import { pgliteBackend } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
@@ -130,6 +132,13 @@ describe('response schemas describe every field the routes send', () => {
       },
     });
     expect(bisection.statusCode, bisection.body).toBe(200);
+    const climbed = await climb(initialClimbState(['marker'], 20), ladderOracle().deps);
+    const climbPut = await app.inject({
+      method: 'PUT',
+      url: `/api/climbs/${key}`,
+      payload: { matrix: 'seed-ladder', variant: '00-allnoconfig', status: climbed.status, state: climbed },
+    });
+    expect(climbPut.statusCode, climbPut.body).toBe(200);
     const regressions = (await app.inject({ method: 'GET', url: '/api/regressions' })).json<
       { id: number }[]
     >();
@@ -156,6 +165,8 @@ describe('response schemas describe every field the routes send', () => {
       '/api/runs/latest',
       '/api/bisections',
       `/api/bisections/${key}?state=true`,
+      '/api/climbs',
+      `/api/climbs/${key}?state=true`,
     );
   });
   afterAll(async () => {
