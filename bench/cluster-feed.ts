@@ -6,17 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { CollectorClient } from '../runners/collector-client.ts';
 import { Spool } from '../runners/spool.ts';
 import { serve } from '../test/helpers/cli-process.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Benchmark } from './run.ts';
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
+import { pct, watchBenchLines } from './runner-latency.ts';
 
 export const clusterFeedBenchmark: Benchmark = {
   name: 'cluster-feed',
@@ -34,25 +29,9 @@ export const clusterFeedBenchmark: Benchmark = {
       });
       for (let i = 0; i < 250 && up.bootId == null; i++) await new Promise((r) => setTimeout(r, 20));
       const sentAt = new Map<number, number>();
-      /** A feed watching the boot on `base`: the latency of each line it gets. */
-      const watch = async (base: string) => {
-        const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/feed?boot=${up.bootId}`);
-        await new Promise((r) => ws.once('open', r));
-        const lat: number[] = [];
-        ws.on('message', (data) => {
-          const m = JSON.parse(data.toString()) as { type: string; lines?: { text: string }[] };
-          if (m.type !== 'lines') return;
-          const now = performance.now();
-          for (const l of m.lines ?? []) {
-            const t = sentAt.get(Number(l.text.match(/bench line (\d+)/)?.[1]));
-            if (t !== undefined) lat.push(now - t);
-          }
-        });
-        return { ws, lat };
-      };
       // The same lines on the collector they were streamed into: what the relay adds is the difference.
-      const other = await watch(a.url);
-      const same = await watch(b.url);
+      const other = await watchBenchLines(a.url, up.bootId!, sentAt);
+      const same = await watchBenchLines(b.url, up.bootId!, sentAt);
       const N = 500;
       for (let i = 0; i < N; i++) {
         sentAt.set(i, performance.now());

@@ -15,7 +15,8 @@ import { Spool } from '../runners/spool.ts';
 import { debianKernel } from '../test/runners/helpers/debian-kernel.ts';
 import type { Benchmark } from './run.ts';
 
-function pct(xs: number[], p: number): number {
+/** The `p`th percentile of `xs`. */
+export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
@@ -110,6 +111,23 @@ export const verdictBenchmark: Benchmark = {
   },
 };
 
+/** A dashboard's feed on `base` watching the boot: how long after `sentAt` each `bench line N` came. */
+export async function watchBenchLines(base: string, bootId: number, sentAt: Map<number, number>) {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/feed?boot=${bootId}`);
+  await new Promise((r) => ws.once('open', r));
+  const lat: number[] = [];
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as { type: string; lines?: { text: string }[] };
+    if (m.type !== 'lines') return;
+    const now = performance.now();
+    for (const l of m.lines ?? []) {
+      const t = sentAt.get(Number(l.text.match(/bench line (\d+)/)?.[1]));
+      if (t !== undefined) lat.push(now - t);
+    }
+  });
+  return { ws, lat };
+}
+
 export const feedBenchmark: Benchmark = {
   name: 'runner-feed',
   description: 'time from a console line written by the runner to that line on the dashboard feed',
@@ -118,20 +136,8 @@ export const feedBenchmark: Benchmark = {
     try {
       const up = client.openBoot({ target: 'qemu', variant: 'bench-feed' });
       for (let i = 0; i < 100 && up.bootId == null; i++) await new Promise((r) => setTimeout(r, 20));
-      const ws = new WebSocket(`${emb.url.replace(/^http/, 'ws')}/api/feed?boot=${up.bootId}`);
-      await new Promise((r) => ws.once('open', r));
       const sentAt = new Map<number, number>();
-      const lat: number[] = [];
-      ws.on('message', (data) => {
-        const m = JSON.parse(data.toString()) as { type: string; lines?: { text: string }[] };
-        if (m.type !== 'lines') return;
-        const now = performance.now();
-        for (const l of m.lines ?? []) {
-          const n = Number(l.text.match(/bench line (\d+)/)?.[1]);
-          const t = sentAt.get(n);
-          if (t !== undefined) lat.push(now - t);
-        }
-      });
+      const { ws, lat } = await watchBenchLines(emb.url, up.bootId!, sentAt);
       const N = 500;
       for (let i = 0; i < N; i++) {
         const line = `[    ${(i / 100).toFixed(6)}] bench line ${i}: e1000 0000:00:03.0 eth0: (PCI:33MHz:32-bit) 52:54:00:12:34:56\n`;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSummary } from '../../common/schemas/jobs.ts';
 import { until } from '../helpers/alert-receivers.ts';
-import { BIN, bootwatch, type Served, serve } from '../helpers/cli-process.ts';
+import { BIN, bootwatch, request, type Served, serve } from '../helpers/cli-process.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { sleepyMatrix } from '../runners/helpers/sleepy-matrix.ts';
@@ -65,20 +65,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function post<T>(base: string, path: string, body: unknown): Promise<T> {
-  const raw = body instanceof Uint8Array;
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${tokens.submit}`,
-      'content-type': raw ? 'application/octet-stream' : 'application/json',
-    },
-    body: raw ? new Blob([body as Uint8Array<ArrayBuffer>]) : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
+const post = <T>(base: string, path: string, body: unknown) =>
+  request<T>(base, 'POST', path, body, tokens.submit);
 
 /** A page on collector A at `path` (the context is signed in with the read token). */
 async function openOnA(path: string, problems: string[]): Promise<Page> {

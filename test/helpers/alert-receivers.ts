@@ -134,3 +134,16 @@ export async function startSmtpReceiver(hold: (m: Mail, n: number) => boolean = 
   const { port } = server.server.address() as AddressInfo;
   return { port, mails, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
+
+export type HttpReceiver = Awaited<ReturnType<typeof startHttpReceiver>>;
+export type SmtpReceiver = Awaited<ReturnType<typeof startSmtpReceiver>>;
+
+/** The environment that points a `serve` process's alert mails at `smtp`, in plain SMTP. */
+export function smtpEnv(smtp: SmtpReceiver): Record<string, string> {
+  return {
+    BOOTWATCH_SMTP_HOST: '127.0.0.1',
+    BOOTWATCH_SMTP_PORT: String(smtp.port),
+    BOOTWATCH_SMTP_TLS: 'off',
+    BOOTWATCH_SMTP_FROM: 'bootwatch@lab.example.org',
+  };
+}

@@ -50,3 +50,29 @@ export function serve(env: Record<string, string | undefined>): Promise<Served> 
     exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
   });
 }
+
+/** A request to a collector: JSON, or raw bytes for a Uint8Array body; throws on an answer that is not 2xx. */
+export async function request<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  const raw = body instanceof Uint8Array;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body:
+      body === undefined
+        ? undefined
+        : raw
+          ? new Blob([body as Uint8Array<ArrayBuffer>])
+          : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}

@@ -17,12 +17,15 @@ import type {
   WebhookPayload,
 } from '../../../common/schemas/subscriptions.ts';
 import {
+  type HttpReceiver,
+  type SmtpReceiver,
   signatureHolds,
+  smtpEnv,
   startHttpReceiver,
   startSmtpReceiver,
   until,
 } from '../../helpers/alert-receivers.ts';
-import { type Served, serve } from '../../helpers/cli-process.ts';
+import { request, type Served, serve } from '../../helpers/cli-process.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 
@@ -31,8 +34,8 @@ const ALL = ['regression', 'issue_new', 'issue_gone', 'boot_fixed', 'size_over',
 let pgServer: TestPostgres;
 let dbUrl: string;
 let collector: Served;
-let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
-let hook: Awaited<ReturnType<typeof startHttpReceiver>>;
+let smtp: SmtpReceiver;
+let hook: HttpReceiver;
 
 beforeAll(async () => {
   pgServer = await startPostgres();
@@ -44,10 +47,7 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     BOOTWATCH_ALERT_WINDOW_MS: '300',
     BOOTWATCH_ALERT_RETRY_MS: '500',
-    BOOTWATCH_SMTP_HOST: '127.0.0.1',
-    BOOTWATCH_SMTP_PORT: String(smtp.port),
-    BOOTWATCH_SMTP_TLS: 'off',
-    BOOTWATCH_SMTP_FROM: 'bootwatch@lab.example.org',
+    ...smtpEnv(smtp),
   });
 }, 120_000);
 
@@ -59,23 +59,8 @@ afterAll(async () => {
   pgServer?.dispose();
 });
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const raw = body instanceof Uint8Array;
-  const res = await fetch(`${collector.url}${path}`, {
-    method,
-    headers:
-      body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' },
-    body:
-      body === undefined
-        ? undefined
-        : raw
-          ? new Blob([body as Uint8Array<ArrayBuffer>])
-          : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
+const call = <T>(method: string, path: string, body?: unknown) =>
+  request<T>(collector.url, method, path, body);
 
 /** A build of `variant` as a runner reports it, from a real .config. */
 function build(variant: string, status: 'PASS' | 'FAIL', image: number) {

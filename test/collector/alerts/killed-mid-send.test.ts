@@ -15,19 +15,22 @@ import type {
   WebhookPayload,
 } from '../../../common/schemas/subscriptions.ts';
 import {
+  type HttpReceiver,
+  type SmtpReceiver,
   signatureHolds,
+  smtpEnv,
   startHttpReceiver,
   startSmtpReceiver,
   until,
 } from '../../helpers/alert-receivers.ts';
-import { type Served, serve } from '../../helpers/cli-process.ts';
+import { request, type Served, serve } from '../../helpers/cli-process.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 
 let pgServer: TestPostgres;
 const collectors: Served[] = [];
-let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
-let hook: Awaited<ReturnType<typeof startHttpReceiver>>;
+let smtp: SmtpReceiver;
+let hook: HttpReceiver;
 let env: Record<string, string>;
 
 beforeAll(async () => {
@@ -43,10 +46,7 @@ beforeAll(async () => {
     BOOTWATCH_ALERT_WINDOW_MS: '300',
     BOOTWATCH_ALERT_RETRY_MS: '500',
     BOOTWATCH_ALERT_LEASE_MS: '3000',
-    BOOTWATCH_SMTP_HOST: '127.0.0.1',
-    BOOTWATCH_SMTP_PORT: String(smtp.port),
-    BOOTWATCH_SMTP_TLS: 'off',
-    BOOTWATCH_SMTP_FROM: 'bootwatch@lab.example.org',
+    ...smtpEnv(smtp),
   };
 }, 120_000);
 
@@ -64,31 +64,13 @@ async function start(): Promise<Served> {
   return c;
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const raw = body instanceof Uint8Array;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers:
-      body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' },
-    body:
-      body === undefined
-        ? undefined
-        : raw
-          ? new Blob([body as Uint8Array<ArrayBuffer>])
-          : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
-
 describe('a collector killed between queueing and delivery', () => {
   it('the next one sends everything; the receiver drops the one repeat by its stable id', {
     timeout: 300_000,
   }, async () => {
     const first = await start();
     const subscribe = (channel: string, target: string) =>
-      call<CreatedSubscription>(first.url, 'POST', '/api/subscriptions', {
+      request<CreatedSubscription>(first.url, 'POST', '/api/subscriptions', {
         name: channel,
         events: ['issue_new'],
         channel,
@@ -97,13 +79,13 @@ describe('a collector killed between queueing and delivery', () => {
     const web = await subscribe('webhook', `${hook.url}/hook`);
     const mail = await subscribe('email', 'lab@lists.example.org');
     const pending = async (s: CreatedSubscription) =>
-      (await call<Subscription>(first.url, 'GET', `/api/subscriptions/${s.subscription.id}`)).pending;
+      (await request<Subscription>(first.url, 'GET', `/api/subscriptions/${s.subscription.id}`)).pending;
 
     // Two new issues: one digest each way, held by both receivers.
-    await call(first.url, 'POST', '/api/logs?variant=held', fixtureBytes('logs/02-initrd-no-binfmt.log'));
+    await request(first.url, 'POST', '/api/logs?variant=held', fixtureBytes('logs/02-initrd-no-binfmt.log'));
     await until('the digest sent and held', () => hook.received.length === 1 && smtp.mails.length === 1);
     // A third issue, queued behind the sends in flight.
-    await call(first.url, 'POST', '/api/logs?variant=queued', fixtureBytes('logs/03-exec-no-net.log'));
+    await request(first.url, 'POST', '/api/logs?variant=queued', fixtureBytes('logs/03-exec-no-net.log'));
     await until(
       'the third alert queued',
       async () => (await pending(web)) === 3 && (await pending(mail)) === 3,
@@ -114,7 +96,7 @@ describe('a collector killed between queueing and delivery', () => {
 
     const second = await start();
     const drained = async (s: CreatedSubscription) => {
-      const list = await call<Delivery[]>(
+      const list = await request<Delivery[]>(
         second.url,
         'GET',
         `/api/subscriptions/${s.subscription.id}/deliveries`,

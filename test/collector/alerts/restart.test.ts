@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, Subscription } from '../../../common/schemas/subscriptions.ts';
 import { startHttpReceiver, until } from '../../helpers/alert-receivers.ts';
+import { request } from '../../helpers/cli-process.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { type ServeProcess, startServe } from '../../helpers/serve-process.ts';
@@ -27,27 +28,6 @@ const modes = [
   { name: 'postgres', available: findPostgresBin() !== null },
   { name: 'pglite', available: true },
 ];
-
-async function call<T>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  raw?: Uint8Array,
-): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: raw
-      ? { 'content-type': 'application/octet-stream' }
-      : body
-        ? { 'content-type': 'application/json' }
-        : {},
-    body: raw ? new Blob([raw as Uint8Array<ArrayBuffer>]) : body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 describe.each(modes.filter((m) => m.available || process.env.CI))(
   'alert outbox across restarts ($name)',
@@ -76,7 +56,7 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
       };
       try {
         const first = await serve();
-        const { subscription } = await call<{ subscription: Subscription }>(
+        const { subscription } = await request<{ subscription: Subscription }>(
           first.url,
           'POST',
           '/api/subscriptions',
@@ -88,12 +68,12 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
           },
         );
         const log = fixtureBytes('logs/03-exec-no-net.log');
-        await call(first.url, 'POST', '/api/logs?variant=first', undefined, log);
+        await request(first.url, 'POST', '/api/logs?variant=first', log);
         await until(
           'the alert queued',
           async () =>
-            (await call<Subscription>(first.url, 'GET', `/api/subscriptions/${subscription.id}`)).pending ===
-            1,
+            (await request<Subscription>(first.url, 'GET', `/api/subscriptions/${subscription.id}`))
+              .pending === 1,
         );
         first.child.kill('SIGKILL');
         await first.exited;
@@ -102,7 +82,7 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
         const second = await serve();
         const sent = await until('the delivery sent by the second collector', async () =>
           (
-            await call<Delivery[]>(second.url, 'GET', `/api/subscriptions/${subscription.id}/deliveries`)
+            await request<Delivery[]>(second.url, 'GET', `/api/subscriptions/${subscription.id}/deliveries`)
           ).find((d) => d.status === 'sent'),
         );
         expect(sent.attempts).toBe(1);
@@ -115,11 +95,11 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
 
         // A third collector: the next alert goes out, the first is not sent again.
         const third = await serve();
-        await call(third.url, 'POST', '/api/logs?variant=second', undefined, log);
+        await request(third.url, 'POST', '/api/logs?variant=second', log);
         await until('the second alert', () => receiver.received.length >= 2);
         // The receiver can have it a moment before the sender records the answer.
         const list = await until('both deliveries recorded', async () => {
-          const l = await call<Delivery[]>(
+          const l = await request<Delivery[]>(
             third.url,
             'GET',
             `/api/subscriptions/${subscription.id}/deliveries`,
