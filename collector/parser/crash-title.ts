@@ -31,6 +31,8 @@ export interface ReportFacts {
   traceAt: number;
   /** Lockdep's `at: FUNC` functions, in order. */
   lockAts: string[];
+  /** A workqueue report's `last function: FUNC`. */
+  lastFunction: string | null;
   access: string | null;
   /** Source files the report names, in order. */
   files: string[];
@@ -138,6 +140,8 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
       return stallFrame(keep(stallCandidates(facts)));
     case 'hung':
       return hungFrame(keep(stack()));
+    case 'last_function':
+      return facts.lastFunction;
     default:
       return null;
   }

@@ -40,6 +40,7 @@ const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\]\s+)?([A-Za-z0-9_.$]+)\+0x/;
 const PC_LINE_RE = /^\s*\[<[0-9a-f]+>\]\s+([A-Za-z0-9_.$]+)[+ ]/;
 // A source file as printed (`./include/linux/kvm_host.h:536`), for titles that name it.
 const RAW_SRC_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/;
+const LAST_FUNCTION_RE = /^\s*last function: ([A-Za-z0-9_.$]+)/;
 const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
@@ -48,7 +49,7 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
  * parser's prefilter scans chunks for them, so a line without one skips the tracker.
  */
 export const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
 /** Other messages tolerated inside a call trace before the report is taken as over. */
 const MAX_FOREIGN = 2;
@@ -270,6 +271,7 @@ export class CrashTracker {
       lr: null,
       traceAt: -1,
       lockAts: [],
+      lastFunction: null,
       access: null,
       files: [],
       src: null,
@@ -318,6 +320,8 @@ export class CrashTracker {
       open.sawTrace = true;
       return;
     }
+    if (open.lastFunction === null && trimmed.startsWith('last function:'))
+      open.lastFunction = LAST_FUNCTION_RE.exec(message)?.[1] ?? null;
     const l = LOCK_AT_RE.exec(message) ?? (open.traceAt < 0 ? PC_LINE_RE.exec(message) : null);
     if (l && open.lockAts.length < 4) open.lockAts.push(l[1]);
     if (open.frames.length >= 128) return;
@@ -370,6 +374,7 @@ export class CrashTracker {
       lr: open.lr,
       traceAt: open.traceAt,
       lockAts: open.lockAts,
+      lastFunction: open.lastFunction,
       access: open.access,
       files: open.files,
       src: open.src,

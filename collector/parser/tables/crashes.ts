@@ -27,6 +27,8 @@ export type FunctionSource =
   | 'stall'
   /** Hung tasks: a known bucket (rtnl_lock, synchronize_rcu), else the first frame not waiting. */
   | 'hung'
+  /** The function a workqueue report names on its `last function:` line. */
+  | 'last_function'
   | 'none';
 
 export interface CrashFormat {
@@ -117,6 +119,23 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     fatal: true,
   },
+  // The scheduler found its stack's end overwritten, or the stack ran out: named like a stall.
+  {
+    kind: 'panic',
+    header: /^Kernel panic - not syncing: corrupted stack end detected inside scheduler/,
+    title: 'kernel panic: corrupted stack end in {fn}',
+    fn: 'stall',
+    skip: ['schedule', 'retint_kernel'],
+    fatal: true,
+  },
+  {
+    kind: 'panic',
+    header: /^Kernel panic - not syncing: kernel stack overflow/,
+    title: 'kernel stack overflow in {fn}',
+    fn: 'stall',
+    skip: ['bad_stack'],
+    fatal: true,
+  },
   {
     kind: 'panic',
     header: /^Kernel panic - not syncing: (.*?)\s*$/,
@@ -200,7 +219,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // KFENCE: `use-after-free read in memcmp+0x..` is titled `KFENCE: use-after-free in <caller>`.
   {
     kind: 'kfence',
-    header: new RegExp(`^BUG: KFENCE: ([a-z- ]+?)(?: (?:read|write))? in ${FUNC}`),
+    // `invalid read` keeps its direction; use-after-free and out-of-bounds are named without it.
+    header: new RegExp(`^BUG: KFENCE: (invalid (?:read|write)|[a-z- ]+?)(?: (?:read|write))? in ${FUNC}`),
     title: 'KFENCE: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
@@ -254,13 +274,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   // arm, arm64 and riscv64: `Unable to handle kernel paging request at virtual address ...`,
   // named by `pc :`/`epc :` and the call trace like x86's page faults (syzbot's titles).
-  // Other aborts (`... execute from non-executable memory`) are titled by `Internal error:`.
   {
     kind: 'oops',
     header: /^Unable to handle kernel (NULL pointer dereference|paging request|access to user memory)/,
     title: 'BUG: unable to handle kernel {1} in {fn}',
     fn: 'rip',
   },
+  // arm64's other faults (`write to read-only memory`, `execute from non-executable memory`,
+  // `read from unreadable memory`) match no syzkaller format: the header line is the title.
+  { kind: 'oops', header: /^(Unable to handle kernel .*?)\s*$/, title: '{1}', fn: 'rip' },
   {
     kind: 'lockup',
     header: /^(?:(?:NMI )?watchdog: )?BUG: soft lockup/,
@@ -327,8 +349,9 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'bug',
-    header: /^BUG: Dentry .* still in use \(\d+\) \[unmount of ([^\]]+)\]/,
-    title: 'BUG: Dentry still in use [unmount of {1}]',
+    // The file system type and block device (loop0, loop1...) are left out: they split one bug.
+    header: /^BUG: Dentry .* still in use \(\d+\) \[(unmount) of ([^\]]+)\]/,
+    title: 'BUG: Dentry still in use in {1}',
     fn: 'none',
   },
   {
@@ -403,6 +426,51 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     skip: ['kmemleak', 'create_object', 'kmem_cache', 'kmalloc_track_caller'],
     skipOnly: true,
     continues: true,
+  },
+  {
+    kind: 'bug',
+    header: /^BUG: workqueue leaked lock or atomic/,
+    title: 'BUG: workqueue leaked lock or atomic in {fn}',
+    fn: 'last_function',
+    noStack: true,
+  },
+  // arm and arm64 print lockdep's wait-context check like this; x86 as a locking WARNING.
+  {
+    kind: 'lockdep',
+    header: /^(?:\[ )?BUG: Invalid wait context/,
+    title: 'WARNING: locking bug in {fn}',
+    fn: 'stack',
+    skip: ['__lock_acquire', 'lock_sock', 'release_sock'],
+    bracket: 'free',
+  },
+  {
+    kind: 'bug',
+    header: /^BUG kmalloc-.*: Object already free/,
+    title: 'BUG: Object already free',
+    fn: 'none',
+  },
+  // A net device still referenced at unregister: the kernel waits for ever, repeating this.
+  {
+    kind: 'bug',
+    header: /^unregister_netdevice: waiting for .* to become free/,
+    title: 'unregister_netdevice: waiting for DEV to become free',
+    fn: 'none',
+    noStack: true,
+  },
+  // Older kernels' own use-after-free checks in the VFS.
+  {
+    kind: 'bug',
+    header: /^VFS: Close: file count is 0/,
+    title: 'VFS: Close: file count is zero (use-after-free)',
+    fn: 'none',
+    noStack: true,
+  },
+  {
+    kind: 'bug',
+    header: /^VFS: Busy inodes after unmount/,
+    title: 'VFS: Busy inodes after unmount (use-after-free)',
+    fn: 'none',
+    noStack: true,
   },
   { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none', cut: true },
   {
@@ -509,6 +577,21 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'warning',
     locGroup: 1,
     skip: ['kmalloc', 'kcalloc', 'kzalloc', 'krealloc', 'vmalloc', 'slab', 'kmem'],
+  },
+  {
+    kind: 'warning',
+    header: warnIn('mm/vmalloc\\.c', '__vmalloc_node'),
+    title: 'WARNING: zero-size vmalloc in {fn}',
+    fn: 'warning',
+    locGroup: 1,
+  },
+  {
+    kind: 'lockdep',
+    header: /^WARNING: Nested lock was not taken/,
+    title: 'WARNING: nested lock was not taken in {fn}',
+    fn: 'warning',
+    skip: ['__lock_acquire'],
+    bracket: 'free',
   },
   {
     kind: 'warning',
@@ -719,7 +802,7 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+)|\s+\d+-[.\w]+: \()/,
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
-  /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held)/,
+  /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held|\s*last function: )/,
   // spinlock debug's description of the lock: ` lock: 0xffff88006c122d00, .magic: dead4ead, ...`.
   /^\s*lock: (?:0x)?[0-9a-f]+, \.magic: /,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
