@@ -110,6 +110,54 @@ describe('arm64 report layout', () => {
   });
 });
 
+describe('arm64 faults syzkaller has no format for', () => {
+  // An arm64 write to read-only memory (netdev, 2026-05, "netfilter: br_netfilter: ..."; a
+  // 6.12 kernel on an Airoha board), registers cut: syzbot titles such reports by their header
+  // line, as it did "Unable to handle kernel write to read-only memory at virtual address ADDR".
+  const writeRo = [
+    'Unable to handle kernel write to read-only memory at virtual address ffffff8004d76ffe',
+    'Mem abort info:',
+    '  ESR = 0x000000009600004f',
+    '  EC = 0x25: DABT (current EL), IL = 32 bits',
+    '  FSC = 0x0f: level 3 permission fault',
+    'swapper pgtable: 4k pages, 39-bit VAs, pgdp=0000000080dc4000',
+    '[ffffff8004d76ffe] pgd=180000009ffff003, p4d=180000009ffff003, pud=180000009ffff003, pmd=180000009ffe3003, pte=0060000084d76787',
+    'Internal error: Oops: 000000009600004f [#1] SMP',
+    'CPU: 0 UID: 0 PID: 235 Comm: napi/qdma_eth-3 Tainted: G           O       6.12.57 #0',
+    'Hardware name: Airoha AN7581 Evaluation Board (DT)',
+    'pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)',
+    'pc : br_nf_pre_routing_finish_bridge+0x1ac/0xcc8 [br_netfilter]',
+    'lr : br_nf_pre_routing_finish_bridge+0x18c/0xcc8 [br_netfilter]',
+    'sp : ffffffc0817cba20',
+    'x29: ffffffc0817cba20 x28: 0000000000000000 x27: ffffff8002b89000',
+    'Call trace:',
+    ' br_nf_pre_routing_finish_bridge+0x1ac/0xcc8 [br_netfilter]',
+    ' br_nf_hook_thresh+0xd4/0x14bc [br_netfilter]',
+    ' br_handle_frame+0x180/0x480',
+    ' __netif_receive_skb_core.constprop.0+0x540/0xf40',
+    ' kthread+0xd8/0xdc',
+    ' ret_from_fork+0x10/0x20',
+    'Code: 88dffc22 3707ffc2 f9406663 f9406684 (f81f0064)',
+    '---[ end trace 0000000000000000 ]---',
+    'Kernel panic - not syncing: Oops: Fatal exception in interrupt',
+  ];
+
+  it('titles a write to read-only memory by its header line, addresses as ADDR', () => {
+    const r = parseLog(stamp(writeRo));
+    expect(r.arch).toBe('arm64');
+    expect(r.crashes.map((c) => [c.kind, c.title, c.function, c.endLine])).toEqual([
+      [
+        'oops',
+        'Unable to handle kernel write to read-only memory at virtual address ADDR',
+        'br_nf_pre_routing_finish_bridge',
+        writeRo.length - 1,
+      ],
+      ['panic', 'kernel panic: Fatal exception', null, writeRo.length],
+    ]);
+    expect(r.crashes[0].corrupted).toBeUndefined();
+  });
+});
+
 describe('riscv64 report layout', () => {
   // A BUG_ON() hit on riscv64 (linux-kernel, 2021-04, "riscv: kprobes: ..."): `Kernel BUG [#1]`
   // after `kernel BUG at`, `epc :`/` ra :`, the register dump, `[<pc>] f+0x..` frames.
