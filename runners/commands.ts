@@ -38,6 +38,17 @@ export function registerRunnerCommands(program: Command): void {
       },
     );
   program
+    .command('images')
+    .description(
+      "make every image a matrix's variants boot with (initramfs, root disk, a debootstrap root), no kernel",
+    )
+    .argument('<matrix>', 'matrix YAML file')
+    .option('--only <variants>', 'comma-separated variant names')
+    .action(async (file: string, opts: { only?: string }) => {
+      const { imagesCommand } = await import('./images-command.ts');
+      process.exitCode = await imagesCommand(file, { only: opts.only?.split(',').map((s) => s.trim()) });
+    });
+  program
     .command('demo')
     .description('serve the dashboard on the embedded database and build + boot the seed ladder into it')
     .option('--matrix <file>', 'matrix to run (default examples/seed-ladder.yaml)')

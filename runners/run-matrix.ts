@@ -204,7 +204,7 @@ export async function runVariant(
 }
 
 /** The initramfs and root disk a variant boots with; `script` when /init starts with #!. */
-async function prepareImages(
+export async function prepareImages(
   v: ResolvedVariant,
 ): Promise<{ initrd: string | null; disk: string | null; script: boolean }> {
   const ir = v.boot.initramfs;
