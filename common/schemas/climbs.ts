@@ -35,7 +35,7 @@ export type ClimbPhase = (typeof CLIMB_PHASES)[number];
  * reverted; not built because the option did not land. In `minimise`, `kept` means the
  * option was dropped for good and `reverted` that it is needed.
  */
-export const CLIMB_VERDICTS = ['start', 'kept', 'trial', 'reverted', 'not_landed'] as const;
+const CLIMB_VERDICTS = ['start', 'kept', 'trial', 'reverted', 'not_landed'] as const;
 
 /** The search's status; a stored climb is `failed` when its run threw. */
 export const CLIMB_STATUSES = ['running', 'reached', 'stuck', 'budget', 'failed'] as const;
@@ -66,13 +66,12 @@ export const ClimbEvaluation = Type.Object({
 export type ClimbEvaluation = Static<typeof ClimbEvaluation>;
 
 /** What the boot before an attempt showed, which the attempt's option was to fix. */
-export const ClimbSymptom = Type.Object({
+const ClimbSymptom = Type.Object({
   text: Type.String({ maxLength: 20_000, description: "the diagnosis rule and its evidence line's text" }),
   line: Type.Integer({ minimum: 0, description: 'the evidence line in that boot' }),
   stage: Stage,
   bootId: OrNull(Id('the boot that showed it')),
 });
-export type ClimbSymptom = Static<typeof ClimbSymptom>;
 
 /** One attempt: the kernel as given, an option tried, or (minimise) an option tried away. */
 export const ClimbAttempt = Type.Object({

@@ -60,7 +60,6 @@ export type {
   ClimbDetail,
   ClimbInput,
   ClimbPhase,
-  ClimbRung,
   ClimbState,
   ClimbStatus,
   ClimbSummary,

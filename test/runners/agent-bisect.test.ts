@@ -15,9 +15,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BisectState } from '../../collector/analysis/bisect.ts';
 import type { BisectionDetail, BisectionSummary } from '../../common/types/api.ts';
-import { runAgent } from '../../runners/agent/agent.ts';
 import { netOracle, oracleSides, oracleToolchain } from '../helpers/bisect-oracle.ts';
-import { useAgentLab } from './helpers/agent-lab.ts';
+import { agentOnce, useAgentLab } from './helpers/agent-lab.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'bw-agent-bisect-'));
@@ -41,18 +40,7 @@ async function submit(good: string, bad: string): Promise<string> {
 /** An agent in this process; `once`: it returns after one job. */
 function agentHere(name: string, oracle = netOracle()) {
   process.env.BOOTWATCH_CACHE = join(dir, name);
-  const done = runAgent({
-    databaseUrl: lab.pg.url,
-    collectorUrl: null,
-    name,
-    capabilities: { arches: ['x86_64'], qemu: true, kvm: false, ec2: false, maxJobs: 1 },
-    once: true,
-    heartbeatMs: 500,
-    staleMs: 3000,
-    pollMs: 200,
-    log: () => {},
-    bisectToolchain: oracleToolchain(oracle, join(dir, name)),
-  });
+  const done = agentOnce(lab, name, { bisectToolchain: oracleToolchain(oracle, join(dir, name)) });
   return { oracle, done };
 }
 

@@ -13,9 +13,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClimbDetail, ClimbSummary } from '../../common/types/api.ts';
-import { runAgent } from '../../runners/agent/agent.ts';
 import { climbToolchain, ladderOracle } from '../helpers/climb-oracle.ts';
-import { useAgentLab } from './helpers/agent-lab.ts';
+import { agentOnce, useAgentLab } from './helpers/agent-lab.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'bw-agent-climb-'));
@@ -33,18 +32,7 @@ async function submit(variant: string, goal: string): Promise<string> {
 /** An agent in this process that returns after one job. */
 function agentHere(name: string, oracle: ReturnType<typeof ladderOracle>) {
   process.env.BOOTWATCH_CACHE = join(dir, name);
-  return runAgent({
-    databaseUrl: lab.pg.url,
-    collectorUrl: null,
-    name,
-    capabilities: { arches: ['x86_64'], qemu: true, kvm: false, ec2: false, maxJobs: 1 },
-    once: true,
-    heartbeatMs: 500,
-    staleMs: 3000,
-    pollMs: 200,
-    log: () => {},
-    climbToolchain: climbToolchain(oracle, join(dir, name)),
-  });
+  return agentOnce(lab, name, { climbToolchain: climbToolchain(oracle, join(dir, name)) });
 }
 
 async function runsOf(job: string): Promise<{ agent: string; result: string }[]> {

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { JobBroker } from '../../../collector/queue/job-broker.ts';
+import { type AgentOptions, runAgent } from '../../../runners/agent/agent.ts';
 import { startPostgres, type ThrowawayPostgres } from './postgres.ts';
 import { type RealCollector, startRealCollector } from './real-collector.ts';
 
@@ -38,4 +39,24 @@ export function useAgentLab(): AgentLab {
     lab.pg?.stop();
   });
   return lab;
+}
+
+/** An agent in this process on the lab's queue, quick to beat and reap, that returns after one job. */
+export function agentOnce(
+  lab: AgentLab,
+  name: string,
+  kernels: Pick<AgentOptions, 'bisectToolchain' | 'climbToolchain'>,
+): Promise<number> {
+  return runAgent({
+    databaseUrl: lab.pg.url,
+    collectorUrl: null,
+    name,
+    capabilities: { arches: ['x86_64'], qemu: true, kvm: false, ec2: false, maxJobs: 1 },
+    once: true,
+    heartbeatMs: 500,
+    staleMs: 3000,
+    pollMs: 200,
+    log: () => {},
+    ...kernels,
+  });
 }
