@@ -206,9 +206,26 @@ export function filesIn(line: string): string[] {
   return out;
 }
 
-/** The first named file that is not a header or core plumbing; else the first named at all. */
+const ignoredFile = (f: string) => GUILTY_FILE_IGNORES.some((re) => re.test(f));
+// At least one directory deeper than the one it is compared with: `/netfilter/nf_reject_ipv4.c`.
+const DEEPER_RE = /^\/[A-Za-z0-9_\-./]+\/[A-Za-z0-9_-]+\.[ch]$/;
+
+/**
+ * The first named file that is not a header or core plumbing (else the first named at all),
+ * then any later one deeper below its directory: net/ipv4/netfilter.c called from
+ * net/ipv4/netfilter/nf_reject_ipv4.c routes to the netfilter maintainers.
+ */
 export function guiltyFile(files: readonly string[]): string | null {
-  return files.find((f) => !GUILTY_FILE_IGNORES.some((re) => re.test(f))) ?? files[0] ?? null;
+  const first = files.findIndex((f) => !ignoredFile(f));
+  if (first < 0) return files[0] ?? null;
+  let guilty = files[first];
+  let dir = guilty.slice(0, guilty.lastIndexOf('/'));
+  for (const f of files.slice(first + 1)) {
+    if (!dir || ignoredFile(f) || !f.startsWith(dir) || !DEEPER_RE.test(f.slice(dir.length))) continue;
+    guilty = f;
+    dir = f.slice(0, f.lastIndexOf('/'));
+  }
+  return guilty;
 }
 
 /**

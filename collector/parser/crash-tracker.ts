@@ -40,6 +40,8 @@ const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\]\s+)?([A-Za-z0-9_.$]+)\+0x/;
 const PC_LINE_RE = /^\s*\[<[0-9a-f]+>\]\s+([A-Za-z0-9_.$]+)[+ ]/;
 // A source file as printed (`./include/linux/kvm_host.h:536`), for titles that name it.
 const RAW_SRC_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/;
+const STALL_IRQ_RE = /apic_timer_interrupt\+0x|el1h_64_irq\+0x|Exception stack/;
+const IRQ_STATE_LINE_RE = /(?:hardirqs|softirqs)\s+last\s+(?:enabled|disabled)|^Register r\d+ information/;
 const LAST_FUNCTION_RE = /^\s*last function: ([A-Za-z0-9_.$]+)/;
 const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
@@ -79,6 +81,8 @@ interface OpenCrash extends Omit<ReportFacts, 'match'> {
   caller: string | null;
   /** `Sending NMI from CPU n`: other CPUs' backtraces follow and belong to the report. */
   nmiTrace: boolean;
+  /** How many files were named before the timer interrupt's frame (-1: none yet). */
+  irqFilesAt: number;
   /** Whether the report printed a whole stack (all its lines, not only those kept). */
   stack: StackWitness;
 }
@@ -281,6 +285,7 @@ export class CrashTracker {
       sawTrace: false,
       caller,
       nmiTrace: false,
+      irqFilesAt: -1,
       stack: new StackWitness(),
       inStack: false,
       foreign: 0,
@@ -296,7 +301,10 @@ export class CrashTracker {
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
     open.stack.feed(message);
     const trimmed = message.trimStart();
-    if (open.files.length < 32) {
+    // An RCU stall's culprit runs below the timer interrupt that reported it.
+    if (open.irqFilesAt < 0 && STALL_IRQ_RE.test(message)) open.irqFilesAt = open.files.length;
+    // Lockdep's irq-state history names where interrupts were last switched, not the culprit.
+    if (open.files.length < 32 && !IRQ_STATE_LINE_RE.test(message)) {
       const files = filesIn(message);
       if (files.length) {
         open.files.push(...files);
@@ -395,7 +403,7 @@ export class CrashTracker {
       time: open.time,
       function: fn,
       location: loc,
-      file: guiltyFile(open.files),
+      file: reportFile(format, open),
       signature: crashSignature(format.kind, title),
       fatal: format.fatal === true,
       frames: open.frames,
@@ -438,6 +446,12 @@ export class CrashTracker {
     if (corrupted) last.crash.corrupted = true;
     else delete last.crash.corrupted;
   }
+}
+
+/** The guilty file; for an RCU stall, read from the interrupted code on when it names one. */
+function reportFile(format: CrashFormat, open: OpenCrash): string | null {
+  const below = format.kind === 'rcu_stall' && open.irqFilesAt >= 0 ? open.files.slice(open.irqFilesAt) : [];
+  return guiltyFile(below) ?? guiltyFile(open.files);
 }
 
 function stackless(facts: ReportFacts): boolean {
