@@ -66,8 +66,36 @@ export class ClimbStore {
     if (!existsSync(this.o.file)) return null;
     const { key, ...saved } = JSON.parse(readFileSync(this.o.file, 'utf8')) as ClimbState & { key?: string };
     // Files from before the collector kept climbs carry no key: they sit in the climb's own directory.
-    if (key === undefined || key === this.o.key) return saved;
+    if (key === undefined || key === this.o.key) return key === undefined ? upgrade(saved) : saved;
     this.o.log(`${this.o.file} belongs to another climb: not resuming from it`);
     return null;
   }
+}
+
+type OldAttempt = Omit<ClimbState['attempts'][number], 'symptom'> & { symptom: unknown };
+
+/**
+ * A state file written before attempts recorded their symptom's line, what came with them and
+ * their cost: filled in (line 0, the stage the last kept attempt reached) so it stores and resumes.
+ */
+function upgrade(s: ClimbState & { rungs?: unknown }): ClimbState {
+  const { rungs: _, ...state } = s;
+  let stage: ClimbState['attempts'][number]['lastStage'] = null;
+  let builds = 0;
+  state.attempts = (state.attempts as OldAttempt[]).map((a) => {
+    if (a.outcome != null) builds++;
+    const symptom =
+      typeof a.symptom === 'string'
+        ? { text: a.symptom, line: 0, stage: stage ?? 'no_output', bootId: null }
+        : a.symptom;
+    if (a.verdict === 'kept' || a.verdict === 'start') stage = a.lastStage ?? stage;
+    return {
+      ...a,
+      with: a.with ?? [],
+      sizeAdded: a.sizeAdded ?? null,
+      builds: a.builds ?? builds,
+      symptom,
+    } as ClimbState['attempts'][number];
+  });
+  return state;
 }

@@ -6,7 +6,7 @@
  * without the state file resumes from the collector's state (by matrix and variant, or
  * `climb --resume ID`) and builds nothing twice; a run that throws is stored as failed.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +162,32 @@ describe('climb state in the collector', () => {
     await expect(climbCommand(MATRIX, undefined, { ...opts, goal: 'network' })).rejects.toMatchObject({
       code: 'input.invalid',
     });
+  });
+
+  it('resumes and stores a state file written before attempts recorded their symptom line and cost', async () => {
+    const first = ladderOracle();
+    const a = await run('host-h', first, { maxBuilds: 4, state: join(dir, 'h.json') });
+    // The file as bootwatch wrote it before: no key, symptoms as text, no `with`, `builds`, `sizeAdded`.
+    const old = {
+      ...a,
+      rungs: [],
+      attempts: a.attempts.map(({ with: _w, builds: _b, sizeAdded: _s, symptom, ...rest }) => ({
+        ...rest,
+        symptom: symptom?.text ?? null,
+      })),
+    };
+    writeFileSync(join(dir, 'h.json'), JSON.stringify(old));
+    // A tie with the collector's state (4 builds each): the file is the one resumed.
+    const second = ladderOracle();
+    const b = await run('host-h', second, { state: join(dir, 'h.json') });
+    expect(lines).toContain(`resuming from ${join(dir, 'h.json')}: 4 build(s) done`);
+    expect(b.status).toBe('reached');
+    expect(first.built.length + second.built.length).toBe(b.builds);
+    const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
+    expect(stored).toMatchObject({ status: 'reached', builds: b.builds, steps: b.attempts.length });
+    const detail = await collector.get<ClimbDetail>(`/api/climbs/${stored.id}`);
+    expect(detail.attempts[1].symptom).toMatchObject({ text: a.attempts[1].symptom?.text, line: 0 });
+    expect(detail.attempts.slice(0, 4).map((x) => x.builds)).toEqual([1, 2, 3, 4]);
   });
 
   it('stores a run that throws as failed, with its message', async () => {
