@@ -62,7 +62,10 @@ describe('every real log without its stamps', () => {
 
 describe("syzkaller's reports without their stamps", () => {
   // 20 has a line of another source inside its report: without stamps it ends the report.
-  const names = readdirSync(`${FIXTURES_DIR}syzkaller`).filter((f) => /^\d+$/.test(f) && f !== '20');
+  // 101's header is cut by another line's stamp: without stamps the two are one line.
+  const names = readdirSync(`${FIXTURES_DIR}syzkaller`).filter(
+    (f) => /^\d+$/.test(f) && f !== '20' && f !== '101',
+  );
   it.each(names)('%s keeps its titles', (name) => {
     const bytes = fixtureBytes(`syzkaller/${name}`).toString('latin1');
     const body = bytes.slice(bytes.indexOf('\n\n') + 2);
