@@ -2,7 +2,7 @@
  * The two operations a config bisection needs from a real kernel tree: `resolve` (what
  * olddefconfig makes of some option values) and `evaluate` (build that config with the
  * runner's builder and boot it with the runner's QEMU boot, then say good, bad or skip).
- * Builds hold the host build lock; every candidate builds in one O= dir, so make and ccache
+ * Builds hold the host build lock (the builder takes it); every candidate builds in one O= dir, so make and ccache
  * only redo what changed.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,6 @@ import type { ResolvedVariant } from '../matrix/types.ts';
 import { runCommand } from '../process.ts';
 import { runVariant, type VariantResult } from '../run-matrix.ts';
 import type { KernelSource } from '../source.ts';
-import { acquireHostLock } from './host-lock.ts';
 
 export interface BisectTarget {
   /** Boot settings, source and matrix of the boots (the bad side's variant). */
@@ -104,26 +103,14 @@ export function makeEvaluator(t: BisectTarget) {
     const label = `bisect:${t.variant.name}`;
     t.collector?.progress({ variant: label, phase: 'compile', message: `step ${ctx.step} (${ctx.phase})` });
     t.log(`step ${ctx.step} (${ctx.phase}): building ${file}`);
-    const unlock = await acquireHostLock(undefined, () => t.log('waiting for /tmp/bootwatch-kbuild.lock'));
-    let held = true;
-    const release = () => {
-      if (held) unlock();
-      held = false;
-    };
-    let r: VariantResult;
-    try {
-      r = await runVariant(v, sources, new Map(), {
-        // Stored as a scratch variant: each step links to its build and boot, and no
-        // regression detection runs on a series that flips by design.
-        collector: t.collector,
-        jobs: t.jobs,
-        signal: t.signal,
-        // The lock guards the build; the boot that follows does not need it.
-        hooks: { onBuildProgress: (_v, p) => (p.phase === 'done' || p.phase === 'failed') && release() },
-      });
-    } finally {
-      release();
-    }
+    // The build takes the host build lock itself, and drops it before the boot.
+    const r: VariantResult = await runVariant(v, sources, new Map(), {
+      // Stored as a scratch variant: each step links to its build and boot, and no
+      // regression detection runs on a series that flips by design.
+      collector: t.collector,
+      jobs: t.jobs,
+      signal: t.signal,
+    });
     const e: Evaluation = {
       ...verdictOf(t, r.outcome, r.boot?.parse ?? null),
       buildId: r.buildId,

@@ -69,8 +69,9 @@ export async function buildVariant(
     host: hostname(),
     compiler: await compilerVersion(v.arch),
   };
-  progress({ phase: 'waiting', message: 'waiting for the build lock' });
-  const release = await acquireBuildLock();
+  const release = await acquireBuildLock(() =>
+    progress({ phase: 'waiting', message: 'waiting for another kernel build (the host build lock)' }),
+  );
   try {
     progress({ phase: 'config', percent: 0, message: 'merging config fragments' });
     const env = buildEnv();

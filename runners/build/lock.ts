@@ -1,45 +1,33 @@
 /**
- * One kernel build per host at a time (two would fight over the cores and ccache):
- * an O_EXCL lock file holding the owner's pid; a dead owner's lock is taken over.
+ * One kernel build per host at a time (two would fight over the cores and ccache), shared with
+ * shell scripts and colleagues' builds: `flock /tmp/bootwatch-kbuild.lock make ...` takes the
+ * same lock. A `flock` child holds it while we build; ending the child (or our death, which
+ * closes its stdin) drops it, so a killed build never leaves a stale lock behind.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { cacheDir } from '../paths.ts';
+import { spawn } from 'node:child_process';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const BUILD_LOCK = '/tmp/bootwatch-kbuild.lock';
 
-/** Waits for the host's build lock; returns the release function. */
-export async function acquireBuildLock(onWait?: (holder: number) => void): Promise<() => void> {
-  const file = join(cacheDir(), 'build.lock');
-  mkdirSync(dirname(file), { recursive: true });
-  let told = false;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(file, 'utf8'));
-      } catch {}
-      if (holder && !alive(holder)) {
-        rmSync(file, { force: true });
-        continue;
-      }
-      if (!told && holder) onWait?.(holder);
-      told = true;
-      await sleep(500);
-    }
-  }
+/** Waits for the host's build lock; resolves with its release function. */
+export function acquireBuildLock(onWait?: () => void, file = BUILD_LOCK): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', ['-x', file, '-c', 'echo locked; exec cat'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const waiting = setTimeout(() => onWait?.(), 1000);
+    child.on('error', (err) => {
+      clearTimeout(waiting);
+      reject(new Error(`flock: ${err.message}`));
+    });
+    child.on('exit', (code) => {
+      clearTimeout(waiting);
+      reject(new Error(`flock ${file} exited with ${code} before taking the lock`));
+    });
+    child.stdout.once('data', () => {
+      clearTimeout(waiting);
+      child.removeAllListeners('exit');
+      // Closing stdin ends `cat`, which ends the shell flock runs, which drops the lock.
+      resolve(() => child.stdin.end());
+    });
+  });
 }
