@@ -19,6 +19,28 @@ const UNIT = [
   'test/runners/ec2/cleanup.test.ts',
 ];
 
+/**
+ * Files that build kernels or boot QEMU: CPU-bound, so one at a time. `npm test` runs this
+ * project next to the rest of the integration files, which mostly wait on servers, databases
+ * and Chromium (scripts/run-tests.sh), so the two halves overlap instead of adding up.
+ */
+const SYSTEM = [
+  'test/runners/build.test.ts',
+  'test/runners/qemu-boot.test.ts',
+  'test/runners/arch-boot.test.ts',
+  'test/runners/bisect.test.ts',
+  'test/runners/climb.test.ts',
+  'test/runners/disk-root.test.ts',
+  'test/runners/dropped-options.test.ts',
+  'test/runners/run-command.test.ts',
+  'test/runners/debian-root.test.ts',
+  'test/runners/debootstrap-root.test.ts',
+  'test/runners/ec2/rehearsal.test.ts',
+  'test/runners/ec2/graviton.test.ts',
+  'test/runners/ec2/fragments.test.ts',
+  'test/runners/ec2/ec2-cli.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -34,11 +56,20 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', ...UNIT],
-          // Real QEMU boots and kernel builds share two cores: keep files from fighting over them.
+          exclude: ['**/node_modules/**', ...UNIT, ...SYSTEM],
           fileParallelism: setting('BOOTWATCH_TEST_PARALLEL') ?? false,
           // After the unit tests, never alongside them.
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          include: SYSTEM,
+          // Kernel builds and QEMU boots share two cores: never two of these files at once.
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
