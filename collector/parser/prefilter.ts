@@ -27,6 +27,18 @@ interface Word {
   chars: Uint8Array[];
 }
 
+const LITERALS = new Map<number, Uint8Array>();
+/** The set of one character, shared by every word that has it. */
+function literal(code: number): Uint8Array {
+  let set = LITERALS.get(code);
+  if (!set) {
+    set = new Uint8Array(128);
+    set[code] = 1;
+    LITERALS.set(code, set);
+  }
+  return set;
+}
+
 /**
  * The words of an alternation such as HEADER_HINT: literals, `\`-escapes, `\d` and `[A-Z]`
  * classes. Anything else throws at load: the table must say what the regular expression says.
@@ -36,22 +48,24 @@ function wordsOf(re: RegExp, category: number): Word[] {
   return re.source.split('|').map((alt) => {
     const chars: Uint8Array[] = [];
     for (let i = 0; i < alt.length; ) {
-      const set = new Uint8Array(128);
       const c = alt[i];
       if (c === '\\' && alt[i + 1] === 'd') {
+        const set = new Uint8Array(128);
         set.fill(1, 0x30, 0x3a);
+        chars.push(set);
         i += 2;
       } else if (c === '\\' && /^[^\w\s]$/.test(alt[i + 1] ?? '')) {
-        set[alt.charCodeAt(i + 1)] = 1;
+        chars.push(literal(alt.charCodeAt(i + 1)));
         i += 2;
       } else if (c === '[' && /^\[[A-Za-z0-9]-[A-Za-z0-9]\]/.test(alt.slice(i))) {
+        const set = new Uint8Array(128);
         set.fill(1, alt.charCodeAt(i + 1), alt.charCodeAt(i + 3) + 1);
+        chars.push(set);
         i += 5;
       } else if (/^[\x20-\x7e]$/.test(c) && !'\\^$.*+?()[]{}|'.includes(c)) {
-        set[alt.charCodeAt(i)] = 1;
+        chars.push(literal(alt.charCodeAt(i)));
         i++;
       } else throw new Error(`prefilter: /${re.source}/: cannot read ${JSON.stringify(alt)}`);
-      chars.push(set);
     }
     if (chars.length < 2)
       throw new Error(`prefilter: /${re.source}/: ${JSON.stringify(alt)} is shorter than two`);
@@ -61,8 +75,9 @@ function wordsOf(re: RegExp, category: number): Word[] {
 
 /** Per pair of ASCII characters (first << 7 | second): the categories of the words it begins. */
 const PAIRS = new Uint8Array(128 * 128);
-/** Per pair: the words it begins (empty where PAIRS says none). */
-const PAIR_WORDS: Word[][] = Array.from({ length: 128 * 128 }, () => []);
+const NO_WORDS: Word[] = [];
+/** Per pair: the words it begins (one shared empty list where PAIRS says none). */
+const PAIR_WORDS: Word[][] = new Array(128 * 128).fill(NO_WORDS);
 for (const w of [...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)])
   for (let a = 0; a < 128; a++) {
     if (!w.chars[0][a]) continue;
@@ -70,6 +85,7 @@ for (const w of [...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)])
       if (!w.chars[1][b]) continue;
       const k = (a << 7) | b;
       PAIRS[k] |= w.category;
+      if (PAIR_WORDS[k] === NO_WORDS) PAIR_WORDS[k] = [];
       PAIR_WORDS[k].push(w);
     }
   }
