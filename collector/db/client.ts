@@ -25,8 +25,12 @@ export type Schema = typeof schema;
 /** The drizzle handle every query module takes: PGlite and node-postgres alike. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type DbKind = 'pglite' | 'postgres';
-/** Streams rows in COPY text format (whole rows per part) into what `statement` (`copy ... from stdin`) names. */
-export type CopyIn = (statement: string, parts: string[]) => Promise<void>;
+/**
+ * Streams rows (whole rows per part, in the format `statement` names) into what `statement`
+ * (`copy ... from stdin`) names. Parts are taken one at a time as the server reads, so a
+ * lazy iterable's encoding overlaps with the server's work.
+ */
+export type CopyIn = (statement: string, parts: Iterable<string | Uint8Array>) => Promise<void>;
 
 export interface Database {
   db: Db;
@@ -164,7 +168,7 @@ async function openPostgres(url: string): Promise<Database> {
         writerDb.set(client, tx);
       }
       const out = await work(tx, (statement, parts) =>
-        pipeline(Readable.from(parts), client.query(copyFrom(statement))),
+        pipeline(Readable.from(parts, { highWaterMark: 1 }), client.query(copyFrom(statement))),
       );
       await client.query('commit');
       return out;
