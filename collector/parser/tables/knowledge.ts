@@ -294,6 +294,25 @@ const ROWS: Symptom[] = [
   ...fsType('btrfs', ['BTRFS_FS']),
   ...fsType('xfs', ['XFS_FS']),
   ...fsType('fuse', ['FUSE_FS']),
+  // A distro's init (Debian's initscripts) mounts tmpfs with options and finds disks by label.
+  {
+    id: 'tmpfs-options',
+    event: 'userspace',
+    fields: { text: /^mount: \S+: wrong fs type, bad option, bad superblock on tmpfs\b/ },
+    options: ['TMPFS'],
+    confidence: 0.85,
+    reason:
+      "tmpfs refused its mount options (size=, mode=): without CONFIG_TMPFS the kernel's internal tmpfs takes none",
+  },
+  {
+    id: 'dev-without-nodes',
+    event: 'userspace',
+    fields: { text: /^findfs: unable to resolve '(?:LABEL|UUID)=|^mount: \S+: can't find (?:LABEL|UUID)=/ },
+    options: ['DEVTMPFS_MOUNT', 'DEVTMPFS'],
+    confidence: 0.6,
+    reason:
+      "no device node carries the filesystem asked for by label: with no udev, /dev is the disk's bare directory unless the kernel mounts devtmpfs there (DEVTMPFS_MOUNT)",
+  },
   // Networking.
   {
     id: 'socket-enosys',
