@@ -29,7 +29,7 @@ fi
 SYSTEM_PACKAGES=(
   build-essential flex bison bc libelf-dev libssl-dev cpio ccache xz-utils rsync kmod
   qemu-system-x86 qemu-utils busybox-static linux-source-6.1
-  e2fsprogs dosfstools mtools fdisk ovmf systemd-boot-efi
+  e2fsprogs dosfstools mtools fdisk ovmf systemd-boot-efi debootstrap
   # arm64 and riscv64 guests: cross compilers (with libc for the riscv64 busybox), QEMUs, firmware
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
   qemu-system-arm qemu-system-misc qemu-efi-aarch64 opensbi bzip2
@@ -114,6 +114,19 @@ multiarch_userspace() {
 if ! (multiarch_userspace); then
   [ "$want_test" = 1 ] && exit 1
   log "warning: arm64/riscv64 guest userspace unavailable (rerun scripts/setup.sh to retry); x86_64 is unaffected"
+fi
+
+# The seed ladder's top rung boots Debian with sysvinit: debootstrap it once from apt's archive
+# (bin/bootwatch images finds it in the cache when it is there).
+debian_root() {
+  bin/bootwatch images examples/seed-ladder.yaml --only 09-debian >/dev/null
+}
+if ! ls "${BOOTWATCH_CACHE:-$HOME/.cache/bootwatch}"/images/debootstrap-bookworm-*.ext4 >/dev/null 2>&1; then
+  log "making the Debian 12 (sysvinit) root of the seed ladder's 09-debian (once, a few minutes)"
+fi
+if ! debian_root; then
+  [ "$want_test" = 1 ] && exit 1
+  log "warning: the Debian root could not be made (is the Debian archive reachable?); 09-debian will fail, the rest is unaffected"
 fi
 
 if [ "$want_test" = 1 ]; then

@@ -48,7 +48,7 @@ export function mirrorFromAptSources(texts: string[], suite: string): string | n
 }
 
 /** The archive a spec without `mirror` uses: BOOTWATCH_DEBIAN_MIRROR, apt's, else Debian's own. */
-export function defaultMirror(suite: string): string {
+function defaultMirror(suite: string): string {
   const set = setting('BOOTWATCH_DEBIAN_MIRROR');
   if (set) return set;
   const texts: string[] = [];

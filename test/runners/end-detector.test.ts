@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BootLogParser } from '../../collector/parser/index.ts';
+import { ConsoleWatch } from '../../runners/console-watch.ts';
 import type { EndDecision } from '../../runners/qemu/end-detector.ts';
 import { EndDetector } from '../../runners/qemu/end-detector.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
@@ -53,5 +54,39 @@ describe('EndDetector on real consoles', () => {
       decision: { end: 'shutdown' },
       text: expect.stringMatching(/Power down/),
     });
+  });
+});
+
+describe('a prompt ends the boot without its newline', () => {
+  /** The end of a Debian sysvinit boot: agetty's issue line, then a prompt that waits for input. */
+  const TAIL = [
+    '[    2.513706] Run /sbin/init as init process\r\n',
+    'INIT: version 3.06 booting\r\n',
+    'Configuring network interfaces...DHCPACK of 10.0.2.15 from 10.0.2.2\r\n',
+    'bound to 10.0.2.15 -- renewal in 43011 seconds.\r\n',
+    'INIT: Entering runlevel: 2\r\n',
+    '\r\nDebian GNU/Linux 12 bootwatch ttyS0\r\n\r\n',
+    'bootwatch lo',
+    'gin: ',
+  ];
+
+  it('ends at the login prompt, split over chunks, and the parse records the login', async () => {
+    const w = new ConsoleWatch({ markers: ['login:'], initIsScript: false });
+    for (const c of TAIL.slice(0, -1)) w.push(c);
+    expect(w.endReason).toBeNull();
+    w.push(Buffer.from(TAIL.at(-1)!));
+    expect(await w.ended).toBe('marker');
+    const r = w.finish();
+    expect(r.milestones).toHaveProperty('login');
+    expect(r.outcome).toBe('booted');
+  });
+
+  it('only a whole marker in the unfinished line ends it, and not once a panic began', () => {
+    const d = new EndDetector(['login:']);
+    expect(d.onPartial('bootwatch login: ')).toEqual({ end: 'marker' });
+    expect(d.onPartial('bootwatch lo')).toBeNull();
+    const p = new BootLogParser({ context: {} });
+    for (const u of p.push('[    1.0] Kernel panic - not syncing: Attempted to kill init!\n')) d.onLine(u);
+    expect(d.onPartial('login: ')).toBeNull();
   });
 });

@@ -32,6 +32,7 @@ describe('matrix loader', () => {
       '06-timers',
       '07-block',
       '08-ext4-root',
+      '09-debian',
     ]);
     const v7 = m.variants[7];
     expect(v7.fragments.map((f) => f.name)).toEqual([
