@@ -100,8 +100,54 @@ export interface CrashStep {
   closed: Crash[];
 }
 
+/**
+ * The one character a header's match must begin with, when its pattern says so plainly: `^`
+ * then a literal (not made optional), with no top-level `|` and no flag that changes what `^`
+ * or a letter matches. Otherwise null: the pattern is tried on every message.
+ */
+export function firstCharOf(re: RegExp): number | null {
+  if (re.flags !== '' || !re.source.startsWith('^')) return null;
+  const src = re.source;
+  let depth = 0;
+  let inClass = false;
+  for (let i = 1; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return null;
+  }
+  let at = 1;
+  let ch = src[1];
+  if (ch === '\\') {
+    ch = src[2];
+    // Only an escaped punctuation character is a literal (`\d`, `\w`, `\s`... are classes).
+    if (ch === undefined || /[\w\s]/.test(ch)) return null;
+    at = 2;
+  } else if (ch === undefined || '^$.*+?()[]{}|'.includes(ch)) return null;
+  if ('?*{'.includes(src[at + 1] ?? '')) return null;
+  return ch.charCodeAt(0);
+}
+
+/**
+ * CRASH_FORMATS per first character of a message (ASCII), in table order: those that can
+ * begin with it and those that can begin with anything. A message meets only the patterns
+ * that can match it, not the whole table (most are `^` and a word).
+ */
+const FORMATS_BY_FIRST: CrashFormat[][] = Array.from({ length: 128 }, (_, c) =>
+  CRASH_FORMATS.filter((f) => {
+    const first = firstCharOf(f.header);
+    return first === null || first === c;
+  }),
+);
+/** The formats for a message beginning with anything else (or empty). */
+const FORMATS_ANY_FIRST = CRASH_FORMATS.filter((f) => firstCharOf(f.header) === null);
+
 function matchFormat(message: string, insideReport: boolean): [CrashFormat, RegExpExecArray] | null {
-  for (const f of CRASH_FORMATS) {
+  const c = message.charCodeAt(0);
+  for (const f of c < 128 ? FORMATS_BY_FIRST[c] : FORMATS_ANY_FIRST) {
     if (insideReport && f.continues) continue;
     const m = f.header.exec(message);
     if (m) return [f, m];
