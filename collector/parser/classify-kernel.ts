@@ -4,6 +4,7 @@
  * Stateless; the boot parser decides what the facts mean in sequence.
  */
 import { type ErrnoMatch, errnoByName, errnoName, findErrno } from './errno.ts';
+import { byFirstChar } from './first-char.ts';
 import { BUS_CORE_NAMES, DEVICE_NAME_RE, BOOT_MESSAGES as M } from './tables/messages.ts';
 
 export interface ProbeFact {
@@ -133,6 +134,9 @@ const FIRST_MATCH: ReadonlyArray<readonly [RegExp, Apply]> = [
   [M.console, (m, f) => (f.console = m[1])],
 ];
 
+/** FIRST_MATCH by a message's first character (see first-char.ts). */
+const FIRST_MATCH_BY_CHAR = byFirstChar(FIRST_MATCH, ([re]) => re);
+
 function num(s: string): number {
   return Number.parseInt(s, 10);
 }
@@ -242,14 +246,15 @@ function sighting(msg: string): KernelFacts {
  */
 export function classifyKernelMessage(msg: string, mayState: () => boolean = () => true): KernelFacts {
   // initcall_debug's lines, most of such a log: each pattern is anchored on its own word.
-  if (msg.startsWith('initcall ')) {
+  const first = msg.charCodeAt(0);
+  if (first === 0x69 && msg.startsWith('initcall ')) {
     const done = M.initcallDone.exec(msg);
     if (done) {
       const f = fresh();
       f.initcallDone = { fn: done[1], module: done[2] ?? null, ret: num(done[3]), usecs: num(done[4]) };
       return f;
     }
-  } else if (msg.startsWith('calling  ')) {
+  } else if (first === 0x63 && msg.startsWith('calling  ')) {
     const start = M.initcallStart.exec(msg);
     if (start) {
       const f = fresh();
@@ -264,7 +269,8 @@ export function classifyKernelMessage(msg: string, mayState: () => boolean = () 
   const text = panic ? panic[1] : msg;
   if (panic) f.panicReason = panic[1];
 
-  for (const [re, apply] of FIRST_MATCH) {
+  const c = text.charCodeAt(0);
+  for (const [re, apply] of c < 128 ? FIRST_MATCH_BY_CHAR.ascii[c] : FIRST_MATCH_BY_CHAR.other) {
     const m = re.exec(text);
     if (m) {
       apply(m, f);

@@ -12,6 +12,7 @@ import {
   type ReportFacts,
   renderTitle,
 } from './crash-title.ts';
+import { byFirstChar } from './first-char.ts';
 import { reportCut, StackWitness } from './report-integrity.ts';
 import {
   CRASH_FORMATS,
@@ -101,53 +102,14 @@ export interface CrashStep {
 }
 
 /**
- * The one character a header's match must begin with, when its pattern says so plainly: `^`
- * then a literal (not made optional), with no top-level `|` and no flag that changes what `^`
- * or a letter matches. Otherwise null: the pattern is tried on every message.
+ * CRASH_FORMATS by a message's first character, in table order: a message meets only the
+ * headers that can match it, not the whole table (most are `^` and a word).
  */
-export function firstCharOf(re: RegExp): number | null {
-  if (re.flags !== '' || !re.source.startsWith('^')) return null;
-  const src = re.source;
-  let depth = 0;
-  let inClass = false;
-  for (let i = 1; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return null;
-  }
-  let at = 1;
-  let ch = src[1];
-  if (ch === '\\') {
-    ch = src[2];
-    // Only an escaped punctuation character is a literal (`\d`, `\w`, `\s`... are classes).
-    if (ch === undefined || /[\w\s]/.test(ch)) return null;
-    at = 2;
-  } else if (ch === undefined || '^$.*+?()[]{}|'.includes(ch)) return null;
-  if ('?*{'.includes(src[at + 1] ?? '')) return null;
-  return ch.charCodeAt(0);
-}
-
-/**
- * CRASH_FORMATS per first character of a message (ASCII), in table order: those that can
- * begin with it and those that can begin with anything. A message meets only the patterns
- * that can match it, not the whole table (most are `^` and a word).
- */
-const FORMATS_BY_FIRST: CrashFormat[][] = Array.from({ length: 128 }, (_, c) =>
-  CRASH_FORMATS.filter((f) => {
-    const first = firstCharOf(f.header);
-    return first === null || first === c;
-  }),
-);
-/** The formats for a message beginning with anything else (or empty). */
-const FORMATS_ANY_FIRST = CRASH_FORMATS.filter((f) => firstCharOf(f.header) === null);
+const FORMATS = byFirstChar(CRASH_FORMATS, (f) => f.header);
 
 function matchFormat(message: string, insideReport: boolean): [CrashFormat, RegExpExecArray] | null {
   const c = message.charCodeAt(0);
-  for (const f of c < 128 ? FORMATS_BY_FIRST[c] : FORMATS_ANY_FIRST) {
+  for (const f of c < 128 ? FORMATS.ascii[c] : FORMATS.other) {
     if (insideReport && f.continues) continue;
     const m = f.header.exec(message);
     if (m) return [f, m];

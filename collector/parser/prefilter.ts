@@ -90,6 +90,13 @@ for (const w of [...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)])
     }
   }
 
+/**
+ * PAIRS, where a control character's pairs (whatever follows it) carry its CONTROL bits
+ * instead: scanAscii learns both from one lookup per character.
+ */
+const ASCII_PAIRS = PAIRS.slice();
+for (let c = 0; c < 128; c++) if (CONTROL[c] !== 0) ASCII_PAIRS.fill(CONTROL[c], c << 7, (c + 1) << 7);
+
 /** The word occurs at text[at, end). */
 function wordAt(text: string, at: number, end: number, w: Word): boolean {
   const chars = w.chars;
@@ -135,16 +142,22 @@ function scanText(text: string, start: number, end: number): number {
  */
 function scanAscii(bytes: Uint8Array, start: number, end: number): number {
   let found = 0;
+  let next = bytes[start];
   for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c < 0x20 || c === 0x7f) {
+    const c = next;
+    next = bytes[i + 1];
+    const k = (c << 7) | next;
+    const bits = ASCII_PAIRS[k] & ~found;
+    if (bits === 0) continue;
+    if ((bits & (ESCAPE | CR)) !== 0) {
       found |= CONTROL[c];
       continue;
     }
-    const k = (c << 7) | bytes[i + 1];
-    if ((PAIRS[k] & ~found) === 0) continue;
-    for (const w of PAIR_WORDS[k])
+    const words = PAIR_WORDS[k];
+    for (let j = 0; j < words.length; j++) {
+      const w = words[j];
       if ((w.category & found) === 0 && wordAtBytes(bytes, i, end, w)) found |= w.category;
+    }
   }
   return found;
 }

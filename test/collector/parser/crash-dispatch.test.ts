@@ -3,7 +3,7 @@
  * character: firstCharOf must name that character only where the pattern leaves no other.
  */
 import { describe, expect, it } from 'vitest';
-import { firstCharOf } from '../../../collector/parser/crash-tracker.ts';
+import { firstCharOf } from '../../../collector/parser/first-char.ts';
 import { CRASH_FORMATS } from '../../../collector/parser/tables/crashes.ts';
 
 const code = (s: string) => s.charCodeAt(0);
