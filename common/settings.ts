@@ -196,16 +196,16 @@ export const SETTINGS = {
     shown: '30000',
     parse: count('BOOTWATCH_ALERT_RETRY_MS', 30_000, 3_600_000),
   }),
-  BOOTWATCH_ALERT_ATTEMPTS: declare({
-    description: 'attempts before a delivery is given up as failed',
-    shown: '8',
-    parse: count('BOOTWATCH_ALERT_ATTEMPTS', 8, 100),
-  }),
   BOOTWATCH_ALERT_LEASE_MS: declare({
     description:
       'how long a collector holds a delivery it is sending; one killed mid-send leaves it to another after this (keep it above the 20 s send limit)',
     shown: '60000',
     parse: count('BOOTWATCH_ALERT_LEASE_MS', 60_000, 3_600_000),
+  }),
+  BOOTWATCH_ALERT_ATTEMPTS: declare({
+    description: 'attempts before a delivery is given up as failed',
+    shown: '8',
+    parse: count('BOOTWATCH_ALERT_ATTEMPTS', 8, 100),
   }),
   BOOTWATCH_TEST_PARALLEL: declare({
     description: 'tests: on runs the integration test files in parallel (they share the cores)',
