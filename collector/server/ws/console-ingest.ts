@@ -56,24 +56,61 @@ export async function consoleIngestSocket(app: App): Promise<void> {
         if (h.status === 404 || h.status >= 500)
           socket.close(h.status === 404 ? 4404 : 1011, h.body.error.code);
       };
-      // Messages queue behind the initial ack, one at a time, in arrival order.
+      // Messages queue behind the initial ack and are handled in arrival order. Chunks that
+      // queued up while a write was in flight go as one append (when each starts where the
+      // one before it ends): one parse step, one transaction and one ack, so a runner that
+      // streams faster than one transaction per chunk is not paced by the database.
+      const inbox: string[] = [];
       let queue = ingest.storedOffset(bootId).then((offset) => send({ type: 'ack', offset }), fail);
       socket.on('message', (data) => {
-        queue = queue.then(() => handle(String(data)).catch(fail));
+        inbox.push(String(data));
+        if (inbox.length === 1) queue = queue.then(drain);
       });
 
-      async function handle(text: string): Promise<void> {
-        const m = parseMessage(text);
-        if (m.type === 'chunk') {
-          const offset = await ingest.append(bootId, m.offset, m.bytes);
-          send({ type: 'ack', offset });
-        } else {
-          send({ type: 'finished', outcome: await ingest.finish(bootId, m.finish) });
+      async function drain(): Promise<void> {
+        while (inbox.length) {
+          let run: { offset: number; parts: Buffer[]; end: number } | null = null;
+          const flush = async () => {
+            if (!run) return;
+            const { offset, parts } = run;
+            run = null;
+            await ingest
+              .append(bootId, offset, parts.length === 1 ? parts[0] : Buffer.concat(parts))
+              .then((stored) => send({ type: 'ack', offset: stored }), fail);
+          };
+          for (const text of inbox.splice(0)) {
+            let m: Parsed;
+            try {
+              m = parseMessage(text);
+            } catch (err) {
+              await flush();
+              fail(err);
+              continue;
+            }
+            if (m.type === 'chunk') {
+              if (run && m.offset === run.end && run.end - run.offset + m.bytes.length <= MAX_RUN) {
+                run.parts.push(m.bytes);
+                run.end += m.bytes.length;
+              } else {
+                await flush();
+                run = { offset: m.offset, parts: [m.bytes], end: m.offset + m.bytes.length };
+              }
+            } else {
+              await flush();
+              await ingest
+                .finish(bootId, m.finish)
+                .then((outcome) => send({ type: 'finished', outcome }), fail);
+            }
+          }
+          await flush();
         }
       }
     },
   );
 }
+
+/** The most bytes queued chunks are joined into for one append. */
+const MAX_RUN = 4 << 20;
 
 type Parsed = { type: 'chunk'; offset: number; bytes: Buffer } | { type: 'finish'; finish: BootFinishInput };
 

@@ -160,6 +160,45 @@ describe.each(backends())('WebSockets on $name', (backend) => {
     expect(await s.next((m) => m.type === 'ack')).toEqual({ type: 'ack', offset: 40 });
   });
 
+  it('a burst of chunks queued behind a write is stored as one, acked at the end, and parses the same', async () => {
+    database = await backend.fresh();
+    const app = await start();
+    const bytes = fixtureBytes('logs/07-block-initcall-debug.log');
+    const id = await newBoot(app);
+    const s = await ws(app, `/api/boots/${id}/console/ws`);
+    await s.next(isAck(0));
+    const acks: number[] = [];
+    s.socket.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { type: string; offset?: number };
+      if (m.type === 'ack') acks.push(m.offset!);
+    });
+    // Small chunks, all sent at once, as a runner does when the console outpaces the database.
+    const size = 200;
+    const chunks = Math.ceil(bytes.length / size);
+    for (let from = 0; from < bytes.length; from += size)
+      s.send(chunk(bytes, from, Math.min(bytes.length, from + size)));
+    await s.next(isAck(bytes.length));
+    // Joined into far fewer appends than chunks, each ack at a chunk's end and never backwards.
+    expect(acks.length).toBeLessThan(chunks / 4);
+    for (const [i, a] of acks.entries()) {
+      expect(a === bytes.length || a % size === 0).toBe(true);
+      if (i) expect(a).toBeGreaterThan(acks[i - 1]);
+    }
+    s.send({ type: 'finish', finish: { endReason: 'marker' } });
+    await s.next((m) => m.type === 'finished');
+    const expected = parseLog(bytes);
+    const boot = (await app.inject({ method: 'GET', url: `/api/boots/${id}` })).json<BootDetail>();
+    expect(boot.consoleBytes).toBe(bytes.length);
+    expect(boot.events).toEqual(wire(expected.events));
+    expect(await counts(id)).toEqual({
+      lines: expected.stats.lines,
+      distinct_lines: expected.stats.lines,
+      events: expected.events.length,
+    });
+    const raw = await app.inject({ method: 'GET', url: `/api/boots/${id}/console.raw` });
+    expect(Buffer.from(raw.rawPayload).equals(Buffer.from(bytes))).toBe(true);
+  });
+
   it('tells a runner streaming to an unknown boot, and closes', async () => {
     database = await backend.fresh();
     const app = await start();
