@@ -1,8 +1,8 @@
 /** `bin/bootwatch` as a user runs it: a command to completion, or `serve` until it listens. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../common/repo-root.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/bootwatch', import.meta.url));
+export const BIN = fromRoot('bin', 'bootwatch');
 
 export interface Run {
   code: number | null;

@@ -7,16 +7,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { type Database, MIGRATIONS_DIR, openDatabase } from '../../collector/db/client.ts';
 import { Collector } from '../../collector/ingest/collector.ts';
+import { fromRoot } from '../../common/repo-root.ts';
 import type { BootTarget, BuildInput } from '../../common/types/ingest.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from './postgres.ts';
 
-const PGLITE_PACKAGE = fileURLToPath(
-  new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url),
-);
+const PGLITE_PACKAGE = fromRoot('node_modules', '@electric-sql', 'pglite', 'package.json');
 let pgliteTemplate: Promise<Blob> | null = null;
 
 /**

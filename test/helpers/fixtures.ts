@@ -1,8 +1,9 @@
 /** Paths and loaders for the real logs under test/fixtures. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../common/repo-root.ts';
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
+// From the checkout's root, not this module: the benchmarks also run from the bundle in dist/.
+export const FIXTURES_DIR = `${fromRoot('test', 'fixtures')}/`;
 
 /** Raw bytes of a fixture log (relative to test/fixtures/). */
 export function fixtureBytes(rel: string): Buffer {

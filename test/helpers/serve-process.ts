@@ -1,8 +1,8 @@
 /** `bin/bootwatch serve` as a real child process: started on a free port, awaited by its own output. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../common/repo-root.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/bootwatch', import.meta.url));
+export const BIN = fromRoot('bin', 'bootwatch');
 
 export interface ServeProcess {
   url: string;
