@@ -3,18 +3,14 @@
  * with, without building or booting a kernel, so a long one (a debootstrap root) is made
  * ahead of the run: the set-up script makes the seed ladder's Debian root this way.
  */
-import { BootwatchError } from '../common/errors.ts';
-import { loadMatrix } from './matrix/load.ts';
+import { loadMatrix, pickNamed } from './matrix/load.ts';
 import { prepareImages } from './run-matrix.ts';
 
 /** Prints `variant<TAB>initramfs<TAB>disk` per variant ('-' for none); exit code 0. */
 export async function imagesCommand(file: string, opts: { only?: string[] }): Promise<number> {
   const matrix = loadMatrix(file);
-  const unknown = opts.only?.filter((n) => !matrix.variants.some((v) => v.name === n));
-  if (unknown?.length)
-    throw new BootwatchError('variant.not_found', `no variant ${unknown.join(', ')} in ${file}`);
-  for (const v of matrix.variants) {
-    if ((opts.only?.length && !opts.only.includes(v.name)) || v.skipBoot || v.target !== 'qemu') continue;
+  for (const v of opts.only?.length ? pickNamed(matrix, opts.only) : matrix.variants) {
+    if (v.skipBoot || v.target !== 'qemu') continue;
     const t0 = performance.now();
     const { initrd, disk } = await prepareImages(v);
     const s = ((performance.now() - t0) / 1000).toFixed(1);

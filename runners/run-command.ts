@@ -2,7 +2,7 @@
 import { BootwatchError } from '../common/errors.ts';
 import { CollectorClient } from './collector-client.ts';
 import { openEmbeddedCollector } from './embedded-collector.ts';
-import { loadMatrix } from './matrix/load.ts';
+import { loadMatrix, pickNamed } from './matrix/load.ts';
 import { createProgressView } from './progress-bar.ts';
 import { collectorRegressionEngine } from './report/run-hook.ts';
 import { formatTable } from './report-table.ts';
@@ -26,9 +26,7 @@ export async function runCommand(
   opts: { collector?: string; only?: string[]; jobs?: number; json?: boolean },
 ): Promise<number> {
   const matrix = loadMatrix(file);
-  const unknown = opts.only?.filter((n) => !matrix.variants.some((v) => v.name === n));
-  if (unknown?.length)
-    throw new BootwatchError('variant.not_found', `no variant ${unknown.join(', ')} in ${file}`);
+  const only = opts.only && pickNamed(matrix, opts.only).map((v) => v.name);
   const target = await openTarget(opts.collector);
   const view = createProgressView();
   try {
@@ -36,7 +34,7 @@ export async function runCommand(
       collector: target.client,
       // The collector judges regressions against each variant's history; it also writes the report.
       regressions: collectorRegressionEngine,
-      only: opts.only,
+      only,
       jobs: opts.jobs,
       hooks: {
         onBuildProgress: (v, p) => view.update(v, p),

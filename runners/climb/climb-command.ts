@@ -15,7 +15,7 @@ import { needQueue } from '../agent/agent-command.ts';
 import { openJobSink, submitSearch } from '../agent/queue.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
-import { loadMatrix } from '../matrix/load.ts';
+import { loadMatrix, pickNamed } from '../matrix/load.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
 import { type ClimbToolchain, climbKey, runClimb } from './run-climb.ts';
 
@@ -97,13 +97,13 @@ export async function climbCommand(
 function pickVariant(matrix: Matrix, name: string | undefined, goal: string | undefined) {
   if (!name) throw new BootwatchError('input.invalid', 'name the VARIANT to climb from (or --resume ID)');
   if (!goal) throw new BootwatchError('input.invalid', '--goal: none given');
-  const variant = matrix.variants.find((v) => v.name === name);
-  if (!variant)
+  const picked = pickNamed(matrix, [name]);
+  if (picked.length > 1)
     throw new BootwatchError(
       'input.invalid',
-      `no variant "${name}" in ${matrix.file} (have: ${matrix.variants.map((v) => v.name).join(', ')})`,
+      `"${name}" exists on several arches: name one (${picked.map((v) => v.name).join(', ')})`,
     );
-  return { variant, goals: parseGoals(goal) };
+  return { variant: picked[0], goals: parseGoals(goal) };
 }
 
 /** `--resume ID`: the stored climb's variant and goals, checked to be this matrix's same climb. */

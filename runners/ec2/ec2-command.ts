@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { BootwatchError } from '../../common/errors.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
-import { loadMatrix } from '../matrix/load.ts';
+import { loadMatrix, pickNamed } from '../matrix/load.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
 import { type AwsCall, createAwsClients } from './aws.ts';
 import { cleanupLeftovers, findLeftovers } from './cleanup.ts';
@@ -75,12 +75,7 @@ function pickVariants(
 ): { variants: ResolvedVariant[]; matrixFile: string } {
   const matrix = loadMatrix(file);
   const names = only?.split(',').map((s) => s.trim());
-  const unknown = names?.filter((n) => !matrix.variants.some((v) => v.name === n));
-  if (unknown?.length)
-    throw new BootwatchError('variant.not_found', `no variant ${unknown.join(', ')} in ${file}`);
-  const variants = names
-    ? matrix.variants.filter((v) => names.includes(v.name))
-    : matrix.variants.filter((v) => v.target === 'ec2');
+  const variants = names ? pickNamed(matrix, names) : matrix.variants.filter((v) => v.target === 'ec2');
   if (!variants.length)
     throw new BootwatchError(
       'input.invalid',

@@ -305,3 +305,19 @@ function machineFor(
     throw invalid(path, null, `${ctx}.boot.machine`, `machine "${asked}" cannot boot ${arch}`);
   return asked;
 }
+
+/**
+ * The variants `names` pick in `matrix`: each as stored (`NAME@arch` off x86_64) or by its
+ * matrix name alone, which picks it on every arch it exists for. An unknown name is an error
+ * listing what there is.
+ */
+export function pickNamed(matrix: Matrix, names: string[]): ResolvedVariant[] {
+  const picks = (n: string) => (v: ResolvedVariant) => v.name === n || variantKey(n, v.arch) === v.name;
+  const unknown = names.filter((n) => !matrix.variants.some(picks(n)));
+  if (unknown.length)
+    throw new BootwatchError(
+      'variant.not_found',
+      `no variant ${unknown.join(', ')} in ${matrix.file} (have: ${matrix.variants.map((v) => v.name).join(', ')})`,
+    );
+  return matrix.variants.filter((v) => names.some((n) => picks(n)(v)));
+}

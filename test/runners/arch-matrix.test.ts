@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BootwatchError } from '../../common/errors.ts';
 import { makeArgs } from '../../runners/build/make.ts';
-import { loadMatrix, parseMatrix } from '../../runners/matrix/load.ts';
+import { loadMatrix, parseMatrix, pickNamed } from '../../runners/matrix/load.ts';
 import { qemuArgs } from '../../runners/qemu/args.ts';
 
 const here = resolve('examples/x.yaml');
@@ -80,6 +80,24 @@ variants:
     const x86Next = m.variants.find((v) => v.name === 'next')!;
     expect(x86Next.fragments.map((f) => f.content)).toEqual(['CONFIG_X86_ONLY=y\n']);
     expect(x86Next.baseline).toBe('base');
+  });
+
+  it('--only picks by the matrix name (every arch it exists for) or by the stored name', () => {
+    const m = parseMatrix(
+      `${SOURCE}variants:
+  - {name: serial}
+  - {name: serial, arch: arm64}
+  - {name: exec, arch: riscv64}
+`,
+      here,
+    );
+    const names = (only: string[]) => pickNamed(m, only).map((v) => v.name);
+    expect(names(['exec'])).toEqual(['exec@riscv64']);
+    expect(names(['serial'])).toEqual(['serial', 'serial@arm64']);
+    expect(names(['serial@arm64', 'exec@riscv64'])).toEqual(['serial@arm64', 'exec@riscv64']);
+    expect(() => pickNamed(m, ['exec', 'nope', 'exec@arm64'])).toThrow(
+      /no variant nope, exec@arm64 in .*x\.yaml \(have: serial, serial@arm64, exec@riscv64\)/,
+    );
   });
 
   it('names what is wrong: an unknown arch, a duplicate per arch, a machine of another arch', () => {
