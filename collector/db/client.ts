@@ -145,41 +145,61 @@ async function openPostgres(url: string): Promise<Database> {
   // A checked-out client (a transaction) emits 'error' too when the server goes; unheard, it kills us.
   pool.on('connect', (client) => client.on('error', () => {}));
   const location = describeUrl(url);
-  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   // Ingest writes queue for one connection: many at once only fight over locks and starve readers.
   const writer = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
   writer.on('error', () => {});
   writer.on('connect', (client) => client.on('error', () => {}));
-  const writerDb = new WeakMap<pg.PoolClient, Db>();
-  /** One ingest transaction on the writer connection, COPY at hand. */
-  async function writeOnce<T>(work: (tx: Db, copy: CopyIn | null) => Promise<T>): Promise<T> {
+  const onClient = new WeakMap<pg.PoolClient, Db>();
+  /**
+   * Runs `work` on a client of `from`, always given back; one whose connection broke is
+   * discarded, not handed to the next caller.
+   */
+  async function withClient<T>(
+    from: pg.Pool,
+    work: (client: pg.PoolClient, tx: Db) => Promise<T>,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await writer.connect();
+      client = await from.connect();
     } catch (err) {
       throw isDbUnavailable(err) ? unavailable(location, err) : err;
     }
     let broken: Error | undefined;
     try {
-      await client.query('begin');
-      let tx = writerDb.get(client);
+      let tx = onClient.get(client);
       if (!tx) {
         tx = drizzlePg({ client, schema }) as unknown as Db;
-        writerDb.set(client, tx);
+        onClient.set(client, tx);
       }
-      const out = await work(tx, (statement, parts) =>
-        pipeline(Readable.from(parts, { highWaterMark: 1 }), client.query(copyFrom(statement))),
-      );
-      await client.query('commit');
-      return out;
+      return await work(client, tx);
     } catch (err) {
-      await client.query('rollback').catch((e: Error) => {
-        broken = e;
-      });
+      if (isDbUnavailable(err)) broken = err as Error;
       throw isDbUnavailable(err) ? unavailable(location, err) : err;
     } finally {
       client.release(broken);
     }
+  }
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  // drizzle's transaction on a pool never gives the client back when its `begin` fails (an idle
+  // connection the server just dropped), so pool.end() then waits forever: check one out here.
+  db.transaction = ((work, config) =>
+    withClient(pool, (_client, tx) => tx.transaction(work, config))) as Db['transaction'];
+  /** One ingest transaction on the writer connection, COPY at hand. */
+  function writeOnce<T>(work: (tx: Db, copy: CopyIn | null) => Promise<T>): Promise<T> {
+    return withClient(writer, async (client, tx) => {
+      await client.query('begin');
+      try {
+        const out = await work(tx, (statement, parts) =>
+          pipeline(Readable.from(parts, { highWaterMark: 1 }), client.query(copyFrom(statement))),
+        );
+        await client.query('commit');
+        return out;
+      } catch (err) {
+        // A rollback that fails means the connection broke: that error says so.
+        await client.query('rollback');
+        throw err;
+      }
+    });
   }
   let writerTail: Promise<unknown> = Promise.resolve();
   let closed = false;

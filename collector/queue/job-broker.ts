@@ -76,12 +76,17 @@ export class JobBroker {
     pool.on('error', () => {});
     // Two processes starting at once would race on CREATE TABLE IF NOT EXISTS: serialize.
     const c = await pool.connect();
+    let failed: Error | undefined;
     try {
       await c.query('SELECT pg_advisory_lock(4242001)');
       await c.query(AGENT_TABLES);
       await c.query('SELECT pg_advisory_unlock(4242001)');
+    } catch (err) {
+      failed = err as Error;
+      throw err;
     } finally {
-      c.release();
+      // A failed client may still hold the advisory lock: discard it, which ends its session.
+      c.release(failed);
     }
     return new JobBroker(boss, pool);
   }
