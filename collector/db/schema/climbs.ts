@@ -1,5 +1,6 @@
 /** Climbs runners report after every attempt: their resumable state (with every attempt) and their standing. */
 
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import type { BootStage } from '../../../common/schemas/parse.ts';
 import type { ClimbPhase, ClimbState, ClimbStatus } from '../../../common/types/api.ts';
@@ -30,5 +31,9 @@ export const climbs = pgTable(
     startedAt: at('started_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('climbs_updated_idx').on(t.updatedAt.desc().nullsFirst())],
+  (t) => [
+    index('climbs_updated_idx').on(t.updatedAt.desc().nullsFirst()),
+    // A boot or build page finds the climb attempt it was made for (`attempts @> [{bootId}]`).
+    index('climbs_attempts_idx').using('gin', sql`(${t.state} -> 'attempts') jsonb_path_ops`),
+  ],
 );

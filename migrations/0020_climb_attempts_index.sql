@@ -1,0 +1,1 @@
+CREATE INDEX "climbs_attempts_idx" ON "climbs" USING gin (("state" -> 'attempts') jsonb_path_ops);
