@@ -1,6 +1,7 @@
 /** Boots as the API answers them: list rows, the detail (the whole parse object) and console pages. */
 import { type Static, Type } from '@sinclair/typebox';
 import { ARCHES } from '../arch.ts';
+import { ClimbAttemptLink } from './climbs.ts';
 import { Nullable, StringEnum, Timestamp } from './common.ts';
 import { BootCheck, STATUSES, TARGETS } from './ingest.ts';
 import {
@@ -69,6 +70,7 @@ export const BootDetail = Type.Object(
     harnessError: Nullable(Type.String()),
     checks: Type.Array(BootCheck),
     meta: Type.Record(Type.String(), Type.Unknown()),
+    climbAttempts: Type.Array(ClimbAttemptLink, { description: 'the climb attempts it was booted for' }),
   },
   { description: 'A boot with the whole parse --json object at top level' },
 );

@@ -1,5 +1,6 @@
 /** Builds as the API answers them: list rows, the detail and the size diff. */
 import { type Static, Type } from '@sinclair/typebox';
+import { ClimbAttemptLink } from './climbs.ts';
 import { Nullable, StringEnum, Timestamp } from './common.ts';
 import { ConfigFragment, DroppedOption, STATUSES } from './ingest.ts';
 
@@ -40,6 +41,7 @@ export const BuildDetail = Type.Object({
   logTail: Nullable(Type.String()),
   host: Nullable(Type.String()),
   hasSystemMap: Type.Boolean(),
+  climbAttempts: Type.Array(ClimbAttemptLink, { description: 'the climb attempts it was built for' }),
 });
 export type BuildDetail = Static<typeof BuildDetail>;
 

@@ -170,6 +170,26 @@ export const ClimbSummary = Type.Object({
 });
 export type ClimbSummary = Static<typeof ClimbSummary>;
 
+/**
+ * A boot's or build's place in a climb (`climbAttempts` of `GET /api/boots/:id` and
+ * `GET /api/builds/:id`): the climb, and the attempt it was made for.
+ */
+export const ClimbAttemptLink = Type.Object({
+  climb: Type.Pick(ClimbSummary, ['id', 'matrix', 'variant', 'goals', 'status', 'maxBuilds']),
+  attempt: Type.Pick(ClimbAttempt, [
+    'n',
+    'phase',
+    'option',
+    'with',
+    'symptom',
+    'verdict',
+    'reason',
+    'builds',
+    'sizeAdded',
+  ]),
+});
+export type ClimbAttemptLink = Static<typeof ClimbAttemptLink>;
+
 /** `GET /api/climbs/:id`: every attempt, the ladder so far and the fragment. */
 export const ClimbDetail = Type.Object({
   ...ClimbSummary.properties,

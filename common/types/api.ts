@@ -57,6 +57,7 @@ export type {
 export type { BuildDetail, BuildSummary, SizeDiff } from '../schemas/builds.ts';
 export type {
   ClimbAttempt,
+  ClimbAttemptLink,
   ClimbDetail,
   ClimbInput,
   ClimbPhase,

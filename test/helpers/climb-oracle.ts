@@ -58,12 +58,19 @@ function consoleOf(on: Set<string>): string {
   return `${lines.map((l, i) => STAMP(i) + l).join('\n')}\n`;
 }
 
+/** Keeps an attempt as a real build and boot in a collector: their ids. */
+export type AttemptStore = (
+  console: string,
+  options: readonly string[],
+  imageBytes: number,
+) => Promise<{ buildId: number; bootId: number }>;
+
 /**
  * The climb's build-and-boot steps on the simulated kernel; `crashAfter` builds, the host dies.
- * `store` keeps each console as a real boot (the dashboard links to it) and gives its id.
+ * `store` keeps each attempt as a real build and boot (the dashboard links to them).
  */
 export function ladderOracle(
-  opts: { unlandable?: string[]; crashAfter?: number; store?: (console: string) => Promise<number> } = {},
+  opts: { unlandable?: string[]; crashAfter?: number; store?: AttemptStore } = {},
 ) {
   const built: string[][] = [];
   const deps: ClimbDeps = {
@@ -82,6 +89,8 @@ export function ladderOracle(
       if (opts.crashAfter !== undefined && built.length >= opts.crashAfter) throw new Error('host died');
       built.push([...options]);
       const text = consoleOf(resolve(options));
+      const imageBytes = 1_000_000 + options.length * 10_000;
+      const stored = opts.store ? await opts.store(text, options, imageBytes) : null;
       const p = parseLog(text, {
         context: { initIsScript: true, cmdline: 'console=ttyS0 panic=-1', markers: ['SEEDLAB-DONE'] },
       });
@@ -93,10 +102,9 @@ export function ladderOracle(
         checks: [],
         diagnosis: p.diagnosis,
         lastLine: text.trimEnd().split('\n').at(-1) ?? '',
-        imageBytes: 1_000_000 + options.length * 10_000,
-        // With `store`, the boot is real but no build was: no build to link to.
-        buildId: opts.store ? null : built.length,
-        bootId: opts.store ? await opts.store(text) : built.length,
+        imageBytes,
+        buildId: stored?.buildId ?? built.length,
+        bootId: stored?.bootId ?? built.length,
       } satisfies ClimbEvaluation;
     },
   };
@@ -108,5 +116,27 @@ export function climbToolchain(oracle: ReturnType<typeof ladderOracle>, workDir:
   return {
     source: async () => ({ dir: workDir, input: { name: 'simulated', kind: 'dir' } }),
     deps: () => oracle.deps,
+  };
+}
+
+/**
+ * An AttemptStore over a collector's HTTP API (`post` answers `{ id }`): the attempt's options
+ * as a build of the scratch variant `variant`, its console imported as a boot of that build.
+ */
+export function attemptStore(
+  variant: string,
+  post: (path: string, body: object | Buffer) => Promise<{ id: number }>,
+): AttemptStore {
+  return async (text, options, imageBytes) => {
+    const { id: buildId } = await post('/api/builds', {
+      variant,
+      status: 'PASS',
+      startedAt: new Date().toISOString(),
+      fragments: [{ name: 'climb', content: options.map((o) => `${o}=y\n`).join('') }],
+      sizes: { image: imageBytes },
+    });
+    const q = new URLSearchParams({ variant, buildId: String(buildId), initScript: 'true' });
+    const { id: bootId } = await post(`/api/logs?${q}`, Buffer.from(text || '\n'));
+    return { buildId, bootId };
   };
 }

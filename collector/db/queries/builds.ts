@@ -20,6 +20,7 @@ import {
   variants,
 } from '../schema/index.ts';
 import { upsertKernelSource, upsertVariant } from './catalog.ts';
+import { climbAttemptsOf } from './climbs.ts';
 
 /** Stores a build once per idempotency key; `created` is false for a repeat. */
 export async function storeBuild(
@@ -221,7 +222,12 @@ export async function getBuild(db: Db, id: number): Promise<BuildDetail | null> 
     .leftJoin(buildSystemMaps, eq(buildSystemMaps.buildId, builds.id))
     .where(eq(builds.id, id));
   const { systemMapBytes, ...detail } = r;
-  return { ...toSummary(summary), ...detail, hasSystemMap: systemMapBytes != null };
+  return {
+    ...toSummary(summary),
+    ...detail,
+    hasSystemMap: systemMapBytes != null,
+    climbAttempts: await climbAttemptsOf(db, { buildId: id }),
+  };
 }
 
 /** A build's .config text: undefined when there is no such build, null when it stored none. */

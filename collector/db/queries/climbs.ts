@@ -1,6 +1,13 @@
 /** Stored climbs: runners upsert them after every attempt; the dashboard lists and opens them. */
 import { desc, eq, sql } from 'drizzle-orm';
-import type { ClimbDetail, ClimbInput, ClimbState, ClimbSummary } from '../../../common/types/api.ts';
+import type {
+  ClimbAttempt,
+  ClimbAttemptLink,
+  ClimbDetail,
+  ClimbInput,
+  ClimbState,
+  ClimbSummary,
+} from '../../../common/types/api.ts';
 import { climbFragment, climbRungs } from '../../analysis/climb.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
@@ -100,4 +107,33 @@ export async function getClimb(
     fragment: climbFragment(state),
     ...(withState ? { state } : {}),
   };
+}
+
+/** The climb attempts a boot or build was made for, by climb then step (the GIN index finds the climbs). */
+export async function climbAttemptsOf(
+  db: Db,
+  of: { bootId: number } | { buildId: number },
+): Promise<ClimbAttemptLink[]> {
+  const [field, id] = 'bootId' in of ? (['bootId', of.bootId] as const) : (['buildId', of.buildId] as const);
+  const rows = await db
+    .select({
+      id: climbs.id,
+      matrix: climbs.matrix,
+      variant: climbs.variant,
+      goals: climbs.goals,
+      status: climbs.status,
+      maxBuilds: climbs.maxBuilds,
+      attempts: sql<ClimbAttempt[]>`${climbs.state} -> 'attempts'`,
+    })
+    .from(climbs)
+    .where(sql`${climbs.state} -> 'attempts' @> ${JSON.stringify([{ [field]: id }])}::jsonb`)
+    .orderBy(climbs.id);
+  return rows.flatMap(({ attempts, ...climb }) =>
+    attempts
+      .filter((a) => a[field] === id)
+      .map(({ n, phase, option, with: w, symptom, verdict, reason, builds, sizeAdded }) => ({
+        climb,
+        attempt: { n, phase, option, with: w, symptom, verdict, reason, builds, sizeAdded },
+      })),
+  );
 }

@@ -5,6 +5,7 @@ import type { BootDetail } from '../../../common/types/api.ts';
 import type { BootOutcome, BootTarget } from '../../../common/types/ingest.ts';
 import type { ParseResult } from '../../../common/types/parse.ts';
 import { getBootFacts, getBootSummary, listBoots } from '../../db/queries/boots.ts';
+import { climbAttemptsOf } from '../../db/queries/climbs.ts';
 import { parseLog } from '../../parser/index.ts';
 import { submitterOf } from '../ownership.ts';
 import { BootDetail as BootDetailSchema, BootListQuery, BootSummary } from '../schemas/boots.ts';
@@ -91,5 +92,6 @@ async function bootDetail(app: App, id: number): Promise<BootDetail> {
     stats: result.stats,
     parseOutcome: parseOutcome ?? result.outcome,
     ...rest,
+    climbAttempts: await climbAttemptsOf(db, { bootId: id }),
   };
 }

@@ -1,14 +1,21 @@
 /**
  * The climb routes on PGlite and PostgreSQL: a real climb (collector/analysis/climb.ts on the
  * simulated kernel) put mid-run and again once reached, then listed and opened by id and by
- * key; every put reaches the live feed as a `climb` message; bad bodies answer 400.
+ * key; every put reaches the live feed as a `climb` message; bad bodies answer 400; each
+ * attempt's stored boot and build name the climb and the attempt they were made for.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClimbState, climb, initialClimbState } from '../../../collector/analysis/climb.ts';
 import type { Database } from '../../../collector/db/client.ts';
 import type { App } from '../../../collector/server/types.ts';
-import type { ClimbDetail, ClimbInput, ClimbSummary } from '../../../common/types/api.ts';
-import { ladderOracle } from '../../helpers/climb-oracle.ts';
+import type {
+  BootDetail,
+  BuildDetail,
+  ClimbDetail,
+  ClimbInput,
+  ClimbSummary,
+} from '../../../common/types/api.ts';
+import { attemptStore, ladderOracle } from '../../helpers/climb-oracle.ts';
 import { appOn, connectWs } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
 
@@ -116,6 +123,67 @@ describe.each(backends())('climb API on $name', (backend) => {
     expect(byKey.state).toEqual(JSON.parse(JSON.stringify(done.state)));
     await get('/api/climbs/999', 404);
     await get('/api/climbs/aaaaaaaaaaaaaaaa', 404);
+  });
+
+  it("links each attempt's boot and build back to the climb and the attempt", async () => {
+    database = await backend.fresh();
+    app = await appOn(database);
+    const store = attemptStore('00-allnoconfig~climb', async (url, body) => {
+      const bytes = Buffer.isBuffer(body);
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        payload: body,
+        headers: { 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
+      });
+      expect(r.statusCode, r.body).toBeLessThan(300);
+      return r.json() as { id: number };
+    });
+    const { deps } = ladderOracle({ store });
+    const state = await climb(initialClimbState(['marker'], 20), deps);
+    const { id } = (
+      await put(KEY, { matrix: 'seed-ladder', variant: '00-allnoconfig', status: state.status, state })
+    ).json() as { id: number };
+    const built = state.attempts.filter((a) => a.bootId != null);
+    expect(built.length).toBe(state.builds);
+    const climbRef = {
+      id,
+      matrix: 'seed-ladder',
+      variant: '00-allnoconfig',
+      goals: ['marker'],
+      status: 'reached',
+      maxBuilds: 20,
+    };
+    for (const a of built) {
+      const { bootId, buildId, outcome, lastStage, imageBytes, ...rest } = a;
+      // The next attempt's symptom cites this boot too: only the attempt that booted it counts.
+      const link = [{ climb: climbRef, attempt: JSON.parse(JSON.stringify(rest)) }];
+      const boot = await get<BootDetail>(`/api/boots/${bootId}`);
+      expect(boot.variant).toBe('00-allnoconfig~climb');
+      expect(boot.buildId).toBe(buildId);
+      expect(boot.climbAttempts).toEqual(link);
+      expect((await get<BuildDetail>(`/api/builds/${buildId}`)).climbAttempts).toEqual(link);
+    }
+    const kept = built.filter((a) => a.verdict === 'kept').map((a) => a.option);
+    expect(kept).toContain('CONFIG_BINFMT_ELF');
+    // A boot and a build no climb made.
+    const { id: plainBuild } = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/builds',
+        payload: { variant: '03-exec', status: 'PASS', startedAt: new Date().toISOString() },
+      })
+    ).json() as { id: number };
+    const plainBoot = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/logs?variant=03-exec',
+        payload: Buffer.from('Linux version 6.1.0\n'),
+        headers: { 'content-type': 'application/octet-stream' },
+      })
+    ).json() as { id: number };
+    expect((await get<BuildDetail>(`/api/builds/${plainBuild}`)).climbAttempts).toEqual([]);
+    expect((await get<BootDetail>(`/api/boots/${plainBoot.id}`)).climbAttempts).toEqual([]);
   });
 
   it('answers 400 for bad bodies and keys, and stores nothing', async () => {
