@@ -1,9 +1,10 @@
 /**
  * The Climb views end to end: Debian's Chromium against a real collector on a throwaway
  * PGlite. A real climb (runners/climb/run-climb.ts over HTTP, on the simulated kernel of
- * test/helpers/climb-oracle.ts, each console imported as a real boot of `00-allnoconfig~climb`)
- * is held after its third attempt while the pages are open, then let go: the list and the
- * ladder follow live to the goal, and every attempt links to its boot.
+ * test/helpers/climb-oracle.ts, each attempt stored as a real build and boot of
+ * `00-allnoconfig~climb`) is held after its third attempt while the pages are open, then let
+ * go: the list and the ladder follow live to the goal, every attempt links to its boot and
+ * build, and their pages link back to the attempt.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import type { ClimbDetail, ClimbSummary } from '../../common/types/api.ts';
 import { runClimb } from '../../runners/climb/run-climb.ts';
 import { CollectorClient } from '../../runners/collector-client.ts';
 import { loadMatrix } from '../../runners/matrix/load.ts';
-import { climbToolchain, ladderOracle } from '../helpers/climb-oracle.ts';
+import { attemptStore, climbToolchain, ladderOracle } from '../helpers/climb-oracle.ts';
 import {
   launchBrowser,
   openPage,
@@ -39,14 +40,7 @@ beforeAll(async () => {
   server = await startServer();
   chrome = await launchBrowser();
   const oracle = ladderOracle({
-    store: async (text) =>
-      (
-        await post<{ id: number }>(
-          server.url,
-          '/api/logs?variant=00-allnoconfig~climb',
-          Buffer.from(text || '\n'),
-        )
-      ).id,
+    store: attemptStore('00-allnoconfig~climb', (path, body) => post(server.url, path, body)),
   });
   // The climb stops before its fourth build until the test lets it go.
   const held = new Promise<void>((r) => {
@@ -102,7 +96,7 @@ const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent({ timeout: 10_000 })) ?? '').replace(/\s+/g, ' ').trim();
 
 describe('climb views', () => {
-  it('shows a running climb, follows it live up the ladder to its goal, and links every attempt to its boot', async () => {
+  it('shows a running climb, follows it live up the ladder to its goal, and links every attempt to its boot and build', async () => {
     const [{ id }] = await get<ClimbSummary[]>('/api/climbs');
     const list = await open('/climb');
     const row = list.locator(`table[aria-label="Climbs"] tr[data-id="${id}"]`);
@@ -154,7 +148,11 @@ describe('climb views', () => {
     for (const a of detail.attempts) {
       const r = page.locator(`tr[data-attempt="${a.n}"]`);
       expect(await r.getAttribute('data-verdict')).toBe(a.verdict);
-      expect(await r.locator('.outcome a').first().getAttribute('href')).toBe(`/boots/${a.bootId}`);
+      expect(a.bootId).not.toBeNull();
+      expect(a.buildId).not.toBeNull();
+      expect(
+        await r.locator('.outcome a').evaluateAll((as) => as.map((x) => x.getAttribute('href'))),
+      ).toEqual([`/boots/${a.bootId}`, `/builds/${a.buildId}`]);
       if (a.symptom?.bootId && a.symptom.line > 0)
         expect(await r.locator('.symptom a').getAttribute('href')).toBe(
           `/boots/${a.symptom.bootId}#L${a.symptom.line}`,
@@ -172,6 +170,58 @@ describe('climb views', () => {
     await page.locator('h1').waitFor({ timeout: 10_000 });
     expect(await page.content()).toContain('00-allnoconfig~climb');
     await list.close();
+    await page.close();
+  });
+
+  it("links an attempt's boot and build pages back to the attempt in the climb", async () => {
+    const [{ id }] = await get<ClimbSummary[]>('/api/climbs');
+    const detail = await get<ClimbDetail>(`/api/climbs/${id}`);
+    const kept = detail.attempts.find((a) => a.option === 'CONFIG_BINFMT_ELF' && a.verdict === 'kept')!;
+    const trial = detail.attempts.find((a) => a.verdict === 'trial')!;
+    const needed = detail.attempts.find((a) => a.phase === 'minimise' && a.verdict === 'reverted')!;
+    for (const [a, path] of [
+      [kept, `/boots/${kept.bootId}`],
+      [trial, `/builds/${trial.buildId}`],
+      [needed, `/boots/${needed.bootId}`],
+    ] as const) {
+      const page = await open(path);
+      const note = page.locator(`section.climb-attempt[data-climb="${id}"][data-attempt="${a.n}"]`);
+      await note.waitFor({ timeout: 10_000 });
+      expect(await note.count()).toBe(1);
+      const back = note.locator(`a[href="/climb/${id}#attempt-${a.n}"]`);
+      expect(await back.textContent()).toBe(`attempt ${a.n} of climb #${id}`);
+      expect(await text(page, '.climb-attempt [data-field="option"]')).toBe(a.option);
+      expect(await note.locator('[data-status]').getAttribute('data-status')).toBe(a.verdict);
+      expect(await text(page, '.climb-attempt [data-field="phase"]')).toBe(a.phase);
+      if (a === kept) {
+        expect(await text(page, '.climb-attempt [data-status]')).toBe('kept');
+        // The symptom it was tried against links to its line in the boot before.
+        expect(await note.locator(`a[href="/boots/${a.symptom!.bootId}#L${a.symptom!.line}"]`).count()).toBe(
+          1,
+        );
+        await screenshot(page, 'climb-attempt-boot-light');
+      }
+      if (a === trial) expect(await text(page, '.climb-attempt [data-status]')).toBe('on trial');
+      if (a === needed) expect(await text(page, '.climb-attempt [data-status]')).toBe('needed');
+      // Back to the climb, on the attempt's row.
+      await back.click();
+      await page.waitForURL(`**/climb/${id}#attempt-${a.n}`);
+      const row = page.locator(`tr#attempt-${a.n}.target`);
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.getAttribute('data-verdict')).toBe(a.verdict);
+      expect(await page.locator('tr.target').count()).toBe(1);
+      await page.close();
+    }
+    // A boot no climb made shows no such note.
+    const plain = await post<{ id: number }>(
+      server.url,
+      '/api/logs?variant=03-exec',
+      Buffer.from('Linux version 6.1.0\n'),
+    );
+    const page = await open(`/boots/${plain.id}`);
+    await page.locator('h1').waitFor({ timeout: 10_000 });
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('section.climb-attempt').count()).toBe(0);
     await page.close();
   });
 
