@@ -82,5 +82,9 @@ export const boots = pgTable(
     index('boots_running_idx')
       .on(t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
       .where(sql`${t.state} = 'running'`),
+    // The issue backfill's queue at start-up: finished boots not grouped yet, without reading all history.
+    index('boots_ungrouped_idx')
+      .on(t.startedAt, t.id)
+      .where(sql`${t.state} = 'finished' and not ${t.issuesGrouped}`),
   ],
 );
