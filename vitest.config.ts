@@ -36,6 +36,7 @@ const SYSTEM = [
   'test/runners/debian-root.test.ts',
   'test/runners/debootstrap-root.test.ts',
   'test/runners/ec2/rehearsal.test.ts',
+  'test/runners/ec2/debian-rehearsal.test.ts',
   'test/runners/ec2/graviton.test.ts',
   'test/runners/ec2/fragments.test.ts',
   'test/runners/ec2/ec2-cli.test.ts',

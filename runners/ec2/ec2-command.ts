@@ -10,9 +10,9 @@ import { loadMatrix, pickNamed } from '../matrix/load.ts';
 import type { ResolvedVariant } from '../matrix/types.ts';
 import { type AwsCall, createAwsClients } from './aws.ts';
 import { cleanupLeftovers, findLeftovers } from './cleanup.ts';
-import { buildEc2Image } from './image.ts';
 import { type Ec2VariantResult, runEc2Variant } from './run-variant.ts';
 import { type Ec2Overrides, environmentRegion, resolveEc2Settings } from './settings.ts';
+import { buildVariantImage } from './variant-image.ts';
 
 export interface RunOpts {
   only?: string;
@@ -221,15 +221,7 @@ export async function ec2Image(file: string, o: RunOpts): Promise<number> {
         `${v.name}: 'ec2 image' needs a prebuilt kernel; 'ec2 run --rehearse-only' builds one`,
       );
     const s = resolveEc2Settings(v.ec2, overrides(o), dirname(matrixFile), v.arch);
-    const init = v.boot.disk?.init ?? (v.boot.initramfs?.kind === 'busybox' ? v.boot.initramfs.init : null);
-    const img = await buildEc2Image({
-      kernel: v.kernel,
-      cmdline: v.boot.cmdline,
-      init,
-      arch: s.arch,
-      busybox: v.boot.disk?.busybox,
-      image: s.image,
-    });
+    const img = await buildVariantImage(v, s, v.kernel);
     process.stdout.write(
       `${v.name}\t${img.path}\tsha256:${img.sha256}\t${img.sizeBytes} bytes (${img.dataBytes} with data)\t${(img.buildMs / 1000).toFixed(1)} s${img.cached ? ' (cached)' : ''}\n`,
     );

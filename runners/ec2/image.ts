@@ -2,8 +2,8 @@
  * The disk an EC2 variant boots from, built locally without loop mounts: GPT, an EFI
  * system partition holding \EFI\BOOT\BOOTX64.EFI, or BOOTAA64.EFI for Graviton (a UKI
  * carrying the command line, or the bare EFI-stub kernel with a built-in one) and an ext4
- * root (busybox, or debootstrap). The same file is rehearsed under QEMU and uploaded, and
- * its sha256 ties the two boots.
+ * root (busybox, debootstrap, or a variant's own Debian root disk, whole). The same file is
+ * rehearsed under QEMU and uploaded, and its sha256 ties the two boots.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -16,6 +16,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { BootwatchError } from '../../common/errors.ts';
 import { defaultBusybox } from '../images/busybox.ts';
 import { debootstrapTree, ext4FromTree } from '../images/debootstrap.ts';
 import { buildEsp } from '../images/esp.ts';
-import { buildGptDisk, type GptLayout, isZero, PART_TYPE } from '../images/gpt-disk.ts';
+import { buildGptDisk, type GptLayout, isZero, MiB, PART_TYPE } from '../images/gpt-disk.ts';
 import { buildModuleInitramfs } from '../images/module-initramfs.ts';
 import { buildRootfs } from '../images/rootfs.ts';
 import { buildUki } from '../images/uki.ts';
@@ -44,6 +45,11 @@ export interface Ec2ImageRequest {
   cmdline: string;
   /** /init of the root filesystem (busybox: required; debootstrap: optional, else /sbin/init). */
   init: string | null;
+  /**
+   * A finished ext4 root to use whole instead of building one (the Debian disk a variant's
+   * `boot.disk.debootstrap` makes, the very file its QEMU boots use); the disk grows to hold it.
+   */
+  rootDisk?: string | null;
   /** The kernel's architecture (default x86_64): the ESP's loader name, the UKI's stub, the busybox. */
   arch?: Ec2Arch;
   busybox?: string;
@@ -60,6 +66,8 @@ export interface Ec2Image {
   dataBytes: number;
   cmdline: string;
   entry: 'uki' | 'kernel';
+  /** The ext4 file copied into the root partition. */
+  root: string;
   initrd: string | null;
   modules: string[];
   layout: GptLayout;
@@ -72,7 +80,8 @@ export interface Ec2Image {
  * UART (the "Amazon PCI serial device", PCI 1d0f:8250, which ACPI's SPCR table names as the
  * console), driven by the 8250 driver, not a PL011 like QEMU virt's ttyAMA0.
  */
-const EC2_CONSOLE = 'console=ttyS0,115200n8';
+export const EC2_TTY = 'ttyS0';
+const EC2_CONSOLE = `console=${EC2_TTY},115200n8`;
 
 /** The command line the image boots with: the variant's, EC2's console, and how to find the root. */
 export function ec2Cmdline(base: string, opts: { initramfs: boolean; init: boolean }): string {
@@ -121,7 +130,10 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
   const arch: Ec2Arch = req.arch ?? 'x86_64';
   const busybox = req.busybox ?? defaultBusybox(arch);
   if (!existsSync(req.kernel)) throw new BootwatchError('input.invalid', `kernel not found: ${req.kernel}`);
-  const rootMb = image.sizeMb - image.espMb - 2;
+  // GPT's two tables and the 1 MiB alignment take 2 MiB beside the ESP and the root.
+  const rootDiskMb = req.rootDisk ? Math.ceil(statSync(req.rootDisk).size / MiB) : 0;
+  const sizeMb = Math.max(image.sizeMb, image.espMb + rootDiskMb + 2);
+  const rootMb = sizeMb - image.espMb - 2;
   if (rootMb < 16)
     throw new BootwatchError('input.invalid', `a ${image.sizeMb} MiB disk leaves no room for the root`);
   const mods = image.modules
@@ -143,15 +155,22 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
 
   const dir = imagesDir();
   mkdirSync(dir, { recursive: true });
-  const tag = `${image.sizeMb}-${image.espMb}-${image.entry}-${arch}`;
+  const tag = `${sizeMb}-${image.espMb}-${image.entry}-${arch}`;
   let rootFile: string;
   let rootKey: string;
-  if (image.debootstrap && arch !== 'x86_64')
+  if (req.rootDisk) {
+    if (req.init)
+      throw new BootwatchError('input.invalid', 'a finished root disk boots its own /sbin/init: no /init');
+    rootFile = req.rootDisk;
+    // Its maker caches it by content under a stable name; a rebuilt one has another mtime.
+    const st = statSync(rootFile);
+    rootKey = `${rootFile}:${st.size}:${st.mtimeMs}`;
+  } else if (image.debootstrap && arch !== 'x86_64') {
     throw new BootwatchError(
       'input.invalid',
       `ec2.image.debootstrap builds x86_64 roots only; an ${arch} image needs a busybox root (boot.disk)`,
     );
-  if (image.debootstrap) {
+  } else if (image.debootstrap) {
     const tree = await debootstrapTree(image.debootstrap, req.onLine);
     rootKey = `${tree}:${req.init ?? ''}`;
     rootFile = join(
@@ -179,7 +198,8 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Omit<Ec2Image, 'buildMs' | 'cached'>;
-    return { ...m, buildMs: Math.round(performance.now() - t0), cached: true };
+    // Images made before `root` was recorded: the same key means the same root.
+    return { ...m, root: m.root ?? rootFile, buildMs: Math.round(performance.now() - t0), cached: true };
   }
   const work = join(dir, `ec2-${key}.work.${process.pid}`);
   rmSync(work, { recursive: true, force: true });
@@ -203,7 +223,7 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
       'startup.nsh': nsh,
     });
     const tmp = join(work, 'disk.raw');
-    const layout = await buildGptDisk(tmp, image.sizeMb, [
+    const layout = await buildGptDisk(tmp, sizeMb, [
       { name: 'EFI', type: PART_TYPE.esp, uuid: ESP_PARTUUID, file: esp, sizeMb: image.espMb },
       { name: ROOT_LABEL, type: PART_TYPE.linux, uuid: ROOT_PARTUUID, file: rootFile },
     ]);
@@ -217,6 +237,7 @@ export async function buildEc2Image(req: Ec2ImageRequest): Promise<Ec2Image> {
       dataBytes,
       cmdline,
       entry: image.entry,
+      root: rootFile,
       initrd: mods?.path ?? null,
       modules: mods?.modules ?? [],
       layout,

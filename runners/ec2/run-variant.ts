@@ -13,10 +13,11 @@ import type { BootRun } from '../qemu/boot.ts';
 import { prepareSource } from '../source.ts';
 import type { AwsClients } from './aws.ts';
 import { type CloudRun, runOnEc2 } from './cloud-run.ts';
-import { buildEc2Image, type Ec2Image } from './image.ts';
+import type { Ec2Image } from './image.ts';
 import { rehearse } from './rehearse.ts';
 import type { Ec2Settings } from './settings.ts';
 import type { UploadProgress } from './upload-ebs.ts';
+import { buildVariantImage, rootInit } from './variant-image.ts';
 
 interface Ec2VariantHooks {
   onNotice?: (text: string) => void;
@@ -75,17 +76,6 @@ class BootStream {
   }
 }
 
-/** The root filesystem's /init: the disk's, else the busybox initramfs script (null: debootstrap's own init). */
-function rootInit(v: ResolvedVariant, s: Ec2Settings): string | null {
-  if (v.boot.disk) return v.boot.disk.init;
-  if (v.boot.initramfs?.kind === 'busybox') return v.boot.initramfs.init;
-  if (s.image.debootstrap) return null;
-  throw new BootwatchError(
-    'input.invalid',
-    `variant ${v.name}: an ec2 target needs boot.disk (its /init) or an ec2.image.debootstrap root`,
-  );
-}
-
 /** Runs the variant; harness and AWS failures are in the result, never thrown. */
 export async function runEc2Variant(o: Ec2VariantOptions): Promise<Ec2VariantResult> {
   const { variant: v, settings: s, collector, hooks = {} } = o;
@@ -132,16 +122,7 @@ export async function runEc2Variant(o: Ec2VariantOptions): Promise<Ec2VariantRes
     const init = rootInit(v, s);
     const initIsScript = init ? isScript(init) : false;
     hooks.onPhase?.('image', 'building the EFI disk image');
-    res.image = await buildEc2Image({
-      kernel,
-      cmdline: v.boot.cmdline,
-      init,
-      arch: s.arch,
-      busybox:
-        v.boot.disk?.busybox ?? (v.boot.initramfs?.kind === 'busybox' ? v.boot.initramfs.busybox : undefined),
-      image: s.image,
-      onLine: (l) => hooks.onNotice?.(l),
-    });
+    res.image = await buildVariantImage(v, s, kernel, (l) => hooks.onNotice?.(l));
     hooks.onPhase?.(
       'image',
       `${res.image.path} (${(res.image.buildMs / 1000).toFixed(1)} s${res.image.cached ? ', cached' : ''})`,

@@ -10,7 +10,7 @@ import { BootwatchError } from '../../common/errors.ts';
 import { runCommand } from '../process.ts';
 
 const SECTOR = 512;
-const MiB = 1 << 20;
+export const MiB = 1 << 20;
 
 /** GPT type GUIDs sfdisk understands. */
 export const PART_TYPE = {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveEc2Settings } from '../../../runners/ec2/settings.ts';
+import { buildVariantImage, rootInit } from '../../../runners/ec2/variant-image.ts';
 import { loadMatrix, parseMatrix } from '../../../runners/matrix/load.ts';
 import { runMatrix } from '../../../runners/run-matrix.ts';
 import { debianKernel } from '../helpers/debian-kernel.ts';
@@ -36,6 +37,43 @@ describe('the ec2 key of a matrix', () => {
       maxMinutes: 15,
       tags: { project: 'bootwatch' },
     });
+  });
+
+  it("loads ec2-debian: the seed ladder's Debian root (09-debian's debootstrap) as its root, its own /sbin/init", () => {
+    const debian = loadMatrix(new URL('../../../examples/ec2.yaml', import.meta.url).pathname).variants.find(
+      (v) => v.name === 'ec2-debian',
+    )!;
+    const rung = loadMatrix(
+      new URL('../../../examples/seed-ladder.yaml', import.meta.url).pathname,
+    ).variants.find((v) => v.name === '09-debian')!;
+    expect(debian).toMatchObject({ target: 'ec2', arch: 'x86_64' });
+    expect(debian.fragments.map((f) => f.name)).toEqual(['ec2.config']);
+    expect(debian.boot.markers).toEqual(['login:']);
+    expect(debian.boot.disk).toMatchObject({ init: null, sizeMb: rung.boot.disk!.sizeMb });
+    expect(debian.boot.disk!.debootstrap).toEqual(rung.boot.disk!.debootstrap);
+    expect(rootInit(debian, resolveEc2Settings(debian.ec2))).toBeNull();
+  });
+
+  it('refuses a variant with two Debian roots, and one with no root at all', async () => {
+    const text = `ec2: { region: eu-west-1, image: { debootstrap: { suite: bookworm } } }
+variants:
+  - name: two
+    kernel: /bin/sh
+    target: ec2
+    boot: { disk: { bus: nvme, debootstrap: { suite: bookworm } } }
+  - name: none
+    kernel: /bin/sh
+    target: ec2
+    ec2: { region: eu-west-1 }
+`;
+    const [two, none] = parseMatrix(text, '/tmp/m.yaml').variants;
+    await expect(buildVariantImage(two, resolveEc2Settings(two.ec2), '/bin/sh')).rejects.toThrow(
+      /boot.disk.debootstrap and ec2.image.debootstrap both name a root/,
+    );
+    const bare = { ...none, ec2: null };
+    expect(() => rootInit(bare, resolveEc2Settings({ region: 'eu-west-1' }))).toThrow(
+      /needs boot.disk \(its \/init or a debootstrap root\) or an ec2.image.debootstrap root/,
+    );
   });
 
   it('rejects an unknown ec2 key with its place in the file', () => {

@@ -79,6 +79,7 @@ export function smallDisk(dir: string, mb = 8, arch: Ec2Arch = 'x86_64'): Ec2Ima
     dataBytes,
     cmdline: 'console=ttyS0,115200n8 root=PARTUUID=x',
     entry: 'uki',
+    root: path,
     initrd: null,
     modules: [],
     layout: { sizeBytes: mb << 20, partitions: [] },
