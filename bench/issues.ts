@@ -1,23 +1,28 @@
 /**
  * Crash intelligence at volume (issue 10): titles per second on a crash-heavy log made of the
  * real crash corpus, and 10k crashes grouped into issues — the pure grouping, and the same
- * through the database as the collector does it after each boot (embedded PGlite).
+ * through the database on PGlite and PostgreSQL: in the backfill's batches and one boot at a
+ * time as the collector does after each boot.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { eq } from 'drizzle-orm';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueFindings } from '../collector/analysis/issue-keys.ts';
-import { openDatabase } from '../collector/db/client.ts';
-import { createBoot } from '../collector/db/queries/boots.ts';
-import { recordBootIssues } from '../collector/db/queries/issues.ts';
+import { type Database, type Db, openDatabase } from '../collector/db/client.ts';
+import { upsertVariant } from '../collector/db/queries/catalog.ts';
+import { recordBootIssues, recordIssuesOfBoots } from '../collector/db/queries/issue-grouping.ts';
 import { boots } from '../collector/db/schema/index.ts';
 import { BootLogParser, parseLog } from '../collector/parser/index.ts';
 import { fromRoot } from '../common/repo-root.ts';
 import type { Crash } from '../common/types/parse.ts';
+import { startPostgres } from '../test/helpers/postgres.ts';
 import type { Benchmark } from './run.ts';
 
 const CRASHES = 10_000;
 const PER_BOOT = 10;
+const VARIANTS = 20;
+/** Boots per set-based grouping, as the collector's backfill takes them. */
+const BATCH = 100;
 const TARGET_BYTES = 20 * 1000 * 1000;
 
 export const issuesBenchmark: Benchmark = {
@@ -59,23 +64,71 @@ export const issuesBenchmark: Benchmark = {
     report({ name: 'issues_group_10k_pure', value: performance.now() - g0, unit: 'ms', target: '< 1000' });
     report({ name: 'issues_distinct_signatures', value: groups.size, unit: 'issues' });
 
-    const database = await openDatabase({ pglite: new PGlite() });
+    // In the database, as the collector stores it: on PGlite (as `serve` without DATABASE_URL
+    // uses it, in a data directory) and on a real PostgreSQL server.
+    const data = mkdtempSync(join(tmpdir(), 'bootwatch-bench-issues-'));
+    const server = await startPostgres();
     try {
-      const result = parseLog(new Uint8Array());
-      const ids: number[] = [];
-      for (const crashes of perBoot) {
-        const { id } = await createBoot(database.db, { target: 'import', variant: null }, null);
-        await database.db
-          .update(boots)
-          .set({ state: 'finished', outcome: 'panic', result: { ...result, crashes } })
-          .where(eq(boots.id, id));
-        ids.push(id);
+      const open = async (backend: 'pglite' | 'postgres', n: number) =>
+        backend === 'pglite'
+          ? openDatabase({ dataDir: join(data, String(n)), url: undefined })
+          : openDatabase({ url: await server.createDatabase() });
+      for (const backend of ['pglite', 'postgres'] as const) {
+        // The backfill's way: batches of 100 boots, each one set-based grouping.
+        const batched = await grouping(await open(backend, 1), perBoot, async (db, ids) => {
+          for (let i = 0; i < ids.length; i += BATCH) await recordIssuesOfBoots(db, ids.slice(i, i + BATCH));
+        });
+        report({ name: `issues_group_10k_${backend}`, value: batched, unit: 'ms', target: '< 1000' });
+        // The live way: each boot as it finishes.
+        const single = await grouping(await open(backend, 2), perBoot, async (db, ids) => {
+          for (const id of ids) await recordBootIssues(db, id);
+        });
+        report({ name: `issues_group_10k_${backend}_per_boot`, value: single, unit: 'ms' });
       }
-      const d0 = performance.now();
-      for (const id of ids) await recordBootIssues(database.db, id);
-      report({ name: 'issues_group_10k_pglite', value: performance.now() - d0, unit: 'ms' });
     } finally {
-      await database.close();
+      server.dispose();
+      rmSync(data, { recursive: true, force: true });
     }
   },
 };
+
+/**
+ * Milliseconds `group` takes over stored, finished boots holding `perBoot`'s crashes, spread
+ * over VARIANTS variants a minute apart; closes the database.
+ */
+async function grouping(
+  database: Database,
+  perBoot: Crash[][],
+  group: (db: Db, ids: number[]) => Promise<void>,
+): Promise<number> {
+  try {
+    const { db } = database;
+    const variantIds = await Promise.all(
+      Array.from({ length: VARIANTS }, (_, v) => upsertVariant(db, { name: `bench-${v}` })),
+    );
+    const empty = parseLog(new Uint8Array());
+    const rows = perBoot.map((crashes, b) => ({
+      variantId: variantIds[b % VARIANTS],
+      target: 'import' as const,
+      state: 'finished' as const,
+      outcome: 'panic' as const,
+      startedAt: new Date(Date.UTC(2026, 0, 1) + b * 60_000),
+      result: { ...empty, crashes },
+    }));
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += 100)
+      ids.push(
+        ...(
+          await db
+            .insert(boots)
+            .values(rows.slice(i, i + 100))
+            .returning({ id: boots.id })
+        ).map((r) => r.id),
+      );
+    const t0 = performance.now();
+    await group(db, ids);
+    return performance.now() - t0;
+  } finally {
+    await database.close();
+  }
+}

@@ -101,8 +101,12 @@ async function recovery(db: Db, boot: RunFacts, from: RunFacts): Promise<NewAler
   };
 }
 
-/** Alerts for a finished boot's issues: new in its variant, or gone from it with this boot. */
-export async function alertsForIssues(db: Db, bootId: number): Promise<void> {
+/**
+ * Alerts for a finished boot's issues: new in its variant, or gone from it with this boot.
+ * `notYet`: boots grouped with this one in a batch but after it, which must not make its
+ * issues old (one by one, they would not have been grouped yet).
+ */
+export async function alertsForIssues(db: Db, bootId: number, notYet: readonly number[] = []): Promise<void> {
   const [boot] = await db
     .select({ variantId: boots.variantId, variant: variants.name, buildId: boots.buildId })
     .from(boots)
@@ -121,7 +125,8 @@ export async function alertsForIssues(db: Db, bootId: number): Promise<void> {
     .innerJoin(issues, eq(issues.id, mine.issueId))
     .where(
       sql`not exists (select 1 from ${issueBoots} o where o.issue_id = ${mine.issueId}
-        and o.variant_id is not distinct from ${mine.variantId} and o.boot_id <> ${bootId})`,
+        and o.variant_id is not distinct from ${mine.variantId} and o.boot_id <> ${bootId}
+        and o.boot_id <> all(${sql.param([...notYet])}::int[]))`,
     );
   const out: NewAlert[] = fresh.map((i) => ({
     key: `issue_new:${i.id}:${boot.variantId ?? 0}`,

@@ -26,6 +26,9 @@ const FAILURE_CLASS: Partial<Record<BootEvent['kind'], (typeof FAILURE_KINDS)[nu
   kernel_error: 'error',
 };
 
+/** The event kinds a finding can come from (a probe only when it failed). */
+export const FAILURE_EVENT_KINDS = Object.keys(FAILURE_CLASS) as BootEvent['kind'][];
+
 /** The issues a boot shows, one per signature, in console order. */
 export function issueFindings(
   crashes: readonly Pick<Crash, 'kind' | 'title' | 'line' | 'signature' | 'file'>[],

@@ -19,8 +19,8 @@ import {
 } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
 import { isDbUnavailable } from '../db/errors.ts';
+import { recordBootIssues, recordIssuesOfBoots, ungroupedBoots } from '../db/queries/issue-grouping.ts';
 import { type IssueMessage, issueChanges } from '../db/queries/issue-status.ts';
-import { recordBootIssues, ungroupedBoots } from '../db/queries/issues.ts';
 import {
   getThresholds,
   insertRegressions,
@@ -122,19 +122,39 @@ async function groupIssues(
 
 /**
  * Groups the failures of boots stored before issues existed (or whose grouping failed), in
- * the detection queue, oldest first; idempotent, and quiet on the live feed. Returns how
- * many boots it read.
+ * the detection queue, oldest first, a batch at a time; idempotent, and quiet on the live
+ * feed. Returns how many boots it read.
  */
 export async function backfillIssues(db: Db, batch = 100): Promise<number> {
   const tried = new Set<number>();
   for (;;) {
-    const ids = (await ungroupedBoots(db, batch + tried.size)).filter((id) => !tried.has(id));
+    const ids = (await ungroupedBoots(db, batch + tried.size)).filter((id) => !tried.has(id)).slice(0, batch);
     if (!ids.length) return tried.size;
-    for (const id of ids.slice(0, batch)) {
-      tried.add(id);
-      await enqueue(db, () => guarded(`boot ${id}`, () => groupIssues(db, id, null), 'issue backfill'));
-    }
+    for (const id of ids) tried.add(id);
+    await enqueue(db, () => backfillBatch(db, ids));
   }
+}
+
+/**
+ * One set-based grouping for the batch, then each boot's alerts and statuses in order, as
+ * grouping them one by one would leave them. A batch that fails goes one boot at a time, so
+ * one bad boot leaves no other ungrouped.
+ */
+async function backfillBatch(db: Db, ids: number[]): Promise<void> {
+  const span = `boots ${ids[0]}..${ids.at(-1)}`;
+  const recorded = await guarded(span, () => recordIssuesOfBoots(db, ids), 'issue backfill');
+  for (const [i, id] of ids.entries())
+    await guarded(
+      `boot ${id}`,
+      async () => {
+        if (!recorded) return groupIssues(db, id, null);
+        await alertsForIssues(db, id, ids.slice(i + 1));
+        const r = recorded.get(id);
+        if (r) await issueChanges(db, id, r.created, false);
+        return r?.count ?? null;
+      },
+      'issue backfill',
+    );
 }
 
 async function guarded<T>(

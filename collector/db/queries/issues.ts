@@ -1,12 +1,10 @@
 /**
- * Issues: a boot's failures recorded by signature once it finishes, and read back with
- * where and when they appeared and whether they still do (new / known / gone per variant).
+ * Issues read back with where and when they appeared and whether they still do (new /
+ * known / gone per variant); issue-grouping.ts records them.
  */
 import { and, desc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { IssueDetail, IssueStatus, IssueSummary, IssueVariant } from '../../../common/schemas/issues.ts';
 import type { Arch } from '../../../common/types/parse.ts';
-import { isScratchVariant } from '../../../common/variant-names.ts';
-import { issueFindings } from '../../analysis/issue-keys.ts';
 import type { Db } from '../client.ts';
 import { iso } from '../rows.ts';
 import { boots, issueBoots, issues, issueVariants, variants } from '../schema/index.ts';
@@ -24,123 +22,6 @@ export interface IssueFilter {
   q?: string;
   boot?: number;
   limit: number;
-}
-
-/** What recording a boot's issues did. */
-export interface RecordedIssues {
-  /** Issues the boot showed. */
-  count: number;
-  /** Ids of the issues it showed first of all boots (new rows). */
-  created: number[];
-}
-
-/**
- * Records the issues of a finished boot and marks the boot grouped. Idempotent per boot;
- * null when the boot is not finished (nothing to group yet).
- */
-export async function recordBootIssues(db: Db, bootId: number): Promise<RecordedIssues | null> {
-  const found = await findingsOf(db, bootId);
-  if (!found) return null;
-  const created = found.list.length ? await storeFindings(db, bootId, found) : [];
-  await db.update(boots).set({ issuesGrouped: true }).where(eq(boots.id, bootId));
-  return { count: found.list.length, created };
-}
-
-interface BootFindings {
-  list: ReturnType<typeof issueFindings>;
-  variantId: number | null;
-  startedAt: Date;
-}
-
-async function findingsOf(db: Db, bootId: number): Promise<BootFindings | null> {
-  const [b] = await db
-    .select({
-      variantId: boots.variantId,
-      variant: variants.name,
-      state: boots.state,
-      outcome: boots.outcome,
-      startedAt: boots.startedAt,
-      result: boots.result,
-    })
-    .from(boots)
-    .leftJoin(variants, eq(variants.id, boots.variantId))
-    .where(eq(boots.id, bootId));
-  if (b?.state !== 'finished') return null;
-  // A bisection's candidates fail by design: their failures are the bisection's, not issues.
-  if (!b.result || isScratchVariant(b.variant))
-    return { list: [], variantId: b.variantId, startedAt: b.startedAt };
-  // In signature order: concurrent collectors then lock shared issue rows in one order (no deadlock).
-  const list = issueFindings(b.result.crashes, b.result.events, b.outcome === 'booted').sort((x, y) =>
-    x.signature < y.signature ? -1 : x.signature > y.signature ? 1 : 0,
-  );
-  return { list, variantId: b.variantId, startedAt: b.startedAt };
-}
-
-async function storeFindings(db: Db, bootId: number, b: BootFindings): Promise<number[]> {
-  const found = b.list;
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .insert(issues)
-      .values(
-        found.map((f) => ({
-          signature: f.signature,
-          kind: f.kind,
-          title: f.title,
-          file: f.file,
-          firstSeenAt: b.startedAt,
-          lastSeenAt: b.startedAt,
-          firstBootId: bootId,
-          lastBootId: bootId,
-        })),
-      )
-      // A no-op update, so the existing rows' ids come back too (xmax is 0 for a new row).
-      .onConflictDoUpdate({ target: issues.signature, set: { signature: sql`excluded.signature` } })
-      .returning({ id: issues.id, signature: issues.signature, inserted: sql<boolean>`xmax = 0` });
-    const created = rows.filter((r) => r.inserted).map((r) => r.id);
-    const idOf = new Map(rows.map((r) => [r.signature, r.id]));
-    const added = await tx
-      .insert(issueBoots)
-      .values(
-        found.map((f) => ({
-          issueId: idOf.get(f.signature)!,
-          bootId,
-          variantId: b.variantId,
-          line: f.line,
-          at: b.startedAt,
-        })),
-      )
-      .onConflictDoNothing()
-      .returning({ issueId: issueBoots.issueId });
-    if (!added.length) return created;
-    const at = b.startedAt;
-    await tx
-      .update(issues)
-      .set({
-        count: sql`${issues.count} + 1`,
-        firstBootId: sql`case when ${at} < ${issues.firstSeenAt} then ${bootId} else ${issues.firstBootId} end`,
-        firstSeenAt: sql`least(${issues.firstSeenAt}, ${at})`,
-        lastBootId: sql`case when ${at} >= ${issues.lastSeenAt} then ${bootId} else ${issues.lastBootId} end`,
-        lastSeenAt: sql`greatest(${issues.lastSeenAt}, ${at})`,
-      })
-      .where(
-        inArray(
-          issues.id,
-          added.map((a) => a.issueId),
-        ),
-      );
-    return created;
-  });
-}
-
-/** Finished boots whose failures are not grouped yet (stored before issues existed), oldest first. */
-export async function ungroupedBoots(db: Db, limit: number): Promise<number[]> {
-  const rows = await db
-    .select({ id: boots.id })
-    .from(boots)
-    .where(and(eq(boots.state, 'finished'), eq(boots.issuesGrouped, false)))
-    .orderBy(boots.startedAt, boots.id)
-    .limit(limit);
-  return rows.map((r) => r.id);
 }
 
 interface VariantStats {
