@@ -4,7 +4,17 @@
  * PostgreSQL server cloned from a migrated template database.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -22,12 +32,7 @@ let pgliteTemplate: Promise<Blob> | null = null;
  * creating a PGlite cluster takes seconds, loading a dump a fraction of that.
  */
 async function templateDump(): Promise<Blob> {
-  const hash = createHash('sha256').update(readFileSync(PGLITE_PACKAGE));
-  for (const f of readdirSync(MIGRATIONS_DIR, { recursive: true, encoding: 'utf8' }).sort()) {
-    const path = join(MIGRATIONS_DIR, f);
-    if (statSync(path).isFile()) hash.update(f).update(readFileSync(path));
-  }
-  const file = join(tmpdir(), `bootwatch-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  const file = join(tmpdir(), `bootwatch-pglite-template-${templateKey()}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const client = new PGlite();
   const template = await openDatabase({ pglite: client });
@@ -39,8 +44,48 @@ async function templateDump(): Promise<Blob> {
   return blob;
 }
 
+/** What a migrated template depends on: PGlite's version and every migration file. */
+function templateKey(): string {
+  const hash = createHash('sha256').update(readFileSync(PGLITE_PACKAGE));
+  for (const f of readdirSync(MIGRATIONS_DIR, { recursive: true, encoding: 'utf8' }).sort()) {
+    const path = join(MIGRATIONS_DIR, f);
+    if (statSync(path).isFile()) hash.update(f).update(readFileSync(path));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The migrated template as an on-disk embedded database directory, made once from the dump. */
+async function templateDataDir(): Promise<string> {
+  const dir = join(tmpdir(), `bootwatch-pglite-datadir-${templateKey()}`);
+  if (existsSync(dir)) return dir;
+  const tmp = mkdtempSync(`${dir}.`);
+  const client = new PGlite(tmp, { loadDataDir: await templateDump() });
+  await client.waitReady;
+  await client.close();
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    // Another test process made it first: theirs is the same.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) throw err;
+  }
+  return dir;
+}
+
+/**
+ * A new BOOTWATCH_DATA directory whose embedded database is already created and migrated, for
+ * tests whose subject is not the first start on an empty directory: creating one (PGlite's
+ * initdb and every migration, in WASM) takes 10-50 s on CI's loaded cores, this copy well under one.
+ */
+export async function migratedDataDir(prefix = 'bw-data-'): Promise<string> {
+  const template = await templateDataDir();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(template, join(dir, 'pglite'), { recursive: true });
+  return dir;
+}
+
 /** A fresh in-memory PGlite with the real migrations, loaded from the template. */
-async function freshPglite(): Promise<Database> {
+export async function freshPglite(): Promise<Database> {
   pgliteTemplate ??= templateDump();
   const pglite = new PGlite({ loadDataDir: await pgliteTemplate });
   return openDatabase({ pglite, migrate: false });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BisectReport } from '../../collector/analysis/bisect.ts';
+import { migratedDataDir } from '../helpers/db.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/bootwatch', import.meta.url).pathname;
@@ -42,7 +43,9 @@ describe('bisect on the seed ladder, for real', () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'bw-bisect-'));
       const state = join(dir, 'state.json');
-      const first = await bisect(state, join(dir, 'data'), 2);
+      // The embedded collector's database made beforehand: the subject is the bisection.
+      const data = await migratedDataDir('bw-bisect-data-');
+      const first = await bisect(state, data, 2);
       expect(first.code).toBe(1);
       expect(first.report.status).toBe('budget');
       expect(first.report.steps.map((s) => [s.phase, s.verdict])).toEqual([
@@ -50,7 +53,7 @@ describe('bisect on the seed ladder, for real', () => {
         ['endpoint', 'bad'],
       ]);
 
-      const second = await bisect(state, join(dir, 'data'), 8);
+      const second = await bisect(state, data, 8);
       expect(second.code).toBe(0);
       const r = second.report;
       expect(r.status).toBe('found');

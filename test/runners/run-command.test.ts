@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { migratedDataDir } from '../helpers/db.ts';
 import { debianKernel } from './helpers/debian-kernel.ts';
 
 const run = promisify(execFile);
@@ -33,7 +34,11 @@ describe('bootwatch run', () => {
         '',
       ].join('\n'),
     );
-    const env = { ...process.env, BOOTWATCH_DATA: join(dir, 'data'), BOOTWATCH_SPOOL: join(dir, 'spool') };
+    const env = {
+      ...process.env,
+      BOOTWATCH_DATA: await migratedDataDir('bw-run-data-'),
+      BOOTWATCH_SPOOL: join(dir, 'spool'),
+    };
     const table = await run(resolve('bin/bootwatch'), ['run', join(dir, 'm.yaml')], { env }).catch((e) => e);
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/^variant\s+image\s+build\s+boot\s+outcome/m);

@@ -2,21 +2,21 @@
  * `bootwatch subscribe` against a real `serve` with auth on: each token adds, lists and
  * removes its own subscriptions; another token's is not there for it; bad input exits 2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { bootwatch, type Served, serve } from '../helpers/cli-process.ts';
+import { migratedDataDir } from '../helpers/db.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'bw-subscribe-'));
+let dir = '';
 let served: Served | null = null;
 afterAll(async () => {
   served?.child.kill('SIGTERM');
   await served?.exited;
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it('adds, lists and removes subscriptions as the token that owns them', { timeout: 240_000 }, async () => {
+  dir = await migratedDataDir('bw-subscribe-');
   const env = { BOOTWATCH_DATA: dir, BOOTWATCH_AUTH: 'on', HOST: '127.0.0.1' };
   served = await serve(env);
   const token = async (name: string) => {

@@ -4,13 +4,12 @@
  * and the next `serve` on the same database sends it — once: a third collector sends what
  * comes next and nothing of what was sent before.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Delivery, Subscription } from '../../../common/schemas/subscriptions.ts';
 import { startHttpReceiver, until } from '../../helpers/alert-receivers.ts';
 import { request } from '../../helpers/cli-process.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { type ServeProcess, startServe } from '../../helpers/serve-process.ts';
@@ -45,7 +44,7 @@ describe.each(modes.filter((m) => m.available || process.env.CI))(
         servers.push(pg);
         env.DATABASE_URL = await pg.createDatabase();
       } else {
-        const dir = mkdtempSync(join(tmpdir(), 'bw-alerts-restart-'));
+        const dir = await migratedDataDir('bw-alerts-restart-');
         dirs.push(dir);
         env.BOOTWATCH_DATA = dir;
       }

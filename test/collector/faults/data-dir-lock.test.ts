@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockDataDir, startTime } from '../../../collector/db/data-dir-lock.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { BIN, type ServeProcess, startServe } from '../../helpers/serve-process.ts';
 
 const dirs: string[] = [];
@@ -64,7 +65,8 @@ if (!unshareWorks && process.env.CI === 'true')
 
 describe.runIf(unshareWorks)('serve as PID 1 in a pid namespace', () => {
   it('starts again on its own data dir after kill -9', { timeout: 90_000 }, async () => {
-    const data = tempDir();
+    const data = await migratedDataDir();
+    dirs.push(data);
     const pid1 = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', BIN, 'serve'];
     const first = await startServe({ BOOTWATCH_DATA: data }, pid1);
     children.push(first);

@@ -4,12 +4,11 @@
  * are answered while it runs, not after it. A real `serve` process, real sockets.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { largeLog } from '../../helpers/large-log.ts';
 import { type ServeProcess, startServe } from '../../helpers/serve-process.ts';
 
@@ -40,7 +39,7 @@ function post(url: string, body: Buffer): Promise<number> {
 
 describe('a large import on the embedded database', () => {
   it('lets other requests in while it runs', { timeout: 360_000 }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bootwatch-readers-'));
+    dir = await migratedDataDir('bootwatch-readers-');
     serve = await startServe({ BOOTWATCH_DATA: dir });
     const base = serve.url;
     const feed = new WebSocket(`${base.replace(/^http/, 'ws')}/api/feed`);

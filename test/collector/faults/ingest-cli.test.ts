@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { IMPORT_INTERRUPTED } from '../../../collector/ingest/collector.ts';
 import { BIN, bootwatch } from '../../helpers/cli-process.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 import { largeLog } from '../../helpers/large-log.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
@@ -32,6 +33,13 @@ afterAll(() => {
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'bootwatch-ingest-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A collector's data dir, its embedded database already made (the subject here is ingest). */
+async function collectorData(): Promise<string> {
+  const d = await migratedDataDir('bootwatch-ingest-collector-');
   dirs.push(d);
   return d;
 }
@@ -66,7 +74,7 @@ describe('bootwatch ingest --collector', () => {
     const work = tempDir();
     const log = join(work, '03-exec-no-net.log');
     writeFileSync(log, fixtureBytes('logs/03-exec-no-net.log'));
-    const server = await startServe({ BOOTWATCH_DATA: join(work, 'collector') });
+    const server = await startServe({ BOOTWATCH_DATA: await collectorData() });
     served.push(server);
     const env = { BOOTWATCH_SPOOL: join(work, 'spool') };
     const first = await bootwatch(['ingest', log, '--collector', server.url, '--json'], env);
@@ -91,7 +99,7 @@ describe('bootwatch ingest --collector', () => {
     expect(sent.stderr).toMatch(/spooled.*spool flush/);
     expect(spooled(env.BOOTWATCH_SPOOL)).toEqual([{ kind: 'log', variant: 'net' }]);
 
-    const server = await startServe({ BOOTWATCH_DATA: join(work, 'collector') });
+    const server = await startServe({ BOOTWATCH_DATA: await collectorData() });
     served.push(server);
     const flushed = await bootwatch(['spool', 'flush', '--collector', server.url], env);
     expect(flushed.code, flushed.stderr).toBe(0);

@@ -6,8 +6,7 @@
  * limit, and the failed-authentication cap (last: it locks this address out for a minute).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -18,6 +17,7 @@ import { TOKEN_SCOPES, type TokenScope } from '../../../common/types/access.ts';
 import { netOracle } from '../../helpers/bisect-oracle.ts';
 import { serve } from '../../helpers/cli-process.ts';
 import { ladderOracle } from '../../helpers/climb-oracle.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 
 const RATE_LIMIT = 400;
 const MAX_SOCKETS = 4;
@@ -34,7 +34,7 @@ async function token(name: string, scope: TokenScope): Promise<string> {
 }
 
 beforeAll(async () => {
-  data = mkdtempSync(join(tmpdir(), 'bootwatch-hostile-'));
+  data = await migratedDataDir('bootwatch-hostile-');
   const server = await serve({
     BOOTWATCH_DATA: data,
     HOST: '127.0.0.1',

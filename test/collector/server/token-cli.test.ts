@@ -4,11 +4,10 @@
  * PostgreSQL), auth on by default beyond loopback, and a revoked token refused at once.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bootwatch, serve } from '../../helpers/cli-process.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { skipWithout } from '../../helpers/required-tool.ts';
 
@@ -21,8 +20,9 @@ afterAll(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'bootwatch-tokens-'));
+/** A data dir with its embedded database already made: the subject here is tokens, not the first start. */
+async function dataDir(): Promise<string> {
+  const d = await migratedDataDir('bootwatch-tokens-');
   dirs.push(d);
   return d;
 }
@@ -79,7 +79,7 @@ describe('bin/bootwatch token', () => {
   it('makes, lists and revokes tokens of the embedded database while serve runs', {
     timeout: 180_000,
   }, async () => {
-    await lifecycle({ BOOTWATCH_DATA: tempDir() });
+    await lifecycle({ BOOTWATCH_DATA: await dataDir() });
   });
 
   describe('on PostgreSQL', () => {
@@ -97,7 +97,7 @@ describe('bin/bootwatch token', () => {
   it('turns auth on by itself beyond loopback, and warns when told to turn it off there', {
     timeout: 120_000,
   }, async () => {
-    const data = tempDir();
+    const data = await dataDir();
     const open = await serve({ BOOTWATCH_DATA: data, HOST: '0.0.0.0', BOOTWATCH_AUTH: undefined });
     children.push(open.child);
     expect(open.stderr()).toMatch(/auth on/);

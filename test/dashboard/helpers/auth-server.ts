@@ -4,11 +4,11 @@
  * `bin/bootwatch token create` against the same data (the contract's commands, not the app's insides).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { migratedDataDir } from '../../helpers/db.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -56,7 +56,7 @@ export async function startAuthServer(opts: {
   tokens: Record<string, Scope>;
   publicRead?: boolean;
 }): Promise<AuthServer> {
-  const data = mkdtempSync(join(tmpdir(), 'bootwatch-auth-'));
+  const data = await migratedDataDir('bootwatch-auth-');
   const tokens: Record<string, string> = {};
   for (const [name, scope] of Object.entries(opts.tokens))
     tokens[name] = await createToken(data, name, scope);

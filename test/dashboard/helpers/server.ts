@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { openDatabase } from '../../../collector/db/client.ts';
 import { buildApp } from '../../../collector/server/app.ts';
 import type { App } from '../../../collector/server/types.ts';
+import { freshPglite } from '../../helpers/db.ts';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DASHBOARD_DIST = join(ROOT, 'dashboard/dist');
@@ -22,7 +21,7 @@ export interface TestServer {
 
 /** Starts the collector with a fresh database; `close` stops it and drops the data. */
 export async function startServer(): Promise<TestServer> {
-  const database = await openDatabase({ pglite: new PGlite() });
+  const database = await freshPglite();
   const app = await buildApp({ database, ownDatabase: true, dashboardDir: DASHBOARD_DIST });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url: address, app, close: () => app.close() };

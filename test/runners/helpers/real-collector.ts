@@ -2,10 +2,8 @@
  * The real collector (collector/server/app.ts on a fresh embedded database) listening on
  * 127.0.0.1, stoppable and restartable on the same port and data, for the runner tests.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildApp } from '../../../collector/server/app.ts';
+import { migratedDataDir } from '../../helpers/db.ts';
 
 export interface RealCollector {
   url: string;
@@ -21,7 +19,7 @@ export interface RealCollector {
 }
 
 export async function startRealCollector(): Promise<RealCollector> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-collector-'));
+  const dataDir = await migratedDataDir('bw-collector-');
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   const c: RealCollector = {
     url: '',
