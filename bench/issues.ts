@@ -78,12 +78,15 @@ export const issuesBenchmark: Benchmark = {
         const batched = await grouping(await open(backend, 1), perBoot, async (db, ids) => {
           for (let i = 0; i < ids.length; i += BATCH) await recordIssuesOfBoots(db, ids.slice(i, i + BATCH));
         });
-        report({ name: `issues_group_10k_${backend}`, value: batched, unit: 'ms', target: '< 1000' });
+        report({ name: `issues_group_10k_${backend}`, value: batched.ms, unit: 'ms', target: '< 1000' });
+        // PGlite works in this process: its CPU time is the figure the shared cores' load leaves alone.
+        if (backend === 'pglite')
+          report({ name: 'issues_group_10k_pglite_cpu', value: batched.cpuMs, unit: 'ms' });
         // The live way: each boot as it finishes.
         const single = await grouping(await open(backend, 2), perBoot, async (db, ids) => {
           for (const id of ids) await recordBootIssues(db, id);
         });
-        report({ name: `issues_group_10k_${backend}_per_boot`, value: single, unit: 'ms' });
+        report({ name: `issues_group_10k_${backend}_per_boot`, value: single.ms, unit: 'ms' });
       }
     } finally {
       server.dispose();
@@ -93,14 +96,14 @@ export const issuesBenchmark: Benchmark = {
 };
 
 /**
- * Milliseconds `group` takes over stored, finished boots holding `perBoot`'s crashes, spread
- * over VARIANTS variants a minute apart; closes the database.
+ * Wall and this process's CPU milliseconds `group` takes over stored, finished boots holding
+ * `perBoot`'s crashes, spread over VARIANTS variants a minute apart; closes the database.
  */
 async function grouping(
   database: Database,
   perBoot: Crash[][],
   group: (db: Db, ids: number[]) => Promise<void>,
-): Promise<number> {
+): Promise<{ ms: number; cpuMs: number }> {
   try {
     const { db } = database;
     const variantIds = await Promise.all(
@@ -126,8 +129,10 @@ async function grouping(
         ).map((r) => r.id),
       );
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await group(db, ids);
-    return performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     await database.close();
   }
