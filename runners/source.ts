@@ -2,8 +2,8 @@
  * Kernel source trees: a directory as given, or a Debian linux-source tarball unpacked
  * once into the cache (`$BOOTWATCH_CACHE/src/<name>`), shared by every build.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { BootwatchError } from '../common/errors.ts';
 import type { KernelSourceInput } from '../common/types/ingest.ts';
 import type { ResolvedSource } from './matrix/types.ts';
@@ -37,13 +37,20 @@ export async function prepareSource(src: ResolvedSource): Promise<KernelSource> 
         'harness.failed',
         `kernel tarball not found: ${src.path} (apt-get install ${name})`,
       );
-    const tmp = `${dir}.unpacking`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
+    // A directory of our own: two processes may unpack at once (the first one in wins).
+    mkdirSync(dirname(dir), { recursive: true });
+    const tmp = mkdtempSync(`${dir}.unpacking-`);
     const r = await runCommand('tar', ['-xf', src.path, '-C', tmp, '--strip-components=1']);
-    if (r.code !== 0)
+    if (r.code !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
       throw new BootwatchError('harness.failed', `unpacking ${src.path} failed: ${r.output.slice(-500)}`);
-    renameSync(tmp, dir);
+    }
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(join(dir, 'Makefile'))) throw err;
+    }
   }
   checkTree(dir);
   return { dir, input: { name, kind: 'tarball', path: src.path, version: kernelVersion(dir) } };
