@@ -20,7 +20,8 @@ const UNIT = [
 ];
 
 /**
- * Files that build kernels or boot QEMU: CPU-bound, so one at a time. `npm test` runs this
+ * Files that build kernels or boot QEMU (the Kconfig-only ones, dropped-options and
+ * ec2/fragments, run with the integration half): CPU-bound, so one at a time. `npm test` runs this
  * project next to the rest of the integration files, which mostly wait on servers, databases
  * and Chromium (scripts/run-tests.sh), so the two halves overlap instead of adding up.
  */
@@ -31,14 +32,12 @@ const SYSTEM = [
   'test/runners/bisect.test.ts',
   'test/runners/climb.test.ts',
   'test/runners/disk-root.test.ts',
-  'test/runners/dropped-options.test.ts',
   'test/runners/run-command.test.ts',
   'test/runners/debian-root.test.ts',
   'test/runners/debootstrap-root.test.ts',
   'test/runners/ec2/rehearsal.test.ts',
   'test/runners/ec2/debian-rehearsal.test.ts',
   'test/runners/ec2/graviton.test.ts',
-  'test/runners/ec2/fragments.test.ts',
   'test/runners/ec2/ec2-cli.test.ts',
 ];
 
