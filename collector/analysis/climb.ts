@@ -68,9 +68,20 @@ function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean 
   });
 }
 
-/** How far a boot got: later stage first, then more milestones, then the marker. */
-function progress(e: ClimbEvaluation): number[] {
-  return [stageRank(e.lastStage), e.milestones.length, e.marker ? 1 : 0, e.checks.length];
+/** How many of the goals a boot reached. */
+const goalsReached = (e: ClimbEvaluation, goals: readonly ClimbGoal[]) =>
+  goals.filter((g) => reachedGoals(e, [g])).length;
+
+/**
+ * How far a boot got: more goals first, then a later stage, more milestones, the marker.
+ * A shutdown counts as userspace: a boot the runner ends once its network check passed stops
+ * in userspace, and is not behind one that powered off with no network (the real climb from
+ * allnoconfig reverted E1000 for exactly that).
+ */
+function progress(e: ClimbEvaluation, goals: readonly ClimbGoal[]): number[] {
+  const stage = e.lastStage === 'shutdown' ? 'userspace' : e.lastStage;
+  const milestones = e.milestones.filter((m) => m !== 'shutdown').length;
+  return [goalsReached(e, goals), stageRank(stage), milestones, e.marker ? 1 : 0, e.checks.length];
 }
 
 function compare(a: number[], b: number[]): number {
@@ -241,7 +252,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
       continue;
     }
     const e = await build(applied.options, 'climb');
-    const further = compare(progress(e), progress(cur));
+    const further = compare(progress(e, state.goals), progress(cur, state.goals));
     const gone = !symptomsOf(e.diagnosis).some((s) => s.key.split('@')[0] === next.symptom.key.split('@')[0]);
     const keep = further > 0 || (further === 0 && gone && e.outcome === cur.outcome);
     const trial = !keep && further === 0 && e.outcome === cur.outcome;

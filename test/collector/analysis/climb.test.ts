@@ -137,4 +137,42 @@ describe('climb', () => {
     expect(s.options).toEqual(['CONFIG_B']);
     expect(s.attempts.find((a) => a.phase === 'minimise' && a.option === 'CONFIG_A')?.verdict).toBe('kept');
   });
+
+  it('keeps a NIC whose boot the runner ended in userspace once the network answered', async () => {
+    // As the real climb from allnoconfig met it: without a NIC the guest powers off (stage
+    // shutdown, no network); with E1000 the runner ends the boot after its port check passed.
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
+      evaluate: async (options) => {
+        const nic = options.includes('CONFIG_E1000');
+        return {
+          outcome: 'booted',
+          lastStage: nic ? 'userspace' : 'shutdown',
+          milestones: nic ? ['kernel_start', 'userspace'] : ['kernel_start', 'userspace', 'shutdown'],
+          marker: true,
+          checks: nic ? ['net'] : [],
+          diagnosis: nic
+            ? []
+            : [
+                {
+                  option: 'CONFIG_E1000',
+                  rule: 'no-nic',
+                  line: 9,
+                  confidence: 0.9,
+                  reason: '',
+                  evidence: 'ip: SIOCGIFFLAGS: No such device',
+                },
+              ],
+          lastLine: 'SEEDLAB-DONE',
+          imageBytes: null,
+          buildId: null,
+          bootId: null,
+        };
+      },
+    };
+    const s = await climb(initialClimbState(['marker', 'network'], 10), deps);
+    expect(s.attempts.find((a) => a.option === 'CONFIG_E1000' && a.phase === 'climb')?.verdict).toBe('kept');
+    expect(s.status).toBe('reached');
+    expect(s.options).toEqual(['CONFIG_E1000']);
+  });
 });
