@@ -267,7 +267,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
         verdict: keep ? 'kept' : trial ? 'trial' : 'reverted',
         reason: keep
           ? further > 0
-            ? `got further: ${cur.lastStage} → ${e.lastStage}`
+            ? goalsReached(e, state.goals) > goalsReached(cur, state.goals)
+              ? `got further: ${goalsReached(e, state.goals)} of ${state.goals.length} goals reached (${state.goals.filter((g) => reachedGoals(e, [g])).join(', ')})`
+              : `got further: ${cur.lastStage} → ${e.lastStage}`
             : 'the symptom is gone'
           : trial
             ? "no further alone, no worse: kept on trial under the symptom's next option"

@@ -171,7 +171,10 @@ describe('climb', () => {
       },
     };
     const s = await climb(initialClimbState(['marker', 'network'], 10), deps);
-    expect(s.attempts.find((a) => a.option === 'CONFIG_E1000' && a.phase === 'climb')?.verdict).toBe('kept');
+    expect(s.attempts.find((a) => a.option === 'CONFIG_E1000' && a.phase === 'climb')).toMatchObject({
+      verdict: 'kept',
+      reason: 'got further: 2 of 2 goals reached (marker, network)',
+    });
     expect(s.status).toBe('reached');
     expect(s.options).toEqual(['CONFIG_E1000']);
   });
