@@ -5,7 +5,7 @@
  * file in the seed ladder's form; the same command (or `--resume ID` on another host) resumes
  * a climb that was cut off, and `--queue` hands it to an agent.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { type ClimbState, climbFragment, climbRungs } from '../../collector/analysis/climb.ts';
@@ -84,6 +84,8 @@ export async function climbCommand(
     const base = `${variant.name.replace(/[^\w.-]/g, '_')}-climb`;
     const fragmentFile = resolve(out, `${base}.config`);
     const ladderFile = resolve(out, `${base}.yaml`);
+    // A climb's hours must not be lost to an --out directory nobody made yet.
+    mkdirSync(out, { recursive: true });
     writeFileSync(fragmentFile, climbFragment(state));
     writeFileSync(ladderFile, ladderYaml(matrix, variant, state, ladderFile));
     if (opts.json) process.stdout.write(`${JSON.stringify({ ...state, fragmentFile, ladderFile })}\n`);
