@@ -68,9 +68,9 @@ function reachedGoals(e: ClimbEvaluation, goals: readonly ClimbGoal[]): boolean 
   });
 }
 
-/** How many of the goals a boot reached. */
+/** The goals a boot reached. */
 const goalsReached = (e: ClimbEvaluation, goals: readonly ClimbGoal[]) =>
-  goals.filter((g) => reachedGoals(e, [g])).length;
+  goals.filter((g) => reachedGoals(e, [g]));
 
 /**
  * How far a boot got: more goals first, then a later stage, more milestones, the marker.
@@ -81,7 +81,7 @@ const goalsReached = (e: ClimbEvaluation, goals: readonly ClimbGoal[]) =>
 function progress(e: ClimbEvaluation, goals: readonly ClimbGoal[]): number[] {
   const stage = e.lastStage === 'shutdown' ? 'userspace' : e.lastStage;
   const milestones = e.milestones.filter((m) => m !== 'shutdown').length;
-  return [goalsReached(e, goals), stageRank(stage), milestones, e.marker ? 1 : 0, e.checks.length];
+  return [goalsReached(e, goals).length, stageRank(stage), milestones, e.marker ? 1 : 0, e.checks.length];
 }
 
 function compare(a: number[], b: number[]): number {
@@ -267,8 +267,8 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
         verdict: keep ? 'kept' : trial ? 'trial' : 'reverted',
         reason: keep
           ? further > 0
-            ? goalsReached(e, state.goals) > goalsReached(cur, state.goals)
-              ? `got further: ${goalsReached(e, state.goals)} of ${state.goals.length} goals reached (${state.goals.filter((g) => reachedGoals(e, [g])).join(', ')})`
+            ? goalsReached(e, state.goals).length > goalsReached(cur, state.goals).length
+              ? `got further: ${goalsReached(e, state.goals).length} of ${state.goals.length} goals reached (${goalsReached(e, state.goals).join(', ')})`
               : `got further: ${cur.lastStage} → ${e.lastStage}`
             : 'the symptom is gone'
           : trial
