@@ -69,10 +69,12 @@ export async function buildVariant(
     host: hostname(),
     compiler: await compilerVersion(v.arch),
   };
-  const release = await acquireBuildLock(() =>
-    progress({ phase: 'waiting', message: 'waiting for another kernel build (the host build lock)' }),
-  );
+  let release = () => {};
   try {
+    // Inside the try: a host without flock is the harness's ERROR, like a host without make.
+    release = await acquireBuildLock(() =>
+      progress({ phase: 'waiting', message: 'waiting for another kernel build (the host build lock)' }),
+    );
     progress({ phase: 'config', percent: 0, message: 'merging config fragments' });
     const env = buildEnv();
     const cfg = await makeConfig(src.dir, outDir, v.base, v.fragments, env, opts.signal, v.arch);

@@ -11,7 +11,7 @@ const BUILD_LOCK = '/tmp/bootwatch-kbuild.lock';
 /** Waits for the host's build lock; resolves with its release function. */
 export function acquireBuildLock(onWait?: () => void, file = BUILD_LOCK): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['-x', file, '-c', 'echo locked; exec cat'], {
+    const child = spawn('flock', ['-x', file, '-c', 'echo locked; while read -r _; do :; done'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const waiting = setTimeout(() => onWait?.(), 1000);
@@ -26,7 +26,7 @@ export function acquireBuildLock(onWait?: () => void, file = BUILD_LOCK): Promis
     child.stdout.once('data', () => {
       clearTimeout(waiting);
       child.removeAllListeners('exit');
-      // Closing stdin ends `cat`, which ends the shell flock runs, which drops the lock.
+      // Closing stdin ends the shell's read loop (a builtin: no PATH needed), which drops the lock.
       resolve(() => child.stdin.end());
     });
   });

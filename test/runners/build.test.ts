@@ -3,7 +3,8 @@
  * fast) that then boots and panics as it should; a broken build stored as a result; a
  * broken build environment reported as the harness's error.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,7 +123,10 @@ describe('buildVariant', () => {
   it('a build environment without make is ERROR (the harness), not FAIL (the kernel)', async () => {
     const dir = brokenTree();
     const path = process.env.PATH;
-    process.env.PATH = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
+    // Only make is missing: flock (the host build lock) stays reachable.
+    const bin = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
+    symlinkSync(execFileSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).trim(), join(bin, 'flock'));
+    process.env.PATH = bin;
     try {
       const v: ResolvedVariant = { ...variant('00-allnoconfig'), name: 'no-make', matrix: 'test-broken' };
       const b = await buildVariant(
@@ -132,6 +136,24 @@ describe('buildVariant', () => {
       );
       expect(b.input.status).toBe('ERROR');
       expect(b.input.errors?.join('\n')).toMatch(/make.*ENOENT/);
+    } finally {
+      process.env.PATH = path;
+    }
+  }, 60_000);
+
+  it('a host without flock (the build lock) is ERROR too, and the build says why', async () => {
+    const dir = brokenTree();
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
+    try {
+      const v: ResolvedVariant = { ...variant('00-allnoconfig'), name: 'no-flock', matrix: 'test-broken' };
+      const b = await buildVariant(
+        v,
+        { dir, input: { name: 'broken', kind: 'dir', path: dir } },
+        { buildRoot: join(dir, 'out') },
+      );
+      expect(b.input.status).toBe('ERROR');
+      expect(b.input.errors?.join('\n')).toMatch(/flock.*ENOENT/);
     } finally {
       process.env.PATH = path;
     }
