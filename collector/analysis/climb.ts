@@ -191,13 +191,27 @@ export function climbRungs(state: ClimbState): ClimbRung[] {
 /** Runs (or resumes) a climb to its goal, its budget, or a symptom nothing names. */
 export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbState> {
   const save = async () => deps.onStep?.(state);
+  /**
+   * Builds and boots an option set, or gives the boot of an earlier attempt with the same set
+   * (minimise's first removal is always the kernel before the last kept option): the budget
+   * pays for builds, not attempts.
+   */
   const build = async (options: readonly string[], phase: ClimbPhase) => {
+    const key = [...options].sort();
+    state.built ??= [];
+    const seen = state.built.find((b) => b.options.join(' ') === key.join(' '));
+    if (seen) return { e: seen.evaluation, reused: seen.attempt };
     state.builds++;
-    return deps.evaluate(options, { attempt: state.attempts.length + 1, phase });
+    const attempt = state.attempts.length + 1;
+    const e = await deps.evaluate(options, { attempt, phase });
+    state.built.push({ options: key, attempt, evaluation: e });
+    return { e, reused: null };
   };
+  const sameAs = (reused: number | null) =>
+    reused ? ` (the option set of attempt ${reused}: its boot, not built again)` : '';
 
   if (!state.current) {
-    const e = await build(state.options, 'start');
+    const { e } = await build(state.options, 'start');
     state.current = e;
     attempt(
       state,
@@ -251,7 +265,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
       await save();
       continue;
     }
-    const e = await build(applied.options, 'climb');
+    const { e, reused } = await build(applied.options, 'climb');
     const further = compare(progress(e, state.goals), progress(cur, state.goals));
     const gone = !symptomsOf(e.diagnosis).some((s) => s.key.split('@')[0] === next.symptom.key.split('@')[0]);
     const keep = further > 0 || (further === 0 && gone && e.outcome === cur.outcome);
@@ -265,17 +279,18 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
         with: added,
         symptom: symptomOf(next.symptom, cur),
         verdict: keep ? 'kept' : trial ? 'trial' : 'reverted',
-        reason: keep
-          ? further > 0
-            ? goalsReached(e, state.goals).length > goalsReached(cur, state.goals).length
-              ? `got further: ${goalsReached(e, state.goals).length} of ${state.goals.length} goals reached (${goalsReached(e, state.goals).join(', ')})`
-              : `got further: ${cur.lastStage} → ${e.lastStage}`
-            : 'the symptom is gone'
-          : trial
-            ? "no further alone, no worse: kept on trial under the symptom's next option"
-            : further < 0
-              ? `got less far: ${cur.lastStage} → ${e.lastStage}`
-              : `no further, and the boot got worse (${cur.outcome} → ${e.outcome})`,
+        reason:
+          (keep
+            ? further > 0
+              ? goalsReached(e, state.goals).length > goalsReached(cur, state.goals).length
+                ? `got further: ${goalsReached(e, state.goals).length} of ${state.goals.length} goals reached (${goalsReached(e, state.goals).join(', ')})`
+                : `got further: ${cur.lastStage} → ${e.lastStage}`
+              : 'the symptom is gone'
+            : trial
+              ? "no further alone, no worse: kept on trial under the symptom's next option"
+              : further < 0
+                ? `got less far: ${cur.lastStage} → ${e.lastStage}`
+                : `no further, and the boot got worse (${cur.outcome} → ${e.outcome})`) + sameAs(reused),
       },
       e,
       cur,
@@ -300,7 +315,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     }
     state.minimised.push(option);
     const without = state.options.filter((o) => o !== option);
-    const e = await build(without, 'minimise');
+    const { e, reused } = await build(without, 'minimise');
     const needed = !reachedGoals(e, state.goals);
     attempt(
       state,
@@ -309,9 +324,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
         option,
         symptom: null,
         verdict: needed ? 'reverted' : 'kept',
-        reason: needed
-          ? 'needed: without it the goal is not reached'
-          : 'not needed: dropped from the fragment',
+        reason:
+          (needed ? 'needed: without it the goal is not reached' : 'not needed: dropped from the fragment') +
+          sameAs(reused),
       },
       e,
       state.current,

@@ -114,6 +114,19 @@ export const ClimbState = Type.Object({
   }),
   attempts: Type.Array(ClimbAttempt, { maxItems: 10_000 }),
   minimised: Type.Array(Option, { maxItems: 10_000, description: 'options already tested for removal' }),
+  built: Type.Optional(
+    Type.Array(
+      Type.Object({
+        options: Type.Array(Option, { maxItems: 10_000, description: 'sorted' }),
+        attempt: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        evaluation: ClimbEvaluation,
+      }),
+      {
+        maxItems: 100_000,
+        description: 'every option set built so far and its boot: the same set is never built twice',
+      },
+    ),
+  ),
   stopped: OrNull(
     Type.String({ maxLength: 20_000, description: 'why it stopped short: log line and stage' }),
   ),

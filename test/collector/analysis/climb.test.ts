@@ -47,7 +47,16 @@ describe('climb', () => {
     expect(rungs[0].fixed).toMatch(/^silent-console/);
     expect(rungs[2].fixed).toMatch(/Failed to execute \/init \(error -8\)/);
     // Each attempt says what it cost: the builds used so far and the image bytes it added.
-    expect(s.attempts.map((a) => a.builds)).toEqual(s.attempts.map((_, i) => i + 1));
+    // Minimise's first removal (the last kept option) is the trial kernel beneath it: that boot
+    // is reused, so the attempt after the climb's last costs no build.
+    const firstMinimise = s.attempts.findIndex((a) => a.phase === 'minimise');
+    expect(s.attempts.map((a) => a.builds)).toEqual(
+      s.attempts.map((_, i) => (i < firstMinimise ? i + 1 : i)),
+    );
+    expect(s.attempts[firstMinimise]).toMatchObject({ option: 'CONFIG_BINFMT_ELF', verdict: 'reverted' });
+    const trialBeneath = s.attempts.filter((a) => a.verdict === 'trial').at(-1)!;
+    expect(s.attempts[firstMinimise].reason).toContain(`the option set of attempt ${trialBeneath.n}`);
+    expect(s.attempts[firstMinimise].bootId).toBe(trialBeneath.bootId);
     for (const r of rungs) expect(r.sizeAdded).toBe(10_000 * (r.with.length + 1));
     // ... and the symptom it was tried for: the line and stage of the boot before it.
     const elf = s.attempts[rungs[2].attempt - 1];
