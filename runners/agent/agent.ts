@@ -151,6 +151,7 @@ async function climbWork(
       variant: job.variant,
       goals: job.goals,
       maxBuilds: job.maxBuilds,
+      bootFrom: job.bootFrom,
       jobs: job.jobs,
       fresh: job.fresh === true && retryCount === 0,
     },

@@ -42,6 +42,8 @@ export interface ClimbJob {
   variant: ResolvedVariant;
   goals: ClimbGoal[];
   maxBuilds: number;
+  /** The variant whose boot set-up `variant` carries (part of the climb's key). */
+  bootFrom?: string;
   jobs?: number;
   /** Start over instead of resuming a stored state (the first attempt only). */
   fresh?: boolean;
@@ -75,7 +77,7 @@ function submission(job: AgentJob): JobSubmit {
   if (job.kind === 'climb')
     return {
       needs: variantNeeds(job.variant),
-      label: `climb ${job.variant.matrix}/${job.variant.name} to ${job.goals.join(',')}`,
+      label: `climb ${job.variant.matrix}/${job.variant.name} to ${job.goals.join(',')}${job.bootFrom ? ` booting as ${job.bootFrom}` : ''}`,
       data: job as unknown as Record<string, unknown>,
       expireInSeconds: SEARCH_EXPIRE_SECONDS,
     };

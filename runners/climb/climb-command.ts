@@ -34,6 +34,8 @@ export interface ClimbOptions {
   jobs?: number;
   /** Where the fragment and the ladder go (default: beside the matrix). */
   out?: string;
+  /** Boot every attempt the way this variant of the matrix boots (its disk, initramfs, markers). */
+  bootFrom?: string;
   json?: boolean;
 }
 
@@ -64,8 +66,8 @@ export async function climbCommand(
   if (!Number.isInteger(maxBuilds) || maxBuilds < 1 || maxBuilds > 500)
     throw new BootwatchError('input.invalid', '--max-builds: a whole number from 1 to 500');
   if (opts.queue && opts.resume == null) {
-    const { variant, goals } = pickVariant(matrix, variantName, opts.goal);
-    return queueClimb(opts, { variant, goals, maxBuilds });
+    const { variant, goals } = pickVariant(matrix, variantName, opts.goal, opts.bootFrom);
+    return queueClimb(opts, { variant, goals, maxBuilds, bootFrom: opts.bootFrom });
   }
   const emb = opts.collector ? null : await openEmbeddedCollector();
   const url = opts.collector ?? emb?.url;
@@ -74,10 +76,11 @@ export async function climbCommand(
     const { variant, goals } =
       opts.resume != null
         ? await resumed(matrix, variantName, opts, collector)
-        : pickVariant(matrix, variantName, opts.goal);
-    if (opts.queue) return await queueClimb(opts, { variant, goals, maxBuilds });
+        : pickVariant(matrix, variantName, opts.goal, opts.bootFrom);
+    const bootFrom = opts.bootFrom;
+    if (opts.queue) return await queueClimb(opts, { variant, goals, maxBuilds, bootFrom });
     const state = await runClimb(
-      { variant, goals, maxBuilds, state: opts.state, fresh: opts.fresh, jobs: opts.jobs },
+      { variant, goals, maxBuilds, state: opts.state, fresh: opts.fresh, jobs: opts.jobs, bootFrom },
       { collector, log: (line) => process.stderr.write(`climb: ${line}\n`), toolchain },
     );
     const out = resolve(opts.out ?? resolve(matrix.file, '..'));
@@ -87,7 +90,7 @@ export async function climbCommand(
     // A climb's hours must not be lost to an --out directory nobody made yet.
     mkdirSync(out, { recursive: true });
     writeFileSync(fragmentFile, climbFragment(state));
-    writeFileSync(ladderFile, ladderYaml(matrix, variant, state, ladderFile));
+    writeFileSync(ladderFile, ladderYaml(matrix, variant, state, ladderFile, bootFrom));
     if (opts.json) process.stdout.write(`${JSON.stringify({ ...state, fragmentFile, ladderFile })}\n`);
     else process.stdout.write(formatClimb(state, fragmentFile, ladderFile));
     return state.status === 'reached' ? 0 : 1;
@@ -96,7 +99,12 @@ export async function climbCommand(
   }
 }
 
-function pickVariant(matrix: Matrix, name: string | undefined, goal: string | undefined) {
+function pickVariant(
+  matrix: Matrix,
+  name: string | undefined,
+  goal: string | undefined,
+  bootFrom: string | undefined,
+) {
   if (!name) throw new BootwatchError('input.invalid', 'name the VARIANT to climb from (or --resume ID)');
   if (!goal) throw new BootwatchError('input.invalid', '--goal: none given');
   const picked = pickNamed(matrix, [name]);
@@ -105,7 +113,13 @@ function pickVariant(matrix: Matrix, name: string | undefined, goal: string | un
       'input.invalid',
       `"${name}" exists on several arches: name one (${picked.map((v) => v.name).join(', ')})`,
     );
-  return { variant: picked[0], goals: parseGoals(goal) };
+  const goals = parseGoals(goal);
+  if (bootFrom === undefined) return { variant: picked[0], goals };
+  // The kernel is the one climbed from; the machine it boots on is the other variant's.
+  const from = pickNamed(matrix, [bootFrom]).find((v) => v.arch === picked[0].arch);
+  if (!from)
+    throw new BootwatchError('input.invalid', `--boot-from: ${bootFrom} has no ${picked[0].arch} variant`);
+  return { variant: { ...picked[0], boot: from.boot }, goals };
 }
 
 /** `--resume ID`: the stored climb's variant and goals, checked to be this matrix's same climb. */
@@ -121,11 +135,11 @@ async function resumed(
   if (!stored) throw new BootwatchError('input.invalid', `--resume: the collector has no climb ${id}`);
   if (name && name !== stored.variant)
     throw new BootwatchError('input.invalid', `climb ${id} climbs ${stored.variant}, not ${name}`);
-  const picked = pickVariant(matrix, stored.variant, opts.goal ?? stored.goals.join(','));
-  if (climbKey(picked.variant, picked.goals) !== stored.key)
+  const picked = pickVariant(matrix, stored.variant, opts.goal ?? stored.goals.join(','), opts.bootFrom);
+  if (climbKey(picked.variant, picked.goals, opts.bootFrom) !== stored.key)
     throw new BootwatchError(
       'input.invalid',
-      `climb ${id} started from another ${stored.variant} (its configs or goals differ in ${matrix.file})`,
+      `climb ${id} started from another ${stored.variant} (its configs, goals or --boot-from differ in ${matrix.file})`,
     );
   return picked;
 }
@@ -133,7 +147,7 @@ async function resumed(
 /** Sends the climb to the agents: the variant travels resolved, with its fragments inlined. */
 async function queueClimb(
   opts: ClimbOptions,
-  c: { variant: ResolvedVariant; goals: ClimbGoal[]; maxBuilds: number },
+  c: { variant: ResolvedVariant; goals: ClimbGoal[]; maxBuilds: number; bootFrom?: string },
 ): Promise<number> {
   if (opts.state)
     throw new BootwatchError('input.invalid', '--state names a file on this host: an agent cannot use it');
@@ -158,7 +172,13 @@ async function queueClimb(
  * rung, then one variant per kept option (with the dependencies it brought), each described
  * by the symptom it fixed. Options minimised away are left out.
  */
-function ladderYaml(matrix: Matrix, v: ResolvedVariant, s: ClimbState, file: string): string {
+function ladderYaml(
+  matrix: Matrix,
+  v: ResolvedVariant,
+  s: ClimbState,
+  file: string,
+  bootFrom: string | undefined,
+): string {
   const rel = (p: string) => relative(resolve(file, '..'), p);
   const source = v.source ? { [v.source.kind === 'dir' ? 'dir' : 'tarball']: rel(v.source.path) } : undefined;
   const bare = v.name.replace(/@.*$/, '');
@@ -188,7 +208,9 @@ function ladderYaml(matrix: Matrix, v: ResolvedVariant, s: ClimbState, file: str
     ...(source ? { source } : {}),
     variants,
   };
-  return `# Found by: bootwatch climb ${relative(process.cwd(), matrix.file)} ${v.name} --goal ${s.goals.join(',')}\n# Boot settings: as in that matrix (copy its boot: section here to replay).\n${stringify(doc)}`;
+  const how = bootFrom ? ` --boot-from ${bootFrom}` : '';
+  const boots = bootFrom ? `as ${bootFrom} boots in that matrix` : 'as in that matrix';
+  return `# Found by: bootwatch climb ${relative(process.cwd(), matrix.file)} ${v.name} --goal ${s.goals.join(',')}${how}\n# Boot settings: ${boots} (copy its boot: section here to replay).\n${stringify(doc)}`;
 }
 
 function formatClimb(s: ClimbState, fragmentFile: string, ladderFile: string): string {

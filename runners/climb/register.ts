@@ -15,6 +15,10 @@ export function registerClimbCommand(program: Command): void {
     .option('--resume <id>', "resume the collector's climb ID (on any host: its variant and goals)", (v) =>
       Number(v),
     )
+    .option(
+      '--boot-from <variant>',
+      "boot every attempt as that variant of the matrix boots (its disk, initramfs, markers): e.g. climb 00-allnoconfig on 08-ext4-root's disk",
+    )
     .option('--max-builds <n>', 'build budget (default 20)', (v) => Number(v))
     .option('--collector <url>', 'collector to store every attempt in (default: the embedded database)')
     .option('--state <file>', 'state file, resumed when it exists (default under ~/.cache/bootwatch/climb)')

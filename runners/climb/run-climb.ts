@@ -41,6 +41,8 @@ export interface ClimbSpec {
   state?: string;
   fresh?: boolean;
   jobs?: number;
+  /** The variant whose boot set-up `variant` carries (`--boot-from`): part of the climb's key. */
+  bootFrom?: string;
 }
 
 /** The kernel tree and the two steps the search runs on it (tests: a simulated kernel). */
@@ -86,15 +88,18 @@ const fragmentOf = (options: readonly string[]): ConfigFragment => ({
  * The climb's key: its variant's configs and its goals, the same on every host (a base
  * .config counts by its content, not its path).
  */
-export function climbKey(v: ResolvedVariant, goals: readonly ClimbGoal[]): string {
+export function climbKey(v: ResolvedVariant, goals: readonly ClimbGoal[], bootFrom?: string): string {
   const base =
     typeof v.base === 'string' || !existsSync(v.base.file)
       ? v.base
       : { sha256: createHash('sha256').update(readFileSync(v.base.file)).digest('hex') };
-  return createHash('sha256')
-    .update(JSON.stringify([v.name, base, v.fragments, goals]))
-    .digest('hex')
-    .slice(0, 16);
+  return (
+    createHash('sha256')
+      // Booting elsewhere is another climb; without --boot-from the key stays what it always was.
+      .update(JSON.stringify([v.name, base, v.fragments, goals, ...(bootFrom ? [bootFrom, v.boot] : [])]))
+      .digest('hex')
+      .slice(0, 16)
+  );
 }
 
 /** Runs (or resumes, from this host's file or the collector) a climb with real builds and boots. */
@@ -103,7 +108,7 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
   if (!v.source) throw new BootwatchError('input.invalid', `variant ${v.name} has no kernel source to build`);
   const toolchain = ctx.toolchain ?? kernelToolchain;
   const src = await toolchain.source(v);
-  const key = climbKey(v, spec.goals);
+  const key = climbKey(v, spec.goals, spec.bootFrom);
   const workDir = join(cacheDir(), 'climb', `${v.name}-${key.slice(0, 12)}`);
   const store = new ClimbStore({
     key,

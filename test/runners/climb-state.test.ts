@@ -164,6 +164,45 @@ describe('climb state in the collector', () => {
     });
   });
 
+  it('`--boot-from` boots every attempt as another variant boots, as a climb of its own', async () => {
+    const boots: unknown[] = [];
+    const oracle = ladderOracle();
+    const spy = climbToolchain(oracle, join(dir, 'host-k'));
+    const toolchain = {
+      ...spy,
+      deps: (...args: Parameters<typeof spy.deps>) => {
+        boots.push(args[0].boot);
+        return spy.deps(...args);
+      },
+    };
+    process.env.BOOTWATCH_CACHE = join(dir, 'host-k');
+    const out = mkdtempSync(join(dir, 'out-'));
+    const opts = { goal: 'marker', bootFrom: '08-ext4-root', collector: collector.url, out, maxBuilds: 2 };
+    expect(await climbCommand(MATRIX, '00-allnoconfig', opts, toolchain)).toBe(1);
+    const disk = loadMatrix(MATRIX).variants.find((v) => v.name === '08-ext4-root')!.boot;
+    expect(boots).toEqual([disk]);
+    expect(disk.disk?.root).toBe(true);
+    // Its own climb: the key is not the one of the same climb booting 00-allnoconfig's way.
+    const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
+    expect(stored.key).toBe(climbKey({ ...variant, boot: disk }, ['marker'], '08-ext4-root'));
+    expect(stored.key).not.toBe(climbKey(variant, ['marker']));
+    expect(readFileSync(join(out, '00-allnoconfig-climb.yaml'), 'utf8')).toMatch(
+      /--goal marker --boot-from 08-ext4-root\n# Boot settings: as 08-ext4-root boots in that matrix/,
+    );
+    // Resumed with the same --boot-from it goes on; without it, it is another climb.
+    const more = ladderOracle();
+    const again = { ...opts, goal: undefined, resume: stored.id, maxBuilds: 4 };
+    expect(await climbCommand(MATRIX, undefined, again, climbToolchain(more, join(dir, 'host-k')))).toBe(1);
+    expect(more.built).toHaveLength(2);
+    await expect(climbCommand(MATRIX, undefined, { ...again, bootFrom: undefined })).rejects.toMatchObject({
+      code: 'input.invalid',
+      message: expect.stringMatching(/--boot-from differ/),
+    });
+    await expect(
+      climbCommand(MATRIX, '00-allnoconfig', { ...opts, bootFrom: '99-nowhere' }),
+    ).rejects.toMatchObject({ code: 'variant.not_found' });
+  });
+
   it('resumes and stores a state file written before attempts recorded their symptom line and cost', async () => {
     const first = ladderOracle();
     const a = await run('host-h', first, { maxBuilds: 4, state: join(dir, 'h.json') });
