@@ -35,6 +35,11 @@ export interface ClimbDeps {
   apply(options: readonly string[], candidate: string): Promise<AppliedOption>;
   /** Builds `base + options` and boots it. */
   evaluate(options: readonly string[], ctx: { attempt: number; phase: ClimbPhase }): Promise<ClimbEvaluation>;
+  /**
+   * The options among `options` that Kconfig would not set (a dependency of theirs is gone):
+   * minimise asks before building, so an option others depend on is known needed for free.
+   */
+  unmet?(options: readonly string[]): Promise<string[]>;
   onStep?(state: ClimbState): Promise<void> | void;
 }
 
@@ -315,6 +320,22 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     }
     state.minimised.push(option);
     const without = state.options.filter((o) => o !== option);
+    const lost = (await deps.unmet?.(without)) ?? [];
+    if (lost.length) {
+      attempt(
+        state,
+        {
+          phase: 'minimise',
+          option,
+          verdict: 'reverted',
+          reason: `needed: without it Kconfig drops ${lost.join(', ')} (not built)`,
+        },
+        null,
+        null,
+      );
+      await save();
+      continue;
+    }
     const { e, reused } = await build(without, 'minimise');
     const needed = !reachedGoals(e, state.goals);
     attempt(

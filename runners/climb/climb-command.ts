@@ -66,18 +66,18 @@ export async function climbCommand(
   if (!Number.isInteger(maxBuilds) || maxBuilds < 1 || maxBuilds > 500)
     throw new BootwatchError('input.invalid', '--max-builds: a whole number from 1 to 500');
   if (opts.queue && opts.resume == null) {
-    const { variant, goals } = pickVariant(matrix, variantName, opts.goal, opts.bootFrom);
-    return queueClimb(opts, { variant, goals, maxBuilds, bootFrom: opts.bootFrom });
+    const { variant, goals, bootFrom } = pickVariant(matrix, variantName, opts.goal, opts.bootFrom);
+    return queueClimb(opts, { variant, goals, maxBuilds, bootFrom });
   }
   const emb = opts.collector ? null : await openEmbeddedCollector();
   const url = opts.collector ?? emb?.url;
   const collector = url ? new CollectorClient(url) : null;
   try {
-    const { variant, goals } =
+    const { variant, goals, bootFrom } =
       opts.resume != null
         ? await resumed(matrix, variantName, opts, collector)
         : pickVariant(matrix, variantName, opts.goal, opts.bootFrom);
-    const bootFrom = opts.bootFrom;
+    if (bootFrom) process.stderr.write(`climb: every attempt boots as ${bootFrom} boots\n`);
     if (opts.queue) return await queueClimb(opts, { variant, goals, maxBuilds, bootFrom });
     const state = await runClimb(
       { variant, goals, maxBuilds, state: opts.state, fresh: opts.fresh, jobs: opts.jobs, bootFrom },
@@ -114,12 +114,33 @@ function pickVariant(
       `"${name}" exists on several arches: name one (${picked.map((v) => v.name).join(', ')})`,
     );
   const goals = parseGoals(goal);
-  if (bootFrom === undefined) return { variant: picked[0], goals };
-  // The kernel is the one climbed from; the machine it boots on is the other variant's.
-  const from = pickNamed(matrix, [bootFrom]).find((v) => v.arch === picked[0].arch);
+  const start = picked[0];
+  // The kernel is the one climbed from; the machine it boots on may be another rung's.
+  const from =
+    bootFrom === undefined
+      ? canShow(start.boot, goals)
+        ? start
+        : (matrix.variants.find((v) => v.arch === start.arch && canShow(v.boot, goals)) ?? start)
+      : pickNamed(matrix, [bootFrom]).find((v) => v.arch === start.arch);
   if (!from)
-    throw new BootwatchError('input.invalid', `--boot-from: ${bootFrom} has no ${picked[0].arch} variant`);
-  return { variant: { ...picked[0], boot: from.boot }, goals };
+    throw new BootwatchError('input.invalid', `--boot-from: ${bootFrom} has no ${start.arch} variant`);
+  if (from === start) return { variant: start, goals, bootFrom: undefined };
+  return { variant: { ...start, boot: from.boot }, goals, bootFrom: from.name };
+}
+
+/**
+ * Whether a boot set-up can show every goal: a root disk for `root_mounted`, the port check
+ * for `network`, a marker to see, `login:` among the markers for `login`. A climb from
+ * allnoconfig to the root disk boots, by default, as the ladder's first rung that has one.
+ */
+function canShow(boot: ResolvedVariant['boot'], goals: readonly ClimbGoal[]): boolean {
+  return goals.every((g) => {
+    if (g === 'root_mounted') return boot.disk?.root === true;
+    if (g === 'network') return boot.net?.check === true;
+    if (g === 'marker') return boot.markers.length > 0;
+    if (g === 'login') return boot.disk?.root === true && boot.markers.some((m) => /login/.test(m));
+    return true;
+  });
 }
 
 /** `--resume ID`: the stored climb's variant and goals, checked to be this matrix's same climb. */
@@ -136,7 +157,7 @@ async function resumed(
   if (name && name !== stored.variant)
     throw new BootwatchError('input.invalid', `climb ${id} climbs ${stored.variant}, not ${name}`);
   const picked = pickVariant(matrix, stored.variant, opts.goal ?? stored.goals.join(','), opts.bootFrom);
-  if (climbKey(picked.variant, picked.goals, opts.bootFrom) !== stored.key)
+  if (climbKey(picked.variant, picked.goals, picked.bootFrom) !== stored.key)
     throw new BootwatchError(
       'input.invalid',
       `climb ${id} started from another ${stored.variant} (its configs, goals or --boot-from differ in ${matrix.file})`,

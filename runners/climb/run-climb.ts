@@ -54,7 +54,7 @@ export interface ClimbToolchain {
     workDir: string,
     spec: ClimbSpec,
     ctx: ClimbContext,
-  ): Pick<ClimbDeps, 'apply' | 'evaluate'>;
+  ): Pick<ClimbDeps, 'apply' | 'evaluate' | 'unmet'>;
 }
 
 export interface ClimbContext {
@@ -72,6 +72,7 @@ const kernelToolchain: ClimbToolchain = {
   source: (v) => prepareSource(v.source!),
   deps: (v, src, workDir, spec, ctx) => ({
     apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
+    unmet: (options) => unmetOptions(v, src, join(workDir, 'resolve'), options),
     evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx),
   }),
 };
@@ -193,6 +194,31 @@ async function applyOption(
     landed: false,
     reason: `still unmet after ${DEPENDENCY_ROUNDS} rounds of dependencies`,
   };
+}
+
+/** The options olddefconfig would not set on top of the variant's configs. */
+async function unmetOptions(
+  v: ResolvedVariant,
+  src: KernelSource,
+  outDir: string,
+  options: readonly string[],
+): Promise<string[]> {
+  const cfg = await makeConfig(
+    src.dir,
+    outDir,
+    v.base,
+    [...v.fragments, fragmentOf(options)],
+    buildEnv(),
+    undefined,
+    v.arch,
+  );
+  // A config that does not resolve at all decides nothing: the build will say why.
+  if (!cfg.ok) return [];
+  const got = parseConfig(cfg.config);
+  return options.filter((o) => {
+    const value = got.get(o.replace(/^CONFIG_/, ''));
+    return value !== 'y' && value !== 'm';
+  });
 }
 
 async function evaluate(

@@ -85,6 +85,10 @@ export function ladderOracle(
       add(candidate);
       return { options: out, landed: resolve(out).has(candidate), reason: null };
     },
+    async unmet(options) {
+      const on = resolve(options);
+      return options.filter((o) => !on.has(o));
+    },
     async evaluate(options) {
       if (opts.crashAfter !== undefined && built.length >= opts.crashAfter) throw new Error('host died');
       built.push([...options]);

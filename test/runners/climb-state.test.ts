@@ -201,6 +201,20 @@ describe('climb state in the collector', () => {
     await expect(
       climbCommand(MATRIX, '00-allnoconfig', { ...opts, bootFrom: '99-nowhere' }),
     ).rejects.toMatchObject({ code: 'variant.not_found' });
+
+    // Without --boot-from, goals the start's own boot cannot show pick the first rung whose
+    // boot can: the root disk, the port check and the marker are 08-ext4-root's; login is 09's.
+    const ladder = loadMatrix(MATRIX).variants;
+    for (const [goal, rung] of [
+      ['marker,network,root_mounted', '08-ext4-root'],
+      ['login', '09-debian'],
+      ['marker,network', '00-allnoconfig'],
+    ] as const) {
+      boots.length = 0;
+      const auto = { goal, collector: collector.url, out, maxBuilds: 1, fresh: true };
+      expect(await climbCommand(MATRIX, '00-allnoconfig', auto, toolchain)).toBe(1);
+      expect(boots).toEqual([ladder.find((v) => v.name === rung)!.boot]);
+    }
   });
 
   it('resumes and stores a state file written before attempts recorded their symptom line and cost', async () => {

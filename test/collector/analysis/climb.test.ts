@@ -49,9 +49,18 @@ describe('climb', () => {
     // Each attempt says what it cost: the builds used so far and the image bytes it added.
     // Minimise's first removal (the last kept option) is the trial kernel beneath it: that boot
     // is reused, so the attempt after the climb's last costs no build.
+    // Options others depend on are known needed from Kconfig alone: no build either.
     const firstMinimise = s.attempts.findIndex((a) => a.phase === 'minimise');
+    const unbuilt = s.attempts.filter((a) => a.phase === 'minimise' && a.buildId === null);
+    expect(unbuilt.map((a) => [a.option, a.verdict])).toEqual([
+      ['CONFIG_BLK_DEV_INITRD', 'reverted'],
+      ['CONFIG_SERIAL_8250', 'reverted'],
+      ['CONFIG_TTY', 'reverted'],
+    ]);
+    expect(unbuilt[0].reason).toBe('needed: without it Kconfig drops CONFIG_RD_GZIP (not built)');
+    const fresh = (i: number) => i < firstMinimise || (i > firstMinimise && s.attempts[i].buildId !== null);
     expect(s.attempts.map((a) => a.builds)).toEqual(
-      s.attempts.map((_, i) => (i < firstMinimise ? i + 1 : i)),
+      s.attempts.map((_, i) => s.attempts.slice(0, i + 1).filter((_, j) => fresh(j)).length),
     );
     expect(s.attempts[firstMinimise]).toMatchObject({ option: 'CONFIG_BINFMT_ELF', verdict: 'reverted' });
     const trialBeneath = s.attempts.filter((a) => a.verdict === 'trial').at(-1)!;

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
 const CHROMIUM = process.env.BOOTWATCH_CHROMIUM ?? '/usr/bin/chromium';
@@ -80,4 +80,4 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-export type { Page };
+export type { Locator, Page };
