@@ -32,6 +32,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'feed-fanout': async () => (await import('./feed-fanout.ts')).feedFanoutBenchmark,
   alerts: async () => (await import('./alerts.ts')).alertsBenchmark,
   'cluster-feed': async () => (await import('./cluster-feed.ts')).clusterFeedBenchmark,
+  climb: async () => (await import('./climb.ts')).climbBenchmark,
 };
 
 function formatValue(v: number): string {

@@ -58,6 +58,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Who judges regressions at the end (default: in-run baselines and the previous boot). */
   regressions?: RegressionEngine;
+  /** Where the O= dirs go (default: the cache's build dir, one per matrix and variant). */
+  buildRoot?: string;
 }
 
 /** Runs the matrix; never throws for a kernel's or a build's failure. */
@@ -132,6 +134,7 @@ export async function runVariant(
         sources.set(key, src);
       }
       res.build = await buildVariant(v, src, {
+        buildRoot: opts.buildRoot,
         jobs: opts.jobs,
         signal: opts.signal,
         onProgress: (p) => {

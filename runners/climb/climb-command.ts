@@ -99,7 +99,7 @@ export async function climbCommand(
   }
 }
 
-function pickVariant(
+export function pickVariant(
   matrix: Matrix,
   name: string | undefined,
   goal: string | undefined,

@@ -73,7 +73,7 @@ const kernelToolchain: ClimbToolchain = {
   deps: (v, src, workDir, spec, ctx) => ({
     apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
     unmet: (options) => unmetOptions(v, src, join(workDir, 'resolve'), options),
-    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx),
+    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx, join(workDir, 'build')),
   }),
 };
 
@@ -228,10 +228,13 @@ async function evaluate(
   c: { attempt: number },
   spec: ClimbSpec,
   ctx: ClimbContext,
+  buildRoot: string,
 ): Promise<ClimbEvaluation> {
   const variant: ResolvedVariant = {
     ...v,
-    // One O= dir for every attempt: incremental builds; stored as a scratch variant.
+    // One O= dir for every attempt of this climb (incremental builds), its own: two climbs of
+    // one variant (other goals, another boot) must not build over each other's image.
+    // Stored as a scratch variant.
     name: scratchVariant(v.name, 'climb'),
     fragments: [...v.fragments, fragmentOf(options)],
     kernel: null,
@@ -243,6 +246,7 @@ async function evaluate(
     collector: ctx.collector,
     jobs: spec.jobs,
     signal: ctx.signal,
+    buildRoot,
   });
   const p = r.boot?.parse;
   const lines = r.boot?.console.toString('utf8').trimEnd().split('\n') ?? [];
