@@ -5,6 +5,7 @@
  */
 import type { BootOutcome } from '../../common/types/ingest.ts';
 import type { BootEvent, BootStage } from '../../common/types/parse.ts';
+import { sanitizeTitle } from '../parser/sanitize-title.ts';
 import { type CrashFacts, eventKey } from './event-keys.ts';
 
 export interface FailureBoot {
@@ -65,7 +66,8 @@ function signature(b: FailureBoot): Hit | null {
   if (fatal)
     return { key: `crash:${fatal.title}`, kind: 'crash', title: fatal.title, fatal: true, line: fatal.line };
   if (b.panicReason) {
-    const title = `kernel panic: ${b.panicReason}`;
+    // Named as the parser names a panic, so it groups with boots whose crash was kept.
+    const title = sanitizeTitle(`kernel panic: ${b.panicReason}`);
     return { key: `crash:${title}`, kind: 'crash', title, fatal: true, line: null };
   }
   for (const e of b.events) {

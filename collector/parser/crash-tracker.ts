@@ -14,6 +14,7 @@ import {
 } from './crash-title.ts';
 import { byFirstChar } from './first-char.ts';
 import { reportCut, StackWitness } from './report-integrity.ts';
+import { sanitizeTitle } from './sanitize-title.ts';
 import {
   CRASH_FORMATS,
   type CrashFormat,
@@ -397,9 +398,10 @@ export class CrashTracker {
     };
     const fn = guiltyFunction(format, facts);
     const rendered = renderTitle(format, facts, fn);
-    const title = rendered.title;
     const corrupted =
-      rendered.corrupted || reportCut(format, facts.match, title, open.stack, this.closedCount > 0);
+      rendered.corrupted || reportCut(format, facts.match, rendered.title, open.stack, this.closedCount > 0);
+    // Last, as syzkaller does: the corruption checks above read the title as printed.
+    const title = sanitizeTitle(rendered.title);
     this.closedCount++;
     const loc = format.locGroup !== undefined ? (open.match![format.locGroup] ?? null) : null;
     if (format.kind === 'panic') this.lendStack(title, facts, open.stack);
@@ -440,10 +442,16 @@ export class CrashTracker {
     };
     const fn = guiltyFunction(last.format, facts);
     const rendered = renderTitle(last.format, facts, fn);
-    const title = rendered.title;
     const corrupted =
       rendered.corrupted ||
-      reportCut(last.format, facts.match, title, last.stack.missing() ? panicStack : last.stack, false);
+      reportCut(
+        last.format,
+        facts.match,
+        rendered.title,
+        last.stack.missing() ? panicStack : last.stack,
+        false,
+      );
+    const title = sanitizeTitle(rendered.title);
     Object.assign(last.crash, {
       title,
       function: fn,

@@ -181,7 +181,7 @@ describe('boot detail', () => {
     );
     // Crash title in syzbot style, and the line that says it is flagged.
     expect(await text(page, '.crashes .title')).toBe(
-      'kernel panic: No working init found. Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.',
+      'kernel panic: No working init found. Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst f',
     );
     expect(await page.locator('[id="L86"]').getAttribute('class')).toContain('crash');
     // A fresh page opened at #L81 scrolls to it once the console has loaded.

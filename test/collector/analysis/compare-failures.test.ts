@@ -13,7 +13,7 @@ describe('compareBoots', () => {
   it('why did the exec step fail when the next one worked', () => {
     const c = compareBoots(parse('logs/03-exec-no-net.log'), parse('logs/02-initrd-no-binfmt.log'));
     expect(c.appeared.map((f) => f.key)).toEqual([
-      'crash:kernel panic: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.',
+      'crash:kernel panic: No working init found. Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst f',
       'init_exec:/init:ENOENT',
     ]);
     expect(c.vanished.map((f) => f.key)).toEqual([
@@ -111,5 +111,13 @@ describe('groupFailures', () => {
     expect(newInC.find((x) => x.kind === 'crash')?.isNew).toBe(true);
     expect(g.every((x) => x.occurrences.length === x.count)).toBe(true);
     expect(g[0].last.at >= g[g.length - 1].last.at).toBe(true);
+  });
+
+  it('a panic known only by its reason groups with the same panic parsed into a crash', () => {
+    const kept = boot('a', 'logs/02-initrd-no-binfmt.log', 1);
+    // A boot whose crash reports were not kept (a cap, an import): its reason names the panic.
+    const bare = { ...boot('b', 'logs/02-initrd-no-binfmt.log', 2), crashes: [] };
+    const [group] = groupFailures([kept, bare]).filter((x) => x.kind === 'crash');
+    expect(group).toMatchObject({ key: `crash:${kept.crashes[0].title}`, count: 2, variants: ['a', 'b'] });
   });
 });

@@ -165,7 +165,7 @@ describe('sequences of real runs', () => {
     expect(outcome.evidence[0].text).toContain('Kernel panic - not syncing: No working init found');
     expect(found.map((f) => f.key)).toEqual(
       expect.arrayContaining([
-        'crash:kernel panic: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.',
+        'crash:kernel panic: No working init found. Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst f',
         'init_exec:/init:ENOENT',
       ]),
     );

@@ -35,7 +35,7 @@ describe.each(backends())('analysis API on $name', (backend) => {
 
     const open = await get<RegressionItem[]>('/api/regressions');
     expect(open.map((r) => r.key).sort()).toEqual([
-      'crash:kernel panic: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.',
+      'crash:kernel panic: No working init found. Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst f',
       'init_exec:/init:ENOENT',
       'outcome',
       'size:image',
