@@ -3,7 +3,7 @@
  * characters finds control bytes, carriage returns and both word sets (crash headers, kernel
  * facts) at once, so the common line, with none of the words, is read without any regular
  * expression: V8's regular expressions scan a long alternation of words several times slower
- * than a lookup of each pair of characters in a table.
+ * than an automaton that reads each character once.
  */
 import { FACT_WORDS } from './classify-kernel.ts';
 import { ESCAPE_OR_CONTROL } from './clean.ts';
@@ -18,25 +18,13 @@ const FACT = 8;
 const CONTROL = Uint8Array.from({ length: 256 }, (_, c) =>
   c === 0x0d ? CR : ESCAPE_OR_CONTROL.test(String.fromCharCode(c)) ? ESCAPE : 0,
 );
-// The scans look codes up only outside the printable range.
+// No word holds a control character, so a control ends any word being read.
 if (CONTROL.subarray(0x20, 0x7f).some((x) => x !== 0)) throw new Error('prefilter: a printable control');
 
 /** One word of a set: a category and, per character, the ASCII codes it accepts. */
 interface Word {
   category: number;
-  chars: Uint8Array[];
-}
-
-const LITERALS = new Map<number, Uint8Array>();
-/** The set of one character, shared by every word that has it. */
-function literal(code: number): Uint8Array {
-  let set = LITERALS.get(code);
-  if (!set) {
-    set = new Uint8Array(128);
-    set[code] = 1;
-    LITERALS.set(code, set);
-  }
-  return set;
+  chars: number[][];
 }
 
 /**
@@ -46,122 +34,143 @@ function literal(code: number): Uint8Array {
 function wordsOf(re: RegExp, category: number): Word[] {
   if (re.flags.replace(/[gy]/g, '') !== '') throw new Error(`prefilter: /${re.source}/${re.flags}: flags`);
   return re.source.split('|').map((alt) => {
-    const chars: Uint8Array[] = [];
+    const chars: number[][] = [];
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
     for (let i = 0; i < alt.length; ) {
       const c = alt[i];
       if (c === '\\' && alt[i + 1] === 'd') {
-        const set = new Uint8Array(128);
-        set.fill(1, 0x30, 0x3a);
-        chars.push(set);
+        chars.push(range(0x30, 0x39));
         i += 2;
       } else if (c === '\\' && /^[^\w\s]$/.test(alt[i + 1] ?? '')) {
-        chars.push(literal(alt.charCodeAt(i + 1)));
+        chars.push([alt.charCodeAt(i + 1)]);
         i += 2;
       } else if (c === '[' && /^\[[A-Za-z0-9]-[A-Za-z0-9]\]/.test(alt.slice(i))) {
-        const set = new Uint8Array(128);
-        set.fill(1, alt.charCodeAt(i + 1), alt.charCodeAt(i + 3) + 1);
-        chars.push(set);
+        chars.push(range(alt.charCodeAt(i + 1), alt.charCodeAt(i + 3)));
         i += 5;
       } else if (/^[\x20-\x7e]$/.test(c) && !'\\^$.*+?()[]{}|'.includes(c)) {
-        chars.push(literal(alt.charCodeAt(i)));
+        chars.push([alt.charCodeAt(i)]);
         i++;
       } else throw new Error(`prefilter: /${re.source}/: cannot read ${JSON.stringify(alt)}`);
     }
-    if (chars.length < 2)
-      throw new Error(`prefilter: /${re.source}/: ${JSON.stringify(alt)} is shorter than two`);
+    if (chars.length === 0) throw new Error(`prefilter: /${re.source}/: an empty word`);
     return { category, chars };
   });
 }
 
-/** Per pair of ASCII characters (first << 7 | second): the categories of the words it begins. */
-const PAIRS = new Uint8Array(128 * 128);
-const NO_WORDS: Word[] = [];
-/** Per pair: the words it begins (one shared empty list where PAIRS says none). */
-const PAIR_WORDS: Word[][] = new Array(128 * 128).fill(NO_WORDS);
-for (const w of [...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)])
-  for (let a = 0; a < 128; a++) {
-    if (!w.chars[0][a]) continue;
-    for (let b = 0; b < 128; b++) {
-      if (!w.chars[1][b]) continue;
-      const k = (a << 7) | b;
-      PAIRS[k] |= w.category;
-      if (PAIR_WORDS[k] === NO_WORDS) PAIR_WORDS[k] = [];
-      PAIR_WORDS[k].push(w);
+/**
+ * An Aho-Corasick automaton over ASCII, made a full table: the state after reading a
+ * character is NEXT[state << 7 | char], so a line costs one lookup per character. States
+ * are numbered so that those where a word (or a control character) was just read come
+ * last, from ACCEPTING on; OUTPUT gives their categories.
+ */
+function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array; accepting: number } {
+  // The trie, state 0 its root; a child per character of each word's character sets.
+  const child: Int32Array[] = [new Int32Array(128).fill(-1)];
+  const out: number[] = [0];
+  const add = (): number => {
+    child.push(new Int32Array(128).fill(-1));
+    out.push(0);
+    return child.length - 1;
+  };
+  for (const w of words) {
+    let states = [0];
+    for (const set of w.chars) {
+      const nextStates: number[] = [];
+      for (const s of states)
+        for (const c of set) {
+          if (child[s][c] < 0) child[s][c] = add();
+          nextStates.push(child[s][c]);
+        }
+      states = [...new Set(nextStates)];
+    }
+    for (const s of states) out[s] |= w.category;
+  }
+  // A control character leads to a state of its own that outputs its bits and then reads
+  // on as the root does (no word holds one).
+  const controlState = new Map<number, number>();
+  for (const bits of new Set(CONTROL.subarray(0, 128))) {
+    if (bits === 0) continue;
+    const s = add();
+    out[s] = bits;
+    controlState.set(bits, s);
+  }
+  // Breadth first: each state's failure state is shallower, so it is complete when needed.
+  const n = child.length;
+  const delta = Array.from({ length: n }, () => new Int32Array(128));
+  const fail = new Int32Array(n);
+  const order: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const to = CONTROL[c] !== 0 ? controlState.get(CONTROL[c])! : child[0][c] >= 0 ? child[0][c] : 0;
+    delta[0][c] = to;
+    if (child[0][c] >= 0 || CONTROL[c] !== 0) {
+      fail[to] = 0;
+      if (!order.includes(to)) order.push(to);
     }
   }
-
-/**
- * PAIRS, where a control character's pairs (whatever follows it) carry its CONTROL bits
- * instead: scanAscii learns both from one lookup per character.
- */
-const ASCII_PAIRS = PAIRS.slice();
-for (let c = 0; c < 128; c++) if (CONTROL[c] !== 0) ASCII_PAIRS.fill(CONTROL[c], c << 7, (c + 1) << 7);
-
-/** The word occurs at text[at, end). */
-function wordAt(text: string, at: number, end: number, w: Word): boolean {
-  const chars = w.chars;
-  if (at + chars.length > end) return false;
-  for (let j = 2; j < chars.length; j++) {
-    const c = text.charCodeAt(at + j);
-    if (c >= 128 || chars[j][c] === 0) return false;
+  for (let q = 0; q < order.length; q++) {
+    const s = order[q];
+    out[s] |= out[fail[s]];
+    for (let c = 0; c < 128; c++) {
+      const t = child[s][c];
+      if (CONTROL[c] !== 0) delta[s][c] = delta[0][c];
+      else if (t >= 0) {
+        delta[s][c] = t;
+        fail[t] = delta[fail[s]][c];
+        order.push(t);
+      } else delta[s][c] = delta[fail[s]][c];
+    }
   }
-  return true;
+  // Renumber: the root first, the states without output next, those with output last.
+  const all = [0, ...order];
+  const sorted = [...all.filter((s) => out[s] === 0), ...all.filter((s) => out[s] !== 0)];
+  if (sorted.length > 0xffff) throw new Error('prefilter: too many states');
+  const id = new Int32Array(n);
+  sorted.forEach((s, i) => {
+    id[s] = i;
+  });
+  const next = new Uint16Array(sorted.length << 7);
+  const output = new Uint8Array(sorted.length);
+  sorted.forEach((s, i) => {
+    output[i] = out[s];
+    for (let c = 0; c < 128; c++) next[(i << 7) | c] = id[delta[s][c]];
+  });
+  return { next, output, accepting: sorted.findIndex((s) => out[s] !== 0) };
 }
 
-/** wordAt for ASCII bytes. */
-function wordAtBytes(bytes: Uint8Array, at: number, end: number, w: Word): boolean {
-  const chars = w.chars;
-  if (at + chars.length > end) return false;
-  for (let j = 2; j < chars.length; j++) if (chars[j][bytes[at + j]] === 0) return false;
-  return true;
-}
+const {
+  next: NEXT,
+  output: OUTPUT,
+  accepting: ACCEPTING,
+} = automaton([...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)]);
 
 /** The categories found in text[start, end): ESCAPE, CR, and words of CRASH and FACT. */
 function scanText(text: string, start: number, end: number): number {
   let found = 0;
-  let next = start < end ? text.charCodeAt(start) : 0;
+  let s = 0;
   for (let i = start; i < end; i++) {
-    const c = next;
-    next = i + 1 < end ? text.charCodeAt(i + 1) : 0;
-    if (c < 0x20 || c >= 0x7f) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      // No word holds a character past ASCII: it ends any word being read.
       if (c < 0x100) found |= CONTROL[c];
+      s = 0;
       continue;
     }
-    if (next >= 0x80) continue;
-    const k = (c << 7) | next;
-    if ((PAIRS[k] & ~found) === 0) continue;
-    for (const w of PAIR_WORDS[k])
-      if ((w.category & found) === 0 && wordAt(text, i, end, w)) found |= w.category;
+    s = NEXT[(s << 7) | c];
+    if (s >= ACCEPTING) found |= OUTPUT[s];
   }
   return found;
 }
 
-/**
- * scanText over bytes[start, end) of an all-ASCII chunk, where the line's `\r` or `\n`
- * follows at bytes[end]: every byte is below 0x80 and the pair at end - 1 is no word's.
- */
+/** scanText over bytes[start, end) of an all-ASCII chunk. */
 function scanAscii(bytes: Uint8Array, start: number, end: number): number {
   let found = 0;
-  let next = bytes[start];
+  let s = 0;
   for (let i = start; i < end; i++) {
-    const c = next;
-    next = bytes[i + 1];
-    const k = (c << 7) | next;
-    const bits = ASCII_PAIRS[k] & ~found;
-    if (bits === 0) continue;
-    if ((bits & (ESCAPE | CR)) !== 0) {
-      found |= CONTROL[c];
-      continue;
-    }
-    const words = PAIR_WORDS[k];
-    for (let j = 0; j < words.length; j++) {
-      const w = words[j];
-      if ((w.category & found) === 0 && wordAtBytes(bytes, i, end, w)) found |= w.category;
-    }
+    s = NEXT[(s << 7) | bytes[i]];
+    if (s >= ACCEPTING) found |= OUTPUT[s];
   }
   return found;
 }
-
 /** The prefilter's answers for the line being read. */
 export class LineHints {
   /** The line may hold terminal escapes or control bytes. */
@@ -174,7 +183,7 @@ export class LineHints {
 
   /**
    * A decoded chunk (or a lone line) whose lines are asked next; `bytes`: the chunk's own
-   * bytes, when it is all ASCII and each line asked is followed in it by its `\r` or `\n`.
+   * bytes, when it is all ASCII.
    */
   chunk(text: string, bytes?: Uint8Array): void {
     this.text = text;
