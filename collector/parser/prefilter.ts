@@ -100,7 +100,7 @@ function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array; acce
   const fail = new Int32Array(n);
   const order: number[] = [];
   for (let c = 0; c < 128; c++) {
-    const to = CONTROL[c] !== 0 ? controlState.get(CONTROL[c])! : child[0][c] >= 0 ? child[0][c] : 0;
+    const to = CONTROL[c] !== 0 ? controlState.get(CONTROL[c])! : Math.max(child[0][c], 0);
     delta[0][c] = to;
     if (child[0][c] >= 0 || CONTROL[c] !== 0) {
       fail[to] = 0;
