@@ -20,8 +20,10 @@ const UNIT = [
 ];
 
 /**
- * Files that build kernels or boot QEMU (the Kconfig-only ones, dropped-options and
- * ec2/fragments, run with the integration half): CPU-bound, so one at a time. `npm test` runs this
+ * Files that build kernels or boot QEMU for long: CPU-bound, so one at a time. The Kconfig-only
+ * ones (dropped-options, ec2/fragments) and the EC2 files whose boots are one short prebuilt
+ * kernel each (rehearsal, graviton, ec2-cli) run with the integration half, which keeps the
+ * two halves about the same length. `npm test` runs this
  * project next to the rest of the integration files, which mostly wait on servers, databases
  * and Chromium (scripts/run-tests.sh), so the two halves overlap instead of adding up.
  */
@@ -35,10 +37,7 @@ const SYSTEM = [
   'test/runners/run-command.test.ts',
   'test/runners/debian-root.test.ts',
   'test/runners/debootstrap-root.test.ts',
-  'test/runners/ec2/rehearsal.test.ts',
   'test/runners/ec2/debian-rehearsal.test.ts',
-  'test/runners/ec2/graviton.test.ts',
-  'test/runners/ec2/ec2-cli.test.ts',
 ];
 
 export default defineConfig({
