@@ -320,7 +320,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     }
     state.minimised.push(option);
     const without = state.options.filter((o) => o !== option);
-    const lost = (await deps.unmet?.(without)) ?? [];
+    // Only what removing it loses counts: an option unset with every option on is no evidence.
+    const unsetAnyway = new Set((await deps.unmet?.(state.options)) ?? []);
+    const lost = ((await deps.unmet?.(without)) ?? []).filter((o) => !unsetAnyway.has(o));
     if (lost.length) {
       attempt(
         state,

@@ -126,6 +126,46 @@ describe('climb', () => {
     expect(first.built.length + again.built.length).toBe(whole.built.length);
   });
 
+  it('asks Kconfig only about what removing an option loses, not what was never set', async () => {
+    // CONFIG_A "lands" for the climb but olddefconfig never sets it (say, select-only): that
+    // must not make every other option look needed without a build.
+    const built: string[][] = [];
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
+      unmet: async (options) => options.filter((o) => o === 'CONFIG_A'),
+      evaluate: async (options) => {
+        built.push([...options]);
+        const ok = options.includes('CONFIG_B');
+        return {
+          outcome: ok ? 'booted' : 'panic',
+          lastStage: ok ? 'userspace' : 'init',
+          milestones: [],
+          marker: ok,
+          checks: [],
+          diagnosis: ok
+            ? []
+            : [
+                { option: 'CONFIG_A', rule: 'r', line: 3, confidence: 0.9, reason: '', evidence: 'oops' },
+                { option: 'CONFIG_B', rule: 'r', line: 3, confidence: 0.8, reason: '', evidence: 'oops' },
+              ],
+          lastLine: 'oops',
+          imageBytes: null,
+          buildId: built.length,
+          bootId: built.length,
+        };
+      },
+    };
+    const s = await climb(initialClimbState(['marker'], 10), deps);
+    expect(s.status).toBe('reached');
+    expect(s.options).toEqual(['CONFIG_B']);
+    const minimise = s.attempts.filter((a) => a.phase === 'minimise');
+    // B's removal was judged by a build (A "lost" is not news); A went without being needed.
+    expect(minimise.map((a) => [a.option, a.verdict, a.buildId !== null])).toEqual([
+      ['CONFIG_B', 'reverted', true],
+      ['CONFIG_A', 'kept', true],
+    ]);
+  });
+
   it('minimises away an option that was only on trial', async () => {
     // One symptom naming A then B; only B is needed.
     const diag = (): Diagnosis[] => [
