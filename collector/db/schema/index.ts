@@ -1,5 +1,6 @@
 /** The database schema, the one source of truth: tables split by concern. */
 
+export * from './agents.ts';
 export * from './alerts.ts';
 export * from './analysis.ts';
 export * from './bisections.ts';
