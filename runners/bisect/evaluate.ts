@@ -14,6 +14,7 @@ import {
   parseConfigText,
   renderConfig,
 } from '../../collector/analysis/config-diff.ts';
+import { sanitizeTitle } from '../../collector/parser/sanitize-title.ts';
 import type { ParseResult } from '../../common/types/parse.ts';
 import { scratchVariant } from '../../common/variant-names.ts';
 import { buildEnv } from '../build/build-kernel.ts';
@@ -75,7 +76,9 @@ export function verdictOf(
   if (outcome === 'build_failed' || outcome === 'error' || outcome === 'skipped')
     return { verdict: 'skip', outcome: what, hints };
   if (t.crash) {
-    const hit = parse?.crashes.some((c) => c.title.includes(t.crash!)) ?? false;
+    // Spelled as titles are (one space, ASCII, 120 bytes): a title copied from an older report still matches.
+    const needle = sanitizeTitle(t.crash);
+    const hit = parse?.crashes.some((c) => c.title.includes(needle)) ?? false;
     return { verdict: hit ? 'bad' : 'good', outcome: what, hints };
   }
   return { verdict: outcome === t.goodOutcome ? 'good' : 'bad', outcome: what, hints };
