@@ -30,19 +30,30 @@ CREATE FUNCTION bw_0022_signature(kind text, title text) RETURNS text LANGUAGE s
     '\s+', ' ', 'g'), ' ')
 $$;
 --> statement-breakpoint
-UPDATE crashes SET title = bw_0022_title(title) WHERE bw_0022_dirty(title);
+-- Each title to change, sanitized once: a lab has many crashes but few distinct titles.
+CREATE TEMP TABLE bw_0022_title_map AS
+  SELECT t AS old, bw_0022_title(t) AS new FROM (
+    SELECT title AS t FROM crashes WHERE bw_0022_dirty(title)
+    UNION SELECT first_crash FROM boots WHERE bw_0022_dirty(first_crash)
+    -- crash_count is written with the result: boots without crashes are not read at all.
+    UNION SELECT c->>'title' FROM boots b
+      CROSS JOIN LATERAL jsonb_array_elements(b.result->'crashes') c
+      WHERE b.crash_count > 0 AND jsonb_typeof(b.result->'crashes') = 'array' AND bw_0022_dirty(c->>'title')) x;
 --> statement-breakpoint
-UPDATE boots SET first_crash = bw_0022_title(first_crash) WHERE bw_0022_dirty(first_crash);
+UPDATE crashes c SET title = m.new FROM bw_0022_title_map m WHERE c.title = m.old;
+--> statement-breakpoint
+UPDATE boots b SET first_crash = m.new FROM bw_0022_title_map m WHERE b.first_crash = m.old;
 --> statement-breakpoint
 -- The stored parse result: each crash's title and the signature made of it.
 UPDATE boots b SET result = jsonb_set(b.result, '{crashes}', (
-  SELECT coalesce(jsonb_agg(CASE WHEN bw_0022_dirty(c->>'title')
-      THEN c || jsonb_build_object('title', bw_0022_title(c->>'title'),
-        'signature', bw_0022_signature(c->>'kind', bw_0022_title(c->>'title')))
-      ELSE c END ORDER BY n), '[]')
-  FROM jsonb_array_elements(b.result->'crashes') WITH ORDINALITY AS x(c, n)))
-WHERE jsonb_typeof(b.result->'crashes') = 'array'
-  AND EXISTS (SELECT 1 FROM jsonb_array_elements(b.result->'crashes') c WHERE bw_0022_dirty(c->>'title'));
+  SELECT coalesce(jsonb_agg(CASE WHEN m.old IS NULL THEN c
+      ELSE c || jsonb_build_object('title', m.new, 'signature', bw_0022_signature(c->>'kind', m.new)) END
+    ORDER BY n), '[]')
+  FROM jsonb_array_elements(b.result->'crashes') WITH ORDINALITY AS x(c, n)
+  LEFT JOIN bw_0022_title_map m ON m.old = c->>'title'))
+WHERE b.crash_count > 0 AND jsonb_typeof(b.result->'crashes') = 'array'
+  AND EXISTS (SELECT 1 FROM jsonb_array_elements(b.result->'crashes') c
+    JOIN bw_0022_title_map m ON m.old = c->>'title');
 --> statement-breakpoint
 -- Issues: each crash issue whose title changes goes to its new signature; issues that now share
 -- one merge into the oldest (smallest id), every boot counted once.
@@ -123,7 +134,7 @@ UPDATE regressions
   WHERE kind = 'outcome' AND bw_0022_dirty(regexp_replace(title, '^outcome \S+ → \S+: ', ''))
     AND title ~ '^outcome \S+ → \S+: ';
 --> statement-breakpoint
-DROP TABLE bw_0022_issue, bw_0022_winner, bw_0022_regression, bw_0022_regression_merge;
+DROP TABLE bw_0022_title_map, bw_0022_issue, bw_0022_winner, bw_0022_regression, bw_0022_regression_merge;
 --> statement-breakpoint
 DROP FUNCTION bw_0022_signature(text, text);
 --> statement-breakpoint
