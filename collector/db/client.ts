@@ -78,7 +78,9 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const database = url ? await openPostgres(url) : await openPglite(opts);
   if (opts.migrate !== false) {
     try {
-      await migrateDatabase(database);
+      await (url
+        ? migratePostgres(url)
+        : migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_DIR }));
     } catch (err) {
       await database.close().catch(() => {});
       if (isDbUnavailable(err)) throw unavailable(database.location, err);
@@ -88,11 +90,25 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return database;
 }
 
-/** Applies the checked-in SQL migrations that have not run yet. */
-async function migrateDatabase(database: Database): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_DIR };
-  if (database.kind === 'pglite') await migratePglite(database.db as never, config);
-  else await migratePg(database.db as never, config);
+/** Key of the advisory lock migrations take on PostgreSQL ("migr" in ASCII). */
+const MIGRATE_LOCK = 0x6d696772;
+
+/**
+ * Applies the checked-in SQL migrations that have not run yet to the PostgreSQL at `url`, one
+ * process at a time: collectors and agents straight on the queue may start together on a
+ * fresh database.
+ */
+export async function migratePostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    // Session-level: it ends with the connection, whatever the migration did.
+    await client.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
+    await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_DIR });
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {

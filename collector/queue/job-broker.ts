@@ -19,7 +19,7 @@ import type {
   LeasedJob,
   LeaseRequest,
 } from '../../common/schemas/jobs.ts';
-import { AGENT_TABLES } from './agent-tables.ts';
+import { migratePostgres } from '../db/client.ts';
 
 /** What pg-boss carries for each job. */
 interface QueuedJob {
@@ -67,27 +67,15 @@ export class JobBroker {
     readonly pool: pg.Pool,
   ) {}
 
-  /** Connects, installs pg-boss's schema and the agent tables. */
+  /** Connects, migrates (the agent tables are the collector's schema) and installs pg-boss's schema. */
   static async open(databaseUrl: string): Promise<JobBroker> {
+    // An agent or `submit` straight on the database may be the first to use it.
+    await migratePostgres(databaseUrl);
     const boss = new PgBoss({ connectionString: databaseUrl, max: 3, supervise: true, schedule: false });
     boss.on('error', (err) => process.stderr.write(`job queue: ${(err as Error).message}\n`));
     await boss.start();
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     pool.on('error', () => {});
-    // Two processes starting at once would race on CREATE TABLE IF NOT EXISTS: serialize.
-    const c = await pool.connect();
-    let failed: Error | undefined;
-    try {
-      await c.query('SELECT pg_advisory_lock(4242001)');
-      await c.query(AGENT_TABLES);
-      await c.query('SELECT pg_advisory_unlock(4242001)');
-    } catch (err) {
-      failed = err as Error;
-      throw err;
-    } finally {
-      // A failed client may still hold the advisory lock: discard it, which ends its session.
-      c.release(failed);
-    }
     return new JobBroker(boss, pool);
   }
 

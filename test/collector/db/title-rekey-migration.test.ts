@@ -4,15 +4,11 @@
  * comes out with the new titles everywhere they are stored or keyed, one issue per bug with
  * every boot counted once, and the upgraded collector keeps adding to that issue.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, MIGRATIONS_DIR, openDatabase } from '../../../collector/db/client.ts';
+import { type Database, MIGRATIONS_DIR } from '../../../collector/db/client.ts';
 import { recordIssuesOfBoots } from '../../../collector/db/queries/issue-grouping.ts';
 import { listIssues } from '../../../collector/db/queries/issues.ts';
 import { rowsOf } from '../../../collector/db/rows.ts';
@@ -20,8 +16,9 @@ import { Collector } from '../../../collector/ingest/collector.ts';
 import { crashSignature } from '../../../collector/parser/crash-title.ts';
 import { sanitizeTitle } from '../../../collector/parser/sanitize-title.ts';
 import type { ParseResult } from '../../../common/types/parse.ts';
-import { type Backend, backends } from '../../helpers/db.ts';
+import { backends } from '../../helpers/db.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
+import { emptyDatabase, migrate, migrationsBefore } from '../../helpers/migrations.ts';
 
 const TAG = '0022_crash_title_sanitized';
 const LOG = fixtureBytes('logs/02-initrd-no-binfmt.log');
@@ -35,32 +32,6 @@ const OLD_B = OLD_A.replace('for guidance.', 'for details.');
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 9, minute));
 
 type Row = Record<string, unknown>;
-
-/** The migrations folder as it was before this one: the journal cut just before its entry. */
-function migrationsBefore(tag: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-migrations-'));
-  cpSync(MIGRATIONS_DIR, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const cut = journal.entries.findIndex((e) => e.tag === tag);
-  expect(cut).toBeGreaterThan(0);
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-  return dir;
-}
-
-async function migrate(database: Database, folder: string): Promise<void> {
-  const config = { migrationsFolder: folder };
-  if (database.kind === 'pglite') await migratePglite(database.db as never, config);
-  else await migratePg(database.db as never, config);
-}
-
-/** An empty database of the backend, not migrated. */
-async function emptyDatabase(backend: Backend): Promise<Database> {
-  const server = backend.server();
-  if (!server) return openDatabase({ pglite: new PGlite(), migrate: false });
-  server.start();
-  return openDatabase({ url: await server.createDatabase(), migrate: false });
-}
 
 /** Rewrites a stored boot's crashes to the titles (and signatures) an older collector gave them. */
 async function storeOldTitles(db: Database['db'], bootId: number, titles: string[]): Promise<void> {
