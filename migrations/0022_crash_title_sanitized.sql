@@ -30,30 +30,30 @@ CREATE FUNCTION bw_0022_signature(kind text, title text) RETURNS text LANGUAGE s
     '\s+', ' ', 'g'), ' ')
 $$;
 --> statement-breakpoint
--- Each title to change, sanitized once: a lab has many crashes but few distinct titles.
+-- Each title to change, sanitized and signed once per kind: a lab has many crashes, few titles.
 CREATE TEMP TABLE bw_0022_title_map AS
-  SELECT t AS old, bw_0022_title(t) AS new FROM (
-    SELECT title AS t FROM crashes WHERE bw_0022_dirty(title)
-    UNION SELECT first_crash FROM boots WHERE bw_0022_dirty(first_crash)
+  SELECT kind, old, new, CASE WHEN kind IS NOT NULL THEN bw_0022_signature(kind, new) END AS sig
+  FROM (SELECT kind, t AS old, bw_0022_title(t) AS new FROM (
+    SELECT kind, title AS t FROM crashes WHERE bw_0022_dirty(title)
+    UNION SELECT NULL, first_crash FROM boots WHERE bw_0022_dirty(first_crash)
     -- crash_count is written with the result: boots without crashes are not read at all.
-    UNION SELECT c->>'title' FROM boots b
+    UNION SELECT c->>'kind', c->>'title' FROM boots b
       CROSS JOIN LATERAL jsonb_array_elements(b.result->'crashes') c
-      WHERE b.crash_count > 0 AND jsonb_typeof(b.result->'crashes') = 'array' AND bw_0022_dirty(c->>'title')) x;
+      WHERE b.crash_count > 0 AND jsonb_typeof(b.result->'crashes') = 'array' AND bw_0022_dirty(c->>'title')) x) y;
 --> statement-breakpoint
-UPDATE crashes c SET title = m.new FROM bw_0022_title_map m WHERE c.title = m.old;
+UPDATE crashes c SET title = m.new FROM bw_0022_title_map m WHERE c.title = m.old AND c.kind = m.kind;
 --> statement-breakpoint
-UPDATE boots b SET first_crash = m.new FROM bw_0022_title_map m WHERE b.first_crash = m.old;
+UPDATE boots b SET first_crash = m.new FROM bw_0022_title_map m WHERE b.first_crash = m.old AND m.kind IS NULL;
 --> statement-breakpoint
 -- The stored parse result: each crash's title and the signature made of it.
 UPDATE boots b SET result = jsonb_set(b.result, '{crashes}', (
   SELECT coalesce(jsonb_agg(CASE WHEN m.old IS NULL THEN c
-      ELSE c || jsonb_build_object('title', m.new, 'signature', bw_0022_signature(c->>'kind', m.new)) END
-    ORDER BY n), '[]')
+      ELSE c || jsonb_build_object('title', m.new, 'signature', m.sig) END ORDER BY n), '[]')
   FROM jsonb_array_elements(b.result->'crashes') WITH ORDINALITY AS x(c, n)
-  LEFT JOIN bw_0022_title_map m ON m.old = c->>'title'))
+  LEFT JOIN bw_0022_title_map m ON m.old = c->>'title' AND m.kind = c->>'kind'))
 WHERE b.crash_count > 0 AND jsonb_typeof(b.result->'crashes') = 'array'
   AND EXISTS (SELECT 1 FROM jsonb_array_elements(b.result->'crashes') c
-    JOIN bw_0022_title_map m ON m.old = c->>'title');
+    JOIN bw_0022_title_map m ON m.old = c->>'title' AND m.kind = c->>'kind');
 --> statement-breakpoint
 -- Issues: each crash issue whose title changes goes to its new signature; issues that now share
 -- one merge into the oldest (smallest id), every boot counted once.
