@@ -4,7 +4,8 @@
  * runner streams into collector B shows on A's Live page as it happens — listed as running,
  * its console lines as they arrive, its outcome once B finishes it — and A's boot page has
  * B's analysis. An agent with nothing but A's address and a submit token leases a job
- * submitted through B: A's Agents view shows it online with that job, then idle.
+ * submitted through B: A's Agents view shows it online with that job, its last seen moving on
+ * as it beats, then idle, and offline once it is stopped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -129,7 +130,7 @@ describe('one dashboard over two collectors', () => {
     await page.close();
   });
 
-  it('A’s Agents view shows an agent that knows only A’s address online with the job it runs', {
+  it('A’s Agents view shows an agent that knows only A’s address online with its job, last seen moving, offline once stopped', {
     timeout: 420_000,
   }, async () => {
     const matrix = sleepyMatrix(dir, 'cluster', ['agent-job'], 25);
@@ -150,6 +151,9 @@ describe('one dashboard over two collectors', () => {
         '--no-kvm',
         '--heartbeat-ms',
         '1000',
+        // Offline soon after it stops: its stale time, plus the collector's margin for long polls.
+        '--stale-ms',
+        '3000',
       ],
       {
         detached: true,
@@ -180,6 +184,11 @@ describe('one dashboard over two collectors', () => {
     expect(await row.locator('td').nth(3).textContent()).toContain('x86_64');
     expect(await row.locator('td').nth(4).textContent()).toBe('lab-submit');
     await screenshot(page, 'cluster-agents-busy');
+    // Its beats while it runs the job move "last seen" on, without a reload.
+    const lastSeen = async () => Date.parse((await row.locator('td time').getAttribute('datetime')) ?? '');
+    const seen = await lastSeen();
+    expect(seen).toBeGreaterThan(0);
+    await until('last seen moved on', async () => (await lastSeen()) > seen, 30_000);
 
     // The job ends: the page, reloading on its own, shows the agent idle and still online.
     await row.locator('td').nth(2).getByText('idle').waitFor({ timeout: 180_000 });
@@ -191,6 +200,17 @@ describe('one dashboard over two collectors', () => {
       (x) => x.variant === 'agent-job',
     );
     expect(done?.outcome).toBe('booted');
+
+    // Stopped, it asks for work no more: once its stale time and the margin pass, it shows offline,
+    // seen last when it left.
+    process.kill(-agent.pid!, 'SIGTERM');
+    await new Promise((ended) => agent.once('exit', ended));
+    const left = Date.parse((await listed())!.lastSeen);
+    await row.locator('td').nth(1).getByText('offline').waitFor({ timeout: 90_000 });
+    expect(await row.getAttribute('data-online')).toBe('false');
+    expect(await row.locator('td').nth(2).textContent()).toBe('idle');
+    expect(await lastSeen()).toBe(left);
+    await screenshot(page, 'cluster-agents-offline');
     expect(problems).toEqual([]);
     await page.close();
   });
