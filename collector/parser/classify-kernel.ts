@@ -5,6 +5,7 @@
  */
 import { type ErrnoMatch, errnoByName, errnoName, findErrno } from './errno.ts';
 import { byFirstChar } from './first-char.ts';
+import { readInitcallDone, readInitcallStart } from './initcall-line.ts';
 import { BUS_CORE_NAMES, DEVICE_NAME_RE, BOOT_MESSAGES as M } from './tables/messages.ts';
 
 export interface ProbeFact {
@@ -248,17 +249,17 @@ export function classifyKernelMessage(msg: string, mayState: () => boolean = () 
   // initcall_debug's lines, most of such a log: each pattern is anchored on its own word.
   const first = msg.charCodeAt(0);
   if (first === 0x69 && msg.startsWith('initcall ')) {
-    const done = M.initcallDone.exec(msg);
+    const done = readInitcallDone(msg);
     if (done) {
       const f = fresh();
-      f.initcallDone = { fn: done[1], module: done[2] ?? null, ret: num(done[3]), usecs: num(done[4]) };
+      f.initcallDone = done;
       return f;
     }
-  } else if (first === 0x63 && msg.startsWith('calling  ')) {
-    const start = M.initcallStart.exec(msg);
-    if (start) {
+  } else if (first === 0x63) {
+    const fn = readInitcallStart(msg);
+    if (fn !== null) {
       const f = fresh();
-      f.initcallStart = { fn: start[1] };
+      f.initcallStart = { fn };
       return f;
     }
   }
