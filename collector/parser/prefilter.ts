@@ -161,16 +161,44 @@ function scanText(text: string, start: number, end: number): number {
   return found;
 }
 
+/** A byte of a `[ seconds.fraction]` stamp's inside: space, `.` or a digit. */
+function inStamp(c: number): boolean {
+  return c === 0x20 || c === 0x2e || (c >= 0x30 && c <= 0x39);
+}
+
+/**
+ * Whether reading `[`, stamp bytes and `]` from the start leaves the automaton where it
+ * began, having found nothing: then a line's leading stamp need not be read (a sixth of
+ * a typical line). Checked over every state those bytes can reach, so a word added to the
+ * tables that breaks it (one with `]`, or made of digits) turns the skip off.
+ */
+function stampIsInert(): boolean {
+  const seen = new Set<number>([NEXT[0x5b]]);
+  for (const s of seen) {
+    if (s >= ACCEPTING || NEXT[(s << 7) | 0x5d] !== 0) return false;
+    for (let c = 0; c < 128; c++) if (inStamp(c)) seen.add(NEXT[(s << 7) | c]);
+  }
+  return OUTPUT[0] === 0;
+}
+const SKIP_STAMP = stampIsInert();
+
 /** scanText over bytes[start, end) of an all-ASCII chunk. */
 function scanAscii(bytes: Uint8Array, start: number, end: number): number {
   let found = 0;
   let s = 0;
-  for (let i = start; i < end; i++) {
+  let from = start;
+  if (SKIP_STAMP && bytes[start] === 0x5b) {
+    let i = start + 1;
+    while (i < end && inStamp(bytes[i])) i++;
+    if (i < end && bytes[i] === 0x5d) from = i + 1;
+  }
+  for (let i = from; i < end; i++) {
     s = NEXT[(s << 7) | bytes[i]];
     if (s >= ACCEPTING) found |= OUTPUT[s];
   }
   return found;
 }
+
 /** The prefilter's answers for the line being read. */
 export class LineHints {
   /** The line may hold terminal escapes or control bytes. */
