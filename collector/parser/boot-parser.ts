@@ -343,13 +343,18 @@ export class BootLogParser {
       this.handleUnframed(f.message, line, sink);
       return null;
     }
-    if (f.leading.trim()) this.handleUnframed(f.leading, line, sink);
+    if (f.leading !== '' && f.leading.trim()) this.handleUnframed(f.leading, line, sink);
     // Two records glued on one line (an interrupted continuation): read both.
     const glued = findGluedStamp(f.message);
     if (glued > 0) {
-      this.handleKernel({ ...f, message: f.message.slice(0, glued) }, line, sink);
-      this.handlePiece(f.message.slice(glued), line, sink);
-    } else this.handleKernel(f, line, sink);
+      // A copy of its own: parseFrame's answer is reused by the second record's call.
+      const first = { ...f, message: f.message.slice(0, glued) };
+      const second = f.message.slice(glued);
+      this.handleKernel(first, line, sink);
+      this.handlePiece(second, line, sink);
+      return first;
+    }
+    this.handleKernel(f, line, sink);
     return f;
   }
 

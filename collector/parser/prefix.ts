@@ -92,10 +92,26 @@ function stampAt(text: string, from: number, to: number): Framed | null {
     const j = JOURNAL_AFTER_STAMP_RE.exec(message);
     if (j) message = message.slice(j[0].length);
   }
-  return { kernel: true, time, level: null, caller: null, wall: null, leading: '', message };
+  STAMPED.time = time;
+  STAMPED.message = message;
+  return STAMPED;
 }
 
-/** Splits a cleaned line into frame and message. Never throws. */
+/** stampAt's answer, one object for every line: most lines are stamped, and read at once. */
+const STAMPED: Framed = {
+  kernel: true,
+  time: 0,
+  level: null,
+  caller: null,
+  wall: null,
+  leading: '',
+  message: '',
+};
+
+/**
+ * Splits a cleaned line into frame and message. Never throws. The answer for a plainly
+ * stamped line is one object reused by the next call: read it, never keep it.
+ */
 export function parseFrame(text: string): Framed {
   const fast = stampAt(text, 0, text.length);
   if (fast) return fast;
