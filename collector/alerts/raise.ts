@@ -7,6 +7,7 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AlertKind } from '../../common/alert-kinds.ts';
 import { setting } from '../../common/settings.ts';
+import { bootVerdict } from '../../common/verdict.ts';
 import type { RunFacts } from '../analysis/regressions.ts';
 import type { Db } from '../db/client.ts';
 import { GONE_AFTER } from '../db/queries/issues.ts';
@@ -53,12 +54,12 @@ export async function alertsForDetection(
   for (const { r, variant } of rows) {
     const thread = `regression-${r.id}`;
     if (found.fixed.includes(r.id)) {
-      // Only an outcome coming back is a boot fixed; other fixes are quiet.
-      if (r.kind === 'outcome')
+      // Only what failed the boot's verdict coming back is a boot fixed; other fixes are quiet.
+      if (r.kind === 'outcome' || r.kind === 'check')
         out.push({
           key: `boot_fixed:${r.id}`,
           kind: 'boot_fixed',
-          title: `${variant}: boots again (${r.title} fixed)`,
+          title: `${variant}: ${r.kind === 'outcome' ? 'boots' : 'passes'} again (${r.title} fixed)`,
           variant,
           thread,
           refs: { ...NO_REFS, regressionId: r.id, bootId: r.fixedBootId, buildId: r.fixedBuildId },
@@ -83,6 +84,11 @@ export async function alertsForDetection(
   await raise(db, out);
 }
 
+/** `check net, check marker`: what failed a run that booted. */
+function failedChecks(r: RunFacts): string {
+  return (bootVerdict(r)?.failedChecks ?? []).map((c) => `check ${c.name}`).join(', ');
+}
+
 /** A boot_fixed for a boot after a failed one, threaded under the failed boot's last issue. */
 async function recovery(db: Db, boot: RunFacts, from: RunFacts): Promise<NewAlert> {
   const [last] = await db
@@ -94,7 +100,10 @@ async function recovery(db: Db, boot: RunFacts, from: RunFacts): Promise<NewAler
   return {
     key: `boot_fixed:boot-${boot.bootId}`,
     kind: 'boot_fixed',
-    title: `${boot.variant}: boots again (the last boot, #${from.bootId}, ended ${from.outcome})`,
+    title:
+      from.outcome === 'booted'
+        ? `${boot.variant}: passes again (the last boot, #${from.bootId}, failed ${failedChecks(from)})`
+        : `${boot.variant}: boots again (the last boot, #${from.bootId}, ended ${from.outcome})`,
     variant: boot.variant,
     thread: last ? `issue-${last.issueId}` : `boot-${from.bootId}`,
     refs: { ...NO_REFS, bootId: boot.bootId, buildId: boot.buildId },

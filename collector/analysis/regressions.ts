@@ -4,8 +4,9 @@
  */
 import { isKernelOutcome, isWorseOutcome } from '../../common/outcomes.ts';
 import type { RegressionKind } from '../../common/types/api.ts';
-import type { BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
+import type { BootCheck, BootOutcome, ImageSizes, Status } from '../../common/types/ingest.ts';
 import type { BootEvent, MilestoneName, Milestones } from '../../common/types/parse.ts';
+import { bootVerdict } from '../../common/verdict.ts';
 import { type CrashFacts, keyedFindings } from './event-keys.ts';
 import { judgeGrowth, type NoiseRule, type NoiseStats } from './noise.ts';
 
@@ -18,6 +19,8 @@ export interface RunFacts {
   at: string;
   /** Null when nothing booted (the build failed or the boot was skipped). */
   outcome: BootOutcome | null;
+  /** The boot's checks (marker, network, root disk...), which fail its verdict beside the outcome; absent: none. */
+  checks?: BootCheck[];
   buildStatus: Status | null;
   crashes: CrashFacts[];
   events: BootEvent[];
@@ -155,6 +158,24 @@ export function detectRegressions(input: {
       now: cur.outcome,
       evidence: fatal ? [{ line: fatal.line, text: fatal.report?.[0] ?? fatal.title }] : [],
     });
+  }
+
+  // A check the baseline passed fails this boot's verdict as surely as a worse outcome would;
+  // after a worse outcome, failed checks are its consequence.
+  if (!outcomeWorse) {
+    const passed = new Set(verdictChecks(base).flatMap((c) => (c.ok ? [c.name] : [])));
+    for (const c of verdictChecks(cur)) {
+      if (c.ok || !passed.delete(c.name)) continue;
+      out.push({
+        kind: 'check',
+        key: `check:${c.name}`,
+        severity: 'high',
+        title: `check ${c.name} failed${c.detail ? `: ${c.detail}` : ''}`,
+        was: 'ok',
+        now: 'failed',
+        evidence: [],
+      });
+    }
   }
 
   const known = new Set(keyedFindings(base.crashes, base.events).map((f) => f.key));
@@ -341,6 +362,10 @@ export function isFixed(f: Finding, cur: RunFacts, options?: Partial<RegressionO
   switch (f.kind) {
     case 'outcome':
       return typeof f.was === 'string' && isKernelOutcome(f.was) && !isWorseOutcome(f.was, cur.outcome);
+    case 'check': {
+      const name = f.key.slice('check:'.length);
+      return verdictChecks(cur).some((c) => c.ok && c.name === name);
+    }
     case 'crash':
     case 'error': {
       const present = keyedFindings(cur.crashes, cur.events).some((k) => k.key === f.key);
@@ -363,15 +388,26 @@ export function isFixed(f: Finding, cur: RunFacts, options?: Partial<RegressionO
   }
 }
 
+/** The checks that count for a run's verdict: the harness's own bookkeeping never does. */
+function verdictChecks(r: RunFacts): BootCheck[] {
+  return (r.checks ?? []).filter((c) => !c.harness);
+}
+
+/** Whether a run passed, as the one verdict says: it booted and every check that counts held. */
+function runPassed(r: RunFacts): boolean {
+  return bootVerdict(r)?.status === 'PASS';
+}
+
 /**
- * The run a boot recovered from: the variant's previous kernel outcome, when it was a failure
- * and this boot booted. A variant that never booted has no baseline and so no regression to
- * fix, yet its first good boot is still news.
+ * The run a boot recovered from: the variant's previous kernel outcome, when this boot booted
+ * and that one did not, or this one passed and that one failed a check. A variant that never
+ * booted has no baseline and so no regression to fix, yet its first good boot is still news.
  */
 export function recoveredFrom(current: RunFacts, history: readonly RunFacts[]): RunFacts | null {
   if (current.bootId == null || current.outcome !== 'booted') return null;
   const previous = history.find((r) => isKernelOutcome(r.outcome));
-  return previous && previous.outcome !== 'booted' ? previous : null;
+  if (!previous) return null;
+  return previous.outcome !== 'booted' || (runPassed(current) && !runPassed(previous)) ? previous : null;
 }
 
 /** Splits a variant's open regressions into those the new run fixed and those still there. */

@@ -12,6 +12,7 @@ const RegressionEvidence = Type.Object({ line: Type.Integer(), text: Type.String
 export const REGRESSION_KINDS = [
   'build',
   'outcome',
+  'check',
   'crash',
   'error',
   'probe',
@@ -28,7 +29,7 @@ export const RegressionItem = Type.Object({
   id: Type.Integer(),
   variant: Type.String(),
   key: Type.String({
-    description: 'identity within the variant: `outcome`, `crash:<title>`, `size:image`...',
+    description: 'identity within the variant: `outcome`, `check:<name>`, `crash:<title>`, `size:image`...',
   }),
   kind: StringEnum(REGRESSION_KINDS),
   severity: StringEnum(['high', 'medium', 'low'] as const),

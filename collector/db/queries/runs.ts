@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, exists, inArray, lt, not, or, type SQL, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/pg-core';
-import type { BootOutcome } from '../../../common/types/ingest.ts';
+import type { BootCheck, BootOutcome } from '../../../common/types/ingest.ts';
 import type { Arch, BootEvent, Milestones } from '../../../common/types/parse.ts';
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
@@ -43,6 +43,7 @@ function runsOf(db: Db, variantId: number) {
       at: sql<Date>`${boots.startedAt}`.as('at'),
       outcome: sql<BootOutcome | null>`${boots.outcome}`.as('outcome'),
       milestones: sql<Milestones | null>`${boots.milestones}`.as('milestones'),
+      checks: sql<BootCheck[] | null>`${boots.checks}`.as('checks'),
       ...runBuild,
     })
     .from(boots)
@@ -57,6 +58,7 @@ function runsOf(db: Db, variantId: number) {
       at: sql<Date>`${builds.startedAt}`.as('at'),
       outcome: sql<BootOutcome | null>`null::text`.as('outcome'),
       milestones: sql<Milestones | null>`null::jsonb`.as('milestones'),
+      checks: sql<BootCheck[] | null>`null::jsonb`.as('checks'),
       ...runBuild,
     })
     .from(builds)
@@ -214,6 +216,7 @@ async function attachFindings(db: Db, rows: RunRow[]): Promise<RunFacts[]> {
     crashes: (r.bootId != null && crashes.get(r.bootId)) || [],
     events: (r.bootId != null && events.get(r.bootId)) || [],
     milestones: r.milestones ?? {},
+    checks: r.checks ?? [],
     initcalls: (r.bootId != null && initcalls.get(r.bootId)) || [],
     sizes: { image: r.image, vmlinux: r.vmlinux, text: r.text, data: r.data, bss: r.bss },
     buildWallMs: r.wallMs,

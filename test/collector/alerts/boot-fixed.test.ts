@@ -82,7 +82,7 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
       call<CreatedSubscription>('POST', '/api/subscriptions', {
         name: `${kind} by ${channel}`,
         events: [kind],
-        variants: ['exec', 'fresh'],
+        variants: ['exec', 'fresh', 'net*'],
         channel,
         target,
       });
@@ -103,6 +103,23 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
     const fixed = await boot('exec', '05-net-e1000.log');
     const neverBooted = await boot('fresh', '02-initrd-no-binfmt.log');
     const firstGood = await boot('fresh', '05-net-e1000.log');
+    // Boots that reach userspace either way, failing or passing their network check, as a runner streams them.
+    const log = fixtureBytes('logs/05-net-e1000.log');
+    const checked = async (variant: string, ok: boolean) => {
+      const { id } = await call<{ id: number }>('POST', '/api/boots', { target: 'qemu', variant });
+      await call('POST', `/api/boots/${id}/console?offset=0`, log);
+      await call('POST', `/api/boots/${id}/finish`, {
+        endReason: 'marker',
+        consoleBytes: log.length,
+        checks: [{ name: 'net', ok, detail: ok ? 'answered on port 8080' : 'no answer on port 8080' }],
+      });
+      return id;
+    };
+    const netPassed = await checked('net', true);
+    const netFailed = await checked('net', false);
+    const netFixed = await checked('net', true);
+    const netNeverPassed = await checked('net-fresh', false);
+    const netFirstPass = await checked('net-fresh', true);
     expect([good, broke, still, fixed, neverBooted, firstGood].map((b) => b.outcome)).toEqual([
       'booted',
       'panic',
@@ -112,24 +129,24 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
       'booted',
     ]);
 
-    /** The subscription's deliveries once all are sent and they carry at least `alerts` alerts. */
-    const delivered = async (s: CreatedSubscription, alerts: number): Promise<Delivery[] | null> => {
+    /** The subscription's deliveries once all are sent and they carry alerts about each of `bootIds`. */
+    const delivered = async (s: CreatedSubscription, bootIds: number[]): Promise<Delivery[] | null> => {
       const sub = await call<Subscription>('GET', `/api/subscriptions/${s.subscription.id}`);
       const list = await call<Delivery[]>('GET', `/api/subscriptions/${s.subscription.id}/deliveries`);
-      const sent = list.filter((d) => d.status === 'sent');
+      const about = new Set(list.flatMap((d) => (d.status === 'sent' ? d.alerts.map((a) => a.bootId) : [])));
       return sub.pending === 0 &&
-        sent.length === list.length &&
-        sent.flatMap((d) => d.alerts).length >= alerts
+        list.every((d) => d.status === 'sent') &&
+        bootIds.every((id) => about.has(id))
         ? list
         : null;
     };
-    // One regression detection raises all of a broken boot's regressions at once: one alert
-    // delivered means the rest came with it.
+    const fixes = [fixed.id, firstGood.id, netFixed, netFirstPass];
+    const breaks = [broke.id, netFailed];
     const [fixedSent, regressionSent, fixedMailed, regressionMailed] = await Promise.all([
-      until('both boot_fixed alerts delivered to the hook', () => delivered(fixedHook, 2), 60_000),
-      until('the regressions delivered to the hook', () => delivered(regressionHook, 1), 60_000),
-      until('both boot_fixed alerts mailed', () => delivered(fixedMail, 2), 60_000),
-      until('the regressions mailed', () => delivered(regressionMail, 1), 60_000),
+      until('the boot_fixed alerts delivered to the hook', () => delivered(fixedHook, fixes), 60_000),
+      until('the regressions delivered to the hook', () => delivered(regressionHook, breaks), 60_000),
+      until('the boot_fixed alerts mailed', () => delivered(fixedMail, fixes), 60_000),
+      until('the regressions mailed', () => delivered(regressionMail, breaks), 60_000),
     ]);
 
     // The hook: signed, each alert in exactly one request, each path only its own kind.
@@ -144,8 +161,10 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
     const regressionPayloads = payloads('/regression', regressionHook.secret!);
     expect(fixedPayloads.length).toBe(fixedSent.length);
     expect(regressionPayloads.length).toBe(regressionSent.length);
-    const fixedAlerts = fixedPayloads.flatMap((p) => p.alerts).sort((a, b) => a.id - b.id);
-    const regressions = regressionPayloads.flatMap((p) => p.alerts).sort((a, b) => a.id - b.id);
+    const allFixed = fixedPayloads.flatMap((p) => p.alerts).sort((a, b) => a.id - b.id);
+    const fixedAlerts = allFixed.filter((a) => a.variant === 'exec' || a.variant === 'fresh');
+    const allRegressions = regressionPayloads.flatMap((p) => p.alerts).sort((a, b) => a.id - b.id);
+    const regressions = allRegressions.filter((a) => a.variant === 'exec');
     expect(fixedAlerts.length).toBe(2);
 
     const page = (bootId: number) => `${collector.url}/boots/${bootId}`;
@@ -171,6 +190,28 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
     expect(execFixed.regressionId).toBe(regression.regressionId);
     expect(execFixed.title).toMatch(/^exec: boots again \(outcome booted → panic: .* fixed\)$/);
     expect(freshFixed.title).toBe(`fresh: boots again (the last boot, #${neverBooted.id}, ended panic)`);
+
+    // A boot that booted but failed a check its last boot passed is a regression; passing it again, a fix.
+    const netRegressions = allRegressions.filter((a) => a.variant !== 'exec');
+    expect(netRegressions.map((a) => [a.kind, a.variant, a.bootId, a.title, a.url])).toEqual([
+      ['regression', 'net', netFailed, 'net: check net failed: no answer on port 8080', page(netFailed)],
+    ]);
+    expect(
+      allFixed.filter((a) => a.variant?.startsWith('net')).map((a) => [a.variant, a.bootId, a.title]),
+    ).toEqual([
+      ['net', netFixed, 'net: passes again (check net failed: no answer on port 8080 fixed)'],
+      [
+        'net-fresh',
+        netFirstPass,
+        `net-fresh: passes again (the last boot, #${netNeverPassed}, failed check net)`,
+      ],
+    ]);
+    expect(allFixed.find((a) => a.bootId === netFixed)?.regressionId).toBe(netRegressions[0].regressionId);
+    // The first boot passed, and a failing boot before any that passed regresses nothing.
+    expect(
+      [...allFixed, ...allRegressions].some((a) => a.bootId === netPassed || a.bootId === netNeverPassed),
+    ).toBe(false);
+
     const fixedText = fixedPayloads.map((p) => p.text).join('\n');
     for (const a of fixedAlerts) expect(fixedText).toContain(page(a.bootId!));
 
@@ -181,8 +222,8 @@ describe.each(modes.filter((m) => m.available || process.env.CI))('a boot fixed 
     expect(smtp.mails.every((m) => m.accepted)).toBe(true);
     expect(fixedMails.length + regressionMails.length).toBe(smtp.mails.length);
     const ids = (list: Delivery[]) => list.flatMap((d) => d.alerts.map((a) => a.id)).sort((a, b) => a - b);
-    expect(ids(fixedMailed)).toEqual(fixedAlerts.map((a) => a.id));
-    expect(ids(regressionMailed)).toEqual(regressions.map((a) => a.id));
+    expect(ids(fixedMailed)).toEqual(allFixed.map((a) => a.id));
+    expect(ids(regressionMailed)).toEqual(allRegressions.map((a) => a.id));
     expect(fixedMails.length).toBe(fixedMailed.length);
     expect(regressionMails.length).toBe(regressionMailed.length);
     const fixedMailText = fixedMails.map((m) => m.text).join('\n');
