@@ -4,8 +4,9 @@
  * SMTP server on 127.0.0.1, one subscription each way for `boot_fixed` and one for
  * `regression`. `exec` boots, panics twice, then boots again (the regression it opened is
  * fixed); `fresh` panics, then boots for the first time (no baseline, so no regression to
- * fix). Each subscription hears exactly its own kind, once, naming the variant, the boots and
- * the dashboard page.
+ * fix). `net` and `net-fresh`, streamed as a runner does, always boot but pass, fail and pass
+ * their network check (their verdict). Each subscription hears exactly its own kind, once,
+ * naming the variant, the boots and the dashboard page.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
