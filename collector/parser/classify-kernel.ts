@@ -217,6 +217,9 @@ export const FACT_WORDS =
 /** The answer for a line that states nothing: compare by identity to skip work. */
 export const NO_FACTS: KernelFacts = Object.freeze(new Facts());
 const scratch = new Facts();
+/** The answers for initcall_debug's two lines: each holds only its one fact, so is never cleared. */
+const initcallDoneFacts = new Facts();
+const initcallStartFacts = new Facts();
 
 /** The one Facts object classifyKernelMessage answers with, cleared: no object per line. */
 function fresh(): Facts {
@@ -251,16 +254,14 @@ export function classifyKernelMessage(msg: string, mayState: () => boolean = () 
   if (first === 0x69 && msg.startsWith('initcall ')) {
     const done = readInitcallDone(msg);
     if (done) {
-      const f = fresh();
-      f.initcallDone = done;
-      return f;
+      initcallDoneFacts.initcallDone = done;
+      return initcallDoneFacts;
     }
   } else if (first === 0x63) {
     const fn = readInitcallStart(msg);
     if (fn !== null) {
-      const f = fresh();
-      f.initcallStart = { fn };
-      return f;
+      initcallStartFacts.initcallStart = { fn };
+      return initcallStartFacts;
     }
   }
   if (!mayState() || !FACT_WORDS.test(msg)) return sighting(msg);
