@@ -59,11 +59,11 @@ function wordsOf(re: RegExp, category: number): Word[] {
 
 /**
  * An Aho-Corasick automaton over ASCII, made a full table: the state after reading a
- * character is NEXT[state << 7 | char], so a line costs one lookup per character. States
- * are numbered so that those where a word (or a control character) was just read come
- * last, from ACCEPTING on; OUTPUT gives their categories.
+ * character is NEXT[state << 7 | char], so a line costs one lookup per character; OUTPUT
+ * gives the categories of the words (or the control character) just read, 0 for most
+ * states, and is or-ed in unconditionally (a branch on it cost more than the load).
  */
-function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array; accepting: number } {
+function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array } {
   // The trie, state 0 its root; a child per character of each word's character sets.
   const child: Int32Array[] = [new Int32Array(128).fill(-1)];
   const out: number[] = [0];
@@ -120,28 +120,16 @@ function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array; acce
       } else delta[s][c] = delta[fail[s]][c];
     }
   }
-  // Renumber: the root first, the states without output next, those with output last.
-  const all = [0, ...order];
-  const sorted = [...all.filter((s) => out[s] === 0), ...all.filter((s) => out[s] !== 0)];
-  if (sorted.length > 0xffff) throw new Error('prefilter: too many states');
-  const id = new Int32Array(n);
-  sorted.forEach((s, i) => {
-    id[s] = i;
-  });
-  const next = new Uint16Array(sorted.length << 7);
-  const output = new Uint8Array(sorted.length);
-  sorted.forEach((s, i) => {
-    output[i] = out[s];
-    for (let c = 0; c < 128; c++) next[(i << 7) | c] = id[delta[s][c]];
-  });
-  return { next, output, accepting: sorted.findIndex((s) => out[s] !== 0) };
+  if (n > 0xffff) throw new Error('prefilter: too many states');
+  const next = new Uint16Array(n << 7);
+  for (let s = 0; s < n; s++) for (let c = 0; c < 128; c++) next[(s << 7) | c] = delta[s][c];
+  return { next, output: Uint8Array.from(out) };
 }
 
-const {
-  next: NEXT,
-  output: OUTPUT,
-  accepting: ACCEPTING,
-} = automaton([...wordsOf(HEADER_HINT, CRASH), ...wordsOf(FACT_WORDS, FACT)]);
+const { next: NEXT, output: OUTPUT } = automaton([
+  ...wordsOf(HEADER_HINT, CRASH),
+  ...wordsOf(FACT_WORDS, FACT),
+]);
 
 /** The categories found in text[start, end): ESCAPE, CR, and words of CRASH and FACT. */
 function scanText(text: string, start: number, end: number): number {
@@ -156,7 +144,7 @@ function scanText(text: string, start: number, end: number): number {
       continue;
     }
     s = NEXT[(s << 7) | c];
-    if (s >= ACCEPTING) found |= OUTPUT[s];
+    found |= OUTPUT[s];
   }
   return found;
 }
@@ -175,7 +163,7 @@ function inStamp(c: number): boolean {
 function stampIsInert(): boolean {
   const seen = new Set<number>([NEXT[0x5b]]);
   for (const s of seen) {
-    if (s >= ACCEPTING || NEXT[(s << 7) | 0x5d] !== 0) return false;
+    if (OUTPUT[s] !== 0 || NEXT[(s << 7) | 0x5d] !== 0) return false;
     for (let c = 0; c < 128; c++) if (inStamp(c)) seen.add(NEXT[(s << 7) | c]);
   }
   return OUTPUT[0] === 0;
@@ -194,7 +182,7 @@ function scanAscii(bytes: Uint8Array, start: number, end: number): number {
   }
   for (let i = from; i < end; i++) {
     s = NEXT[(s << 7) | bytes[i]];
-    if (s >= ACCEPTING) found |= OUTPUT[s];
+    found |= OUTPUT[s];
   }
   return found;
 }
