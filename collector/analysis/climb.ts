@@ -311,7 +311,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
   }
 
   // Minimise: each added option is tried away; the goal must still be reached without it.
-  for (const option of [...state.options].reverse()) {
+  for (const option of minimiseOrder(state)) {
     if (state.phase !== 'minimise') break;
     if (state.minimised.includes(option)) continue;
     if (state.builds >= state.maxBuilds) {
@@ -363,6 +363,22 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
   state.status = 'reached';
   await save();
   return state;
+}
+
+/**
+ * The order minimise tries options away in: first those that came along (on trial beneath a
+ * kept option, or as its dependencies), the likeliest to be unneeded and the dependencies
+ * Kconfig settles without a build; then the options kept for getting further. Latest first in
+ * each, so a budget that runs out leaves the surest options untested.
+ */
+function minimiseOrder(state: ClimbState): string[] {
+  const keptOwn = new Set(
+    state.attempts
+      .filter((a) => a.phase === 'climb' && a.verdict === 'kept' && a.option)
+      .map((a) => a.option),
+  );
+  const latest = [...state.options].reverse();
+  return [...latest.filter((o) => !keptOwn.has(o)), ...latest.filter((o) => keptOwn.has(o))];
 }
 
 /** The minimal fragment the climb found, as Kconfig lines. */
