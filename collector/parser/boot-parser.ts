@@ -499,13 +499,13 @@ export class BootLogParser {
     if (facts.initcallStart) this.initcallStarts.start(facts.initcallStart.fn, time, line);
     if (facts.initcallDone) {
       const d = facts.initcallDone;
-      const start = this.initcallStarts.take(d.fn);
+      const started = this.initcallStarts.takeTime(d.fn);
       const ic: Initcall = {
         fn: d.fn,
         usecs: d.usecs,
         ret: d.ret,
         line,
-        time: start?.time ?? time,
+        time: started ?? time,
         module: d.module,
       };
       if (this.initcalls.length < this.maxEventsPerKind) this.initcalls.push(ic);
@@ -523,8 +523,9 @@ export class BootLogParser {
         message: msg.trim(),
       });
     }
-    for (const option of facts.missingConfig ?? [])
-      this.emit(sink, { kind: 'missing_config', line, time, option, message: msg.trim() });
+    if (facts.missingConfig)
+      for (const option of facts.missingConfig)
+        this.emit(sink, { kind: 'missing_config', line, time, option, message: msg.trim() });
     if (facts.errno) {
       this.emit(sink, {
         kind: 'error',
@@ -764,7 +765,9 @@ interface InitcallStart {
 class InitcallStarts {
   private readonly others = new Map<string, InitcallStart>();
   private lastFn: string | null = null;
-  private last: InitcallStart | null = null;
+  /** The latest start's time and line, held as numbers: no object per `calling` line. */
+  private lastTime: number | null = null;
+  private lastLine = 0;
   private readonly max: number;
 
   constructor(max: number) {
@@ -779,23 +782,25 @@ class InitcallStarts {
       return;
     }
     // A new function takes the slot; the one there waits in the map.
-    if (fn !== this.lastFn && this.lastFn !== null && this.last) this.others.set(this.lastFn, this.last);
+    if (fn !== this.lastFn && this.lastFn !== null)
+      this.others.set(this.lastFn, { time: this.lastTime, line: this.lastLine });
     this.lastFn = fn;
-    this.last = { time, line };
+    this.lastTime = time;
+    this.lastLine = line;
   }
 
-  /** The start of `fn`, forgotten. */
-  take(fn: string): InitcallStart | undefined {
+  /** When `fn` started (null: no start of it, or one without a time), forgotten. */
+  takeTime(fn: string): number | null {
     if (fn === this.lastFn) {
-      const s = this.last ?? undefined;
+      const time = this.lastTime;
       this.lastFn = null;
-      this.last = null;
-      return s;
+      this.lastTime = null;
+      return time;
     }
-    if (this.others.size === 0) return undefined;
+    if (this.others.size === 0) return null;
     const s = this.others.get(fn);
     this.others.delete(fn);
-    return s;
+    return s?.time ?? null;
   }
 }
 
