@@ -220,6 +220,8 @@ const scratch = new Facts();
 /** The answers for initcall_debug's two lines: each holds only its one fact, so is never cleared. */
 const initcallDoneFacts = new Facts();
 const initcallStartFacts = new Facts();
+const initcallStarted = { fn: '' };
+initcallStartFacts.initcallStart = initcallStarted;
 
 /** The one Facts object classifyKernelMessage answers with, cleared: no object per line. */
 function fresh(): Facts {
@@ -260,7 +262,7 @@ export function classifyKernelMessage(msg: string, mayState: () => boolean = () 
   } else if (first === 0x63) {
     const fn = readInitcallStart(msg);
     if (fn !== null) {
-      initcallStartFacts.initcallStart = { fn };
+      initcallStarted.fn = fn;
       return initcallStartFacts;
     }
   }

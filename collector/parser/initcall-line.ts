@@ -28,7 +28,18 @@ function integer(text: string, from: number, to: number): number {
   return negative ? -n : n;
 }
 
-/** What `initcall fn+0x../0x.. [mod] returned R after U usecs` says, as initcallDone captures it. */
+/** readInitcallDone's answer: one object, valid until the next call (no object per line). */
+const done: { fn: string; module: string | null; ret: number; usecs: number } = {
+  fn: '',
+  module: null,
+  ret: 0,
+  usecs: 0,
+};
+
+/**
+ * What `initcall fn+0x../0x.. [mod] returned R after U usecs` says, as initcallDone captures
+ * it; one object reused by the next call: read it, never keep it.
+ */
 export function readInitcallDone(
   msg: string,
 ): { fn: string; module: string | null; ret: number; usecs: number } | null {
@@ -41,12 +52,11 @@ export function readInitcallDone(
   const retEnd = msg.indexOf(' ', retAt);
   const usecsAt = retEnd + ' after '.length;
   const usecsEnd = msg.indexOf(' ', usecsAt);
-  return {
-    fn: msg.slice(start, symbolEnd(msg, start)),
-    module,
-    ret: integer(msg, retAt, retEnd),
-    usecs: integer(msg, usecsAt, usecsEnd),
-  };
+  done.fn = msg.slice(start, symbolEnd(msg, start));
+  done.module = module;
+  done.ret = integer(msg, retAt, retEnd);
+  done.usecs = integer(msg, usecsAt, usecsEnd);
+  return done;
 }
 
 /** The function of `calling  fn+0x../0x.. [mod] @ pid` (two spaces), as initcallStart captures it. */
