@@ -54,6 +54,8 @@ const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
 const NOT_A_REPORT: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 /** The events of a line without any: one frozen list for all, not an array per line. */
 const NO_EVENTS = Object.freeze([]) as unknown as BootEvent[];
+/** init/main.c without /dev/console (a constant: a literal in the method is a new object per call). */
+const NO_CONSOLE_RE = /^Warning: unable to open an initial console/;
 /** Default init programs whose -ENOENT the kernel does not report (init/main.c). */
 const QUIET_INIT_LINES = 3;
 
@@ -546,7 +548,7 @@ export class BootLogParser {
 
   private isKernelError(msg: string, level: LogLevel | null, facts: KernelFacts): boolean {
     if (facts.initramfsFailed !== undefined) return true;
-    if (/^Warning: unable to open an initial console/.test(msg)) return true;
+    if (NO_CONSOLE_RE.test(msg)) return true;
     if (level !== null) return level <= 3;
     const t = msg.trim();
     return BOOT_MESSAGES.failureWords.test(t) && !BOOT_MESSAGES.benignFailure.test(t) && !facts.probe;

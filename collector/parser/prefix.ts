@@ -200,10 +200,13 @@ export function parseFrame(text: string): Framed {
   return out;
 }
 
+// A literal in the function would be a new RegExp object per call.
+const GLUED_STAMP_RE = /\[\s*\d{1,8}\.\d{6}\](?:\[\s*[TC]\d+\])? /;
+
 /** Finds a second kernel stamp inside a message: two records glued on one line. */
 export function findGluedStamp(message: string): number {
   // A match at 0 does not count: without a `[` past the first character there is none.
   if (message.indexOf('[', 1) < 0) return -1;
-  const m = /\[\s*\d{1,8}\.\d{6}\](?:\[\s*[TC]\d+\])? /.exec(message);
+  const m = GLUED_STAMP_RE.exec(message);
   return m && m.index > 0 ? m.index : -1;
 }
