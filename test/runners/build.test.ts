@@ -125,7 +125,10 @@ describe('buildVariant', () => {
     const path = process.env.PATH;
     // Only make is missing: flock (the host build lock) stays reachable.
     const bin = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
-    symlinkSync(execFileSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).trim(), join(bin, 'flock'));
+    symlinkSync(
+      execFileSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).trim(),
+      join(bin, 'flock'),
+    );
     process.env.PATH = bin;
     try {
       const v: ResolvedVariant = { ...variant('00-allnoconfig'), name: 'no-make', matrix: 'test-broken' };
