@@ -116,18 +116,12 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
     case 'header_stack': {
       // Sanitizers print the access's stack right under the header (KASAN after `Call Trace:`).
       const head = headerFn ? [baseFunctionName(headerFn)] : [];
-      const found = keep([...head, ...reliableFrom(facts, 0)])[0];
-      // A header-only report: its helper is still better than nothing.
-      return found ?? (facts.frames.length === 0 ? (head[0] ?? null) : null);
+      return keep([...head, ...reliableFrom(facts, 0)])[0] ?? null;
     }
+    // A WARN is named by its stack only: a header-only WARN is `WARNING in corrupted`.
     case 'rip':
+    case 'warning':
       return keep(ripThenStack(facts))[0] ?? null;
-    case 'warning': {
-      const found = keep(ripThenStack(facts))[0];
-      if (found) return found;
-      // A WARN without any stack: its header still names the function.
-      return facts.frames.length === 0 && headerFn ? baseFunctionName(headerFn) : null;
-    }
     case 'stack':
       return keep(stack())[0] ?? null;
     case 'lock_at': {
@@ -147,9 +141,6 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
   }
 }
 
-/** Rules that read the stack under `Call Trace:` only. */
-const TRACE_RULES: ReadonlySet<CrashFormat['fn']> = new Set(['stack', 'hung', 'lock_at']);
-
 // Addresses and long hex numbers vary run to run; titles must not.
 const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 const OFFSET_RE = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
@@ -167,13 +158,10 @@ export function renderTitle(
   let corrupted = false;
   if (!fn && template.includes('{fn}')) {
     corrupted = true;
-    const printedStack = TRACE_RULES.has(format.fn)
-      ? facts.traceAt >= 0
-      : facts.frames.length > 0 || facts.rips.length > 0;
-    // A rule that needs a call trace got none: the report was cut (syzkaller: corrupted).
-    const traceMissing = TRACE_RULES.has(format.fn) && !format.fallback;
-    if (printedStack || traceMissing || !/ in \{fn\}$/.test(template)) fn = 'corrupted';
-    else template = format.fallback ?? template.replace(/ in \{fn\}$/, '');
+    // syzkaller's rule: a format whose stack names no culprit (none printed, all skipped) is
+    // titled `... in corrupted`; only bootwatch's own catch-alls keep a title of their own.
+    if (format.fallback) template = format.fallback;
+    else fn = 'corrupted';
   }
   const group = (i: number) => {
     const g = facts.match[i] ?? '';

@@ -13,7 +13,7 @@ import type { CrashKind } from '../../../common/types/parse.ts';
 export type FunctionSource =
   /** The faulting instruction (RIP/EIP/pc, then lr/ra), else the stack printed after it. */
   | 'rip'
-  /** A WARN(): the RIP and the stack after it, else the function the header names. */
+  /** A WARN(): the RIP and the stack after it (never the header: syzkaller names a WARN by its stack). */
   | 'warning'
   /** The header's `FUNC+0x..` (group `fnGroup`), unless it is a helper; then the stack. */
   | 'header_stack'
@@ -36,7 +36,7 @@ export interface CrashFormat {
   header: RegExp;
   /** Template used when a function was found (`corrupted` stands in when the stack has none). */
   title: string;
-  /** Template used when the report has no stack at all (default: `title` without ` in {fn}`). */
+  /** Template used when no function was found (default, as syzkaller: `{fn}` is `corrupted`). */
   fallback?: string;
   fn: FunctionSource;
   fnGroup?: number;
@@ -240,8 +240,6 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'ubsan',
     header: /^UBSAN: Undefined behaviour in ((\S+?):\d+(?::\d+)?)/,
     title: 'UBSAN: undefined-behaviour in {fn}',
-    // Without a stack, the file (line numbers change with every edit of it).
-    fallback: 'UBSAN: Undefined behaviour in {2}:LINE',
     fn: 'stack',
     locGroup: 1,
     skip: ['ubsan', 'handle_overflow'],
@@ -251,7 +249,6 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'ubsan',
     header: /^UBSAN: ([a-z-]+(?: [a-z-]+)*) in (\S+:\d+(?::\d+)?)/,
     title: 'UBSAN: {1} in {fn}',
-    fallback: 'UBSAN: {1} in {2}',
     fn: 'stack',
     locGroup: 2,
     skip: ['ubsan', 'handle_overflow'],
@@ -317,13 +314,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'stack',
     skip: ['check_preemption_disabled', 'preemption', 'preempt', 'debug_', 'processor_id', 'this_cpu'],
   },
-  // The stack of a spinlock debug report shows the victim, not the holder: syzbot titles
-  // it by the check alone.
+  // Spinlock and rwlock debug checks: named by the first frame outside the lock code.
   {
     kind: 'bug',
-    header: /^BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)/,
-    title: 'BUG: spinlock {1}',
-    fn: 'none',
+    header:
+      /^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP)/,
+    title: 'BUG: {1} {2} in {fn}',
+    fn: 'stack',
+    skip: ['spin_', '_lock', '_unlock'],
   },
   {
     kind: 'lockup',
@@ -500,7 +498,6 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'bug',
     header: /^kernel BUG at (\S+?)!?$/,
     title: 'kernel BUG in {fn}',
-    fallback: 'kernel BUG in corrupted',
     fn: 'rip',
     locGroup: 1,
   },
@@ -648,12 +645,11 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     skip: RCU_SKIP,
     bracket: 'free',
   },
-  // The older form names the file:line of the rcu_dereference; without a stack, that is the title.
+  // The older bracketed form.
   {
     kind: 'lockdep',
     header: /^\[ INFO: suspicious RCU usage\. \]/,
     title: 'INFO: suspicious RCU usage in {fn}',
-    fallback: 'suspicious RCU usage at {src}:LINE',
     fn: 'stack',
     skip: RCU_SKIP,
     bracket: 'free',
@@ -683,7 +679,6 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'warning',
     header: new RegExp(WARN_AT),
     title: 'WARNING in {fn}',
-    fallback: 'WARNING at {1}',
     fn: 'warning',
     locGroup: 1,
   },

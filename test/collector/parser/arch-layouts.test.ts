@@ -218,7 +218,7 @@ describe('riscv64 report layout', () => {
     const r = parseLog(stamp(nullCall));
     expect(r.outcome).toBe('panic');
     expect(r.crashes.map((c) => [c.title, c.corrupted === true, c.endLine])).toEqual([
-      ['BUG: unable to handle kernel NULL pointer dereference', true, 11],
+      ['BUG: unable to handle kernel NULL pointer dereference in corrupted', true, 11],
       ['kernel panic: Attempted to kill the idle task!', false, 12],
     ]);
   });

@@ -84,10 +84,10 @@ describe("another CPU's report header inside a task's report", () => {
     const [warn, stall] = r.crashes;
     expect(warn).toMatchObject({ kind: 'warning', title: 'WARNING in lkdtm_WARNING', line: 2, endLine: 14 });
     expect(warn.frames.map((f) => f.fn)).toEqual(['lkdtm_do_action', 'full_proxy_write', 'vfs_write']);
-    // Cut to its header line by CPU 0 going quiet: syzbot's truncated stall.
+    // Cut to its header line by CPU 0 going quiet: syzbot's truncated stall (syzkaller 61).
     expect(stall).toMatchObject({
       kind: 'rcu_stall',
-      title: 'INFO: rcu detected stall',
+      title: 'INFO: rcu detected stall in corrupted',
       line: 4,
       corrupted: true,
     });

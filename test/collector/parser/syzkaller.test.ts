@@ -27,18 +27,11 @@ function load(name: string): Case {
 
 /** Where bootwatch knowingly differs from the title recorded in syzkaller's test data. */
 const DIFFERENT: Record<string, { title: string; why: string }> = {
-  '23': {
-    title: 'WARNING in dev_watchdog',
+  '17': {
+    title: 'KASAN: use-after-free Read in corrupted',
     why:
-      "syzkaller's current rules name a WARN by its stack only (RIP line or call trace): header-only " +
-      'is `WARNING in corrupted`; 22, 24, 25 (same layout) keep the header function, recorded by an ' +
-      'older rule set. bootwatch names all four by the header (one title per WARN site) and marks them corrupted',
-  },
-  '41': {
-    title: 'UBSAN: undefined-behaviour in ip_idents_reserve',
-    why:
-      'recorded by an older rule set: the current UBSAN rule (call trace, ubsan/overflow helpers and `?` ' +
-      'frames skipped) names ip_idents_reserve, as it names proc_do_submiturb in 40 (same layout)',
+      "recorded by an older rule set: syzkaller's current skip list has copy_from_iter, so a header-only " +
+      'report naming it has no culprit left (15, memcpy, is recorded so)',
   },
   '45': {
     title: 'BUG: unable to handle kernel paging request in _snd_timer_stop',
@@ -48,17 +41,11 @@ const DIFFERENT: Record<string, { title: string; why: string }> = {
     title: 'BUG: unable to handle kernel paging request in blk_rq_map_sg',
     why: 'recorded by an older syzkaller; its current rule (and syzbot on arm64) prefixes `BUG: `',
   },
-  '60': {
-    title: 'INFO: rcu detected stall',
+  '68': {
+    title: 'BUG: spinlock recursion in wake_up_new_task',
     why:
-      'the same header alone (61) is recorded `INFO: rcu detected stall`; with one per-CPU line after it ' +
-      "the record is the raw header, an older rule set's fallback (current rules: `... in corrupted` for both)",
-  },
-  '150': {
-    title: 'WARNING: held lock freed in sctp_wait_for_sndbuf',
-    why:
-      "syzkaller's test data marks its own title as a TODO; its current rule (`held lock freed!` ... " +
-      '`at: FUNC`) gives this title',
+      "recorded by an older rule set: syzkaller's current spinlock rule names the first frame outside " +
+      'the lock code (64 and 66, cut before their stack, are recorded `... in corrupted`)',
   },
 };
 
