@@ -29,6 +29,8 @@ export interface ReportFacts {
   lr: string | null;
   /** Frame index where the first `Call Trace:`/`backtrace:` began, or -1. */
   traceAt: number;
+  /** Frame index where page_owner's `page last allocated` stack began, or -1. */
+  allocAt: number;
   /** Lockdep's `at: FUNC` functions, in order. */
   lockAts: string[];
   /** A workqueue report's `last function: FUNC`. */
@@ -134,6 +136,9 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
       return stallFrame(keep(stallCandidates(facts)));
     case 'hung':
       return hungFrame(keep(stack()));
+    case 'page_owner':
+      // Without page_owner's record of who allocated the page, syzkaller finds no culprit.
+      return facts.allocAt < 0 ? null : (keep(reliableFrom(facts, facts.allocAt))[0] ?? null);
     case 'last_function':
       return facts.lastFunction;
     default:

@@ -283,6 +283,7 @@ export class CrashTracker {
       rips: [],
       lr: null,
       traceAt: -1,
+      allocAt: -1,
       lockAts: [],
       lastFunction: null,
       access: null,
@@ -335,6 +336,10 @@ export class CrashTracker {
     if (open.traceAt < 0 && TRACE_START_RE.test(message)) {
       open.traceAt = open.frames.length;
       open.sawTrace = true;
+      return;
+    }
+    if (open.allocAt < 0 && trimmed.startsWith('page last allocated')) {
+      open.allocAt = open.frames.length;
       return;
     }
     if (open.lastFunction === null && trimmed.startsWith('last function:'))
@@ -390,6 +395,7 @@ export class CrashTracker {
       rips: open.rips,
       lr: open.lr,
       traceAt: open.traceAt,
+      allocAt: open.allocAt,
       lockAts: open.lockAts,
       lastFunction: open.lastFunction,
       access: open.access,
@@ -439,6 +445,7 @@ export class CrashTracker {
       rips: panicFacts.rips,
       lr: panicFacts.lr,
       traceAt: panicFacts.traceAt,
+      allocAt: -1,
     };
     const fn = guiltyFunction(last.format, facts);
     const rendered = renderTitle(last.format, facts, fn);

@@ -29,6 +29,8 @@ export type FunctionSource =
   | 'hung'
   /** The function a workqueue report names on its `last function:` line. */
   | 'last_function'
+  /** Bad page state: the first meaningful frame of page_owner's `page last allocated` stack. */
+  | 'page_owner'
   | 'none';
 
 export interface CrashFormat {
@@ -330,7 +332,25 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     noStack: true,
   },
-  { kind: 'bug', header: /^BUG: Bad page (state|map)/, title: 'BUG: Bad page {1}', fn: 'none' },
+  // mm/page_alloc.c bad_page(): the stack shows who freed or mapped the page; the bug is
+  // usually in whoever allocated it, which only page_owner (page_owner=on) records.
+  {
+    kind: 'bug',
+    header: /^BUG: Bad page (state|cache)/,
+    title: 'BUG: Bad page {1} in {fn}',
+    fn: 'page_owner',
+    skip: [
+      '(free|put|get|update|release)_page',
+      'free_unref',
+      '^_*folio',
+      'truncate_inode_pages',
+      'page_frag_free',
+      'alloc',
+      'vmap',
+      'page_owner',
+    ],
+  },
+  { kind: 'bug', header: /^BUG: Bad page map/, title: 'BUG: Bad page map', fn: 'none' },
   {
     kind: 'bug',
     header: /^BUG: Bad rss-counter state/,
@@ -810,6 +830,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:[ast]\d{1,2}|[gt]p|ra|sp)\s*: [0-9a-f]{8,16}\b/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
   /^\s*\[<[0-9a-f]+>\] \(/,
+  // A page's dump (mm/debug.c __dump_page), page_owner's record of it and a bad pte's mapping.
+  /^(?:page:(?:[0-9a-f]+)? refcount:|head: |flags: 0x|page_type: |raw: [0-9a-f]{16} |memcg:[0-9a-f]+|anon flags: |aops:|page dumped because: |page_owner (?:tracks the page as|info is not present)|page last (?:allocated via order|free (?:pid|stack trace))|page has been migrated|addr:[0-9a-f]+ vm_flags:|file:\S+ fault:)/,
   // KASAN's note after a general protection fault on a shadow address.
   /^KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range/,
 ];
