@@ -35,6 +35,8 @@ export interface ReportFacts {
   lockAts: string[];
   /** A workqueue report's `last function: FUNC`. */
   lastFunction: string | null;
+  /** The work function of the first `Workqueue: NAME FUNC` line. */
+  workFunction: string | null;
   access: string | null;
   /** Source files the report names, in order. */
   files: string[];
@@ -141,6 +143,8 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
       return facts.allocAt < 0 ? null : (keep(reliableFrom(facts, facts.allocAt))[0] ?? null);
     case 'last_function':
       return facts.lastFunction;
+    case 'work_function':
+      return facts.workFunction;
     default:
       return null;
   }
@@ -165,8 +169,10 @@ export function renderTitle(
     corrupted = true;
     // syzkaller's rule: a format whose stack names no culprit (none printed, all skipped) is
     // titled `... in corrupted`; only bootwatch's own catch-alls keep a title of their own.
-    if (format.fallback) template = format.fallback;
-    else fn = 'corrupted';
+    if (format.fallback) {
+      template = format.fallback;
+      corrupted = false;
+    } else fn = 'corrupted';
   }
   const group = (i: number) => {
     const g = facts.match[i] ?? '';

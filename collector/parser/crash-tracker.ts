@@ -45,6 +45,7 @@ const RAW_SRC_RE = /([A-Za-z0-9_\-./]*[A-Za-z0-9_-]+\.[ch]):\d+/;
 const STALL_IRQ_RE = /apic_timer_interrupt\+0x|el1h_64_irq\+0x|Exception stack/;
 const IRQ_STATE_LINE_RE = /(?:hardirqs|softirqs)\s+last\s+(?:enabled|disabled)|^Register r\d+ information/;
 const LAST_FUNCTION_RE = /^\s*last function: ([A-Za-z0-9_.$]+)/;
+const WORKQUEUE_RE = /^Workqueue: \S+ ([A-Za-z0-9_.$]+)/;
 const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
@@ -286,6 +287,7 @@ export class CrashTracker {
       allocAt: -1,
       lockAts: [],
       lastFunction: null,
+      workFunction: null,
       access: null,
       files: [],
       src: null,
@@ -344,6 +346,8 @@ export class CrashTracker {
     }
     if (open.lastFunction === null && trimmed.startsWith('last function:'))
       open.lastFunction = LAST_FUNCTION_RE.exec(message)?.[1] ?? null;
+    if (open.workFunction === null && message.startsWith('Workqueue: '))
+      open.workFunction = WORKQUEUE_RE.exec(message)?.[1] ?? null;
     const l = LOCK_AT_RE.exec(message) ?? (open.traceAt < 0 ? PC_LINE_RE.exec(message) : null);
     if (l && open.lockAts.length < 4) open.lockAts.push(l[1]);
     if (open.frames.length >= 128) return;
@@ -398,6 +402,7 @@ export class CrashTracker {
       allocAt: open.allocAt,
       lockAts: open.lockAts,
       lastFunction: open.lastFunction,
+      workFunction: open.workFunction,
       access: open.access,
       files: open.files,
       src: open.src,

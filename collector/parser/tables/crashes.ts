@@ -29,6 +29,8 @@ export type FunctionSource =
   | 'hung'
   /** The function a workqueue report names on its `last function:` line. */
   | 'last_function'
+  /** A workqueue lockup: the work function of the first busy worker shown (`Workqueue: wq FUNC`). */
+  | 'work_function'
   /** Bad page state: the first meaningful frame of page_owner's `page last allocated` stack. */
   | 'page_owner'
   | 'none';
@@ -38,7 +40,10 @@ export interface CrashFormat {
   header: RegExp;
   /** Template used when a function was found (`corrupted` stands in when the stack has none). */
   title: string;
-  /** Template used when no function was found (default, as syzkaller: `{fn}` is `corrupted`). */
+  /**
+   * Template used when no function was found; the report is not marked corrupted for it (default,
+   * as syzkaller: `{fn}` is `corrupted`, and so is the report).
+   */
   fallback?: string;
   fn: FunctionSource;
   fnGroup?: number;
@@ -325,10 +330,21 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'stack',
     skip: ['spin_', '_lock', '_unlock'],
   },
+  // Newer kernels show the busy workers of the stalled pool: named by the first one's work
+  // function (its `Workqueue: NAME FUNC` line); older ones print no worker.
   {
     kind: 'lockup',
     header: /^BUG: workqueue lockup/,
-    title: 'BUG: workqueue lockup',
+    title: 'BUG: workqueue lockup in {fn}',
+    fallback: 'BUG: workqueue lockup',
+    fn: 'work_function',
+    noStack: true,
+  },
+  // net/ipv6/addrconf.c: a local address without its host route (the address varies).
+  {
+    kind: 'bug',
+    header: /^IPv6: BUG: Address \S+ on device (\S+) is missing its host route\./,
+    title: 'BUG: Address IPV6ADDR on device {1} is missing its host route.',
     fn: 'none',
     noStack: true,
   },
@@ -820,6 +836,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held|\s*last function: )/,
+  // A workqueue lockup's dump of busy workqueues and pools, then the stalled pools' workers.
+  /^(?:Showing (?:busy workqueues and worker pools|backtraces of busy workers in stalled worker pools):|workqueue \S+: flags=|\s+pwq \d+: cpus=|\s+(?:in-flight|pending|inactive): |pool \d+:)/,
   // spinlock debug's description of the lock: ` lock: 0xffff88006c122d00, .magic: dead4ead, ...`.
   /^\s*lock: (?:0x)?[0-9a-f]+, \.magic: /,
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
