@@ -90,8 +90,8 @@ function stallFrame(frames: string[]): string | null {
     for (const [re, name] of STALL_SAME_ISSUE) if (re.test(frames[i])) return name;
     return stripSyscallPrefix(frames[i > 0 ? i - 1 : 0]);
   }
-  // A stack cut before any dispatcher: its first frame is the best guess left.
-  return frames[0] ?? null;
+  // A stack cut before any dispatcher names no culprit (syzkaller: `in corrupted`).
+  return null;
 }
 
 function stallCandidates(facts: ReportFacts): string[] {

@@ -44,8 +44,8 @@ const DIFFERENT: Record<string, { title: string; why: string }> = {
   '68': {
     title: 'BUG: spinlock recursion in wake_up_new_task',
     why:
-      "recorded by an older rule set: syzkaller's current spinlock rule names the first frame outside " +
-      'the lock code (64 and 66, cut before their stack, are recorded `... in corrupted`)',
+      "recorded as `in __task_rq_lock` by an older rule set: syzkaller's current spinlock rule also skips " +
+      '`_lock` functions, which leaves wake_up_new_task',
   },
 };
 
