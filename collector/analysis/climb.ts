@@ -40,6 +40,11 @@ export interface ClimbDeps {
    * minimise asks before building, so an option others depend on is known needed for free.
    */
   unmet?(options: readonly string[]): Promise<string[]>;
+  /**
+   * The identity of the .config these options resolve to: option sets Kconfig resolves alike
+   * (an option that defaults to y anyway) are one kernel, built once.
+   */
+  configKey?(options: readonly string[]): Promise<string>;
   onStep?(state: ClimbState): Promise<void> | void;
 }
 
@@ -202,18 +207,23 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
    * pays for builds, not attempts.
    */
   const build = async (options: readonly string[], phase: ClimbPhase) => {
-    const key = [...options].sort();
+    const sorted = [...options].sort();
+    const config = (await deps.configKey?.(options)) ?? null;
     state.built ??= [];
-    const seen = state.built.find((b) => b.options.join(' ') === key.join(' '));
+    const seen = state.built.find((b) =>
+      config !== null && b.config !== undefined
+        ? b.config === config
+        : b.options.join(' ') === sorted.join(' '),
+    );
     if (seen) return { e: seen.evaluation, reused: seen.attempt };
     state.builds++;
     const attempt = state.attempts.length + 1;
     const e = await deps.evaluate(options, { attempt, phase });
-    state.built.push({ options: key, attempt, evaluation: e });
+    state.built.push({ options: sorted, ...(config !== null ? { config } : {}), attempt, evaluation: e });
     return { e, reused: null };
   };
   const sameAs = (reused: number | null) =>
-    reused ? ` (the option set of attempt ${reused}: its boot, not built again)` : '';
+    reused ? ` (the same .config as attempt ${reused}: its boot, not built again)` : '';
 
   if (!state.current) {
     const { e } = await build(state.options, 'start');

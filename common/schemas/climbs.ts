@@ -118,12 +118,15 @@ export const ClimbState = Type.Object({
     Type.Array(
       Type.Object({
         options: Type.Array(Option, { maxItems: 10_000, description: 'sorted' }),
+        config: Type.Optional(
+          Type.String({ maxLength: 128, description: "the resolved .config's identity (a hash)" }),
+        ),
         attempt: Type.Integer({ minimum: 1, maximum: 100_000 }),
         evaluation: ClimbEvaluation,
       }),
       {
         maxItems: 100_000,
-        description: 'every option set built so far and its boot: the same set is never built twice',
+        description: 'every kernel built so far and its boot: the same .config is never built twice',
       },
     ),
   ),

@@ -54,7 +54,7 @@ export interface ClimbToolchain {
     workDir: string,
     spec: ClimbSpec,
     ctx: ClimbContext,
-  ): Pick<ClimbDeps, 'apply' | 'evaluate' | 'unmet'>;
+  ): Pick<ClimbDeps, 'apply' | 'evaluate' | 'unmet' | 'configKey'>;
 }
 
 export interface ClimbContext {
@@ -72,7 +72,9 @@ const kernelToolchain: ClimbToolchain = {
   source: (v) => prepareSource(v.source!),
   deps: (v, src, workDir, spec, ctx) => ({
     apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
-    unmet: (options) => unmetOptions(v, src, join(workDir, 'resolve'), options),
+    unmet: async (options) => unset(options, await resolveConfig(v, src, join(workDir, 'resolve'), options)),
+    configKey: async (options) =>
+      configIdentity(await resolveConfig(v, src, join(workDir, 'resolve'), options), options),
     evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx, join(workDir, 'build')),
   }),
 };
@@ -196,13 +198,13 @@ async function applyOption(
   };
 }
 
-/** The options olddefconfig would not set on top of the variant's configs. */
-async function unmetOptions(
+/** The .config olddefconfig makes of the variant's configs plus `options`; null when it fails. */
+async function resolveConfig(
   v: ResolvedVariant,
   src: KernelSource,
   outDir: string,
   options: readonly string[],
-): Promise<string[]> {
+): Promise<string | null> {
   const cfg = await makeConfig(
     src.dir,
     outDir,
@@ -212,13 +214,26 @@ async function unmetOptions(
     undefined,
     v.arch,
   );
+  return cfg.ok ? cfg.config : null;
+}
+
+/** The options a resolved .config does not set (none known when it did not resolve). */
+function unset(options: readonly string[], config: string | null): string[] {
   // A config that does not resolve at all decides nothing: the build will say why.
-  if (!cfg.ok) return [];
-  const got = parseConfig(cfg.config);
+  if (config === null) return [];
+  const got = parseConfig(config);
   return options.filter((o) => {
     const value = got.get(o.replace(/^CONFIG_/, ''));
     return value !== 'y' && value !== 'm';
   });
+}
+
+/** What makes two .configs one kernel: their settings, not their comments. */
+function configIdentity(config: string | null, options: readonly string[]): string {
+  // One that does not resolve is known by its options alone: failures are not all one kernel.
+  if (config === null) return `options:${[...options].sort().join(' ')}`;
+  const settings = config.split('\n').filter((l) => l.startsWith('CONFIG_'));
+  return createHash('sha256').update(settings.join('\n')).digest('hex');
 }
 
 async function evaluate(

@@ -3,6 +3,7 @@
  * whose dependencies are off are dropped) and the console the seed ladder's kernel would
  * print under a set of options, read by the real parser. Every build is recorded.
  */
+import { createHash } from 'node:crypto';
 import type { ClimbDeps, ClimbEvaluation } from '../../collector/analysis/climb.ts';
 import { parseLog } from '../../collector/parser/index.ts';
 import type { ClimbToolchain } from '../../runners/climb/run-climb.ts';
@@ -84,6 +85,11 @@ export function ladderOracle(
       };
       add(candidate);
       return { options: out, landed: resolve(out).has(candidate), reason: null };
+    },
+    async configKey(options) {
+      return createHash('sha256')
+        .update([...resolve(options)].sort().join(' '))
+        .digest('hex');
     },
     async unmet(options) {
       const on = resolve(options);

@@ -71,7 +71,7 @@ describe('climb', () => {
     const elfAway = minimise.find((a) => a.option === 'CONFIG_BINFMT_ELF')!;
     const trialBeneath = s.attempts.filter((a) => a.verdict === 'trial').at(-1)!;
     expect(elfAway).toMatchObject({ verdict: 'reverted', bootId: trialBeneath.bootId });
-    expect(elfAway.reason).toContain(`the option set of attempt ${trialBeneath.n}`);
+    expect(elfAway.reason).toContain(`the same .config as attempt ${trialBeneath.n}`);
     // The budget counts builds: neither kind of minimise attempt above cost one.
     const costs = (a: (typeof s.attempts)[number]) => a.buildId !== null && a !== elfAway;
     expect(s.attempts.map((a) => a.builds)).toEqual(
@@ -176,6 +176,62 @@ describe('climb', () => {
       ['CONFIG_A', 'kept', true],
       ['CONFIG_B', 'reverted', true],
     ]);
+  });
+
+  it('builds a .config once: an option Kconfig turns on by default anyway is dropped without a build', async () => {
+    // CONFIG_ETHERNET defaults to y once CONFIG_NETDEVICES is on: with or without it in the
+    // fragment the kernel is the same, so minimise needs no build to drop it.
+    const resolved = (options: readonly string[]) => {
+      const on = new Set(options);
+      if (on.has('CONFIG_NETDEVICES')) on.add('CONFIG_ETHERNET');
+      else on.delete('CONFIG_E1000');
+      return [...on].sort().join(' ');
+    };
+    const built: string[] = [];
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({
+        options: [...options, ...(c === 'CONFIG_E1000' ? ['CONFIG_NETDEVICES', 'CONFIG_ETHERNET'] : []), c],
+        landed: true,
+        reason: null,
+      }),
+      configKey: async (options) => resolved(options),
+      evaluate: async (options) => {
+        built.push(resolved(options));
+        const ok = resolved(options).includes('CONFIG_E1000');
+        return {
+          outcome: ok ? 'booted' : 'panic',
+          lastStage: ok ? 'userspace' : 'init',
+          milestones: [],
+          marker: ok,
+          checks: [],
+          diagnosis: ok
+            ? []
+            : [
+                {
+                  option: 'CONFIG_E1000',
+                  rule: 'r',
+                  line: 3,
+                  confidence: 0.9,
+                  reason: '',
+                  evidence: 'no eth0',
+                },
+              ],
+          lastLine: 'no eth0',
+          imageBytes: null,
+          buildId: built.length,
+          bootId: built.length,
+        };
+      },
+    };
+    const s = await climb(initialClimbState(['marker'], 10), deps);
+    expect(s.status).toBe('reached');
+    expect(s.options).toEqual(['CONFIG_NETDEVICES', 'CONFIG_E1000']);
+    const ethernet = s.attempts.find((a) => a.phase === 'minimise' && a.option === 'CONFIG_ETHERNET')!;
+    expect(ethernet.verdict).toBe('kept');
+    expect(ethernet.reason).toMatch(/not needed.*the same \.config as attempt 2/);
+    // Each distinct kernel built once, whatever its fragment said.
+    expect(new Set(built).size).toBe(built.length);
+    expect(s.builds).toBe(built.length);
   });
 
   it('minimises away an option that was only on trial', async () => {
