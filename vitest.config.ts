@@ -11,6 +11,7 @@ const UNIT = [
   'test/collector/analysis/**/*.test.ts',
   'test/runners/end-detector.test.ts',
   'test/runners/matrix.test.ts',
+  'test/runners/boot-spec.test.ts',
   'test/runners/arch-matrix.test.ts',
   'test/runners/source.test.ts',
   'test/runners/accel.test.ts',

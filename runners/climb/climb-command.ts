@@ -15,6 +15,7 @@ import { needQueue } from '../agent/agent-command.ts';
 import { openJobSink, submitSearch } from '../agent/queue.ts';
 import { CollectorClient } from '../collector-client.ts';
 import { openEmbeddedCollector } from '../embedded-collector.ts';
+import { bootSpecOf } from '../matrix/boot-spec.ts';
 import { loadMatrix, pickNamed } from '../matrix/load.ts';
 import type { Matrix, ResolvedVariant } from '../matrix/types.ts';
 import { type ClimbToolchain, climbKey, runClimb } from './run-climb.ts';
@@ -227,11 +228,13 @@ function ladderYaml(
     name: `${matrix.name}-climb`,
     ...(v.arch !== 'x86_64' ? { arch: v.arch } : {}),
     ...(source ? { source } : {}),
+    // The boot every attempt had, so `bootwatch run` on this file replays the climb's boots.
+    boot: bootSpecOf(v.boot, v.arch),
     variants,
   };
   const how = bootFrom ? ` --boot-from ${bootFrom}` : '';
-  const boots = bootFrom ? `as ${bootFrom} boots in that matrix` : 'as in that matrix';
-  return `# Found by: bootwatch climb ${relative(process.cwd(), matrix.file)} ${v.name} --goal ${s.goals.join(',')}${how}\n# Boot settings: ${boots} (copy its boot: section here to replay).\n${stringify(doc)}`;
+  const boots = bootFrom ? ` (${bootFrom}'s)` : '';
+  return `# Found by: bootwatch climb ${relative(process.cwd(), matrix.file)} ${v.name} --goal ${s.goals.join(',')}${how}\n# Boots as every attempt of the climb did${boots}: \`bootwatch run\` on this file replays it.\n${stringify(doc)}`;
 }
 
 function formatClimb(s: ClimbState, fragmentFile: string, ladderFile: string): string {

@@ -186,9 +186,12 @@ describe('climb state in the collector', () => {
     const [stored] = await collector.get<ClimbSummary[]>('/api/climbs');
     expect(stored.key).toBe(climbKey({ ...variant, boot: disk }, ['marker'], '08-ext4-root'));
     expect(stored.key).not.toBe(climbKey(variant, ['marker']));
-    expect(readFileSync(join(out, '00-allnoconfig-climb.yaml'), 'utf8')).toMatch(
-      /--goal marker --boot-from 08-ext4-root\n# Boot settings: as 08-ext4-root boots in that matrix/,
+    const ladderFile = join(out, '00-allnoconfig-climb.yaml');
+    expect(readFileSync(ladderFile, 'utf8')).toMatch(
+      /--goal marker --boot-from 08-ext4-root\n# Boots as every attempt of the climb did \(08-ext4-root's\)/,
     );
+    // Replayable: each rung of the ladder boots as the climb's attempts did.
+    for (const rung of loadMatrix(ladderFile).variants) expect(rung.boot).toEqual(disk);
     // Resumed with the same --boot-from it goes on; without it, it is another climb.
     const more = ladderOracle();
     const again = { ...opts, goal: undefined, resume: stored.id, maxBuilds: 4 };
