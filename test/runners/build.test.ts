@@ -120,45 +120,36 @@ describe('buildVariant', () => {
     expect(stored).toMatchObject({ variant: 'broken', status: 'FAIL' });
   }, 60_000);
 
-  it('a build environment without make is ERROR (the harness), not FAIL (the kernel)', async () => {
+  /** Builds the broken tree with PATH holding only `tools` (taken from the real PATH). */
+  async function buildWithOnly(tools: string[], name: string) {
     const dir = brokenTree();
     const path = process.env.PATH;
-    // Only make is missing: flock (the host build lock) stays reachable.
     const bin = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
-    symlinkSync(
-      execFileSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).trim(),
-      join(bin, 'flock'),
-    );
+    for (const t of tools)
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), join(bin, t));
     process.env.PATH = bin;
     try {
-      const v: ResolvedVariant = { ...variant('00-allnoconfig'), name: 'no-make', matrix: 'test-broken' };
-      const b = await buildVariant(
+      const v: ResolvedVariant = { ...variant('00-allnoconfig'), name, matrix: 'test-broken' };
+      return await buildVariant(
         v,
         { dir, input: { name: 'broken', kind: 'dir', path: dir } },
         { buildRoot: join(dir, 'out') },
       );
-      expect(b.input.status).toBe('ERROR');
-      expect(b.input.errors?.join('\n')).toMatch(/make.*ENOENT/);
     } finally {
       process.env.PATH = path;
     }
+  }
+
+  it('a build environment without make is ERROR (the harness), not FAIL (the kernel)', async () => {
+    // Only make is missing: flock (the host build lock) stays reachable.
+    const b = await buildWithOnly(['flock'], 'no-make');
+    expect(b.input.status).toBe('ERROR');
+    expect(b.input.errors?.join('\n')).toMatch(/make.*ENOENT/);
   }, 60_000);
 
   it('a host without flock (the build lock) is ERROR too, and the build says why', async () => {
-    const dir = brokenTree();
-    const path = process.env.PATH;
-    process.env.PATH = mkdtempSync(join(tmpdir(), 'bw-empty-path-'));
-    try {
-      const v: ResolvedVariant = { ...variant('00-allnoconfig'), name: 'no-flock', matrix: 'test-broken' };
-      const b = await buildVariant(
-        v,
-        { dir, input: { name: 'broken', kind: 'dir', path: dir } },
-        { buildRoot: join(dir, 'out') },
-      );
-      expect(b.input.status).toBe('ERROR');
-      expect(b.input.errors?.join('\n')).toMatch(/flock.*ENOENT/);
-    } finally {
-      process.env.PATH = path;
-    }
+    const b = await buildWithOnly([], 'no-flock');
+    expect(b.input.status).toBe('ERROR');
+    expect(b.input.errors?.join('\n')).toMatch(/flock.*ENOENT/);
   }, 60_000);
 });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type ClimbDeps,
+  type ClimbEvaluation,
   type ClimbState,
   climb,
   climbFragment,
@@ -16,6 +17,30 @@ import {
 } from '../../../collector/analysis/climb.ts';
 import type { Diagnosis } from '../../../common/types/parse.ts';
 import { ladderOracle } from '../../helpers/climb-oracle.ts';
+
+/** A boot that reached the marker (`ok`), or panicked naming `fixes` best first; `n` its ids. */
+function simulatedBoot(ok: boolean, fixes: string[], n: number | null): ClimbEvaluation {
+  const diagnosis: Diagnosis[] = fixes.map((option, i) => ({
+    option,
+    rule: 'r',
+    line: 3,
+    confidence: 0.9 - i / 10,
+    reason: '',
+    evidence: 'oops',
+  }));
+  return {
+    outcome: ok ? 'booted' : 'panic',
+    lastStage: ok ? 'userspace' : 'init',
+    milestones: [],
+    marker: ok,
+    checks: [],
+    diagnosis: ok ? [] : diagnosis,
+    lastLine: 'oops',
+    imageBytes: null,
+    buildId: n,
+    bootId: n,
+  };
+}
 
 describe('climb', () => {
   it('climbs a silent allnoconfig to the marker, one symptom at a time, the likeliest fix first', async () => {
@@ -146,24 +171,7 @@ describe('climb', () => {
       unmet: async (options) => options.filter((o) => o === 'CONFIG_A'),
       evaluate: async (options) => {
         built.push([...options]);
-        const ok = options.includes('CONFIG_B');
-        return {
-          outcome: ok ? 'booted' : 'panic',
-          lastStage: ok ? 'userspace' : 'init',
-          milestones: [],
-          marker: ok,
-          checks: [],
-          diagnosis: ok
-            ? []
-            : [
-                { option: 'CONFIG_A', rule: 'r', line: 3, confidence: 0.9, reason: '', evidence: 'oops' },
-                { option: 'CONFIG_B', rule: 'r', line: 3, confidence: 0.8, reason: '', evidence: 'oops' },
-              ],
-          lastLine: 'oops',
-          imageBytes: null,
-          buildId: built.length,
-          bootId: built.length,
-        };
+        return simulatedBoot(options.includes('CONFIG_B'), ['CONFIG_A', 'CONFIG_B'], built.length);
       },
     };
     const s = await climb(initialClimbState(['marker'], 10), deps);
@@ -197,30 +205,7 @@ describe('climb', () => {
       configKey: async (options) => resolved(options),
       evaluate: async (options) => {
         built.push(resolved(options));
-        const ok = resolved(options).includes('CONFIG_E1000');
-        return {
-          outcome: ok ? 'booted' : 'panic',
-          lastStage: ok ? 'userspace' : 'init',
-          milestones: [],
-          marker: ok,
-          checks: [],
-          diagnosis: ok
-            ? []
-            : [
-                {
-                  option: 'CONFIG_E1000',
-                  rule: 'r',
-                  line: 3,
-                  confidence: 0.9,
-                  reason: '',
-                  evidence: 'no eth0',
-                },
-              ],
-          lastLine: 'no eth0',
-          imageBytes: null,
-          buildId: built.length,
-          bootId: built.length,
-        };
+        return simulatedBoot(resolved(options).includes('CONFIG_E1000'), ['CONFIG_E1000'], built.length);
       },
     };
     const s = await climb(initialClimbState(['marker'], 10), deps);
@@ -236,27 +221,10 @@ describe('climb', () => {
 
   it('minimises away an option that was only on trial', async () => {
     // One symptom naming A then B; only B is needed.
-    const diag = (): Diagnosis[] => [
-      { option: 'CONFIG_A', rule: 'r', line: 3, confidence: 0.9, reason: '', evidence: 'oops' },
-      { option: 'CONFIG_B', rule: 'r', line: 3, confidence: 0.8, reason: '', evidence: 'oops' },
-    ];
     const deps: ClimbDeps = {
       apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
-      evaluate: async (options) => {
-        const ok = options.includes('CONFIG_B');
-        return {
-          outcome: ok ? 'booted' : 'panic',
-          lastStage: ok ? 'userspace' : 'init',
-          milestones: [],
-          marker: ok,
-          checks: [],
-          diagnosis: ok ? [] : diag(),
-          lastLine: 'oops',
-          imageBytes: null,
-          buildId: null,
-          bootId: null,
-        };
-      },
+      evaluate: async (options) =>
+        simulatedBoot(options.includes('CONFIG_B'), ['CONFIG_A', 'CONFIG_B'], null),
     };
     const s = await climb(initialClimbState(['marker'], 10), deps);
     expect(s.status).toBe('reached');
