@@ -6,18 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseLog } from '../../../collector/parser/index.ts';
+import { stamped as stampedFrom } from '../../helpers/stamped.ts';
 
-/** The lines with `[ seconds.micros]` stamps, 211 µs apart. */
-function stamped(lines: string): Buffer {
-  const stamp = (i: number) => `[${(95 + i * 0.000211).toFixed(6).padStart(12)}]`;
-  return Buffer.from(
-    `${lines
-      .trim()
-      .split('\n')
-      .map((l, i) => `${stamp(i)} ${l}`)
-      .join('\n')}\n`,
-  );
-}
+const stamped = (lines: string) => stampedFrom(lines, 95, 0.000211);
 
 const HEADER = `
 BUG: Bad page state in process syz-executor.3  pfn:6b0a5

@@ -6,18 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseLog } from '../../../collector/parser/index.ts';
-
-/** The lines with `[ seconds.micros]` stamps, 137 µs apart. */
-function stamped(lines: string): Buffer {
-  const stamp = (i: number) => `[${(100 + i * 0.000137).toFixed(6).padStart(12)}]`;
-  return Buffer.from(
-    lines
-      .trim()
-      .split('\n')
-      .map((l, i) => `${stamp(i)} ${l}`)
-      .join('\n'),
-  );
-}
+import { stamped } from '../../helpers/stamped.ts';
 
 const crashesOf = (log: string) => parseLog(stamped(log)).crashes;
 

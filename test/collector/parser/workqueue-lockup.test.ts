@@ -6,17 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseLog } from '../../../collector/parser/index.ts';
+import { stamped as stampedFrom } from '../../helpers/stamped.ts';
 
-function stamped(lines: string): Buffer {
-  const stamp = (i: number) => `[${(120 + i * 0.000093).toFixed(6).padStart(12)}]`;
-  return Buffer.from(
-    `${lines
-      .trim()
-      .split('\n')
-      .map((l, i) => `${stamp(i)} ${l}`)
-      .join('\n')}\n`,
-  );
-}
+const stamped = (lines: string) => stampedFrom(lines, 120, 0.000093);
 
 const DUMP = `
 BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 31s!
