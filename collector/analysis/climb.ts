@@ -320,7 +320,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     await save();
   }
 
-  // Minimise: each added option is tried away; the goal must still be reached without it.
+  // Minimise: each added option is tried away; the goal must still be reached without it. A
+  // minimise cut short by the budget and resumed under a larger one says why only if cut again.
+  if (state.phase === 'minimise') state.stopped = null;
   for (const option of minimiseOrder(state)) {
     if (state.phase !== 'minimise') break;
     if (state.minimised.includes(option)) continue;

@@ -141,6 +141,20 @@ describe('climb', () => {
     expect(s.stopped).toMatch(/budget \(3\)/);
   });
 
+  it('finishes a minimise its budget cut short when resumed under a larger one, and no longer says it was cut', async () => {
+    const { deps } = ladderOracle();
+    const whole = await climb(initialClimbState(['marker'], 20), ladderOracle().deps);
+    const reachedAt = whole.attempts.filter((a) => a.phase !== 'minimise').at(-1)!.builds;
+    const cut = await climb(initialClimbState(['marker'], reachedAt + 1), deps);
+    expect(cut.status).toBe('reached');
+    expect(cut.stopped).toMatch(/spent while minimising/);
+    const left = cut.options.filter((o) => !cut.minimised.includes(o));
+    expect(left.length).toBeGreaterThan(0);
+    const done = await climb({ ...structuredClone(cut), maxBuilds: 20 }, deps);
+    expect(done.stopped).toBeNull();
+    expect(new Set(done.minimised)).toEqual(new Set(done.options.concat(cut.minimised)));
+  });
+
   it('resumes a climb whose host died from its saved state, without rebuilding what was built', async () => {
     let saved: ClimbState | null = null;
     const first = ladderOracle({ crashAfter: 4 });
