@@ -201,25 +201,36 @@ export function climbRungs(state: ClimbState): ClimbRung[] {
 /** Runs (or resumes) a climb to its goal, its budget, or a symptom nothing names. */
 export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbState> {
   const save = async () => deps.onStep?.(state);
-  /**
-   * Builds and boots an option set, or gives the boot of an earlier attempt with the same set
-   * (minimise's first removal is always the kernel before the last kept option): the budget
-   * pays for builds, not attempts.
-   */
-  const build = async (options: readonly string[], phase: ClimbPhase) => {
+  /** The kernel these options make, and its boot when that .config was built before. */
+  const lookup = async (options: readonly string[]) => {
     const sorted = [...options].sort();
     const config = (await deps.configKey?.(options)) ?? null;
-    state.built ??= [];
-    const seen = state.built.find((b) =>
+    const seen = (state.built ?? []).find((b) =>
       config !== null && b.config !== undefined
         ? b.config === config
         : b.options.join(' ') === sorted.join(' '),
     );
+    return { sorted, config, seen };
+  };
+  /**
+   * Builds and boots an option set, or gives the boot of an earlier attempt with the same
+   * .config (minimise's first removal is often the kernel before the last kept option): the
+   * budget pays for builds, not attempts.
+   */
+  const build = async (
+    options: readonly string[],
+    phase: ClimbPhase,
+    found?: Awaited<ReturnType<typeof lookup>>,
+  ) => {
+    const { sorted, config, seen } = found ?? (await lookup(options));
     if (seen) return { e: seen.evaluation, reused: seen.attempt };
     state.builds++;
     const attempt = state.attempts.length + 1;
     const e = await deps.evaluate(options, { attempt, phase });
-    state.built.push({ options: sorted, ...(config !== null ? { config } : {}), attempt, evaluation: e });
+    state.built = [
+      ...(state.built ?? []),
+      { options: sorted, ...(config !== null ? { config } : {}), attempt, evaluation: e },
+    ];
     return { e, reused: null };
   };
   const sameAs = (reused: number | null) =>
@@ -326,15 +337,19 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
   for (const option of minimiseOrder(state)) {
     if (state.phase !== 'minimise') break;
     if (state.minimised.includes(option)) continue;
-    if (state.builds >= state.maxBuilds) {
-      state.stopped = `build budget (${state.maxBuilds}) spent while minimising: the fragment may hold options it does not need`;
-      break;
-    }
-    state.minimised.push(option);
     const without = state.options.filter((o) => o !== option);
     // Only what removing it loses counts: an option unset with every option on is no evidence.
     const unsetAnyway = new Set((await deps.unmet?.(state.options)) ?? []);
     const lost = ((await deps.unmet?.(without)) ?? []).filter((o) => !unsetAnyway.has(o));
+    // What Kconfig decides or a kernel already built answers costs no build: only a build
+    // waits for budget.
+    const found = lost.length ? null : await lookup(without);
+    if (found && !found.seen && state.builds >= state.maxBuilds) {
+      // Left untested (not marked minimised: a larger budget resumes it); the free ones go on.
+      state.stopped = `build budget (${state.maxBuilds}) spent while minimising: the fragment may hold options it does not need`;
+      continue;
+    }
+    state.minimised.push(option);
     if (lost.length) {
       attempt(
         state,
@@ -350,7 +365,7 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
       await save();
       continue;
     }
-    const { e, reused } = await build(without, 'minimise');
+    const { e, reused } = await build(without, 'minimise', found ?? undefined);
     const needed = !reachedGoals(e, state.goals);
     attempt(
       state,
