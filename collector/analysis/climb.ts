@@ -175,6 +175,16 @@ function attempt(
   });
 }
 
+/** What a boot at the same stage gained over the one before: milestones, the marker, checks. */
+function furtherWithin(before: ClimbEvaluation, after: ClimbEvaluation): string {
+  const gained = [
+    ...after.milestones.filter((m) => !before.milestones.includes(m)),
+    ...(after.marker && !before.marker ? ['the marker'] : []),
+    ...after.checks.filter((c) => !before.checks.includes(c)).map((c) => `the ${c} check`),
+  ];
+  return gained.length ? `reached ${gained.join(', ')}` : 'more of it';
+}
+
 /** The symptom as an attempt records it: its text, its line and where the boot stood. */
 const symptomOf = (s: Symptom, boot: ClimbEvaluation): ClimbAttempt['symptom'] => ({
   text: describe(s),
@@ -310,7 +320,9 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
             ? further > 0
               ? goalsReached(e, state.goals).length > goalsReached(cur, state.goals).length
                 ? `got further: ${goalsReached(e, state.goals).length} of ${state.goals.length} goals reached (${goalsReached(e, state.goals).join(', ')})`
-                : `got further: ${cur.lastStage} → ${e.lastStage}`
+                : e.lastStage !== cur.lastStage
+                  ? `got further: ${cur.lastStage} → ${e.lastStage}`
+                  : `got further at stage ${e.lastStage}: ${furtherWithin(cur, e)}`
               : 'the symptom is gone'
             : trial
               ? "no further alone, no worse: kept on trial under the symptom's next option"

@@ -241,6 +241,27 @@ describe('climb', () => {
     expect(s.builds).toBe(built.length);
   });
 
+  it('says what a boot gained when it got further within the same stage', async () => {
+    // The ext4 rung of the real climb: the root mounts, and the boot still panics in the kernel.
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
+      evaluate: async (options) => {
+        const ext4 = options.includes('CONFIG_EXT4_FS');
+        const elf = options.includes('CONFIG_BINFMT_ELF');
+        return {
+          ...simulatedBoot(elf, ext4 ? ['CONFIG_BINFMT_ELF'] : ['CONFIG_EXT4_FS'], options.length + 1),
+          lastStage: elf ? 'userspace' : 'console',
+          milestones: ext4 ? ['root_mounted'] : [],
+        };
+      },
+    };
+    const s = await climb(initialClimbState(['marker'], 10), deps);
+    expect(s.attempts.find((a) => a.option === 'CONFIG_EXT4_FS')).toMatchObject({
+      verdict: 'kept',
+      reason: 'got further at stage console: reached root_mounted',
+    });
+  });
+
   it('minimises away an option that was only on trial', async () => {
     // One symptom naming A then B; only B is needed.
     const deps: ClimbDeps = {
