@@ -70,13 +70,27 @@ export interface ClimbContext {
 /** Real kernels: olddefconfig, builds and QEMU boots through the runner. */
 const kernelToolchain: ClimbToolchain = {
   source: (v) => prepareSource(v.source!),
-  deps: (v, src, workDir, spec, ctx) => ({
-    apply: (options, candidate) => applyOption(v, src, join(workDir, 'resolve'), options, candidate),
-    unmet: async (options) => unset(options, await resolveConfig(v, src, join(workDir, 'resolve'), options)),
-    configKey: async (options) =>
-      configIdentity(await resolveConfig(v, src, join(workDir, 'resolve'), options), options),
-    evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx, join(workDir, 'build')),
-  }),
+  deps: (v, src, workDir, spec, ctx) => {
+    const resolveDir = join(workDir, 'resolve');
+    // Minimise asks about one option set twice (what it drops, which kernel it is): one
+    // olddefconfig per set.
+    const resolved = new Map<string, Promise<string | null>>();
+    const configOf = (options: readonly string[]) => {
+      const key = [...options].sort().join(' ');
+      let config = resolved.get(key);
+      if (!config) {
+        config = resolveOptions(v, src, resolveDir, options).then((c) => (c.ok ? c.config : null));
+        resolved.set(key, config);
+      }
+      return config;
+    };
+    return {
+      apply: (options, candidate) => applyOption(v, src, resolveDir, options, candidate),
+      unmet: async (options) => unset(options, await configOf(options)),
+      configKey: async (options) => configIdentity(await configOf(options), options),
+      evaluate: (options, c) => evaluate(v, src, options, c, spec, ctx, join(workDir, 'build')),
+    };
+  },
 };
 
 /** Dependency rounds before an option that will not land is given up. */
@@ -169,19 +183,10 @@ async function applyOption(
   const db = loadKconfig(src.dir, ARCH_FACTS[v.arch].srcArch);
   let want = [...options, candidate];
   for (let round = 0; round < DEPENDENCY_ROUNDS; round++) {
-    const cfg = await makeConfig(
-      src.dir,
-      outDir,
-      v.base,
-      [...v.fragments, fragmentOf(want)],
-      buildEnv(),
-      undefined,
-      v.arch,
-    );
+    const cfg = await resolveOptions(v, src, outDir, want);
     if (!cfg.ok) return { options: [...options], landed: false, reason: cfg.error };
     const got = parseConfig(cfg.config);
-    const bare = candidate.replace(/^CONFIG_/, '');
-    if (got.get(bare) === 'y' || got.get(bare) === 'm') return { options: want, landed: true, reason: null };
+    if (isSet(got, candidate)) return { options: want, landed: true, reason: null };
     // Unmet `depends on` symbols that a user can set: add them and resolve again.
     const missing = dependsOn(candidate).filter((d) => {
       const name = d.replace(/^CONFIG_/, '');
@@ -198,14 +203,9 @@ async function applyOption(
   };
 }
 
-/** The .config olddefconfig makes of the variant's configs plus `options`; null when it fails. */
-async function resolveConfig(
-  v: ResolvedVariant,
-  src: KernelSource,
-  outDir: string,
-  options: readonly string[],
-): Promise<string | null> {
-  const cfg = await makeConfig(
+/** olddefconfig on the variant's configs plus `options`. */
+function resolveOptions(v: ResolvedVariant, src: KernelSource, outDir: string, options: readonly string[]) {
+  return makeConfig(
     src.dir,
     outDir,
     v.base,
@@ -214,18 +214,19 @@ async function resolveConfig(
     undefined,
     v.arch,
   );
-  return cfg.ok ? cfg.config : null;
 }
+
+const isSet = (got: Map<string, string>, option: string) => {
+  const value = got.get(option.replace(/^CONFIG_/, ''));
+  return value === 'y' || value === 'm';
+};
 
 /** The options a resolved .config does not set (none known when it did not resolve). */
 function unset(options: readonly string[], config: string | null): string[] {
   // A config that does not resolve at all decides nothing: the build will say why.
   if (config === null) return [];
   const got = parseConfig(config);
-  return options.filter((o) => {
-    const value = got.get(o.replace(/^CONFIG_/, ''));
-    return value !== 'y' && value !== 'm';
-  });
+  return options.filter((o) => !isSet(got, o));
 }
 
 /** What makes two .configs one kernel: their settings, not their comments. */
