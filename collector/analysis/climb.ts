@@ -259,6 +259,21 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
     await save();
   }
 
+  // Resumed after a symptom nothing named stopped it: the knowledge has grown since, so the
+  // kernel it stopped at is booted again (the same .config: an incremental build that
+  // compiles nothing, not a new kernel for the budget) and read with today's tables.
+  if (state.status === 'stuck' && state.phase === 'climb' && state.current) {
+    const e = await deps.evaluate(state.options, { attempt: state.attempts.length, phase: 'climb' });
+    const stale = state.current;
+    state.current = e;
+    state.built = (state.built ?? []).map((b) =>
+      b.evaluation === stale || b.evaluation.bootId === stale.bootId ? { ...b, evaluation: e } : b,
+    );
+    state.status = 'running';
+    state.stopped = null;
+    await save();
+  }
+
   while (state.phase === 'climb') {
     const cur = state.current!;
     if (reachedGoals(cur, state.goals)) {

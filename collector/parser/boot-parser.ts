@@ -476,6 +476,8 @@ export class BootLogParser {
     }
     if (facts.panicReason !== undefined && !this.panic) {
       this.panic = { reason: facts.panicReason, line, time };
+      // A diagnosis that rests on the panic cites it, stored as an event or not.
+      if (!this.evidence.has(line)) this.evidence.set(line, msg.trim());
       if (facts.initKilled) this.resolveInit('ran', null, this.eventsOf(sink));
     }
     if (facts.initRun) {

@@ -265,6 +265,17 @@ const ROWS: Symptom[] = [
     reason:
       '{path} has a format the kernel cannot execute (-ENOEXEC): ELF support, script support, or the right word size',
   },
+  {
+    // 6.1's exec starts from -ENOENT and keeps it when no binary format handler is built in,
+    // and the default inits' -ENOENT is not printed: a root with a real /sbin/init shows only
+    // `Run /sbin/init as init process` lines, then this panic.
+    id: 'no-working-init',
+    panic: /^No working init found/,
+    options: ['BINFMT_ELF', 'BINFMT_SCRIPT'],
+    confidence: 0.75,
+    reason:
+      'every default init (/sbin/init, /etc/init, /bin/init, /bin/sh) failed without a word: the kernel has no binary format handler for them (BINFMT_ELF for programs, BINFMT_SCRIPT for #! scripts), or the root has none of them',
+  },
   // Pseudo filesystems that busybox/systemd mount first.
   ...pseudoFs('/proc', 'proc', ['PROC_FS']),
   ...pseudoFs('/sys', 'sysfs', ['SYSFS']),

@@ -262,6 +262,31 @@ describe('climb', () => {
     });
   });
 
+  it('resumed after a symptom nothing named, reads the same kernel again with what the tables know now', async () => {
+    // The tables learn the symptom between the two runs (as the login climb taught
+    // `No working init found` on Debian's root).
+    let known = false;
+    const evaluated: string[][] = [];
+    const deps: ClimbDeps = {
+      apply: async (options, c) => ({ options: [...options, c], landed: true, reason: null }),
+      evaluate: async (options) => {
+        evaluated.push([...options]);
+        return simulatedBoot(options.includes('CONFIG_ELF'), known ? ['CONFIG_ELF'] : [], evaluated.length);
+      },
+    };
+    const stuck = await climb(initialClimbState(['marker'], 10), deps);
+    expect(stuck.status).toBe('stuck');
+    expect(stuck.stopped).toMatch(/names no option .*: oops/);
+    known = true;
+    const s = await climb(structuredClone(stuck), deps);
+    expect(s.status).toBe('reached');
+    expect(s.stopped).toBeNull();
+    expect(s.options).toEqual(['CONFIG_ELF']);
+    // The stopped kernel booted once more (not a new kernel for the budget), then the fix.
+    expect(evaluated).toEqual([[], [], ['CONFIG_ELF']]);
+    expect(s.builds).toBe(2);
+  });
+
   it('minimises away an option that was only on trial', async () => {
     // One symptom naming A then B; only B is needed.
     const deps: ClimbDeps = {

@@ -64,6 +64,42 @@ describe('init that cannot be executed', () => {
     expect(got[0]).toBe('CONFIG_BINFMT_ELF');
   });
 
+  it('a root whose default inits all fail without a word (no exec handler at all): BINFMT_ELF', () => {
+    // What 6.1 prints booting Debian's root without BINFMT_ELF/BINFMT_SCRIPT: exec keeps
+    // -ENOENT, which the default inits do not report.
+    const run = (path: string, t: number) => [
+      `[    0.${t}00000] Run ${path} as init process`,
+      `[    0.${t}00001]   with arguments:`,
+      `[    0.${t}00002]     ${path}`,
+    ];
+    const d = diagnose(
+      [
+        '[    0.300000] EXT4-fs (sda): mounted filesystem with ordered data mode. Quota mode: disabled.',
+        '[    0.300100] VFS: Mounted root (ext4 filesystem) readonly on device 8:0.',
+        ...run('/sbin/init', 4),
+        ...run('/etc/init', 5),
+        ...run('/bin/init', 6),
+        ...run('/bin/sh', 7),
+        '[    0.800000] Kernel panic - not syncing: No working init found.  Try passing init= option to kernel. See Linux Documentation/admin-guide/init.rst for guidance.',
+      ],
+      {},
+      'console=ttyS0 root=/dev/sda rw panic=-1',
+    );
+    expect(d.map((x) => x.option).slice(0, 2)).toEqual(['CONFIG_BINFMT_ELF', 'CONFIG_BINFMT_SCRIPT']);
+    expect(d[0]).toMatchObject({ rule: 'no-working-init' });
+    expect(d[0].evidence).toContain('No working init found');
+  });
+
+  it('an init that said why it failed outranks the bare panic', () => {
+    const got = options([
+      '[    0.000100] 0MB HIGHMEM available.',
+      RUN_INIT,
+      '[    0.400100] Failed to execute /init (error -8)',
+      '[    0.400200] Kernel panic - not syncing: No working init found.  Try passing init= option to kernel.',
+    ]);
+    expect(got[0]).toBe('CONFIG_64BIT');
+  });
+
   it('cites the failure line as evidence', () => {
     const d = diagnose([RUN_INIT, '[    0.400100] Failed to execute /init (error -2)'], {
       initIsScript: true,
