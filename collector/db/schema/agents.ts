@@ -36,12 +36,16 @@ export const agentRuns = pgTable(
   (t) => [index('bootwatch_agent_run_job').on(t.jobId)],
 );
 
-/** Every agent that asked for work: what it runs, whose token it belongs to, when it was last heard. */
+/** Every agent that asked for work: what it runs, whose token it belongs to, when it was last heard or left. */
 export const agents = pgTable('bootwatch_agent', {
   name: text('name').primaryKey(),
   tokenId: integer('token_id'),
   tokenName: text('token_name'),
   capabilities: jsonb('capabilities').$type<AgentCapabilities>().notNull(),
   staleMs: integer('stale_ms').notNull(),
+  /** How often it says it beats (null: an older agent; its stale time stands in). */
+  heartbeatMs: integer('heartbeat_ms'),
   lastSeen: at('last_seen').notNull().defaultNow(),
+  /** When it said it was stopping (null: running, or it never said so). */
+  leftAt: at('left_at'),
 });
