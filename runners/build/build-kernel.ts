@@ -72,8 +72,10 @@ export async function buildVariant(
   let release = () => {};
   try {
     // Inside the try: a host without flock is the harness's ERROR, like a host without make.
-    release = await acquireBuildLock(() =>
-      progress({ phase: 'waiting', message: 'waiting for another kernel build (the host build lock)' }),
+    release = await acquireBuildLock(
+      () => progress({ phase: 'waiting', message: 'waiting for another kernel build (the host build lock)' }),
+      undefined,
+      opts.signal,
     );
     progress({ phase: 'config', percent: 0, message: 'merging config fragments' });
     const env = buildEnv();

@@ -1,6 +1,7 @@
 /**
  * The host build lock is the `flock` lock shell scripts take: a build holding it keeps
- * `flock -n` out, waits for a script holding it, and a killed holder leaves nothing stale.
+ * `flock -n` out, waits for a script holding it, stops waiting when it is told to stop (an
+ * agent's SIGTERM), and a killed holder leaves nothing stale.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,28 @@ describe('host build lock', () => {
     expect(script.exitCode).toBe(0);
     expect(told).toBe(1);
     release();
+  });
+
+  it('a wait stopped by its signal ends without the lock, leaving the holder be', async () => {
+    // Its own process group: flock's child, sleep, holds the lock too, and goes with the group.
+    const script = spawn('flock', [file, 'sleep', '600'], { stdio: 'ignore', detached: true });
+    try {
+      await expect.poll(() => !free()).toBe(true);
+      const stop = new AbortController();
+      let told = 0;
+      const waiting = acquireBuildLock(() => told++, file, stop.signal);
+      await expect.poll(() => told).toBe(1);
+      stop.abort();
+      await expect(waiting).rejects.toThrow('stopped while waiting for the build lock');
+      expect(script.exitCode).toBeNull();
+      expect(free()).toBe(false);
+      await expect(acquireBuildLock(undefined, file, stop.signal)).rejects.toThrow(
+        'stopped before the build lock was taken',
+      );
+    } finally {
+      process.kill(-script.pid!, 'SIGKILL');
+    }
+    await expect.poll(free).toBe(true);
   });
 
   it('a holder killed while it builds drops it', async () => {
