@@ -147,6 +147,12 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
   // What a failure stores: the state after the last whole attempt, not the one cut off mid-way
   // (its build counted, its candidate marked tried, its verdict missing).
   let whole = structuredClone(state);
+  if (state.status === 'stuck')
+    ctx.log(
+      `climb: it stopped where the diagnosis named nothing; booting that kernel again to read it with today's tables`,
+    );
+  // Each attempt is logged once (a save without a new attempt, such as a re-read, logs none).
+  let logged = state.attempts.length;
   const deps: ClimbDeps = {
     ...toolchain.deps(v, src, workDir, spec, ctx),
     onStep: async (s) => {
@@ -155,11 +161,13 @@ export async function runClimb(spec: ClimbSpec, ctx: ClimbContext): Promise<Clim
       whole = structuredClone(s);
       await store.save(s, s.status);
       const a = s.attempts.at(-1);
-      if (a)
+      if (a && a.n > logged) {
+        logged = a.n;
         ctx.log(
           `#${a.n} ${a.phase}${a.option ? ` ${a.option}` : ''}: ${a.verdict} — ${a.reason}` +
             `${a.lastStage ? ` [${a.outcome}, ${a.lastStage}]` : ''} (${s.builds}/${s.maxBuilds} builds)`,
         );
+      }
     },
   };
   try {
