@@ -207,6 +207,12 @@ export const SETTINGS = {
     shown: '8',
     parse: count('BOOTWATCH_ALERT_ATTEMPTS', 8, 100),
   }),
+  BOOTWATCH_AGENT_GRACE_MS: declare({
+    description:
+      'an agent shows offline once this long has passed since its heartbeat was due (agent --heartbeat-ms; the collector notes an agent waiting in a long poll as often); one that stops cleanly shows offline at once',
+    shown: '5000',
+    parse: count('BOOTWATCH_AGENT_GRACE_MS', 5000, 600_000),
+  }),
   BOOTWATCH_TEST_PARALLEL: declare({
     description: 'tests: on runs the integration test files in parallel (they share the cores)',
     shown: 'off',

@@ -40,7 +40,7 @@ export class CollectorClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  /** JSON request; throws on network errors and non-2xx answers. */
+  /** JSON request; throws on network errors and non-2xx answers, and when `signal` aborts it. */
   async request<T>(
     method: string,
     path: string,
@@ -48,6 +48,7 @@ export class CollectorClient {
     raw?: Uint8Array,
     timeoutMs = this.timeoutMs,
     headers: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
@@ -65,7 +66,9 @@ export class CollectorClient {
         : body !== undefined
           ? JSON.stringify(body)
           : undefined,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     // The status rides along so callers can tell "not there" (404) from "collector away".

@@ -4,7 +4,9 @@
  * job needs; tables beside it hold the agents, their leases with heartbeats, and a log of
  * every run. A lease whose beats stop is reaped and its job failed, so pg-boss hands it to
  * another agent; the reaped agent's next beat is refused and it stops, so a job never runs
- * twice at once for longer than one heartbeat.
+ * twice at once for longer than one heartbeat. An agent that stops cleanly gives its jobs
+ * back (they run elsewhere at once) and says it is leaving; a silent one shows offline once
+ * its heartbeat is overdue by the grace.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -19,6 +21,7 @@ import type {
   LeasedJob,
   LeaseRequest,
 } from '../../common/schemas/jobs.ts';
+import { setting } from '../../common/settings.ts';
 import { migratePostgres } from '../db/client.ts';
 
 /** What pg-boss carries for each job. */
@@ -31,8 +34,8 @@ interface QueuedJob {
 const QUEUE_PREFIX = 'bootwatch-';
 /** How often a waiting lease looks at the queues again. */
 const POLL_MS = 250;
-/** An agent counts as online this long past its stale time (it may be between long polls). */
-const ONLINE_MARGIN_MS = 30_000;
+/** pg-boss's schema (the broker starts it with the default). */
+const BOSS_SCHEMA = 'pgboss';
 
 /** The pg-boss queue holding jobs with these needs. */
 function queueFor(needs: JobNeeds): string {
@@ -112,18 +115,25 @@ export class JobBroker {
     return r.rows[0] ? r.rows[0].token_id : undefined;
   }
 
+  /** Records that `name` asks for work (it is back, if it had left). */
   private async touchAgent(name: string, req: LeaseRequest, by: AgentToken): Promise<void> {
     await this.pool.query(
-      `INSERT INTO bootwatch_agent (name, token_id, token_name, capabilities, stale_ms, last_seen)
-       VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT (name) DO UPDATE SET token_id = $2, token_name = $3, capabilities = $4, stale_ms = $5, last_seen = now()`,
-      [name, by.id, by.name, JSON.stringify(req.capabilities), req.staleMs],
+      `INSERT INTO bootwatch_agent (name, token_id, token_name, capabilities, stale_ms, heartbeat_ms, last_seen)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (name) DO UPDATE SET token_id = $2, token_name = $3, capabilities = $4, stale_ms = $5,
+         heartbeat_ms = $6, last_seen = now(), left_at = NULL`,
+      [name, by.id, by.name, JSON.stringify(req.capabilities), req.staleMs, req.heartbeatMs ?? null],
     );
+  }
+
+  private async seen(agent: string): Promise<void> {
+    await this.pool.query('UPDATE bootwatch_agent SET last_seen = now() WHERE name = $1', [agent]);
   }
 
   /**
    * Waits up to `req.waitMs` for a job `agent` can run and leases it; null when none came
-   * (or the agent already runs its maximum). Reaps dead agents' leases on the way.
+   * (or the agent already runs its maximum). Reaps dead agents' leases on the way. While it
+   * waits it notes the agent as seen at the agent's heartbeat, until `signal` says it hung up.
    */
   async lease(
     agent: string,
@@ -131,12 +141,20 @@ export class JobBroker {
     by: AgentToken,
     signal?: AbortSignal,
   ): Promise<LeasedJob | null> {
+    // Gone before we started: not even a sign of life to record.
+    if (signal?.aborted) return null;
     const deadline = Date.now() + req.waitMs;
+    const beatMs = req.heartbeatMs ?? req.staleMs;
     const names = queuesFor(req.capabilities);
     for (const n of names) await this.ensureQueue(n);
     await this.touchAgent(agent, req, by);
+    let touched = Date.now();
     try {
       for (;;) {
+        if (Date.now() - touched >= beatMs) {
+          await this.seen(agent);
+          touched = Date.now();
+        }
         await this.reapNow(Math.min(req.staleMs / 3, 5000));
         const busy = await this.pool.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM bootwatch_agent_lease WHERE agent = $1',
@@ -145,14 +163,19 @@ export class JobBroker {
         if (busy.rows[0].n < req.capabilities.maxJobs) {
           for (const name of names) {
             const [job] = await this.boss.fetch<QueuedJob>(name, { batchSize: 1, includeMetadata: true });
-            if (job) return await this.take(name, job, agent, req.staleMs);
+            if (!job) continue;
+            const leased = await this.take(name, job, agent, req.staleMs);
+            if (!signal?.aborted) return leased;
+            // It hung up while the job was being taken: nobody will run it there.
+            await this.giveBack(agent, leased.id, 'agent hung up before the lease reached it');
+            return null;
           }
         }
         if (Date.now() + POLL_MS > deadline || signal?.aborted || this.closed) return null;
         await sleep(POLL_MS, undefined, { signal }).catch(() => {});
       }
     } finally {
-      await this.pool.query('UPDATE bootwatch_agent SET last_seen = now() WHERE name = $1', [agent]);
+      await this.seen(agent);
     }
   }
 
@@ -183,15 +206,17 @@ export class JobBroker {
       'UPDATE bootwatch_agent_lease SET beat_at = now() WHERE job_id = $1 AND agent = $2',
       [jobId, agent],
     );
-    await this.pool.query('UPDATE bootwatch_agent SET last_seen = now() WHERE name = $1', [agent]);
+    await this.seen(agent);
     return (r.rowCount ?? 0) > 0;
   }
 
   /**
    * Ends `agent`'s lease with its result: a harness error fails the job (pg-boss retries
-   * it), anything else completes it. False when the lease had been reaped: nothing changes.
+   * it), a give-back puts it back on the queue, anything else completes it. False when the
+   * lease had been reaped: nothing changes.
    */
   async finish(jobId: string, agent: string, r: JobResult): Promise<boolean> {
+    if (r.giveBack) return (await this.giveBack(agent, jobId, r.result)).length > 0;
     const gone = await this.pool.query<{ queue: string }>(
       'DELETE FROM bootwatch_agent_lease WHERE job_id = $1 AND agent = $2 RETURNING queue',
       [jobId, agent],
@@ -206,6 +231,57 @@ export class JobBroker {
       await this.boss.fail(held.queue, jobId, { outcome: r.result, harnessError: r.harnessError });
     else await this.boss.complete(held.queue, jobId, { outcome: r.result, agent });
     return true;
+  }
+
+  /**
+   * Puts `agent`'s leases (`jobId`'s, or all) back on the queue, to be leased at once: the
+   * agent stopped their work. One transaction, so a collector dying midway loses no job.
+   */
+  private async giveBack(agent: string, jobId: string | null, why: string): Promise<string[]> {
+    const client = await this.pool.connect();
+    const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
+    try {
+      await client.query('BEGIN');
+      const gone = await client.query<{ job_id: string; queue: string }>(
+        `DELETE FROM bootwatch_agent_lease WHERE agent = $1 AND ($2::text IS NULL OR job_id = $2)
+         RETURNING job_id, queue`,
+        [agent, jobId],
+      );
+      for (const { job_id: id, queue } of gone.rows) {
+        await this.boss.cancel(queue, id, { db });
+        await this.boss.resume(queue, id, { db });
+        // pg-boss counts the next start as a retry: its limit grows with it (as pg-boss's own
+        // retry() does), so a job given back loses none of its retries for harness failures.
+        await client.query(
+          `UPDATE ${BOSS_SCHEMA}.job SET retry_limit = retry_limit + 1 WHERE name = $1 AND id = $2`,
+          [queue, id],
+        );
+        await client.query(
+          `UPDATE bootwatch_agent_run SET ended_at = now(), result = $3
+            WHERE job_id = $1 AND agent = $2 AND ended_at IS NULL`,
+          [id, agent, `given back: ${why}`],
+        );
+      }
+      await client.query('COMMIT');
+      return gone.rows.map((x) => x.job_id);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * `agent` says it is stopping: it shows offline from now on (until it asks for work again),
+   * and any job it still holds goes back on the queue. Returns those jobs.
+   */
+  async leave(agent: string): Promise<string[]> {
+    const given = await this.giveBack(agent, null, 'agent stopped');
+    await this.pool.query('UPDATE bootwatch_agent SET left_at = now(), last_seen = now() WHERE name = $1', [
+      agent,
+    ]);
+    return given;
   }
 
   private async reapNow(everyMs: number): Promise<void> {
@@ -264,29 +340,36 @@ export class JobBroker {
     return null;
   }
 
-  /** Every agent that ever asked for work, with the jobs it holds now. */
-  async agents(): Promise<AgentSummary[]> {
+  /**
+   * Every agent that ever asked for work, with the jobs it holds now; online unless it left or
+   * its heartbeat is overdue by `graceMs`.
+   */
+  async agents(graceMs = setting('BOOTWATCH_AGENT_GRACE_MS')): Promise<AgentSummary[]> {
     const r = await this.pool.query<{
       name: string;
       capabilities: AgentCapabilities;
       last_seen: Date;
+      left_at: Date | null;
       online: boolean;
       submitted_by: string | null;
       jobs: { id: string; label: string; since: string }[] | null;
     }>(
-      `SELECT a.name, a.capabilities, a.last_seen,
-              a.last_seen > now() - make_interval(secs => (a.stale_ms + $1) / 1000.0) AS online,
+      `SELECT a.name, a.capabilities, a.last_seen, a.left_at,
+              a.left_at IS NULL
+                AND a.last_seen > now() - make_interval(secs => (coalesce(a.heartbeat_ms, a.stale_ms) + $1) / 1000.0)
+                AS online,
               a.token_name AS submitted_by,
               (SELECT json_agg(json_build_object('id', l.job_id, 'label', l.label, 'since', l.taken_at) ORDER BY l.taken_at)
                  FROM bootwatch_agent_lease l WHERE l.agent = a.name) AS jobs
          FROM bootwatch_agent a
         ORDER BY a.name`,
-      [ONLINE_MARGIN_MS],
+      [graceMs],
     );
     return r.rows.map((x) => ({
       name: x.name,
       online: x.online,
       lastSeen: x.last_seen.toISOString(),
+      leftAt: iso(x.left_at),
       capabilities: x.capabilities,
       submittedBy: x.submitted_by,
       jobs: (x.jobs ?? []).map((j) => ({ id: j.id, label: j.label, since: new Date(j.since).toISOString() })),

@@ -58,6 +58,14 @@ export const LeaseRequest = Type.Object(
       description:
         'the lease is taken away and the job retried elsewhere after this long without a heartbeat',
     }),
+    heartbeatMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 600_000,
+        description:
+          'how often it beats while it runs a job (the collector notes it as often while it waits): missed by the grace, it shows offline; absent: staleMs',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -85,6 +93,12 @@ export const JobResult = Type.Object(
   {
     result: Type.String({ maxLength: 2000 }),
     harnessError: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
+    giveBack: Type.Optional(
+      Type.Boolean({
+        description:
+          'the agent stopped the work before it ended: the job goes back on the queue at once, costing none of its retries',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -92,6 +106,9 @@ export type JobResult = Static<typeof JobResult>;
 
 /** Heartbeats and results answer whether the agent still holds the lease. */
 export const LeaseHeld = Type.Object({ held: Type.Boolean() });
+
+/** `POST /api/agents/:name/leave`: the jobs it still held, given back. */
+export const LeaveAnswer = Type.Object({ givenBack: Type.Array(Type.String()) });
 
 const JOB_STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 
@@ -117,8 +134,14 @@ export type JobStatus = Static<typeof JobStatus>;
 /** `GET /api/agents`: every agent that ever asked for work. */
 export const AgentSummary = Type.Object({
   name: Type.String(),
-  online: Type.Boolean({ description: 'asked for work or beat within its stale time' }),
+  online: Type.Boolean({
+    description:
+      'heard from within its heartbeat and the grace (BOOTWATCH_AGENT_GRACE_MS; waiting in a long poll counts), and has not said it is leaving',
+  }),
   lastSeen: Type.String({ format: 'date-time' }),
+  leftAt: Nullable(
+    Type.String({ format: 'date-time', description: 'when it said it was stopping; null: it has not' }),
+  ),
   capabilities: AgentCapabilities,
   submittedBy: Nullable(Type.String({ description: 'the token it runs with' })),
   jobs: Type.Array(

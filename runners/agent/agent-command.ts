@@ -29,8 +29,21 @@ export async function agentCommand(
   } & CapabilityFlags,
 ): Promise<number> {
   needQueue(opts);
+  const heartbeatMs = opts.heartbeatMs ?? 5000;
+  const staleMs = opts.staleMs ?? 30_000;
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 600_000)
+    throw new BootwatchError('input.invalid', `--heartbeat-ms must be a whole number from 100 to 600000`);
+  if (!Number.isInteger(staleMs) || staleMs <= heartbeatMs || staleMs > 600_000)
+    throw new BootwatchError(
+      'input.invalid',
+      `--stale-ms must be a whole number above --heartbeat-ms (${heartbeatMs}) and at most 600000`,
+    );
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  // The first signal stops cleanly (jobs given back, offline at once); the default action of a second one ends it at once.
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`agent: ${sig}: stopping its jobs and giving them back (again to end at once)\n`);
+    stop.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await runAgent({
@@ -39,8 +52,8 @@ export async function agentCommand(
     name: opts.name,
     capabilities: agentCapabilities(opts),
     once: opts.once,
-    heartbeatMs: opts.heartbeatMs,
-    staleMs: opts.staleMs,
+    heartbeatMs,
+    staleMs,
     signal: stop.signal,
   });
   return 0;

@@ -3,9 +3,12 @@
  * collector's queue, up to its maximum at once, beats while each runs, and reports to the
  * collector. Kernel failures complete the job (they are results); harness failures fail it
  * so the queue retries it — a bisection or climb then resumes from the state stored in the collector.
+ * Told to stop, it hangs up its long poll, stops the builds and boots it runs, gives their
+ * jobs back (they run elsewhere at once) and tells the collector it is leaving.
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BootwatchError } from '../../common/errors.ts';
 import type { AgentCapabilities, LeasedJob } from '../../common/schemas/jobs.ts';
 import { runBisection, type Toolchain } from '../bisect/run-bisection.ts';
 import { type ClimbToolchain, runClimb } from '../climb/run-climb.ts';
@@ -29,6 +32,7 @@ export interface AgentOptions {
   staleMs?: number;
   /** How long one lease request waits for a job (a long poll). */
   pollMs?: number;
+  /** Stop: the long poll is hung up, running jobs are stopped and given back. */
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** What bisect jobs build and boot with (tests: simulated kernels; default: real ones). */
@@ -44,7 +48,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   const staleMs = o.staleMs ?? 30_000;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const capabilities = o.capabilities ?? agentCapabilities();
-  const me = { name, capabilities, staleMs };
+  const me = { name, capabilities, staleMs, heartbeatMs };
   const source = o.databaseUrl
     ? await databaseSource(o.databaseUrl, me)
     : collectorSource(o.collectorUrl ?? '', me);
@@ -58,8 +62,12 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   };
   let done = 0;
   let failure: unknown = null;
+  // `stop` ends the lease loops (a stop signal, --once, a refused token); only the stop signal
+  // (`quit`) also stops the jobs that run.
   const stop = new AbortController();
-  o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  const quit = o.signal ?? new AbortController().signal;
+  if (quit.aborted) stop.abort();
+  quit.addEventListener('abort', () => stop.abort(), { once: true });
   log(
     `agent ${name}: waiting for jobs from ${source.where} (${capabilities.arches.join(',')}; ` +
       `${[capabilities.kvm && 'kvm', capabilities.qemu && 'qemu', capabilities.ec2 && 'ec2'].filter(Boolean).join(', ') || 'nothing to boot with'}; ` +
@@ -73,28 +81,35 @@ export async function runAgent(o: AgentOptions): Promise<number> {
       try {
         job = await source.lease(o.pollMs ?? 20_000, stop.signal);
       } catch (err) {
-        if (
-          (err as { code?: string }).code?.startsWith('auth.') ||
-          (err as { code?: string }).code === 'conflict'
-        ) {
+        if (stop.signal.aborted) return;
+        if (err instanceof BootwatchError && (err.code.startsWith('auth.') || err.code === 'conflict')) {
           failure = err;
           stop.abort();
           return;
         }
-        if (stop.signal.aborted) return;
         log(`agent ${name}: no lease (${(err as Error).message.split('\n')[0]}); trying again`);
         await sleep(2000, undefined, { signal: stop.signal }).catch(() => {});
         continue;
       }
       if (!job) continue;
-      await runJob(source, job, ctx, heartbeatMs);
-      done++;
+      if (await runJob(source, job, ctx, heartbeatMs, quit)) done++;
       if (o.once) stop.abort();
     }
   };
   try {
     await Promise.all(Array.from({ length: o.once ? 1 : capabilities.maxJobs }, slot));
   } finally {
+    // Offline at once rather than after missed beats; a lease still held (one whose answer
+    // never reached us) goes back too. A refused token would be refused here as well.
+    if (!failure)
+      await source
+        .leave()
+        .then((ids) => log(`agent ${name}: left${ids.length ? `; gave back job(s) ${ids.join(' ')}` : ''}`))
+        .catch((err) =>
+          log(
+            `agent ${name}: could not tell the collector it is leaving (${(err as Error).message}); it shows offline once its heartbeat is overdue`,
+          ),
+        );
     await source.close();
   }
   if (failure) throw failure;
@@ -190,15 +205,27 @@ async function bisectWork(
   return { result: `bisect ${run.report.status}${culprits ? `: ${culprits}` : ''}`, harness: null };
 }
 
-/** Runs one leased job, beating while it runs; stops the work if the lease is taken away. */
+/**
+ * Runs one leased job, beating while it runs; stops the work if the lease is taken away, or
+ * on `quit`, and then gives the job back. True when the job ended here (completed or failed).
+ */
 async function runJob(
   source: JobSource,
   job: LeasedJob,
   ctx: JobContext,
   heartbeatMs: number,
-): Promise<void> {
+  quit: AbortSignal,
+): Promise<boolean> {
   const { agent, log } = ctx;
   const abort = new AbortController();
+  let stopping = false;
+  const onQuit = () => {
+    stopping = true;
+    log(`agent ${agent}: stopping job ${job.id} to give it back`);
+    abort.abort();
+  };
+  if (quit.aborted) onQuit();
+  else quit.addEventListener('abort', onQuit, { once: true });
   const timer = setInterval(() => {
     source
       .heartbeat(job.id)
@@ -226,14 +253,22 @@ async function runJob(
   } catch (err) {
     harness = (err as Error).message;
   } finally {
+    // Beats go on until the work has stopped: nobody else may start the job before.
     clearInterval(timer);
+    quit.removeEventListener('abort', onQuit);
   }
-  const held = await source.finish(job.id, { result, harnessError: harness }).catch((err) => {
+  const ending = stopping ? { result: 'agent stopping', giveBack: true } : { result, harnessError: harness };
+  const held = await source.finish(job.id, ending).catch((err) => {
     log(
-      `agent ${agent}: job ${job.id}: result not delivered (${(err as Error).message}); it will be retried`,
+      `agent ${agent}: job ${job.id}: ${stopping ? 'not given back' : 'result not delivered'} (${(err as Error).message}); it will be retried`,
     );
     return false;
   });
-  if (!held) return; // reaped: the job is someone else's now
+  if (!held) return false; // reaped: the job is someone else's now
+  if (stopping) {
+    log(`agent ${agent}: job ${job.id}: given back`);
+    return false;
+  }
   log(`agent ${agent}: job ${job.id}: ${result}${harness ? ` (harness: ${harness}; will be retried)` : ''}`);
+  return true;
 }

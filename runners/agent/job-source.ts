@@ -18,6 +18,8 @@ export interface JobSource {
   heartbeat(jobId: string): Promise<boolean>;
   /** False when the lease had been taken away (the result is recorded as lost). */
   finish(jobId: string, r: JobResult): Promise<boolean>;
+  /** Says the agent is stopping (offline at once); returns the jobs it still held, given back. */
+  leave(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ interface AgentIdentity {
   name: string;
   capabilities: AgentCapabilities;
   staleMs: number;
+  heartbeatMs: number;
 }
 
 /** The queue on PostgreSQL, in this process. */
@@ -36,6 +39,7 @@ export async function databaseSource(url: string, me: AgentIdentity): Promise<Jo
     lease: (waitMs, signal) => broker.lease(me.name, request(me, waitMs), by, signal),
     heartbeat: (id) => broker.heartbeat(id, me.name),
     finish: (id, r) => broker.finish(id, me.name, r),
+    leave: () => broker.leave(me.name),
     close: () => broker.close(),
   };
 }
@@ -44,6 +48,7 @@ const request = (me: AgentIdentity, waitMs: number): LeaseRequest => ({
   capabilities: me.capabilities,
   waitMs,
   staleMs: me.staleMs,
+  heartbeatMs: me.heartbeatMs,
 });
 
 const statusOf = (err: unknown) => (err as { status?: number }).status;
@@ -65,14 +70,17 @@ export function collectorSource(url: string, me: AgentIdentity): JobSource {
   const base = `/api/agents/${encodeURIComponent(me.name)}`;
   return {
     where: `collector ${c.baseUrl}`,
-    async lease(waitMs) {
+    async lease(waitMs, signal) {
       try {
+        // Aborting hangs up, so the collector stops waiting (and leases nothing) at once.
         const r = await c.request<{ job: LeasedJob | null }>(
           'POST',
           `${base}/lease`,
           request(me, waitMs),
           undefined,
           waitMs + 15_000,
+          {},
+          signal,
         );
         return r.job;
       } catch (err) {
@@ -99,6 +107,15 @@ export function collectorSource(url: string, me: AgentIdentity): JobSource {
           if (f || attempt >= 5) throw f ?? err;
           await sleep(500 << attempt);
         }
+      }
+    },
+    async leave() {
+      try {
+        return (await c.request<{ givenBack: string[] }>('POST', `${base}/leave`)).givenBack;
+      } catch (err) {
+        // It never asked for work: the collector knows nothing to forget.
+        if (statusOf(err) === 404) return [];
+        throw err;
       }
     },
     async close() {},

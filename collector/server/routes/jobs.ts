@@ -1,6 +1,7 @@
 /**
  * The job queue over HTTP, so build hosts need only the collector's address and a submit
- * token: submit jobs, agents long-poll for a lease, beat, and finish; the agents list.
+ * token: submit jobs, agents long-poll for a lease, beat, finish or give jobs back, and say
+ * when they leave; the agents list.
  */
 import { Type } from '@sinclair/typebox';
 import { BootwatchError } from '../../../common/errors.ts';
@@ -14,6 +15,7 @@ import {
   LeaseAnswer,
   LeaseHeld,
   LeaseRequest,
+  LeaveAnswer,
 } from '../../../common/schemas/jobs.ts';
 import { JobBroker } from '../../queue/job-broker.ts';
 import { assertMayModify } from '../ownership.ts';
@@ -103,7 +105,9 @@ export function jobRoutes(databaseUrl: string | undefined) {
         assertMayModify(req, `agent ${name}`, await b.agentOwner(name));
         // A client that hangs up stops waiting: no job is leased to an agent that is gone.
         const gone = new AbortController();
-        req.raw.socket?.once('close', () => gone.abort());
+        const socket = req.raw.socket;
+        if (!socket || socket.destroyed) gone.abort();
+        else socket.once('close', () => gone.abort());
         const t = req.principal.token;
         const job = await b.lease(name, req.body, { id: t?.id ?? null, name: t?.name ?? null }, gone.signal);
         return { job };
@@ -132,7 +136,8 @@ export function jobRoutes(databaseUrl: string | undefined) {
       {
         schema: {
           tags: ['jobs'],
-          summary: 'end a lease: completed, or failed (retried elsewhere) when harnessError is given',
+          summary:
+            'end a lease: completed, failed (retried elsewhere) when harnessError is given, back on the queue with giveBack',
           params: AgentJobParams,
           body: JobResult,
           response: { 200: LeaseHeld, ...errors(400, 403, 409, 503) },
@@ -142,6 +147,26 @@ export function jobRoutes(databaseUrl: string | undefined) {
         const b = await broker();
         assertMayModify(req, `agent ${req.params.name}`, await b.agentOwner(req.params.name));
         return { held: await b.finish(req.params.id, req.params.name, req.body) };
+      },
+    );
+
+    app.post(
+      '/api/agents/:name/leave',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary:
+            'the agent is stopping: it shows offline at once, and jobs it still holds go back on the queue',
+          params: AgentParams,
+          response: { 200: LeaveAnswer, ...errors(400, 403, 404, 409, 503) },
+        },
+      },
+      async (req) => {
+        const b = await broker();
+        const owner = await b.agentOwner(req.params.name);
+        if (owner === undefined) throw new BootwatchError('route.not_found', `no agent ${req.params.name}`);
+        assertMayModify(req, `agent ${req.params.name}`, owner);
+        return { givenBack: await b.leave(req.params.name) };
       },
     );
   };
