@@ -46,7 +46,9 @@ const STALL_IRQ_RE = /apic_timer_interrupt\+0x|el1h_64_irq\+0x|Exception stack/;
 const IRQ_STATE_LINE_RE = /(?:hardirqs|softirqs)\s+last\s+(?:enabled|disabled)|^Register r\d+ information/;
 const LAST_FUNCTION_RE = /^\s*last function: ([A-Za-z0-9_.$]+)/;
 const WORKQUEUE_RE = /^Workqueue: \S+ ([A-Za-z0-9_.$]+)/;
-const TRACE_START_RE = /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace):/;
+// kmemleak prints `backtrace (crc 1a2b3c4d):` since 6.7.
+const TRACE_START_RE =
+  /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace(?: \(crc [0-9a-f]*\))?):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 
 /**
@@ -54,7 +56,7 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
  * parser's prefilter scans chunks for them, so a line without one skips the tracker.
  */
 export const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes|blocked for more than/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
 /** Other messages tolerated inside a call trace before the report is taken as over. */
 const MAX_FOREIGN = 2;

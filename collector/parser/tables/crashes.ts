@@ -76,13 +76,23 @@ const FUNC = '([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+';
 const SRC = '(\\S+?\\.[a-zA-Z]+:\\d+)';
 /** The WARN() header of any kernel: `WARNING: CPU: 1 PID: 7 at FILE FUNC`, `WARNING: FILE at FUNC, CPU#1`, `WARNING: at FILE FUNC()`. */
 const WARN_AT = `^WARNING: (?:CPU: \\d+ PID: -?\\d+ at ${SRC}|${SRC} at|at ${SRC})`;
-/** A WARN() in a checker: `WARNING: ... lib/refcount.c:25 ... refcount_warn_saturate`. */
-function warnIn(file: string, fn: string): RegExp {
-  return new RegExp(`^WARNING: .*?(${file}:\\d+).* ${fn}`);
+/**
+ * A WARN() in a checker: `WARNING: ... lib/refcount.c:25 ... refcount_warn_saturate`. Newer
+ * kernels print `WARNING: lib/refcount.c:19 at 0x0, CPU#1: ...` without the function: a file
+ * that holds nothing but the checker (`fileAlone`) is enough then.
+ */
+function warnIn(file: string, fn: string, fileAlone = false): RegExp {
+  const at = fileAlone ? `(?:.* ${fn}| at 0x0,)` : `.* ${fn}`;
+  return new RegExp(`^WARNING: .*?(${file}:\\d+)${at}`);
 }
 const LOCKDEP_DEADLOCK =
   '(?:possible circular locking dependency|possible recursive locking|possible irq lock inversion dependency|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order) detected';
 const RCU_SKIP = ['rcu', 'kmem', 'slab', 'kmalloc', 'vmalloc', 'kcalloc', 'kzalloc'];
+/**
+ * KMSAN meets uninitialised bytes where the crypto library finally reads them: its common
+ * primitives and entry points name no bug; whoever handed them the data does.
+ */
+const KMSAN_CRYPTO = ['^aes', '^crypto_', '^cipher_', '^drbg_', '^rng_', '^jent_'];
 const USB_SUBMIT = [
   'usb_submit_urb',
   'usb_start_wait_urb',
@@ -190,7 +200,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
-    skip: USB_SUBMIT,
+    skip: [...USB_SUBMIT, ...KMSAN_CRYPTO],
     bracket: 'equals',
     noStack: true,
   },
@@ -201,7 +211,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
-    skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter'],
+    skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter', ...KMSAN_CRYPTO],
     bracket: 'equals',
     noStack: true,
   },
@@ -212,6 +222,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
+    skip: KMSAN_CRYPTO,
     bracket: 'equals',
     noStack: true,
   },
@@ -543,7 +554,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // WARN()s inside checkers name the checker; syzkaller titles them by the checker's caller.
   {
     kind: 'warning',
-    header: warnIn('lib/debugobjects\\.c', '(?:debug_print|debug_check)'),
+    header: warnIn('lib/debugobjects\\.c', '(?:debug_print|debug_check)', true),
     title: 'WARNING: ODEBUG bug in {fn}',
     fn: 'warning',
     locGroup: 1,
@@ -565,7 +576,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'warning',
-    header: warnIn('mm/usercopy\\.c', 'usercopy_warn'),
+    header: warnIn('mm/usercopy\\.c', 'usercopy_warn', true),
     title: 'WARNING: bad usercopy in {fn}',
     fn: 'warning',
     locGroup: 1,
@@ -573,7 +584,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'warning',
-    header: warnIn('lib/kobject\\.c', 'kobject_'),
+    header: warnIn('lib/kobject\\.c', 'kobject_', true),
     title: 'WARNING: kobject bug in {fn}',
     fn: 'warning',
     locGroup: 1,
@@ -589,7 +600,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'warning',
-    header: warnIn('lib/refcount\\.c', 'refcount_'),
+    header: warnIn('lib/refcount\\.c', 'refcount_', true),
     title: 'WARNING: refcount bug in {fn}',
     fn: 'warning',
     locGroup: 1,
@@ -597,7 +608,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'warning',
-    header: warnIn('kernel/locking/lockdep\\.c', '\\w*lock_'),
+    header: warnIn('kernel/locking/lockdep\\.c', '\\w*lock_', true),
     title: 'WARNING: locking bug in {fn}',
     fn: 'warning',
     locGroup: 1,
@@ -763,6 +774,13 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'INFO: task hung in {fn}',
     fn: 'hung',
   },
+  // The same, when the task's name holds a newline: the header's second half starts the report.
+  {
+    kind: 'hung_task',
+    header: /^\S.*:\d+ blocked (?:in I\/O wait )?for more than \d+ seconds/,
+    title: 'INFO: task hung in {fn}',
+    fn: 'hung',
+  },
   {
     kind: 'hung_task',
     header: /^INFO: task .* can't die for more than \d+ seconds/,
@@ -832,6 +850,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s+(?:comm "|hex dump \(|(?:[0-9a-f]{2} ){16})/,
   /^\s*(?:CPU: \d+ (?:PID|UID)|Hardware name:|Workqueue:|Modules linked in:|Tainted:|\s*Not tainted|Kernel Offset:|Code:|RIP:|EIP:|IP:|NIP:|LR:|RSP:|ESP:|RAX:|RBX:|RCX:|RDX:|RSI:|RDI:|RBP:|EAX:|EBX:|ECX:|EDX:|ESI:|EDI:|EBP:|R\d{1,2}:|FS:|GS:|CS:|DS:|ES:|SS:|CR\d:|DR\d:|PKRU:|ORIG_RAX:|EFLAGS:|#PF:|PGD |P4D |PUD |PMD |PTE |Oops:|Oops#|Dumping ftrace|irq event stamp:|hardirqs |softirqs |pc : |lr : |sp : |x\d+ ?: |Internal error:|Process \S+ \(pid:|Mem abort info:|ESR = |EC = |SET = |FAR = |FSC = |EA = |swapper pgtable:|Data abort info:|ISV = |CM = |Access size = |SSE = |SF = |user pgtable:|\[[0-9a-f]+\] (?:pgd=|address between user and kernel|user address but active_mm)|Unable to handle|Rebooting in|Shutting down cpus|Sending NMI|NMI backtrace|Preemption disabled at|in_atomic\(\)|preempt_count:|INFO: lockdep|note: |Disabling lock debugging|Memory state around|The buggy address|Allocated by task|Freed by task|Last potentially related|Second to last|---\[ end)/,
   /^\s*(?:task:\S+\s+state:|"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs")/,
+  // The same task line when the task's name holds a newline: `task:ab` and `cd state:D stack:...`.
+  /^\s*task:|\sstate:[A-Z] stack:\s*\d+ pid:\s*\d+/,
   /^(?:rcu: |\s+\((?:t=\d+ jiffies|detected by \d+)|\s+\d+-[.\w]+: \()/,
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
