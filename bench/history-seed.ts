@@ -37,7 +37,7 @@ function seedSql(s: LabSize): string[] {
        from generate_series(1, ${s.builds}) g`,
     `insert into boots (build_id, variant_id, target, machine, accel, state, outcome, parse_outcome, status,
          started_at, finished_at, duration_ms, console_bytes, console_lines, kernel, kernel_version, panic,
-         milestones, last_stage, crash_count, first_crash, top_diagnosis, end_reason)
+         milestones, last_stage, crash_count, first_crash, top_diagnosis, end_reason, arch, issues_grouped)
        select b.id, b.variant_id, 'qemu', 'pc', 'kvm', 'finished', o.outcome, o.outcome,
          case when o.failed then 'FAIL' else 'PASS' end,
          b.started_at + make_interval(secs => 30 + k * 50), b.started_at + make_interval(secs => 33 + k * 50),
@@ -51,7 +51,9 @@ function seedSql(s: LabSize): string[] {
          case when o.failed then 1 else 0 end,
          case when o.failed then 'kernel panic: No working init found.' end,
          case when o.failed then '{"option":"CONFIG_BINFMT_SCRIPT","reason":"r","line":81,"rule":"x","confidence":0.9,"evidence":"e"}'::jsonb end,
-         'marker'
+         'marker', 'x86_64',
+         -- Grouped below, as ingest groups each boot: the collector has no backfill to run.
+         true
        from builds b cross join generate_series(0, ${s.bootsPerBuild - 1}) k
        cross join lateral (select (b.id * ${s.bootsPerBuild} + k) % 10 = 0 as failed) f
        cross join lateral (select f.failed, case when f.failed then 'panic' else 'booted' end as outcome) o

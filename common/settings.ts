@@ -213,6 +213,11 @@ export const SETTINGS = {
     shown: '5000',
     parse: count('BOOTWATCH_AGENT_GRACE_MS', 5000, 600_000),
   }),
+  BOOTWATCH_BENCH_LAB: declare({
+    description:
+      'bench: a directory where the dashboard benchmark keeps its seeded PostgreSQL lab between runs (seeded on first use; about 15 GB)',
+    parse: text(),
+  }),
   BOOTWATCH_TEST_PARALLEL: declare({
     description: 'tests: on runs the integration test files in parallel (they share the cores)',
     shown: 'off',

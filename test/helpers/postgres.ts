@@ -4,7 +4,7 @@
  * initdb and postgres refuse to run as root, so as root they run as an unprivileged user.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,14 +44,21 @@ export interface TestPostgres {
   dispose(): void;
 }
 
-/** Starts a fresh PostgreSQL server on a free port. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a fresh PostgreSQL server on a free port; with `keep`, the server whose cluster
+ * lives in that directory (made there on first use), which `dispose` stops but never removes.
+ */
+export async function startPostgres(opts: { keep?: string } = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
   if (!bin)
     throw new Error('PostgreSQL is not installed (apt-get install postgresql, or scripts/setup.sh --test)');
   const user = process.getuid?.() === 0 ? ensureUser() : null;
-  const dir = mkdtempSync(join(tmpdir(), 'bootwatch-pg-'));
+  const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'bootwatch-pg-'));
   const data = join(dir, 'data');
+  const remove = () => {
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  };
+  mkdirSync(dir, { recursive: true });
   if (user) execFileSync('chown', [user, dir]);
   const run = (cmd: string, args: string[]) => {
     const full = join(bin, cmd);
@@ -61,13 +68,22 @@ export async function startPostgres(): Promise<TestPostgres> {
     if (r.status !== 0)
       throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout}${logTail(dir)}`);
   };
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
+  if (!existsSync(join(data, 'PG_VERSION')))
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
   const port = await freePort();
   // No fsync and a socket in our own directory: fast, and nothing outside the temp dir.
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const start = () =>
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   const stop = (mode: StopMode = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+  // A kept cluster whose last user was killed may still have its server up: stop that one first.
+  if (opts.keep && existsSync(join(data, 'postmaster.pid'))) {
+    try {
+      stop('fast');
+    } catch {
+      // Not running after all (a stale pid file): start() copes with that.
+    }
+  }
   start();
   // A test process that dies without dispose() must not leave a server running.
   const onExit = () => {
@@ -76,7 +92,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     } catch {
       // Already stopped.
     }
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   };
   process.once('exit', onExit);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -114,7 +130,7 @@ export async function startPostgres(): Promise<TestPostgres> {
         if (running) stop();
       } finally {
         running = false;
-        rmSync(dir, { recursive: true, force: true });
+        remove();
       }
     },
   };
