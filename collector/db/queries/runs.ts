@@ -41,7 +41,12 @@ function runsOf(db: Db, variantId: number) {
       buildId: boots.buildId,
       variant: variants.name,
       at: sql<Date>`${boots.startedAt}`.as('at'),
-      outcome: sql<BootOutcome | null>`${boots.outcome}`.as('outcome'),
+      // A boot its runner cut short (an agent stopped, a lease lost) is SKIP: no word on the
+      // kernel, so it neither regresses, fixes nor serves as a baseline; its build still counts.
+      outcome:
+        sql<BootOutcome | null>`case when ${boots.endReason} = 'cancelled' then null else ${boots.outcome} end`.as(
+          'outcome',
+        ),
       milestones: sql<Milestones | null>`${boots.milestones}`.as('milestones'),
       checks: sql<BootCheck[] | null>`${boots.checks}`.as('checks'),
       ...runBuild,

@@ -123,6 +123,38 @@ describe.each(backends())('regression detection on $name', (backend) => {
     expect((await open()).some((r) => r.kind === 'outcome')).toBe(true);
   });
 
+  it('a boot cut short (its agent stopped, its lease lost) is skipped: it neither regresses nor fixes', async () => {
+    database = await backend.fresh();
+    c = new Collector(database);
+    const good = await run(0, '05-net-e1000.log');
+    const log = fixtureBytes('logs/05-net-e1000.log');
+    /** A boot of a new build whose runner cancelled it after `bytes` of console. */
+    const cancelled = async (minute: number, bytes: Uint8Array) => {
+      const buildId = await c.recordBuild(build(minute));
+      const { id } = await c.startBoot({
+        buildId,
+        variant: 'ladder',
+        target: 'qemu',
+        startedAt: at(minute + 1),
+      });
+      await c.console.append(id, 0, bytes);
+      const outcome = await c.console.finish(id, { endReason: 'cancelled', consoleBytes: bytes.length });
+      await settleRegressions(database.db);
+      return outcome;
+    };
+    // Stopped before init: the console alone reads as a stall.
+    expect(await cancelled(5, log.subarray(0, log.indexOf('\n', log.length / 4) + 1))).toBe('stalled');
+    expect(await open()).toEqual([]);
+
+    // A panic after it is judged against the boot that booted...
+    await run(10, '02-initrd-no-binfmt.log');
+    const [outcome] = (await open()).filter((r) => r.kind === 'outcome');
+    expect(outcome).toMatchObject({ was: 'booted', now: 'panic', baselineBootId: good.bootId });
+    // ...and a cut-short boot whose console got as far as a good one fixes nothing.
+    expect(await cancelled(15, log)).toBe('booted');
+    expect((await open()).map((r) => r.id)).toContain(outcome.id);
+  });
+
   it("a bisection's scratch variant (name~bisect) flips by design: stored, never judged", async () => {
     database = await backend.fresh();
     c = new Collector(database);
