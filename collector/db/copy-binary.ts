@@ -33,8 +33,18 @@ export class BinaryRows {
     if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
       throw new RangeError(`${v} is not a 32-bit integer`);
     this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(v, this.at);
+    // Byte stores: Buffer's writeInt32BE checks its arguments again, twice per field.
+    const buf = this.buf;
+    const at = this.at;
+    buf[at] = 0;
+    buf[at + 1] = 0;
+    buf[at + 2] = 0;
+    buf[at + 3] = 4;
+    buf[at + 4] = v >>> 24;
+    buf[at + 5] = v >>> 16;
+    buf[at + 6] = v >>> 8;
+    buf[at + 7] = v;
+    this.at = at + 8;
   }
 
   /** A double precision value; null and non-finite numbers (which JSON cannot hold) as null. */
@@ -71,9 +81,10 @@ export class BinaryRows {
   /** The bytes written since the last part, once there are enough of them; else null. */
   part(): Buffer | null {
     if (this.at < PART) return null;
-    const out = this.buf.subarray(0, this.at);
-    // The next part starts in a buffer of its own: nothing written is ever copied over.
-    this.buf = Buffer.allocUnsafe(PART * 2);
+    // A copy of exactly the part's size, the working buffer reused: memory outside V8's heap
+    // drives its full collections, and a fresh buffer per part doubled what each part cost there.
+    const out = Buffer.allocUnsafeSlow(this.at);
+    this.buf.copy(out, 0, 0, this.at);
     this.at = 0;
     return out;
   }
@@ -87,7 +98,10 @@ export class BinaryRows {
 
   private null(): void {
     this.room(4);
-    this.at = this.buf.writeInt32BE(-1, this.at);
+    const buf = this.buf;
+    const at = this.at;
+    buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 3] = 0xff;
+    this.at = at + 4;
   }
 
   /** Writes `s` as UTF-8 at `at`; returns its length in bytes. */
