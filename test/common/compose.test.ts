@@ -2,7 +2,8 @@
  * docker-compose.yml as `docker compose config` would check it, without Docker: a YAML
  * document of services whose builds name Dockerfile stages, whose dependencies, volumes and
  * variables exist; the default set is PostgreSQL and a collector, profile `agent` adds a
- * build host that holds a submit token and no database password, profile `cluster` a second
+ * build host that holds a submit token and no database password (and is given time to hand
+ * its job back when stopped), profile `cluster` a second
  * collector on the same database behind one proxy.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ interface Service {
   profiles?: string[];
   environment?: Record<string, string>;
   command?: string[];
+  init?: boolean;
+  stop_grace_period?: string;
   ports?: string[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -74,6 +77,9 @@ describe('docker-compose.yml', () => {
     expect(env.BOOTWATCH_COLLECTOR).toBe(`http://collector:${services.collector.environment?.PORT}`);
     expect(env.BOOTWATCH_TOKEN).toMatch(/^\$\{BOOTWATCH_AGENT_TOKEN/);
     expect(agent.command?.slice(0, 2)).toEqual(['bin/bootwatch', 'agent']);
+    // Stopped, it gives its job back: an init passes SIGTERM on, and Docker waits long enough.
+    expect(agent.init).toBe(true);
+    expect(Number(agent.stop_grace_period?.match(/^(\d+)s$/)?.[1])).toBeGreaterThanOrEqual(30);
     // The agent image carries what a build host needs.
     const agentStage = readFileSync(fromRoot('Dockerfile'), 'utf8')
       .split(/^FROM /m)
