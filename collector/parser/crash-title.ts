@@ -165,7 +165,11 @@ export function renderTitle(
 ): { title: string; corrupted: boolean } {
   let template = format.title;
   let corrupted = false;
-  if (!fn && template.includes('{fn}')) {
+  const bare = format.bare;
+  if (bare && (bare.when === 'access' ? !facts.access : !fn)) {
+    template = bare.title;
+    corrupted = true;
+  } else if (!fn && template.includes('{fn}')) {
     corrupted = true;
     // syzkaller's rule: a format whose stack names no culprit (none printed, all skipped) is
     // titled `... in corrupted`; only bootwatch's own catch-alls keep a title of their own.

@@ -58,8 +58,10 @@ const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
 export const HEADER_HINT =
   /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes|blocked for more than/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
+// x86 register dump lines (`RSP: 0018:...`, `R13: ...`, `CR2: ...`): the trace follows them.
+const REGISTER_LINE_RE = /^\s*(?:R[A-Z0-9]{1,2}|[CDEFG]S|CR\d|DR\d): /;
 /** Other messages tolerated inside a call trace before the report is taken as over. */
-const MAX_FOREIGN = 2;
+const MAX_FOREIGN = 3;
 const NOTHING: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 
 /** A crash still being read. */
@@ -209,7 +211,8 @@ export class CrashTracker {
         }
       } else if (this.belongs(open, message, trimmed)) {
         open.foreign = 0;
-        open.inStack = STACK_LINE_RE.test(message);
+        open.inStack =
+          STACK_LINE_RE.test(message) || REGISTER_LINE_RE.test(message) || TRACE_START_RE.test(message);
         this.append(open, message, line);
         if (END_TRACE_RE.test(trimmed)) closed.push(this.close(open));
         else if (open.format.bracket === 'equals' && EQUALS_RE.test(trimmed)) {

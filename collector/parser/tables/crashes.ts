@@ -45,6 +45,11 @@ export interface CrashFormat {
    * as syzkaller: `{fn}` is `corrupted`, and so is the report).
    */
   fallback?: string;
+  /**
+   * syzkaller's next, generic format: the title when the report printed nothing the rule
+   * reads (`access`: no `Read of size N` line; `function`: no function found). Corrupted.
+   */
+  bare?: { when: 'access' | 'function'; title: string };
   fn: FunctionSource;
   fnGroup?: number;
   /** Capture group holding `file:line`. */
@@ -172,10 +177,11 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'kasan',
-    header: new RegExp(`^BUG: KASAN: ([a-z-]+) in ${FUNC}`),
-    title: 'KASAN: {1} {access} in {fn}',
+    header: new RegExp(`^BUG: KASAN: (([a-z-]+) in ${FUNC}.*)`),
+    title: 'KASAN: {2} {access} in {fn}',
+    bare: { when: 'access', title: 'KASAN: {1}' },
     fn: 'header_stack',
-    fnGroup: 2,
+    fnGroup: 3,
     bracket: 'equals',
   },
   // Older KASAN without a function: `null-ptr-deref on address (null)`, then the access.
@@ -423,8 +429,9 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'lockdep',
-    header: /^(?:\[ )?(WARNING|BUG): bad unlock balance detected!/,
-    title: '{1}: bad unlock balance in {fn}',
+    header: /^(?:\[ )?((WARNING|BUG): bad unlock balance detected!.*)/,
+    title: '{2}: bad unlock balance in {fn}',
+    bare: { when: 'function', title: '{1}' },
     fn: 'lock_at',
     bracket: 'free',
   },
@@ -540,13 +547,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'stack',
     skip: ['usercopy', '__check'],
   },
-  // kernel BUG(): the faulting RIP is inside the function that called BUG().
+  // kernel BUG(): the faulting RIP is inside the function that called BUG(); the skb
+  // wrappers' BUG_ONs are almost always their caller's bug.
   {
     kind: 'bug',
     header: /^kernel BUG at (\S+?)!?$/,
     title: 'kernel BUG in {fn}',
     fn: 'rip',
     locGroup: 1,
+    skip: ['^skb_'],
   },
   // riscv64 prints `Kernel BUG [#1]` inside the `kernel BUG at` report it belongs to.
   { kind: 'bug', header: /^Kernel BUG \[#\d+\]/, title: 'kernel BUG in {fn}', fn: 'rip', continues: true },

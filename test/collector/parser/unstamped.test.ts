@@ -63,8 +63,9 @@ describe('every real log without its stamps', () => {
 describe("syzkaller's reports without their stamps", () => {
   // 20 has a line of another source inside its report: without stamps it ends the report.
   // 101's header is cut by another line's stamp: without stamps the two are one line.
+  // 107's header follows `** 93 printk messages dropped **`: only its stamp marks where it starts.
   const names = readdirSync(`${FIXTURES_DIR}syzkaller`).filter(
-    (f) => /^\d+$/.test(f) && f !== '20' && f !== '101',
+    (f) => /^\d+$/.test(f) && !['20', '101', '107'].includes(f),
   );
   it.each(names)('%s keeps its titles', (name) => {
     const bytes = fixtureBytes(`syzkaller/${name}`).toString('latin1');
