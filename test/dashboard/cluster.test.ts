@@ -5,7 +5,7 @@
  * its console lines as they arrive, its outcome once B finishes it — and A's boot page has
  * B's analysis. An agent with nothing but A's address and a submit token leases a job
  * submitted through B: A's Agents view shows it online with that job, its last seen moving on
- * as it beats, then idle, and offline once it is stopped.
+ * as it beats, then idle, and offline ("stopped") as soon as it is stopped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -151,9 +151,6 @@ describe('one dashboard over two collectors', () => {
         '--no-kvm',
         '--heartbeat-ms',
         '1000',
-        // Offline soon after it stops: its stale time, plus the collector's margin for long polls.
-        '--stale-ms',
-        '3000',
       ],
       {
         detached: true,
@@ -201,13 +198,17 @@ describe('one dashboard over two collectors', () => {
     );
     expect(done?.outcome).toBe('booted');
 
-    // Stopped, it asks for work no more: once its stale time and the margin pass, it shows offline,
-    // seen last when it left.
+    // Stopped, it says it is leaving: offline at once (the page shows it at its next reload, a
+    // few seconds on), stopped rather than unheard from, seen last when it left.
     process.kill(-agent.pid!, 'SIGTERM');
     await new Promise((ended) => agent.once('exit', ended));
-    const left = Date.parse((await listed())!.lastSeen);
-    await row.locator('td').nth(1).getByText('offline').waitFor({ timeout: 90_000 });
+    const gone = (await listed())!;
+    expect(gone).toMatchObject({ online: false, jobs: [] });
+    expect(gone.leftAt).not.toBeNull();
+    const left = Date.parse(gone.lastSeen);
+    await row.locator('td').nth(1).getByText('offline').waitFor({ timeout: 15_000 });
     expect(await row.getAttribute('data-online')).toBe('false');
+    expect(await row.locator('td').nth(1).textContent()).toBe('offline stopped');
     expect(await row.locator('td').nth(2).textContent()).toBe('idle');
     expect(await lastSeen()).toBe(left);
     await screenshot(page, 'cluster-agents-offline');
