@@ -13,26 +13,12 @@ import { parseLog } from '../../../collector/parser/index.ts';
 import type { BootEvent } from '../../../common/types/parse.ts';
 import { backends } from '../../helpers/db.ts';
 import { ALL_LOGS, fixtureBytes } from '../../helpers/fixtures.ts';
+import { awkwardEvents } from './samples.ts';
 
 const postgres = backends().find((b) => b.name === 'postgres');
 
-/** Events no parser run makes but the column rules must still cover. */
-const awkward = [
-  {
-    kind: 'userspace',
-    line: 1,
-    time: null,
-    text: 'a\u0000b \uD83D c \uDE00 d \uD83D\uDE00 e\ttab\\back\nnl',
-  },
-  { kind: 'probe', line: 2, time: 0.000001, driver: 'e1000', device: '0000:00:03.0', ok: false },
-  { kind: 'missing_config', line: 3, time: 12345.678901, option: 'CONFIG_EXT4_FS', message: 'ünïcødé ✓ 🐧' },
-  { kind: 'milestone', line: 4, time: Number.NaN, name: 'init_start' },
-  { kind: 'error', line: 5, time: 1e-7, errno: -2, errnoName: 'ENOENT', message: 'x'.repeat(300_000) },
-  { kind: 'error', line: 6, time: null, errno: 'not a number', errnoName: 7, message: true },
-] as unknown as BootEvent[];
-
 function corpus(): BootEvent[] {
-  return [...ALL_LOGS.flatMap((f) => parseLog(fixtureBytes(f)).events), ...awkward];
+  return [...ALL_LOGS.flatMap((f) => parseLog(fixtureBytes(f)).events), ...awkwardEvents()];
 }
 
 describe.skipIf(!postgres?.available)('events by binary COPY on postgres', () => {

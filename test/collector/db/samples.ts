@@ -1,5 +1,6 @@
 /** Inputs made for storage and API tests: builds and consoles no kernel would print on purpose. */
 import type { BuildInput } from '../../../common/types/ingest.ts';
+import type { BootEvent } from '../../../common/types/parse.ts';
 import { fixtureBytes } from '../../helpers/fixtures.ts';
 
 /** A build of `variant` with the given .config, sizes and symbol sizes. */
@@ -46,4 +47,33 @@ export function awkwardConsole(): Buffer {
     real.subarray(cut),
     Buffer.from([0xe2, 0x82]), // a UTF-8 sequence cut off at the very end
   ]);
+}
+
+/**
+ * Events no parser run makes but storage must still cover: NULs and lone surrogates (not
+ * storable as they are), unicode, escapes, a text that only looks like an escape, a NUL in a
+ * key, nulls, NaN, tiny and large times, a 300 kB message, values of the wrong type.
+ */
+export function awkwardEvents(): BootEvent[] {
+  return [
+    {
+      kind: 'userspace',
+      line: 1,
+      time: null,
+      text: 'a\u0000b \uD83D c \uDE00 d \uD83D\uDE00 e\ttab\\back\nnl',
+    },
+    { kind: 'probe', line: 2, time: 0.000001, driver: 'e1000', device: '0000:00:03.0', ok: false },
+    {
+      kind: 'missing_config',
+      line: 3,
+      time: 12345.678901,
+      option: 'CONFIG_EXT4_FS',
+      message: 'ünïcødé ✓ 🐧',
+    },
+    { kind: 'milestone', line: 4, time: Number.NaN, name: 'init_start' },
+    { kind: 'error', line: 5, time: 1e-7, errno: -2, errnoName: 'ENOENT', message: 'x'.repeat(300_000) },
+    { kind: 'error', line: 6, time: null, errno: 'not a number', errnoName: 7, message: true },
+    { kind: 'userspace', line: 7, time: 2.5, text: 'C:\\users\\u0000 is no escape \u0001\u001f' },
+    { kind: 'probe', line: 8, time: 3, driver: 'ahci\u0000', device: null, ok: true, 'we\u0000ird': 'key' },
+  ] as unknown as BootEvent[];
 }
