@@ -34,6 +34,11 @@ interface QueuedJob {
 const QUEUE_PREFIX = 'bootwatch-';
 /** How often a waiting lease looks at the queues again. */
 const POLL_MS = 250;
+/**
+ * Readers reap at most this often: with no agent asking for work (that is where reaping
+ * happens), a dead agent's lease past its stale time would otherwise still read as held.
+ */
+const READ_REAP_MS = 1000;
 /** pg-boss's schema (the broker starts it with the default). */
 const BOSS_SCHEMA = 'pgboss';
 
@@ -310,6 +315,7 @@ export class JobBroker {
 
   /** A job's state and every run of it; null when no queue has it. */
   async status(id: string): Promise<JobStatus | null> {
+    await this.reapNow(READ_REAP_MS);
     for (const q of await this.boss.getQueues()) {
       if (!q.name.startsWith(QUEUE_PREFIX)) continue;
       const job = await this.boss.getJobById<QueuedJob>(q.name, id).catch(() => null);
@@ -345,6 +351,7 @@ export class JobBroker {
    * its heartbeat is overdue by `graceMs`.
    */
   async agents(graceMs = setting('BOOTWATCH_AGENT_GRACE_MS')): Promise<AgentSummary[]> {
+    await this.reapNow(READ_REAP_MS);
     const r = await this.pool.query<{
       name: string;
       capabilities: AgentCapabilities;

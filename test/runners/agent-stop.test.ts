@@ -6,7 +6,7 @@
  * (no QEMU left behind), gives the job back, shows offline at once, and the next agent takes
  * the job straight away. SIGKILLed mid-job, it shows offline once its heartbeat is overdue by
  * the collector's grace — while its lease, held to its stale time, still lists the job — and
- * the job is then reaped and booted elsewhere, once. Jobs boot Debian's prebuilt kernel into
+ * the job is then reaped (with no agent left to ask for work) and booted elsewhere, once. Jobs boot Debian's prebuilt kernel into
  * an init that sleeps: no kernel is built.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -207,7 +207,19 @@ describe('an agent that stops', () => {
     expect(dead.jobs.map((j) => j.id)).toEqual([id]);
     expect((await job(id)).state).toBe('active');
 
-    // Reaped at its stale time, the job is booted by a third agent, once.
+    // At its stale time the lease is reaped, with no agent asking for work: reading is enough.
+    const reaped = await until(
+      'the lease reaped',
+      async () => {
+        const s = await job(id);
+        return s.state === 'retry' ? s : null;
+      },
+      60_000,
+    );
+    expect(reaped.runs.at(-1)).toMatchObject({ agent: 'host-b', result: 'lost: agent stopped heartbeating' });
+    expect((await listed('host-b'))!.jobs).toEqual([]);
+
+    // A third agent boots it, once.
     const third = startAgent('host-c', 20_000);
     const done = await until(
       'the job completed',
@@ -227,7 +239,6 @@ describe('an agent that stops', () => {
       expect(Date.parse(done.runs[i].startedAt)).toBeGreaterThanOrEqual(
         Date.parse(done.runs[i - 1].endedAt!),
       );
-    expect((await listed('host-b'))!.jobs).toEqual([]);
     expect((await bootsOf('stop-me')).filter((b) => b.outcome === 'booted')).toHaveLength(1);
 
     third.child.kill('SIGTERM');
