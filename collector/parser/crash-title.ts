@@ -166,7 +166,8 @@ export function renderTitle(
   let template = format.title;
   let corrupted = false;
   const bare = format.bare;
-  if (bare && (bare.when === 'access' ? !facts.access : !fn)) {
+  const missing = bare && (bare.when === 'access' ? !facts.access : bare.when === 'src' ? !facts.src : !fn);
+  if (bare && missing) {
     template = bare.title;
     corrupted = true;
   } else if (!fn && template.includes('{fn}')) {

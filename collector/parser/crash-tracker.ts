@@ -50,6 +50,9 @@ const WORKQUEUE_RE = /^Workqueue: \S+ ([A-Za-z0-9_.$]+)/;
 const TRACE_START_RE =
   /^\s*(?:Call Trace|Call trace|stack backtrace|Backtrace|backtrace(?: \(crc [0-9a-f]*\))?):/;
 const KASAN_ACCESS_RE = /^(Read|Write) (?:of size|at addr)/;
+// Messages that print a stack of their own but report no bug: the report before them is over.
+const INFO_WITH_STACK_RE =
+  /^(?:vmalloc: allocation failure:|FAULT_INJECTION: forcing a failure|FAULT_FLAG_ALLOW_RETRY missing)/;
 
 /**
  * Words every crash header contains (kept in step with CRASH_FORMATS and CUT_HERE_RE); the
@@ -192,6 +195,10 @@ export class CrashTracker {
     const closed: Crash[] = [];
     const trimmed = message.trimStart();
 
+    if (open?.format && INFO_WITH_STACK_RE.test(trimmed)) {
+      closed.push(this.close(open));
+      return { consumed: false, header: false, closed };
+    }
     if (open) {
       if (!open.nmiTrace && trimmed.startsWith('Sending NMI from CPU')) open.nmiTrace = true;
       // `cut here` waits for its WARNING/BUG header; the WARN's own message may come first.

@@ -47,9 +47,10 @@ export interface CrashFormat {
   fallback?: string;
   /**
    * syzkaller's next, generic format: the title when the report printed nothing the rule
-   * reads (`access`: no `Read of size N` line; `function`: no function found). Corrupted.
+   * reads (`access`: no `Read of size N` line; `function`: no function found; `src`: no
+   * `file.c:123`). Corrupted.
    */
-  bare?: { when: 'access' | 'function'; title: string };
+  bare?: { when: 'access' | 'function' | 'src'; title: string };
   fn: FunctionSource;
   fnGroup?: number;
   /** Capture group holding `file:line`. */
@@ -697,6 +698,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'lockdep',
     header: /^(WARNING|INFO): suspicious RCU usage/,
     title: '{1}: suspicious RCU usage in {fn}',
+    bare: { when: 'src', title: '{1}: suspicious RCU usage' },
     fn: 'stack',
     skip: RCU_SKIP,
     bracket: 'free',
@@ -808,6 +810,16 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     // `self-detected stall` and `detected stalls` headers of one stall come together.
     continues: 'before-stack',
   },
+  // SLUB debug's record of an object, seen alone: the report it belonged to was lost.
+  {
+    kind: 'bug',
+    header: /^INFO: (Freed|Allocated) in (.*)/,
+    title: 'INFO: {1} in {2}',
+    fn: 'none',
+    noStack: true,
+    continues: true,
+    cut: true,
+  },
   // Out of memory: not fatal by itself, but a boot that ran out of memory wants to know.
   {
     kind: 'oom',
@@ -865,6 +877,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held|\s*last function: )/,
+  // Lockdep's note under `INFO: trying to register non-static key.`.
+  /^(?:the code is fine but needs lockdep annotation|turning off the locking correctness validator)/,
   // A workqueue lockup's dump of busy workqueues and pools, then the stalled pools' workers.
   /^(?:Showing (?:busy workqueues and worker pools|backtraces of busy workers in stalled worker pools):|workqueue \S+: flags=|\s+pwq \d+: cpus=|\s+(?:in-flight|pending|inactive): |pool \d+:)/,
   // spinlock debug's description of the lock: ` lock: 0xffff88006c122d00, .magic: dead4ead, ...`.
