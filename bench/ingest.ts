@@ -47,8 +47,8 @@ async function measure(url: string | undefined, events: BootEvent[]): Promise<Ra
       );
   };
   try {
-    // Steady state, as a collector's long-lived database runs: a fresh cluster spends a third of
-    // the first pass creating WAL segments and touching shared memory, which a checkpoint then recycles.
+    // Nearer a collector's long-lived database: a fresh cluster spends a sixth of its first pass
+    // creating WAL segments, which a checkpoint then recycles.
     await write((await createBoot(database.db, { target: 'import' }, null)).id);
     await database.db.execute(sql`checkpoint`);
     const backend = url ? await writerBackend(database) : null;

@@ -28,7 +28,8 @@ export type DbKind = 'pglite' | 'postgres';
 /**
  * Streams rows (whole rows per part, in the format `statement` names) into what `statement`
  * (`copy ... from stdin`) names. Parts are taken one at a time as the server reads, so a
- * lazy iterable's encoding overlaps with the server's work.
+ * lazy iterable's encoding overlaps with the server's work. Resolves once the server has
+ * answered the COPY: nothing reads the parts any more.
  */
 export type CopyIn = (statement: string, parts: Iterable<string | Uint8Array>) => Promise<void>;
 

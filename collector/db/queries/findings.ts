@@ -29,8 +29,10 @@ const EVENT_COLUMNS =
  */
 export async function insertEvents(db: Db, runs: EventRun[], copy: CopyIn | null = null): Promise<void> {
   if (copy) {
-    if (runs.some((r) => r.events.length))
-      await copy(`copy events (${EVENT_COLUMNS}) from stdin (format binary)`, eventRows(runs));
+    if (!runs.some((r) => r.events.length)) return;
+    const out = new BinaryRows();
+    await copy(`copy events (${EVENT_COLUMNS}) from stdin (format binary)`, eventRows(runs, out));
+    out.recycle();
     return;
   }
   for (const r of runs)
@@ -52,8 +54,7 @@ export async function insertEvents(db: Db, runs: EventRun[], copy: CopyIn | null
 }
 
 /** The events as binary COPY parts, made one part at a time as the stream asks for them. */
-function* eventRows(runs: EventRun[]): Generator<Buffer> {
-  const out = new BinaryRows();
+function* eventRows(runs: EventRun[], out: BinaryRows): Generator<Buffer> {
   for (const r of runs)
     for (let i = 0; i < r.events.length; i++) {
       // The columns the JSON path derives, with the same values.
