@@ -1,5 +1,5 @@
 /** Boots: create (idempotently), list, read, and record how they ended. */
-import { and, desc, eq, gt, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { BootState, BootSummary } from '../../../common/types/api.ts';
 import type { BootCheck, BootInput, BootOutcome, BootTarget, Status } from '../../../common/types/ingest.ts';
@@ -115,7 +115,6 @@ export interface BootListParams {
 /** Boots newest first, filtered. */
 export async function listBoots(db: Db, p: BootListParams): Promise<BootSummary[]> {
   const conds: (SQL | undefined)[] = [];
-  if (p.variant?.length) conds.push(inArray(variants.name, p.variant));
   if (p.outcome?.length) conds.push(inArray(boots.outcome, p.outcome));
   if (p.target?.length) conds.push(inArray(boots.target, p.target));
   if (p.arch?.length) conds.push(inArray(boots.arch, p.arch));
@@ -124,17 +123,41 @@ export async function listBoots(db: Db, p: BootListParams): Promise<BootSummary[
   if (p.before) conds.push(cursor(db, p.before, 'before'));
   if (p.after) conds.push(cursor(db, p.after, 'after'));
   const rows = await selectSummaries(db)
-    .where(and(...conds))
+    .where(
+      p.variant?.length ? inArray(boots.id, newestOfVariants(db, p.variant, conds, p.limit)) : and(...conds),
+    )
     .orderBy(desc(boots.startedAt), desc(boots.id))
     .limit(p.limit);
   return rows.map(toSummary);
 }
 
-/** Rows strictly older (`before`) or newer (`after`) than the cursor boot in list order. */
-function cursor(db: Db, id: number, dir: 'before' | 'after'): SQL | undefined {
-  const at = sql`(${db.select({ t: boots.startedAt }).from(boots).where(eq(boots.id, id))})`;
-  const cmp = dir === 'before' ? lt : gt;
-  return or(cmp(boots.startedAt, at), and(eq(boots.startedAt, at), cmp(boots.id, id)));
+/**
+ * Ids of each named variant's newest `limit` boots that meet `conds`, each variant read down its
+ * own index: walking the whole lab's time index for a variant's (old or rare) boots reads history.
+ */
+function newestOfVariants(db: Db, names: string[], conds: (SQL | undefined)[], limit: number) {
+  // In the lateral, `boots` is its own scan and `variants` the row of the enclosing subquery.
+  const newest = db
+    .select({ id: boots.id })
+    .from(boots)
+    .where(and(eq(boots.variantId, variants.id), ...conds))
+    .orderBy(desc(boots.startedAt), desc(boots.id))
+    .limit(limit)
+    .as('newest');
+  return db
+    .select({ id: newest.id })
+    .from(variants)
+    .innerJoinLateral(newest, sql`true`)
+    .where(inArray(variants.name, names));
+}
+
+/**
+ * Rows strictly older (`before`) or newer (`after`) than the cursor boot in list order: one row
+ * comparison, so an index on (started_at, id) starts at the cursor instead of filtering up to it.
+ */
+function cursor(db: Db, id: number, dir: 'before' | 'after'): SQL {
+  const at = db.select({ t: boots.startedAt }).from(boots).where(eq(boots.id, id));
+  return sql`(${boots.startedAt}, ${boots.id}) ${sql.raw(dir === 'before' ? '<' : '>')} ((${at}), ${id})`;
 }
 
 /** One boot's summary, or null. */

@@ -254,8 +254,11 @@ export async function loadFailureBoots(
     )
     .orderBy(desc(boots.startedAt), desc(boots.id))
     .limit(opts.limit);
-  // Grouping reads a failed boot's errors and any boot's failed probes: fetch only those.
-  const failed = rows.filter((r) => r.outcome !== 'booted' && r.outcome !== 'error').map((r) => r.id);
+  // Grouping reads a failed boot's errors and any boot's failed probes: fetch only those. A
+  // failed boot with a panic reason is named by it (or its crash) before its errors are looked at.
+  const failed = rows
+    .filter((r) => r.outcome !== 'booted' && r.outcome !== 'error' && !r.panicReason)
+    .map((r) => r.id);
   const f = await findingsOf(
     db,
     rows.map((r) => r.id),

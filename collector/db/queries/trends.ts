@@ -1,12 +1,12 @@
 /** Series over a variant's history: image sizes and build times per build, milestone times per boot. */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Arch } from '../../../common/arch.ts';
 import type { BuildMetric, TrendMetric, TrendPoint, TrendSeries } from '../../../common/types/api.ts';
 import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
-import { MILESTONES, type MilestoneName } from '../../../common/types/parse.ts';
+import { MILESTONES, type MilestoneName, type Milestones } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
-import { iso } from '../rows.ts';
+import { iso, jsonValue, rowsOf } from '../rows.ts';
 import { boots, builds } from '../schema/index.ts';
 
 type BuildColumn = 'image' | 'vmlinux' | 'text' | 'data' | 'bss' | 'wall' | 'user' | 'sys';
@@ -45,7 +45,11 @@ interface Row {
 /** Rows by architecture, in order: a variant's history is one line per arch. */
 function byArch<R extends { arch: string | null }>(rows: R[]): [string | null, R[]][] {
   const out = new Map<string | null, R[]>();
-  for (const r of rows) out.set(r.arch, [...(out.get(r.arch) ?? []), r]);
+  for (const r of rows) {
+    const list = out.get(r.arch);
+    if (list) list.push(r);
+    else out.set(r.arch, [r]);
+  }
   return out.size ? [...out] : [[null, []]];
 }
 
@@ -102,67 +106,60 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   return p.arch?.length ? series.filter((s) => s.points.length) : series;
 }
 
+/**
+ * Trend rows come back raw (the driver's values, no per-field mapping): a six-variant overlay is
+ * thousands of rows, and mapping each field cost more CPU than the query.
+ */
+type BuildRow = Row & { sizes: Record<BuildColumn, string | number | null> };
+
 /** A variant's latest builds with every build metric, numbered in time order, each with its latest finished boot. */
-function buildPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
-  // The build's newest finished boot: one probe of boots_build_idx per build.
-  const lb = db
-    .select({ id: boots.id, outcome: boots.outcome })
-    .from(boots)
-    .where(and(eq(boots.buildId, builds.id), eq(boots.state, 'finished')))
-    .orderBy(desc(boots.startedAt), desc(boots.id))
-    .limit(1)
-    .as('lb');
-  const x = db
-    .select({
-      seq: sql<number>`row_number() over (order by ${builds.startedAt}, ${builds.id})`.as('seq'),
-      at: sql<Date>`${builds.startedAt}`.as('at'),
-      buildId: sql<number | null>`${builds.id}`.as('build_id'),
-      bootId: sql<number | null>`${lb.id}`.as('boot_id'),
-      outcome: sql<BootOutcome | null>`${lb.outcome}`.as('outcome'),
-      buildStatus: builds.status,
-      arch: builds.arch,
-      sizes: sql<Record<BuildColumn, string | number | null>>`json_build_object(${sql.join(
-        Object.values(BUILD_COLUMNS).map((c) => sql`${c.key}::text, ${c.column}`),
-        sql`, `,
-      )})`.as('sizes'),
-    })
-    .from(builds)
-    .leftJoinLateral(lb, sql`true`)
-    .where(eq(builds.variantId, variantId))
-    .as('x');
-  // Filtered outside the numbering: a point keeps its place in the variant's whole history.
-  return db
-    .select()
-    .from(x)
-    .where(arch?.length ? inArray(x.arch, arch) : undefined)
-    .orderBy(desc(x.seq))
-    .limit(limit);
+async function buildPoints(db: Db, variantId: number, limit: number, arch?: Arch[]): Promise<BuildRow[]> {
+  const sizes = sql.join(
+    Object.values(BUILD_COLUMNS).map((c) => sql`${sql.raw(`'${c.key}'`)}, ${c.column}`),
+    sql`, `,
+  );
+  // The build's newest finished boot: one probe of boots_build_idx per build. Filtered outside
+  // the numbering: a point keeps its place in the variant's whole history.
+  const rows = await rowsOf<Omit<BuildRow, 'sizes'> & { sizes: BuildRow['sizes'] | string }>(
+    db,
+    sql`select * from (
+      select row_number() over (order by ${builds.startedAt}, ${builds.id}) as seq, ${builds.startedAt} as at,
+        ${builds.id} as "buildId", lb.id as "bootId", lb.outcome, ${builds.status} as "buildStatus",
+        ${builds.arch} as arch, json_build_object(${sizes}) as sizes
+      from ${builds}
+      left join lateral (select ${boots.id} as id, ${boots.outcome} as outcome from ${boots}
+        where ${boots.buildId} = ${builds.id} and ${boots.state} = 'finished'
+        order by ${boots.startedAt} desc, ${boots.id} desc limit 1) lb on true
+      where ${builds.variantId} = ${variantId}) x
+    ${archFilter(arch)}
+    order by seq desc limit ${limit}`,
+  );
+  return rows.map((r) => ({ ...r, sizes: jsonValue(r.sizes) }));
 }
 
 /** A variant's latest finished boots with their milestones, numbered in time order. */
-function bootPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
-  const x = db
-    .select({
-      seq: sql<number>`row_number() over (order by ${boots.startedAt}, ${boots.id})`.as('seq'),
-      at: sql<Date>`${boots.startedAt}`.as('at'),
-      buildId: boots.buildId,
-      bootId: sql<number | null>`${boots.id}`.as('boot_id'),
-      milestones: boots.milestones,
-      outcome: boots.outcome,
-      arch: sql<string | null>`${boots.arch}`.as('arch'),
-      // A scalar subquery: one primary-key probe per boot, never a scan of every build.
-      buildStatus:
-        sql<Status | null>`(select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId})`.as(
-          'build_status',
-        ),
-    })
-    .from(boots)
-    .where(and(eq(boots.variantId, variantId), eq(boots.state, 'finished')))
-    .as('x');
-  return db
-    .select()
-    .from(x)
-    .where(arch?.length ? inArray(x.arch, arch) : undefined)
-    .orderBy(desc(x.seq))
-    .limit(limit);
+async function bootPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
+  // The build's status by primary key per boot, never a scan of every build.
+  const rows = await rowsOf<Row & { milestones: Milestones | string | null }>(
+    db,
+    sql`select * from (
+      select row_number() over (order by ${boots.startedAt}, ${boots.id}) as seq, ${boots.startedAt} as at,
+        ${boots.buildId} as "buildId", ${boots.id} as "bootId", ${boots.milestones} as milestones,
+        ${boots.outcome} as outcome, ${boots.arch} as arch,
+        (select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId}) as "buildStatus"
+      from ${boots}
+      where ${boots.variantId} = ${variantId} and ${boots.state} = 'finished') x
+    ${archFilter(arch)}
+    order by seq desc limit ${limit}`,
+  );
+  return rows.map((r) => ({ ...r, milestones: r.milestones == null ? null : jsonValue(r.milestones) }));
+}
+
+function archFilter(arch?: Arch[]) {
+  return arch?.length
+    ? sql`where x.arch in (${sql.join(
+        arch.map((a) => sql`${a}`),
+        sql`, `,
+      )})`
+    : sql``;
 }
