@@ -153,6 +153,8 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
 // Addresses and long hex numbers vary run to run; titles must not.
 const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 const OFFSET_RE = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
+// PIDs, sizes and the like (five digits and more): syzkaller's `NUM`.
+const NUMBER_RE = /(^|[^A-Za-z0-9])[1-9][0-9]{4,}(?![0-9])/g;
 
 /**
  * Renders the title. A report whose stack names no culprit is marked corrupted, like syzbot
@@ -181,7 +183,8 @@ export function renderTitle(
   }
   const group = (i: number) => {
     const g = facts.match[i] ?? '';
-    return format.kind === 'panic' ? g : g.replace(OFFSET_RE, '').replace(ADDRESS_RE, 'ADDR').trim();
+    if (format.kind === 'panic') return g;
+    return g.replace(OFFSET_RE, '').replace(ADDRESS_RE, 'ADDR').replace(NUMBER_RE, '$1NUM').trim();
   };
   const loc = format.locGroup !== undefined ? (facts.match[format.locGroup] ?? '') : '';
   const title = template

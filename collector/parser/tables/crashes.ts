@@ -294,6 +294,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'BUG: {1} in {fn}',
     fn: 'rip',
   },
+  // The header's second half is printed apart and was lost (or another line cut in).
+  {
+    kind: 'oops',
+    header: /^BUG: (?:unable|Unable) to handle kernel\b/,
+    title: 'BUG: unable to handle kernel',
+    fn: 'none',
+    cut: true,
+  },
   // arm, arm64 and riscv64: `Unable to handle kernel paging request at virtual address ...`,
   // named by `pc :`/`epc :` and the call trace like x86's page faults (syzbot's titles).
   {
@@ -525,13 +533,18 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     noStack: true,
   },
+  // A bare `BUG:`, `WARNING:`, `INFO:`: the rest of the header was lost.
   { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none', cut: true },
+  { kind: 'warning', header: /^WARNING:\s*$/, title: 'WARNING: corrupted', fn: 'none', cut: true },
+  { kind: 'bug', header: /^INFO:\s*$/, title: 'INFO: corrupted', fn: 'none', cut: true },
   {
     kind: 'bug',
     header: /^BUG: (.*?)(?:,|:| at | on |$)/,
     title: 'BUG: {1} in {fn}',
     fallback: 'BUG: {1}',
     fn: 'stack',
+    // A BUG no format knows is never corrupted for its missing stack (syzkaller's rule).
+    noStack: true,
   },
   // CONFIG_DEBUG_LIST: the BUG() is in the list checker, the culprit is its caller.
   {
@@ -877,8 +890,8 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   // x86 trap lines inside a report: `stack guard page: 0000 [#1]`, `invalid opcode: 0000 [#1]`.
   /^[a-z][a-z ]+: [0-9a-f]{4} \[#\d+\]/,
   /^(?:RCU nest depth:|\S+ is leaving the kernel with locks still held|\s*last function: )/,
-  // Lockdep's note under `INFO: trying to register non-static key.`.
-  /^(?:the code is fine but needs lockdep annotation|turning off the locking correctness validator)/,
+  // Lockdep's note under `INFO: trying to register non-static key.`; the preemption check's caller.
+  /^(?:the code is fine but needs lockdep annotation|turning off the locking correctness validator|caller is \S+\+0x)/,
   // A workqueue lockup's dump of busy workqueues and pools, then the stalled pools' workers.
   /^(?:Showing (?:busy workqueues and worker pools|backtraces of busy workers in stalled worker pools):|workqueue \S+: flags=|\s+pwq \d+: cpus=|\s+(?:in-flight|pending|inactive): |pool \d+:)/,
   // spinlock debug's description of the lock: ` lock: 0xffff88006c122d00, .magic: dead4ead, ...`.

@@ -63,14 +63,18 @@ describe('every real log without its stamps', () => {
 describe("syzkaller's reports without their stamps", () => {
   // 20 has a line of another source inside its report: without stamps it ends the report.
   // 101's header is cut by another line's stamp: without stamps the two are one line.
-  // 107, 118, 123 and 124 have console text glued before a header's stamp (`** 93 printk
-  // messages dropped **`, `syzkaller login: `): only the stamp marks where the header starts.
+  // 107, 118, 123, 124, 131 and 132 have console text glued before a header's stamp (`** 93
+  // printk messages dropped **`, `syzkaller login: `): only the stamp marks where it starts.
+  const GLUED = ['107', '118', '123', '124', '131', '132'];
+  const bodyOf = (name: string) => {
+    const bytes = fixtureBytes(`syzkaller/${name}`).toString('latin1');
+    return bytes.slice(bytes.indexOf('\n\n') + 2);
+  };
   const names = readdirSync(`${FIXTURES_DIR}syzkaller`).filter(
-    (f) => /^\d+$/.test(f) && !['20', '101', '107', '118', '123', '124'].includes(f),
+    (f) => /^\d+$/.test(f) && f !== '20' && f !== '101' && !GLUED.includes(f),
   );
   it.each(names)('%s keeps its titles', (name) => {
-    const bytes = fixtureBytes(`syzkaller/${name}`).toString('latin1');
-    const body = bytes.slice(bytes.indexOf('\n\n') + 2);
+    const body = bodyOf(name);
     const titles = (t: string) => parse(t).crashes.map((c) => [c.title, c.function, c.signature]);
     expect(titles(stripStamps(body))).toEqual(titles(body));
   });
