@@ -33,6 +33,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   alerts: async () => (await import('./alerts.ts')).alertsBenchmark,
   'cluster-feed': async () => (await import('./cluster-feed.ts')).clusterFeedBenchmark,
   climb: async () => (await import('./climb.ts')).climbBenchmark,
+  'agent-stop': async () => (await import('./agent-stop.ts')).agentStopBenchmark,
 };
 
 function formatValue(v: number): string {
