@@ -130,7 +130,7 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
       return keep(stack())[0] ?? null;
     case 'lock_at': {
       // Lockdep names the function on its `at:` line; only deadlock reports skip helpers there.
-      const at = facts.lockAts.slice(0, 2).map(baseFunctionName);
+      const at = facts.lockAts.slice(0, format.atLines ?? 2).map(baseFunctionName);
       if (at.length && !format.skip) return at[0];
       return keep([...at, ...stack()])[0] ?? null;
     }

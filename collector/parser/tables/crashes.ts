@@ -57,6 +57,8 @@ export interface CrashFormat {
   locGroup?: number;
   /** Extra frame patterns to skip for this format (substrings; `^`/`$` anchor). */
   skip?: string[];
+  /** `lock_at`: how many of lockdep's `at:` lines name the culprit before the stack (default 2). */
+  atLines?: number;
   /** Skip only `skip`, not the common helper list (old kmemleak titles name the allocator). */
   skipOnly?: boolean;
   /** The report runs until a `====` line (KASAN, KFENCE, UBSAN, lockdep until its trace). */
@@ -431,8 +433,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'lockdep',
-    header: /^(?:\[ )?BUG: .*still has locks held!/,
-    title: 'BUG: still has locks held in {fn}',
+    header: /^(?:\[ )?(WARNING|BUG): .*still has locks held!/,
+    title: '{1}: still has locks held in {fn}',
     fn: 'lock_at',
     bracket: 'free',
   },
@@ -441,6 +443,9 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^(?:\[ )?((WARNING|BUG): bad unlock balance detected!.*)/,
     title: '{2}: bad unlock balance in {fn}',
     bare: { when: 'function', title: '{1}' },
+    // The releasing function, unless it is a helper (`__might_fault`): then the stack.
+    atLines: 1,
+    skip: [],
     fn: 'lock_at',
     bracket: 'free',
   },
