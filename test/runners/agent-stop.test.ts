@@ -13,6 +13,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootSummary } from '../../common/schemas/boots.ts';
 import type { AgentSummary, JobStatus } from '../../common/schemas/jobs.ts';
@@ -26,14 +27,16 @@ const dir = mkdtempSync(join(tmpdir(), 'bw-agent-stop-'));
 const GRACE_MS = 2000;
 const HEARTBEAT_MS = 1000;
 let pgServer: TestPostgres;
+let databaseUrl: string;
 let collector: Served;
 const tokens = { submit: '', read: '' };
 const agents: ChildProcess[] = [];
 
 beforeAll(async () => {
   pgServer = await startPostgres();
+  databaseUrl = await pgServer.createDatabase();
   const env = {
-    DATABASE_URL: await pgServer.createDatabase(),
+    DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     BOOTWATCH_AUTH: 'on',
     BOOTWATCH_AGENT_GRACE_MS: String(GRACE_MS),
@@ -240,6 +243,13 @@ describe('an agent that stops', () => {
         Date.parse(done.runs[i - 1].endedAt!),
       );
     expect((await bootsOf('stop-me')).filter((b) => b.outcome === 'booted')).toHaveLength(1);
+    // In the queue (read here, never by the agents): three starts, and the give-back cost none of
+    // its three retries — only the reaped run did.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { rows } = await db.query('SELECT retry_count, retry_limit FROM pgboss.job WHERE id = $1', [id]);
+    await db.end();
+    expect(rows).toEqual([{ retry_count: 2, retry_limit: 4 }]);
 
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
