@@ -13,6 +13,8 @@ import { EndDetector } from './qemu/end-detector.ts';
 
 /** Bytes of an unfinished line a marker is looked for in. */
 const PARTIAL_KEPT = 512;
+/** Silence after an idle init before the boot ends: a network check or a late daemon still gets its say. */
+const IDLE_QUIET_MS = 20_000;
 
 export interface ConsoleWatchOptions {
   markers: string[];
@@ -21,6 +23,8 @@ export interface ConsoleWatchOptions {
   arch?: Arch;
   /** Quiet time after a panic header before the verdict. */
   panicQuietMs?: number;
+  /** Quiet time after init said it has nothing left to run (default IDLE_QUIET_MS). */
+  idleQuietMs?: number;
   onLine?: (u: LineUpdate) => void;
 }
 
@@ -100,7 +104,11 @@ export class ConsoleWatch {
       if ('end' in d) this.stop(d.end);
       else {
         if (this.quietTimer) clearTimeout(this.quietTimer);
-        this.quietTimer = setTimeout(() => this.stop(d.quiet), this.opts.panicQuietMs ?? 300);
+        const [reason, ms] =
+          'quiet' in d
+            ? [d.quiet, this.opts.panicQuietMs ?? 300]
+            : [d.idle, this.opts.idleQuietMs ?? IDLE_QUIET_MS];
+        this.quietTimer = setTimeout(() => this.stop(reason), ms);
       }
     }
   }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BootLogParser } from '../../collector/parser/index.ts';
 import { ConsoleWatch } from '../../runners/console-watch.ts';
+import { decideOutcome } from '../../runners/qemu/boot.ts';
 import type { EndDecision } from '../../runners/qemu/end-detector.ts';
 import { EndDetector } from '../../runners/qemu/end-detector.ts';
 import { fixtureBytes } from '../helpers/fixtures.ts';
@@ -88,5 +89,52 @@ describe('a prompt ends the boot without its newline', () => {
     const p = new BootLogParser({ context: {} });
     for (const u of p.push('[    1.0] Kernel panic - not syncing: Attempted to kill init!\n')) d.onLine(u);
     expect(d.onPartial('login: ')).toBeNull();
+  });
+});
+
+describe('an init with nothing left to run', () => {
+  /**
+   * Debian's sysvinit on a kernel without what its getty needs (the login climb's attempt
+   * 7): rcS ran, no getty stays up, and init says so; nothing else will ever happen.
+   */
+  const IDLE = [
+    '[    2.513706] Run /sbin/init as init process\r\n',
+    'INIT: version 3.06 booting\r\n',
+    'mount: /run: wrong fs type, bad option, bad superblock on tmpfs, missing codepage or helper program, or other error.\r\n',
+    'INIT: Entering runlevel: 2\r\n',
+    'INIT: Id "T0" respawning too fast: disabled for 5 minutes\r\n',
+    'INIT: no more processes left in this runlevel\r\n',
+  ];
+
+  it('ends the boot after a longer silence, as a timeout would (stalled), without waiting for it', async () => {
+    const w = new ConsoleWatch({ markers: ['login:'], idleQuietMs: 50 });
+    for (const c of IDLE) w.push(c);
+    expect(w.endReason).toBeNull();
+    expect(await w.ended).toBe('timeout');
+    const r = w.finish();
+    expect(r.lastStage).toBe('userspace');
+    expect(decideOutcome('timeout', r)).toBe('stalled');
+  });
+
+  it('a line after the idle word restarts the wait, and a marker still ends the boot as reached', async () => {
+    const w = new ConsoleWatch({ markers: ['login:'], idleQuietMs: 200 });
+    for (const c of IDLE) w.push(c);
+    await new Promise((r) => setTimeout(r, 120));
+    w.push('bound to 10.0.2.15 -- renewal in 43011 seconds.\r\n');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(w.endReason).toBeNull();
+    w.push('bootwatch login: ');
+    expect(await w.ended).toBe('marker');
+  });
+
+  it('the panic rules are untouched: an idle word inside a panic is still a panic', () => {
+    const d = new EndDetector([]);
+    const p = new BootLogParser({ context: {} });
+    const out = p
+      .push(
+        '[    1.0] Kernel panic - not syncing: Attempted to kill init!\nINIT: no more processes left in this runlevel\n',
+      )
+      .map((u) => d.onLine(u));
+    expect(out).toEqual([{ quiet: 'panic' }, { quiet: 'panic' }]);
   });
 });
