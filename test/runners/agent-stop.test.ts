@@ -122,6 +122,24 @@ async function submit(variant: string, seconds: number): Promise<string> {
 }
 
 describe('an agent that stops', () => {
+  it('refuses a heartbeat and stale time that cannot work, with exit 2 and the reason', async () => {
+    for (const [args, reason] of [
+      [['--heartbeat-ms', 'soon'], '--heartbeat-ms must be a whole number from 100 to 600000'],
+      [
+        ['--heartbeat-ms', '5000', '--stale-ms', '3000'],
+        '--stale-ms must be a whole number above --heartbeat-ms (5000)',
+      ],
+    ] as const) {
+      const r = await bootwatch(['agent', '--collector', collector.url, '--name', 'misconfigured', ...args], {
+        BOOTWATCH_TOKEN: tokens.submit,
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(reason);
+    }
+    // It never asked for work.
+    expect(await listed('misconfigured')).toBeUndefined();
+  });
+
   it('stopped while it waits for work, it hangs up and shows offline at once, saying it left', async () => {
     const idle = startAgent('idle-host', 600_000);
     const first = await until('the agent asked for work', () => listed('idle-host'), 60_000);
