@@ -96,7 +96,7 @@ export const JobResult = Type.Object(
     giveBack: Type.Optional(
       Type.Boolean({
         description:
-          'the agent stopped the work before it ended: the job goes back on the queue at once, costing none of its retries',
+          'the agent stopped the work before it ended: the job goes back on the queue at once, costing none of its retries (give harnessError too: a collector without giveBack fails the job instead, which also retries it)',
       }),
     ),
   },

@@ -257,7 +257,11 @@ async function runJob(
     clearInterval(timer);
     quit.removeEventListener('abort', onQuit);
   }
-  const ending = stopping ? { result: 'agent stopping', giveBack: true } : { result, harnessError: harness };
+  // A give-back carries a harness error too: a collector that predates giveBack fails the job
+  // instead, which also hands it on (at the cost of a retry), rather than completing it.
+  const ending = stopping
+    ? { result: 'agent stopping', harnessError: 'the agent stopped before the job ended', giveBack: true }
+    : { result, harnessError: harness };
   const held = await source.finish(job.id, ending).catch((err) => {
     log(
       `agent ${agent}: job ${job.id}: ${stopping ? 'not given back' : 'result not delivered'} (${(err as Error).message}); it will be retried`,
