@@ -131,11 +131,15 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
     case 'lock_at': {
       // Lockdep names the function on its `at:` line; only deadlock reports skip helpers there.
       const at = facts.lockAts.slice(0, format.atLines ?? 2).map(baseFunctionName);
+      if (format.atSkip && at.length && skipMatcher(format.atSkip).test(at[0]))
+        return keep(stack())[0] ?? null;
       if (at.length && !format.skip) return at[0];
       return keep([...at, ...stack()])[0] ?? null;
     }
     case 'stall':
-      return stallFrame(keep(stallCandidates(facts)));
+      // A soft lockup prints the looping code's registers first: the timer interrupt below
+      // it is the watchdog's own, not (as in an RCU stall's) the reporting one.
+      return stallFrame(keep(format.kind === 'lockup' ? ripThenStack(facts) : stallCandidates(facts)));
     case 'hung':
       return hungFrame(keep(stack()));
     case 'page_owner':

@@ -59,6 +59,8 @@ export interface CrashFormat {
   skip?: string[];
   /** `lock_at`: how many of lockdep's `at:` lines name the culprit before the stack (default 2). */
   atLines?: number;
+  /** `lock_at`: an `at:` function matching these names no culprit: the stack does. */
+  atSkip?: string[];
   /** Skip only `skip`, not the common helper list (old kmemleak titles name the allocator). */
   skipOnly?: boolean;
   /** The report runs until a `====` line (KASAN, KFENCE, UBSAN, lockdep until its trace). */
@@ -710,6 +712,9 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     header: /^(?:WARNING: inconsistent lock state|\[ INFO: inconsistent lock state \])/,
     title: 'inconsistent lock state in {fn}',
     fn: 'lock_at',
+    // The lock taken (`takes: ... at: f`), unless printk took it: then the stack.
+    atLines: 1,
+    atSkip: ['printk'],
     bracket: 'free',
   },
   {

@@ -368,6 +368,9 @@ export const STALL_ANCHOR_FRAMES: readonly RegExp[] = [
   /task_work_run/,
   /exit_to_usermode/,
   /smp_call_function/,
+  // Tasklets: the frame above names the driver's handler.
+  /tasklet_action/,
+  /tasklet_hi_action/,
 ];
 
 /** A stall looping in cross-CPU calls is one issue whichever variant it loops in. */
