@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type Database, MIGRATIONS_DIR, openDatabase } from '../../collector/db/client.ts';
 import { Collector } from '../../collector/ingest/collector.ts';
 import { fromRoot } from '../../common/repo-root.ts';
@@ -180,4 +181,23 @@ export function backends(): Backend[] {
   const pgBackend = postgresBackend();
   if (!pgBackend.available) console.warn('PostgreSQL is not installed: storage tests run on PGlite only');
   return pgBackend.available ? [pgliteBackend(), pgBackend] : [pgliteBackend()];
+}
+
+/**
+ * A suite's hooks on `backend`: its server up for the suite, each database that the returned
+ * function opens closed after its test.
+ */
+export function freshDatabases(backend: Backend): () => Promise<Database> {
+  let open: Database[] = [];
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+  afterEach(async () => {
+    for (const database of open) await database.close();
+    open = [];
+  });
+  return async () => {
+    const database = await backend.fresh();
+    open.push(database);
+    return database;
+  };
 }

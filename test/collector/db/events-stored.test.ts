@@ -4,7 +4,7 @@
  * and each event once however often a runner resends the console that made it.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../collector/db/client.ts';
 import { insertEvents } from '../../../collector/db/queries/findings.ts';
 import { jsonValue, rowsOf } from '../../../collector/db/rows.ts';
@@ -12,7 +12,7 @@ import { cleanJson } from '../../../collector/db/sanitize.ts';
 import { Collector } from '../../../collector/ingest/collector.ts';
 import { parseLog } from '../../../collector/parser/index.ts';
 import type { BootEvent } from '../../../common/types/parse.ts';
-import { backends } from '../../helpers/db.ts';
+import { backends, freshDatabases } from '../../helpers/db.ts';
 import { ALL_LOGS, fixtureBytes } from '../../helpers/fixtures.ts';
 import { awkwardEvents } from './samples.ts';
 
@@ -75,17 +75,10 @@ function oddConsole(): Buffer {
 }
 
 describe.each(backends())('stored events on $name', (backend) => {
-  let database: Database | null = null;
-  beforeAll(() => backend.setup());
-  afterAll(() => backend.teardown());
-  afterEach(async () => {
-    await database?.close();
-    database = null;
-  });
+  const fresh = freshDatabases(backend);
 
   it('stores every event as it was sent, every column, in batches and runs', async () => {
-    database = await backend.fresh();
-    const db = database;
+    const db = await fresh();
     const events = [...ALL_LOGS.flatMap((f) => parseLog(fixtureBytes(f)).events), ...awkwardEvents()];
     const { id } = await new Collector(db).startBoot({ target: 'import' });
     // Two runs in one transaction, as group commit writes them, then one more transaction.
@@ -129,7 +122,7 @@ describe.each(backends())('stored events on $name', (backend) => {
   });
 
   it("stores the parser's events of a console with odd bytes once, however often it is resent", async () => {
-    database = await backend.fresh();
+    const database = await fresh();
     const c = new Collector(database);
     const bytes = oddConsole();
     const { id } = await c.startBoot({ target: 'qemu', variant: 'odd' });
