@@ -3,13 +3,13 @@
  * and each build that never booted; with the crashes, troubling events and initcalls.
  */
 import { and, asc, desc, eq, exists, inArray, lt, not, or, type SQL, sql } from 'drizzle-orm';
-import { unionAll } from 'drizzle-orm/pg-core';
+import { type PgColumn, unionAll } from 'drizzle-orm/pg-core';
 import type { BootCheck, BootOutcome } from '../../../common/types/ingest.ts';
 import type { Arch, BootEvent, Milestones } from '../../../common/types/parse.ts';
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
-import { iso } from '../rows.ts';
+import { iso, jsonValue, rowsOf } from '../rows.ts';
 import { boots, builds, crashes, events, initcalls, variants } from '../schema/index.ts';
 
 /** Event kinds regression detection and failure grouping look at. */
@@ -125,6 +125,13 @@ interface BootFindings {
   initcalls: Map<number, RunFacts['initcalls']>;
 }
 
+/** Which boots' events to read under which condition; with `firstPer`, only each boot's first event per those values. */
+interface EventArm {
+  boots: number[];
+  where: SQL;
+  firstPer?: (SQL | PgColumn)[];
+}
+
 /** Crashes (first report line only), troubling events and initcalls of the given boots. */
 async function findingsOf(
   db: Db,
@@ -136,15 +143,21 @@ async function findingsOf(
    * overlap. An arm names only its own boots: a second long id list makes the planner
    * overestimate the arm a hundredfold (and JIT-compile it).
    */
-  eventFilters: { boots: number[]; where: SQL }[] = [{ boots: bootIds, where: sql`true` }],
+  eventFilters: EventArm[] = [{ boots: bootIds, where: sql`true` }],
 ): Promise<BootFindings> {
   const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
   if (!bootIds.length) return out;
-  const eventArm = (f: { boots: number[]; where: SQL }) =>
-    db
-      .select({ bootId: events.bootId, seq: events.seq, data: events.data })
-      .from(events)
-      .where(and(inArray(events.bootId, f.boots), inArray(events.kind, KINDS), f.where));
+  const eventArm = (f: EventArm) => {
+    const where = and(inArray(events.bootId, f.boots), inArray(events.kind, KINDS), f.where);
+    const columns = { bootId: events.bootId, seq: events.seq, data: events.data };
+    return f.firstPer
+      ? db
+          .selectDistinctOn([events.bootId, ...f.firstPer], columns)
+          .from(events)
+          .where(where)
+          .orderBy(events.bootId, ...f.firstPer, events.seq)
+      : db.select(columns).from(events).where(where);
+  };
   const arms = eventFilters.filter((f) => f.boots.length);
   const [first, second, ...more] = (arms.length ? arms : [{ boots: bootIds, where: sql`false` }]).map(
     eventArm,
@@ -164,10 +177,15 @@ async function findingsOf(
       .from(crashes)
       .where(inArray(crashes.bootId, bootIds))
       .orderBy(asc(crashes.bootId), asc(crashes.seq)),
-    db
-      .select({ bootId: armed.bootId, data: armed.data })
-      .from(armed)
-      .orderBy(asc(armed.bootId), asc(armed.seq)),
+    // Raw rows: thousands of events, and drizzle's per-field mapping cost more than reading them.
+    rowsOf<{ boot_id: number; data: BootEvent | string }>(
+      db,
+      db
+        .select({ bootId: armed.bootId, data: armed.data })
+        .from(armed)
+        .orderBy(asc(armed.bootId), asc(armed.seq))
+        .getSQL(),
+    ),
     withInitcalls
       ? db
           .select({
@@ -195,7 +213,7 @@ async function findingsOf(
       fatal: x.fatal,
       report: x.first ? [x.first] : [],
     });
-  for (const x of e) push(out.events, x.bootId, x.data);
+  for (const x of e) push(out.events, x.boot_id, jsonValue(x.data));
   for (const x of i) push(out.initcalls, x.bootId, { fn: x.fn, usecs: Number(x.usecs), line: x.line });
   return out;
 }
@@ -268,6 +286,9 @@ export async function loadFailureBoots(
       {
         boots: rows.map((r) => r.id),
         where: sql`${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'`,
+        // A boot's failed probes count once per key (eventKey: driver and errno), the first one;
+        // the columns ingest derives from those fields, cheaper to sort on than the JSON.
+        firstPer: [events.driver, sql`coalesce(${events.errnoName}, ${events.errno}::text, '')`],
       },
       {
         boots: failed,
