@@ -31,6 +31,8 @@ export interface ReportFacts {
   traceAt: number;
   /** Frame index where page_owner's `page last allocated` stack began, or -1. */
   allocAt: number;
+  /** Frame index of arm32's first `Exception stack(...)` dump (an interrupt's entry), or -1. */
+  exceptionAt: number;
   /** Lockdep's `at: FUNC` functions, in order. */
   lockAts: string[];
   /** A workqueue report's `last function: FUNC`. */
@@ -97,6 +99,8 @@ function stallFrame(frames: string[]): string | null {
 function stallCandidates(facts: ReportFacts): string[] {
   // An RCU stall's own reporting runs in the timer interrupt: what it interrupted is below.
   const irq = facts.frames.findIndex((f) => f.fn.includes('apic_timer_interrupt'));
+  // arm32 shows no timer frame by name: the interrupted code follows its first exception stack.
+  if (irq < 0 && facts.exceptionAt >= 0) return reliableFrom(facts, facts.exceptionAt);
   if (irq < 0) return ripThenStack(facts);
   const rip = facts.rips.find((r) => r.at > irq);
   return rip ? [baseFunctionName(rip.fn), ...reliableFrom(facts, rip.at)] : reliableFrom(facts, irq + 1);

@@ -28,8 +28,10 @@ import {
 const FRAME_RE =
   /^\s*(?:<(?:IRQ|EOI|NMI|TASK)>\s+)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}(\?\s+)?([A-Za-z0-9_.$]+)\+(0x[0-9a-f]+)\/0x[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
 const DECODED_FRAME_RE = /^\s+(\?\s+)?([A-Za-z0-9_.$]+) \((\S+:\d+(?::\d+)?)\)/;
-// arm32 unwinder: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
-const ARM_FRAME_RE = /^\s*\[<[0-9a-f]+>\] \(([A-Za-z0-9_.$]+)\) from /;
+// arm32 unwinder: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`. syzkaller
+// reads each line as its caller (`schedule`), and only when the callee's name is plain.
+const ARM_FRAME_RE = /^\s*\[<[0-9a-f]+>\] \(([^)]*)\) from \[<[0-9a-f]+>\] \(([A-Za-z0-9_.$]+)/;
+const PLAIN_NAME_RE = /^[A-Za-z0-9_]+$/;
 // x86 `RIP: 0010:f+0x1/0x2`, old `RIP: 0010:[<addr>]  [<addr>] f+0x..`, `EIP: [<addr>] f+0x..`,
 // arm64 `pc : f+0x..`, riscv64 `epc : f+0x..`.
 const RIP_RE =
@@ -310,6 +312,7 @@ export class CrashTracker {
       caller,
       nmiTrace: false,
       irqFilesAt: -1,
+      exceptionAt: -1,
       stack: new StackWitness(),
       inStack: false,
       foreign: 0,
@@ -327,6 +330,7 @@ export class CrashTracker {
     const trimmed = message.trimStart();
     // An RCU stall's culprit runs below the timer interrupt that reported it.
     if (open.irqFilesAt < 0 && STALL_IRQ_RE.test(message)) open.irqFilesAt = open.files.length;
+    if (open.exceptionAt < 0 && trimmed.startsWith('Exception stack')) open.exceptionAt = open.frames.length;
     // Lockdep's irq-state history names where interrupts were last switched, not the culprit.
     if (open.files.length < 32 && !IRQ_STATE_LINE_RE.test(message)) {
       const files = filesIn(message);
@@ -365,7 +369,8 @@ export class CrashTracker {
     if (open.frames.length >= 128) return;
     const arm = ARM_FRAME_RE.exec(message);
     if (arm) {
-      open.frames.push({ fn: arm[1], module: null, reliable: true, source: null });
+      if (PLAIN_NAME_RE.test(arm[1]))
+        open.frames.push({ fn: arm[2], module: null, reliable: true, source: null });
       return;
     }
     const f = FRAME_RE.exec(message);
@@ -412,6 +417,7 @@ export class CrashTracker {
       lr: open.lr,
       traceAt: open.traceAt,
       allocAt: open.allocAt,
+      exceptionAt: open.exceptionAt,
       lockAts: open.lockAts,
       lastFunction: open.lastFunction,
       workFunction: open.workFunction,
@@ -463,6 +469,7 @@ export class CrashTracker {
       lr: panicFacts.lr,
       traceAt: panicFacts.traceAt,
       allocAt: -1,
+      exceptionAt: panicFacts.exceptionAt,
     };
     const fn = guiltyFunction(last.format, facts);
     const rendered = renderTitle(last.format, facts, fn);

@@ -861,7 +861,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
 ];
 
 /** `------------[ cut here ]------------`: a WARN or BUG header follows within a few lines. */
-export const CUT_HERE_RE = /^-+\[ cut here \]-+\s*$/;
+export const CUT_HERE_RE = /^(?:-+\[ cut here \]-+|8<-+ cut here -+)\s*$/;
 /** The closing line of a report; it belongs to the report. */
 export const END_TRACE_RE = /^-+\[ end (?:trace(?: [0-9a-f]+)?|Kernel panic - not syncing:.*?) \]-+/;
 export const EQUALS_RE = /^={20,}\s*$/;
@@ -914,6 +914,9 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:[ast]\d{1,2}|[gt]p|ra|sp)\s*: [0-9a-f]{8,16}\b/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.
   /^\s*\[<[0-9a-f]+>\] \(/,
+  // arm32 registers (`r10: 8591b080  r9 : 8bdfc000`, ` r9:40000193 r8:...`), mode lines and
+  // stack dumps (`1dc0: 80ffa650 0000009c ...`).
+  /^\s*(?:r\d{1,2}|ip|fp)\s*:\s?[0-9a-f]{8}\b|^(?:Flags|Control): |^[0-9a-f]{4}:(?: +[0-9a-f]{8})+\s*$/,
   // A page's dump (mm/debug.c __dump_page), page_owner's record of it and a bad pte's mapping.
   /^(?:page:(?:[0-9a-f]+)? refcount:|head: |flags: 0x|page_type: |raw: [0-9a-f]{16} |memcg:[0-9a-f]+|anon flags: |aops:|page dumped because: |page_owner (?:tracks the page as|info is not present)|page last (?:allocated via order|free (?:pid|stack trace))|page has been migrated|addr:[0-9a-f]+ vm_flags:|file:\S+ fault:)/,
   // KASAN's note after a general protection fault on a shadow address.

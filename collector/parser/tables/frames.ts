@@ -391,6 +391,14 @@ export const SYSCALL_PREFIXES: readonly string[] = [
   'compat_SyS_',
   'SYSC_',
   'SyS_',
+  // One prefix only: `__x64_sys_recvmmsg` keeps its `sys_`, a bare `sys_openat2` (arm32) loses it.
+  'sys_',
+  '____sys_',
+  '___sys_',
+  '__sys_',
+  '__se_sys_',
+  '__do_sys_',
+  'ksys_',
 ];
 
 /**
