@@ -33,6 +33,8 @@ export interface ReportFacts {
   allocAt: number;
   /** Frame index of arm32's first `Exception stack(...)` dump (an interrupt's entry), or -1. */
   exceptionAt: number;
+  /** Frame index after lockdep's first `... which became X-irq-safe at:`, or -1. */
+  becameAt: number;
   /** Lockdep's `at: FUNC` functions, in order. */
   lockAts: string[];
   /** A workqueue report's `last function: FUNC`. */
@@ -149,6 +151,8 @@ export function guiltyFunction(format: CrashFormat, facts: ReportFacts): string 
     case 'page_owner':
       // Without page_owner's record of who allocated the page, syzkaller finds no culprit.
       return facts.allocAt < 0 ? null : (keep(reliableFrom(facts, facts.allocAt))[0] ?? null);
+    case 'became':
+      return facts.becameAt < 0 ? null : (keep(reliableFrom(facts, facts.becameAt))[0] ?? null);
     case 'last_function':
       return facts.lastFunction;
     case 'work_function':

@@ -313,6 +313,7 @@ export class CrashTracker {
       nmiTrace: false,
       irqFilesAt: -1,
       exceptionAt: -1,
+      becameAt: -1,
       stack: new StackWitness(),
       inStack: false,
       foreign: 0,
@@ -331,6 +332,7 @@ export class CrashTracker {
     // An RCU stall's culprit runs below the timer interrupt that reported it.
     if (open.irqFilesAt < 0 && STALL_IRQ_RE.test(message)) open.irqFilesAt = open.files.length;
     if (open.exceptionAt < 0 && trimmed.startsWith('Exception stack')) open.exceptionAt = open.frames.length;
+    if (open.becameAt < 0 && trimmed.startsWith('... which became ')) open.becameAt = open.frames.length;
     // Lockdep's irq-state history names where interrupts were last switched, not the culprit.
     if (open.files.length < 32 && !IRQ_STATE_LINE_RE.test(message)) {
       const files = filesIn(message);
@@ -418,6 +420,7 @@ export class CrashTracker {
       traceAt: open.traceAt,
       allocAt: open.allocAt,
       exceptionAt: open.exceptionAt,
+      becameAt: open.becameAt,
       lockAts: open.lockAts,
       lastFunction: open.lastFunction,
       workFunction: open.workFunction,
@@ -470,6 +473,7 @@ export class CrashTracker {
       traceAt: panicFacts.traceAt,
       allocAt: -1,
       exceptionAt: panicFacts.exceptionAt,
+      becameAt: -1,
     };
     const fn = guiltyFunction(last.format, facts);
     const rendered = renderTitle(last.format, facts, fn);

@@ -33,6 +33,8 @@ export type FunctionSource =
   | 'work_function'
   /** Bad page state: the first meaningful frame of page_owner's `page last allocated` stack. */
   | 'page_owner'
+  /** Lockdep's irq-safe -> irq-unsafe order: the first frame under `... which became X at:`. */
+  | 'became'
   | 'none';
 
 export interface CrashFormat {
@@ -690,6 +692,14 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'warning',
     fnGroup: 2,
     locGroup: 1,
+  },
+  // Named where the irq-safe lock became so (the interrupt that takes it), not by `at:` lines.
+  {
+    kind: 'lockdep',
+    header: /^WARNING: \S+-safe -> \S+-unsafe lock order detected/,
+    title: 'possible deadlock in {fn}',
+    fn: 'became',
+    bracket: 'free',
   },
   {
     kind: 'lockdep',
