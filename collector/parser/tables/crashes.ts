@@ -101,10 +101,16 @@ const LOCKDEP_DEADLOCK =
   '(?:possible circular locking dependency|possible recursive locking|possible irq lock inversion dependency|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order) detected';
 const RCU_SKIP = ['rcu', 'kmem', 'slab', 'kmalloc', 'vmalloc', 'kcalloc', 'kzalloc'];
 /**
- * KMSAN meets uninitialised bytes where the crypto library finally reads them: its common
- * primitives and entry points name no bug; whoever handed them the data does.
+ * KMSAN meets uninitialised bytes where generic code finally reads them: the crypto library's
+ * primitives and entry points, skb allocation, netlink's ack path name no bug (syzkaller's list).
  */
-const KMSAN_CRYPTO = ['^aes', '^crypto_', '^cipher_', '^drbg_', '^rng_', '^jent_'];
+const KMSAN_SKIP = [
+  '_encrypt$',
+  '^(?:crypto|cipher|drbg|rng)_',
+  'alloc_skb',
+  'netlink_ack',
+  'netlink_rcv_skb',
+];
 const USB_SUBMIT = [
   'usb_submit_urb',
   'usb_start_wait_urb',
@@ -213,7 +219,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
-    skip: [...USB_SUBMIT, ...KMSAN_CRYPTO],
+    skip: [...USB_SUBMIT, ...KMSAN_SKIP],
     bracket: 'equals',
     noStack: true,
   },
@@ -224,7 +230,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
-    skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter', ...KMSAN_CRYPTO],
+    skip: ['copy_to_iter', 'copyout', 'copy_to_user', 'copy_page_to_iter', ...KMSAN_SKIP],
     bracket: 'equals',
     noStack: true,
   },
@@ -235,7 +241,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'KMSAN: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
-    skip: KMSAN_CRYPTO,
+    skip: KMSAN_SKIP,
     bracket: 'equals',
     noStack: true,
   },
@@ -919,7 +925,7 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*(?:\d+ locks? held by|#\d+: [0-9a-f]+ )/,
   // Older x86 and 32-bit layouts, riscv64 registers, the ftrace dump, an old hung task's state line.
   /^\s*(?:(?:EIP|RIP|PC|LR|NIP) is at |epc ?: |ra ?: |status: |badaddr: |cause: |gp ?: |\(ftrace buffer empty\)|task: [0-9a-f]+ (?:task\.stack|ti):|pgd = [0-9a-f]+|\[[0-9a-f]+\] \*pgd=|last sysfs file:|Thread overran stack|pstate: |CPU: \d+\s+(?:Not tainted|Tainted)|Code: )/,
-  /^\S+\s+[RDSTtZXI]\s*\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
+  /^\S+\s+[RDSTtZXI]\s*(?:[0-9a-f]{16}\s+)?\d+\s+\d+\s+\d+ 0x[0-9a-f]+\s*$/,
   // riscv64 register dump: ` gp : ffffffff815c0330 tp : ... t0 : ...`, ` s11: ...`.
   /^\s*(?:[ast]\d{1,2}|[gt]p|ra|sp)\s*: [0-9a-f]{8,16}\b/,
   // arm32 frames: `[<80c1e5e8>] (__schedule) from [<80c1eb20>] (schedule+0x60/0xdc)`.

@@ -427,6 +427,7 @@ export const HUNG_TASK_SKIP: readonly string[] = [
   'context_switch',
   '__switch_to',
   'cancel_delayed_work',
+  'rcu_barrier',
 ];
 
 /**

@@ -53,6 +53,12 @@ const DIFFERENT: Record<string, { title: string; why: string }> = {
       'recorded as `kernel BUG at FILE:LINE!` by an older rule set, kept by syzkaller only as an alternative ' +
       "title for merging old bugs: its rule names the BUG()'s caller, skipping skb_ wrappers (skb_pull)",
   },
+  '72': {
+    title: 'INFO: task hung in rtnl_lock',
+    why:
+      'recorded as `in ieee80211_unregister_hw` by an older rule set: syzkaller now groups every hang that ' +
+      'waits in rtnl_lock under that one name (its hung-task buckets)',
+  },
 };
 
 const CASES = readdirSync(`${FIXTURES_DIR}syzkaller`)
