@@ -525,13 +525,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'BUG: Object already free',
     fn: 'none',
   },
-  // A net device still referenced at unregister: the kernel waits for ever, repeating this.
+  // A net device still referenced at unregister: the kernel waits for ever, repeating this
+  // (every few seconds, so also inside other reports, which it does not interrupt).
   {
     kind: 'bug',
     header: /^unregister_netdevice: waiting for .* to become free/,
     title: 'unregister_netdevice: waiting for DEV to become free',
     fn: 'none',
     noStack: true,
+    continues: true,
   },
   // Older kernels' own use-after-free checks in the VFS.
   {
