@@ -3,6 +3,8 @@
  * every variant of the seed ladders (x86_64, arm64, riscv64, initramfs or disk root, busybox
  * or debootstrap) and the EC2 example round-trip through bootSpecOf and the loader.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { bootSpecOf } from '../../runners/matrix/boot-spec.ts';
@@ -47,4 +49,30 @@ describe('bootSpecOf', () => {
       script: expect.stringContaining('SEEDLAB-DONE'),
     });
   });
+});
+
+describe('the climbed ladders under examples/climbed', () => {
+  const dir = 'examples/climbed';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+
+  it('are there', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  for (const file of files)
+    it(`${file} boots every rung as its climb booted (the seed ladder's --boot-from rung), each with its fragment`, () => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const from = /--boot-from (\S+)/.exec(text.split('\n')[0])?.[1];
+      expect(from, 'the first line names the climb and its --boot-from').toBeTruthy();
+      const rung = loadMatrix('examples/seed-ladder.yaml').variants.find((v) => v.name === from)!;
+      const climbed = loadMatrix(join(dir, file));
+      expect(climbed.variants.length).toBeGreaterThan(1);
+      for (const v of climbed.variants) expect(v.boot, `${file} ${v.name}`).toEqual(rung.boot);
+      // The last rung's options are the minimal fragment committed beside it.
+      const fragment = readFileSync(join(dir, file.replace(/\.yaml$/, '.config')), 'utf8');
+      const last = climbed.variants.at(-1)!;
+      const set = last.fragments.map((f) => f.content).join('');
+      for (const line of fragment.split('\n').filter((l) => /^CONFIG_\w+=y$/.test(l)))
+        expect(set).toContain(line);
+    });
 });
