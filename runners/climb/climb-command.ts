@@ -6,7 +6,7 @@
  * a climb that was cut off, and `--queue` hands it to an agent.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { type ClimbState, climbFragment, climbRungs } from '../../collector/analysis/climb.ts';
 import { BootwatchError } from '../../common/errors.ts';
@@ -201,9 +201,13 @@ function ladderYaml(
   file: string,
   bootFrom: string | undefined,
 ): string {
-  const rel = (p: string) => relative(resolve(file, '..'), p);
+  // Paths inside the working tree stay relative to the ladder file; a system path
+  // (/usr/src/linux-source-6.1.tar.xz) stays as it is wherever the file is moved.
+  const rel = (p: string) =>
+    isAbsolute(p) && relative(process.cwd(), p).startsWith('..') ? p : relative(resolve(file, '..'), p);
   const source = v.source ? { [v.source.kind === 'dir' ? 'dir' : 'tarball']: rel(v.source.path) } : undefined;
-  const bare = v.name.replace(/@.*$/, '');
+  // The goals are in every name: two climbs of one variant are two ladders, never one history.
+  const bare = `${v.name.replace(/@.*$/, '')}-to-${s.goals.join('-')}`;
   // Each rung's config lines: its option and what came with it, less what minimising dropped.
   const rungs = climbRungs(s)
     .map((r) => ({ fixed: r.fixed, lines: [...r.with, r.option].filter((o) => s.options.includes(o)) }))
@@ -225,7 +229,7 @@ function ladderYaml(
     })),
   ];
   const doc = {
-    name: `${matrix.name}-climb`,
+    name: `${matrix.name}-climb-to-${s.goals.join('-')}`,
     ...(v.arch !== 'x86_64' ? { arch: v.arch } : {}),
     ...(source ? { source } : {}),
     // The boot every attempt had, so `bootwatch run` on this file replays the climb's boots.

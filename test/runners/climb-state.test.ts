@@ -144,11 +144,13 @@ describe('climb state in the collector', () => {
     expect(detail.builds).toBe(4 + oracle.built.length);
     expect(readFileSync(join(out, '00-allnoconfig-climb.config'), 'utf8')).toBe(detail.fragment);
     const ladder = parse(readFileSync(join(out, '00-allnoconfig-climb.yaml'), 'utf8'));
+    // The goals are in the names: another climb of this variant is another ladder.
+    expect(ladder.name).toBe(`${parse(readFileSync(MATRIX, 'utf8')).name}-climb-to-marker`);
     expect(ladder.variants.map((v: { name: string }) => v.name)).toEqual([
-      '00-allnoconfig-00',
-      '00-allnoconfig-01',
-      '00-allnoconfig-02',
-      '00-allnoconfig-03',
+      '00-allnoconfig-to-marker-00',
+      '00-allnoconfig-to-marker-01',
+      '00-allnoconfig-to-marker-02',
+      '00-allnoconfig-to-marker-03',
     ]);
 
     await expect(climbCommand(MATRIX, undefined, { ...opts, resume: 999 })).rejects.toMatchObject({
