@@ -39,6 +39,8 @@ const POLL_MS = 250;
  * happens), a dead agent's lease past its stale time would otherwise still read as held.
  */
 const READ_REAP_MS = 1000;
+/** How long an agent not heard from stays in the agents list (one holding a job always does). */
+const AGENT_LISTED_DAYS = 7;
 /** pg-boss's schema (the broker starts it with the default). */
 const BOSS_SCHEMA = 'pgboss';
 
@@ -347,8 +349,10 @@ export class JobBroker {
   }
 
   /**
-   * Every agent that ever asked for work, with the jobs it holds now; online unless it left or
-   * its heartbeat is overdue by `graceMs`.
+   * The agents a lab has now: every one heard from in the last AGENT_LISTED_DAYS or holding a
+   * job, with the jobs it holds; online unless it left or its heartbeat is overdue by
+   * `graceMs`. Older ones are not listed: an agent named host-pid by default is a new name
+   * at every restart, and a week of restarts is not a lab.
    */
   async agents(graceMs = setting('BOOTWATCH_AGENT_GRACE_MS')): Promise<AgentSummary[]> {
     await this.reapNow(READ_REAP_MS);
@@ -369,8 +373,10 @@ export class JobBroker {
               (SELECT json_agg(json_build_object('id', l.job_id, 'label', l.label, 'since', l.taken_at) ORDER BY l.taken_at)
                  FROM bootwatch_agent_lease l WHERE l.agent = a.name) AS jobs
          FROM bootwatch_agent a
+        WHERE a.last_seen > now() - make_interval(days => $2)
+           OR EXISTS (SELECT 1 FROM bootwatch_agent_lease l WHERE l.agent = a.name)
         ORDER BY a.name`,
-      [graceMs],
+      [graceMs, AGENT_LISTED_DAYS],
     );
     return r.rows.map((x) => ({
       name: x.name,
