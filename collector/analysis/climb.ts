@@ -264,11 +264,10 @@ export async function climb(state: ClimbState, deps: ClimbDeps): Promise<ClimbSt
   // compiles nothing, not a new kernel for the budget) and read with today's tables.
   if (state.status === 'stuck' && state.phase === 'climb' && state.current) {
     const e = await deps.evaluate(state.options, { attempt: state.attempts.length, phase: 'climb' });
-    const stale = state.current;
     state.current = e;
-    state.built = (state.built ?? []).map((b) =>
-      b.evaluation === stale || b.evaluation.bootId === stale.bootId ? { ...b, evaluation: e } : b,
-    );
+    // Its entry among the kernels built (by its options) answers with the new reading too.
+    const key = [...state.options].sort().join(' ');
+    state.built = (state.built ?? []).map((b) => (b.options.join(' ') === key ? { ...b, evaluation: e } : b));
     state.status = 'running';
     state.stopped = null;
     await save();

@@ -285,6 +285,11 @@ describe('climb', () => {
     // The stopped kernel booted once more (not a new kernel for the budget), then the fix.
     expect(evaluated).toEqual([[], [], ['CONFIG_ELF']]);
     expect(s.builds).toBe(2);
+    // What the climb remembers of that kernel is the new reading (boot 2), not the stale one.
+    expect(s.built?.find((b) => b.options.length === 0)?.evaluation).toMatchObject({
+      bootId: 2,
+      diagnosis: [expect.objectContaining({ option: 'CONFIG_ELF' })],
+    });
   });
 
   it('minimises away an option that was only on trial', async () => {
