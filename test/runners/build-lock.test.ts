@@ -37,12 +37,13 @@ describe('host build lock', () => {
   it('a wait stopped by its signal ends without the lock, leaving the holder be', async () => {
     // Its own process group: flock's child, sleep, holds the lock too, and goes with the group.
     const script = spawn('flock', [file, 'sleep', '600'], { stdio: 'ignore', detached: true });
+    const stop = new AbortController();
     try {
       await expect.poll(() => !free()).toBe(true);
-      const stop = new AbortController();
       let told = 0;
       const waiting = acquireBuildLock(() => told++, file, stop.signal);
-      await expect.poll(() => told).toBe(1);
+      // The wait is told after 1 s: poll past it (poll's own default is 1 s, a race on a busy host).
+      await expect.poll(() => told, { timeout: 10_000 }).toBe(1);
       stop.abort();
       await expect(waiting).rejects.toThrow('stopped while waiting for the build lock');
       expect(script.exitCode).toBeNull();
@@ -51,6 +52,8 @@ describe('host build lock', () => {
         'stopped before the build lock was taken',
       );
     } finally {
+      // A wait left running on failure would take the lock once the script dies, and keep it.
+      stop.abort();
       process.kill(-script.pid!, 'SIGKILL');
     }
     await expect.poll(free).toBe(true);
