@@ -30,7 +30,7 @@ interface Issue {
 
 const WARNING = 'WARNING in lkdtm_WARNING';
 const KASAN = 'KASAN: use-after-free Read in lkdtm_READ_AFTER_FREE';
-const KFENCE = 'KFENCE: use-after-free in test_use_after_free_read';
+const KFENCE = 'KFENCE: use-after-free read in test_use_after_free_read';
 
 /** Boots in the order they ran, an hour apart: the variant and the console it printed. */
 const RUNS = [

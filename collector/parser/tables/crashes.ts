@@ -111,6 +111,8 @@ const KMSAN_SKIP = [
   'netlink_ack',
   'netlink_rcv_skb',
 ];
+/** UBSAN's reporting and its overflow handlers (`__ubsan_handle_add_overflow`, `handle_overflow`). */
+const UBSAN_SKIP = ['ubsan', 'overflow'];
 const USB_SUBMIT = [
   'usb_submit_urb',
   'usb_start_wait_urb',
@@ -181,7 +183,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // Memory-safety reports, bracketed by lines of '='.
   {
     kind: 'kasan',
-    header: new RegExp(`^BUG: KASAN: double-free or invalid-free in ${FUNC}`),
+    // Older kernels say `double-free or invalid-free`, newer ones either half alone.
+    header: new RegExp(`^BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in ${FUNC}`),
     title: 'KASAN: invalid-free in {fn}',
     fn: 'header_stack',
     fnGroup: 1,
@@ -253,16 +256,27 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     bracket: 'equals',
     noStack: true,
   },
-  // KFENCE: `use-after-free read in memcmp+0x..` is titled `KFENCE: use-after-free in <caller>`.
+  // KFENCE names the access (its direction too, since syzkaller PR #6160) and the function
+  // in its header; a helper there (memcmp, krealloc) gives way to the frames printed under it.
   {
     kind: 'kfence',
-    // `invalid read` keeps its direction; use-after-free and out-of-bounds are named without it.
-    header: new RegExp(`^BUG: KFENCE: (invalid (?:read|write)|[a-z- ]+?)(?: (?:read|write))? in ${FUNC}`),
+    header: new RegExp(
+      `^BUG: KFENCE: ((?:use-after-free|out-of-bounds) (?:read|write)|invalid (?:read|write)) in ${FUNC}`,
+    ),
     title: 'KFENCE: {1} in {fn}',
     fn: 'header_stack',
     fnGroup: 2,
     bracket: 'equals',
-    noStack: /invalid free|memory corruption/,
+  },
+  // An invalid free or a corruption found at free time: no access, so no register dump or trace.
+  {
+    kind: 'kfence',
+    header: new RegExp(`^BUG: KFENCE: (invalid free|memory corruption) in ${FUNC}`),
+    title: 'KFENCE: {1} in {fn}',
+    fn: 'header_stack',
+    fnGroup: 2,
+    bracket: 'equals',
+    noStack: true,
   },
   // KCSAN: `data-race in f1 / f2`, `assert: race in f` — the header is the title.
   {
@@ -279,16 +293,19 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     title: 'UBSAN: undefined-behaviour in {fn}',
     fn: 'stack',
     locGroup: 1,
-    skip: ['ubsan', 'handle_overflow'],
+    skip: UBSAN_SKIP,
     bracket: 'equals',
   },
+  // Every newer UBSAN check: `array-index-out-of-bounds in FILE:LINE`, `shift-out-of-bounds`,
+  // `signed-integer-overflow`, `invalid-load`, `object-size-mismatch`, `null-ptr-deref`,
+  // `misaligned-access`, `division-overflow`...: named by the stack, past UBSAN's handlers.
   {
     kind: 'ubsan',
-    header: /^UBSAN: ([a-z-]+(?: [a-z-]+)*) in (\S+:\d+(?::\d+)?)/,
+    header: /^UBSAN: (.*?) in (\S+:\d+(?::\d+)?)?/,
     title: 'UBSAN: {1} in {fn}',
     fn: 'stack',
     locGroup: 2,
-    skip: ['ubsan', 'handle_overflow'],
+    skip: UBSAN_SKIP,
     bracket: 'equals',
   },
   // Page faults and NULL dereferences: the RIP names the function.
@@ -301,9 +318,10 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   {
     kind: 'oops',
+    // One bug whichever words the kernel's version used: syzbot titles them all alike.
     header:
-      /^BUG: (unable to handle page fault|unable to handle kernel paging request|Unable to handle kernel data access)/,
-    title: 'BUG: {1} in {fn}',
+      /^BUG: (?:unable to handle page fault|unable to handle kernel paging request|Unable to handle kernel data access)/,
+    title: 'BUG: unable to handle kernel paging request in {fn}',
     fn: 'rip',
   },
   // The header's second half is printed apart and was lost (or another line cut in).
