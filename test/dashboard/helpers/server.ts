@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Database } from '../../../collector/db/client.ts';
 import { buildApp } from '../../../collector/server/app.ts';
 import type { App } from '../../../collector/server/types.ts';
 import { freshPglite } from '../../helpers/db.ts';
@@ -19,9 +20,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the collector with a fresh database; `close` stops it and drops the data. */
-export async function startServer(): Promise<TestServer> {
-  const database = await freshPglite();
+/** Starts the collector with a fresh database (PGlite unless given); `close` stops it and drops the data. */
+export async function startServer(given?: Database): Promise<TestServer> {
+  const database = given ?? (await freshPglite());
   const app = await buildApp({ database, ownDatabase: true, dashboardDir: DASHBOARD_DIST });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url: address, app, close: () => app.close() };
