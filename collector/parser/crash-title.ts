@@ -46,6 +46,8 @@ export interface ReportFacts {
   files: string[];
   /** The first of them as printed. */
   src: string | null;
+  /** The report's line after its header (a Rust panic's message). */
+  nextLine: string | null;
 }
 
 const GLOBAL_SKIP = skipMatcher(SKIP_FRAMES);
@@ -180,7 +182,15 @@ export function renderTitle(
   let template = format.title;
   let corrupted = false;
   const bare = format.bare;
-  const missing = bare && (bare.when === 'access' ? !facts.access : bare.when === 'src' ? !facts.src : !fn);
+  const missing =
+    bare &&
+    (bare.when === 'access'
+      ? !facts.access
+      : bare.when === 'src'
+        ? !facts.src
+        : bare.when === 'next'
+          ? !facts.nextLine
+          : !fn);
   if (bare && missing) {
     template = bare.title;
     corrupted = true;
@@ -204,6 +214,7 @@ export function renderTitle(
     .replace('{fn}', fn ?? '')
     .replace('{loc}', loc)
     .replace('{src}', facts.src ?? '')
+    .replace('{next}', facts.nextLine ?? '')
     .replace(' {access}', facts.access ? ` ${facts.access}` : '')
     .trim();
   return { title, corrupted };

@@ -14,6 +14,7 @@ import {
 } from './crash-title.ts';
 import { byFirstChar } from './first-char.ts';
 import { reportCut, StackWitness } from './report-integrity.ts';
+import { demangleRust } from './rust-demangle.ts';
 import { sanitizeTitle } from './sanitize-title.ts';
 import {
   CRASH_FORMATS,
@@ -61,7 +62,7 @@ const INFO_WITH_STACK_RE =
  * parser's prefilter scans chunks for them, so a line without one skips the tracker.
  */
 export const HEADER_HINT =
-  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes|blocked for more than/;
+  /BUG|WARNING|panic|cut here|fault|opcode|divide|UBSAN|KASAN|KFENCE|KCSAN|KMSAN|INFO:|lockup|LOCKUP|Oops|Internal error|PANIC|oom-killer|Out of memory|Unable to handle|stack segment|unreferenced object|Unhandled fault|Alignment trap|unregister_netdevice|file count is 0|Busy inodes|blocked for more than|int3/;
 const STACK_LINE_RE = /\+0x[0-9a-f]+\/0x|\[<[0-9a-f]+>\]/;
 // x86 register dump lines (`RSP: 0018:...`, `R13: ...`, `CR2: ...`): the trace follows them.
 const REGISTER_LINE_RE = /^\s*(?:R[A-Z0-9]{1,2}|[CDEFG]S|CR\d|DR\d): /;
@@ -262,6 +263,7 @@ export class CrashTracker {
   private belongs(open: OpenCrash, message: string, trimmed: string): boolean {
     const format = open.format!;
     if (trimmed === '') return true;
+    if (format.absorbs?.test(trimmed)) return true;
     // A new report interrupts this one, except for headers that continue it.
     // A new report interrupts this one (a panic after an oops is its own, boot-ending crash),
     // except trap lines such as `invalid opcode:` that x86 prints inside a BUG() report.
@@ -305,6 +307,7 @@ export class CrashTracker {
       access: null,
       files: [],
       src: null,
+      nextLine: null,
       preamble: 0,
       bracketClosed: false,
       headerLine: line,
@@ -325,6 +328,8 @@ export class CrashTracker {
   private append(open: OpenCrash, message: string, line: number): void {
     // A report's last line is text, not the blank record that may trail it.
     if (message.trim()) open.endLine = line;
+    if (open.nextLine === null && open.format && line > open.headerLine && message.trim())
+      open.nextLine = message.trim();
     open.reportLines++;
     if (open.report.length < this.opts.maxReportLines) open.report.push(message.slice(0, 1024));
     open.stack.feed(message);
@@ -379,7 +384,9 @@ export class CrashTracker {
     if (f) {
       // `?` (x86) and `(unreliable)` (powerpc) mark frames the unwinder guessed.
       const reliable = !f[1] && !message.endsWith('(unreliable)');
-      open.frames.push({ fn: f[2], offset: f[3], module: f[4] ?? null, reliable, source: null });
+      // Rust for Linux's v0-mangled names read as syzbot prints them.
+      const fn = f[2].startsWith('_R') ? demangleRust(f[2]) : f[2];
+      open.frames.push({ fn, offset: f[3], module: f[4] ?? null, reliable, source: null });
       return;
     }
     const d = DECODED_FRAME_RE.exec(message);
@@ -427,6 +434,7 @@ export class CrashTracker {
       access: open.access,
       files: open.files,
       src: open.src,
+      nextLine: open.nextLine,
     };
     const fn = guiltyFunction(format, facts);
     const rendered = renderTitle(format, facts, fn);

@@ -52,7 +52,7 @@ export interface CrashFormat {
    * reads (`access`: no `Read of size N` line; `function`: no function found; `src`: no
    * `file.c:123`). Corrupted.
    */
-  bare?: { when: 'access' | 'function' | 'src'; title: string };
+  bare?: { when: 'access' | 'function' | 'src' | 'next'; title: string };
   fn: FunctionSource;
   fnGroup?: number;
   /** Capture group holding `file:line`. */
@@ -81,6 +81,8 @@ export interface CrashFormat {
   noStack?: true | RegExp;
   /** The header alone means the report before it was lost (`Fatal exception`): corrupted. */
   cut?: true;
+  /** Headers that continue this report rather than start their own (what the report calls next). */
+  absorbs?: RegExp;
 }
 
 const FUNC = '([A-Za-z0-9_.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+';
@@ -301,7 +303,7 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   // `misaligned-access`, `division-overflow`...: named by the stack, past UBSAN's handlers.
   {
     kind: 'ubsan',
-    header: /^UBSAN: (.*?) in (\S+:\d+(?::\d+)?)?/,
+    header: /^UBSAN: (.*?) in(?:$| (\S+:\d+(?::\d+)?)?)/,
     title: 'UBSAN: {1} in {fn}',
     fn: 'stack',
     locGroup: 2,
@@ -568,6 +570,18 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'none',
     noStack: true,
   },
+  // A Rust panic: its message (the next line) in the first Rust frame past the panic machinery.
+  // Rust's panic handler then calls BUG(): that report's lines, stack included, are this one's.
+  {
+    kind: 'bug',
+    header: /^rust_kernel: panicked at /,
+    title: '{next} in {fn}',
+    bare: { when: 'next', title: 'rust_kernel: panicked' },
+    fn: 'stack',
+    skip: ['__rustc::rust_begin_unwind'],
+    bracket: 'free',
+    absorbs: /^(?:-+\[ cut here \]-+|kernel BUG at rust\/|Oops: invalid opcode|invalid opcode:)/,
+  },
   // A bare `BUG:`, `WARNING:`, `INFO:`: the rest of the header was lost.
   { kind: 'bug', header: /^BUG:\s*$/, title: 'BUG: corrupted', fn: 'none', cut: true },
   { kind: 'warning', header: /^WARNING:\s*$/, title: 'WARNING: corrupted', fn: 'none', cut: true },
@@ -815,6 +829,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
   { kind: 'oops', header: /^divide(?: |_)error: \d+/, title: 'divide error in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^stack segment: \d+/, title: 'stack segment fault in {fn}', fn: 'rip' },
+  // A breakpoint nobody handles: a stray `int3` byte (text patching racing, a probe left behind).
+  { kind: 'oops', header: /^int3: \d+/, title: 'int3 in {fn}', fn: 'rip' },
   { kind: 'oops', header: /^PANIC: double fault/, title: 'PANIC: double fault in {fn}', fn: 'rip' },
   // arm and arm64 die(): after `Unable to handle kernel ...` or `kernel BUG at` it belongs to
   // that report; alone (synchronous external abort, BRK, SP/PC alignment) it is the header.
@@ -952,7 +968,10 @@ export const REPORT_LINE_RES: readonly RegExp[] = [
   /^\s*\[<[0-9a-f]+>\] \(/,
   // arm32 registers (`r10: 8591b080  r9 : 8bdfc000`, ` r9:40000193 r8:...`), mode lines and
   // stack dumps (`1dc0: 80ffa650 0000009c ...`).
-  /^\s*(?:r\d{1,2}|ip|fp)\s*:\s?[0-9a-f]{8}\b|^(?:Flags|Control): |^[0-9a-f]{4}:(?: +[0-9a-f]{8})+\s*$/,
+  /^\s*(?:r\d{1,2}|ip|fp)\s*:\s?[0-9a-f]{8}\b|^(?:Flags|Control): |^[0-9a-f]{4}:(?: +(?:[0-9a-f]{8}){1,2})+\s*$/,
+  // arm64's memory around the registers (show_data): `\nPC: 0xffff...:` (printed `\x0aPC:` by older
+  // kernels), then `beac  ******** 93407c00 ...` rows.
+  /^(?:\\x0a)?(?:PC|LR|SP|X\d{1,2}): 0x[0-9a-f]+:\s*$|^[0-9a-f]{4} {2}(?:(?:[0-9a-f]{8}|\*{8}) ?){1,8}\s*$/,
   // A page's dump (mm/debug.c __dump_page), page_owner's record of it and a bad pte's mapping.
   /^(?:page:(?:[0-9a-f]+)? refcount:|head: |flags: 0x|page_type: |raw: [0-9a-f]{16} |memcg:[0-9a-f]+|anon flags: |aops:|page dumped because: |page_owner (?:tracks the page as|info is not present)|page last (?:allocated via order|free (?:pid|stack trace))|page has been migrated|addr:[0-9a-f]+ vm_flags:|file:\S+ fault:)/,
   // KASAN's note after a general protection fault on a shadow address.
