@@ -450,7 +450,8 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     kind: 'oops',
     header: /^BUG: (?:TASK |IRQ )?stack guard page was hit/,
     title: 'BUG: stack guard page was hit in {fn}',
-    fn: 'rip',
+    // Runaway recursion: named like a stall, above the dispatcher the recursion started under.
+    fn: 'stall',
   },
   // Lockdep. Its reports run free-form until `stack backtrace:`.
   {
