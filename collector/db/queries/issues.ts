@@ -1,14 +1,16 @@
 /**
  * Issues read back with where and when they appeared and whether they still do (new /
- * known / gone per variant); issue-grouping.ts records them.
+ * known / gone per variant); issue-grouping.ts records them. Each list is one statement that
+ * judges status in the database and answers raw rows: at a lab's size, hundreds of issues
+ * across hundreds of variants, mapping thousands of per-variant rows in JS cost more than
+ * the queries.
  */
-import { and, desc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { IssueDetail, IssueStatus, IssueSummary, IssueVariant } from '../../../common/schemas/issues.ts';
 import type { Arch } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
-import { iso } from '../rows.ts';
+import { isoText, rowsOf } from '../rows.ts';
 import { boots, issueBoots, issues, issueVariants, variants } from '../schema/index.ts';
-import { earlierBoots, issueVariantStats, latestFinishedBoots } from './variant-history.ts';
 
 /** An issue not seen in this many finished boots of every variant it appeared in is gone. */
 export const GONE_AFTER = 5;
@@ -24,174 +26,140 @@ export interface IssueFilter {
   limit: number;
 }
 
-interface VariantStats {
-  issueId: number;
-  variantId: number | null;
-  variant: string | null;
-  count: number;
-  firstSeen: Date;
-  lastSeen: Date;
-  firstBootId: number;
-  lastBootId: number;
-}
-
-/** A variant's view of an issue: new when it first showed in the variant's latest boot, gone after GONE_AFTER clean boots. */
-function judge(s: VariantStats, latest: Map<number, number[]>): { status: IssueStatus; bootsSince: number } {
-  const recent = s.variantId != null ? (latest.get(s.variantId) ?? []) : [];
-  const at = recent.indexOf(s.lastBootId);
-  const bootsSince = at >= 0 ? at : Math.min(recent.length, GONE_AFTER);
-  if (bootsSince >= GONE_AFTER) return { status: 'gone', bootsSince };
-  return { status: s.firstBootId === recent[0] ? 'new' : 'known', bootsSince };
-}
-
-/** An issue's status over its variants: gone when gone everywhere, new when new somewhere. */
-function overall(statuses: IssueStatus[]): IssueStatus {
-  if (statuses.length && statuses.every((s) => s === 'gone')) return 'gone';
-  return statuses.includes('new') ? 'new' : 'known';
+/**
+ * CTEs judging each variant the issues `ids` (SQL yielding issue ids) appeared in, as `judged`:
+ * `since`, the variant's finished boots since the issue last showed there (its latest
+ * GONE_AFTER read by one short index walk per variant), and `status` — gone after GONE_AFTER
+ * clean boots, new when it first showed in the variant's latest boot, else known. `overall`
+ * holds each issue's status (gone when gone everywhere, new when new somewhere) and variant names.
+ */
+function judgedCtes(ids: SQL): SQL {
+  return sql`seen as materialized (
+      select ${issueVariants.issueId} as issue_id, nullif(${issueVariants.variantKey}, 0) as variant_id,
+        ${issueVariants.count} as count, ${issueVariants.firstSeenAt} as first_seen_at,
+        ${issueVariants.lastSeenAt} as last_seen_at, ${issueVariants.firstBootId} as first_boot_id,
+        ${issueVariants.lastBootId} as last_boot_id
+      from ${issueVariants} where ${issueVariants.issueId} in (${ids})),
+    recent as (
+      select x.variant_id, array(select ${boots.id} from ${boots}
+          where ${boots.variantId} = x.variant_id and ${boots.state} = 'finished'
+          order by ${boots.startedAt} desc, ${boots.id} desc limit ${GONE_AFTER}) as ids
+      from (select distinct variant_id from seen where variant_id is not null) x),
+    judged as (
+      select s.*, ${variants.name} as variant, j.since,
+        case when j.since >= ${GONE_AFTER} then 'gone' when s.first_boot_id = r.ids[1] then 'new' else 'known' end as status
+      from seen s
+      left join recent r on r.variant_id = s.variant_id
+      left join ${variants} on ${variants.id} = s.variant_id
+      cross join lateral (select coalesce(array_position(r.ids, s.last_boot_id) - 1, cardinality(r.ids), 0) as since) j),
+    overall as (
+      select issue_id,
+        case when bool_and(status = 'gone') then 'gone' when bool_or(status = 'new') then 'new' else 'known' end as status,
+        array_agg(variant) filter (where variant is not null) as variants
+      from judged group by issue_id)`;
 }
 
 /** Each issue's overall status, judged now. */
 export async function statusesOf(db: Db, ids: number[]): Promise<Map<number, IssueStatus>> {
-  const stats = ids.length ? await issueVariantStats(db, ids) : [];
-  const latest = await latestFinishedBoots(
+  if (!ids.length) return new Map();
+  const rows = await rowsOf<{ id: number; status: IssueStatus | null }>(
     db,
-    [...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])))],
-    GONE_AFTER,
+    sql`with ${judgedCtes(sql`select unnest(${sql.param(ids)}::int[])`)}
+      select x.id, o.status from unnest(${sql.param(ids)}::int[]) x(id) left join overall o on o.issue_id = x.id`,
   );
-  const byIssue = new Map<number, IssueStatus[]>();
-  for (const s of stats) byIssue.set(s.issueId, [...(byIssue.get(s.issueId) ?? []), judge(s, latest).status]);
-  return new Map(ids.map((id) => [id, overall(byIssue.get(id) ?? [])]));
+  // An issue with no variant rows is known, as one with no gone or new variant.
+  return new Map(rows.map((r) => [r.id, r.status ?? 'known']));
 }
 
-const summaryColumns = {
-  id: issues.id,
-  signature: issues.signature,
-  kind: issues.kind,
-  title: issues.title,
-  file: issues.file,
-  firstSeenAt: issues.firstSeenAt,
-  lastSeenAt: issues.lastSeenAt,
-  count: issues.count,
-  firstBootId: issues.firstBootId,
-  lastBootId: issues.lastBootId,
-};
+/** The columns both answers share, ISO timestamps made by the database. */
+const common = sql`c.id, c.signature, c.kind, c.title, c.file, coalesce(o.status, 'known') as status,
+  ${isoText(sql`c.first_seen_at`)} as "firstSeen", ${isoText(sql`c.last_seen_at`)} as "lastSeen", c.count,
+  c.first_boot_id as "firstBootId", c.last_boot_id as "lastBootId"`;
+
+type SummaryRow = Omit<IssueSummary, 'variants'> & { variants: string[] | null };
 
 /** Issues, most recently seen first, filtered; status is judged per variant at read time. */
 export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]> {
   const seenIn = (cond: ReturnType<typeof eq>) =>
     sql`exists (select 1 from ${issueBoots} where ${issueBoots.issueId} = ${issues.id} and ${cond})`;
   const text = f.q ? `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const rows = await db
-    .select(summaryColumns)
-    .from(issues)
-    .where(
-      and(
-        f.kind?.length ? inArray(issues.kind, f.kind) : undefined,
-        text
-          ? or(ilike(issues.title, text), ilike(issues.signature, text), ilike(issues.file, text))
-          : undefined,
-        f.boot != null ? seenIn(eq(issueBoots.bootId, f.boot)) : undefined,
-        f.variant?.length
-          ? sql`exists (select 1 from ${issueVariants} join ${variants} on ${variants.id} = ${issueVariants.variantKey}
-              where ${issueVariants.issueId} = ${issues.id} and ${inArray(variants.name, f.variant)})`
-          : undefined,
-        f.arch?.length
-          ? sql`exists (select 1 from ${issueBoots} join ${boots} on ${boots.id} = ${issueBoots.bootId}
-              where ${issueBoots.issueId} = ${issues.id} and ${inArray(boots.arch, f.arch as Arch[])})`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(issues.lastSeenAt), desc(issues.id))
-    // Status is judged after the query: read past the limit so a status filter can still fill it.
-    .limit(f.status?.length ? f.limit * 5 : f.limit);
-  if (!rows.length) return [];
-  const stats = await issueVariantStats(
-    db,
-    rows.map((r) => r.id),
+  const where = and(
+    f.kind?.length ? inArray(issues.kind, f.kind) : undefined,
+    text ? or(ilike(issues.title, text), ilike(issues.signature, text), ilike(issues.file, text)) : undefined,
+    f.boot != null ? seenIn(eq(issueBoots.bootId, f.boot)) : undefined,
+    f.variant?.length
+      ? sql`exists (select 1 from ${issueVariants} join ${variants} on ${variants.id} = ${issueVariants.variantKey}
+          where ${issueVariants.issueId} = ${issues.id} and ${inArray(variants.name, f.variant)})`
+      : undefined,
+    f.arch?.length
+      ? sql`exists (select 1 from ${issueBoots} join ${boots} on ${boots.id} = ${issueBoots.bootId}
+          where ${issueBoots.issueId} = ${issues.id} and ${inArray(boots.arch, f.arch as Arch[])})`
+      : undefined,
   );
-  const latest = await latestFinishedBoots(
+  // Status is judged per variant: read past the limit so a status filter can still fill it.
+  const candidates = f.status?.length ? f.limit * 5 : f.limit;
+  const rows = await rowsOf<SummaryRow>(
     db,
-    [...new Set(stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])))],
-    GONE_AFTER,
+    sql`with candidates as (
+        select ${issues.id} as id, ${issues.signature} as signature, ${issues.kind} as kind, ${issues.title} as title,
+          ${issues.file} as file, ${issues.firstSeenAt} as first_seen_at, ${issues.lastSeenAt} as last_seen_at,
+          ${issues.count} as count, ${issues.firstBootId} as first_boot_id, ${issues.lastBootId} as last_boot_id
+        from ${issues} ${where ? sql`where ${where}` : sql``}
+        order by ${issues.lastSeenAt} desc, ${issues.id} desc limit ${candidates}),
+      ${judgedCtes(sql`select id from candidates`)}
+      select ${common}, o.variants from candidates c left join overall o on o.issue_id = c.id
+      ${f.status?.length ? sql`where coalesce(o.status, 'known') = any(${sql.param(f.status)}::text[])` : sql``}
+      order by c.last_seen_at desc, c.id desc limit ${f.limit}`,
   );
-  const byIssue = new Map<number, VariantStats[]>();
-  for (const s of stats) byIssue.set(s.issueId, [...(byIssue.get(s.issueId) ?? []), s]);
-  const out = rows.map((r): IssueSummary => {
-    const mine = byIssue.get(r.id) ?? [];
-    return {
-      id: r.id,
-      signature: r.signature,
-      kind: r.kind,
-      title: r.title,
-      file: r.file,
-      status: overall(mine.map((s) => judge(s, latest).status)),
-      firstSeen: iso(r.firstSeenAt)!,
-      lastSeen: iso(r.lastSeenAt)!,
-      count: r.count,
-      variants: mine.flatMap((s) => (s.variant != null ? [s.variant] : [])).sort(),
-      firstBootId: r.firstBootId,
-      lastBootId: r.lastBootId,
-    };
-  });
-  return (f.status?.length ? out.filter((i) => f.status!.includes(i.status)) : out).slice(0, f.limit);
+  for (const r of rows) r.variants = r.variants ? r.variants.sort() : [];
+  return rows as IssueSummary[];
 }
+
+type VariantRow = Omit<IssueVariant, 'status'> & { status: IssueStatus };
 
 /** One issue with its variants (each with the boots to compare) and the boots it appeared in. */
 export async function getIssue(db: Db, id: number): Promise<IssueDetail | null> {
-  const [r] = await db.select(summaryColumns).from(issues).where(eq(issues.id, id));
+  const one = sql`select ${id}::int`;
+  const [[r], perVariant, seen] = await Promise.all([
+    rowsOf<Omit<IssueDetail, 'variants' | 'boots'>>(
+      db,
+      sql`with ${judgedCtes(one)}
+        select ${common} from ${issues} c left join overall o on o.issue_id = c.id where c.id = ${id}`,
+    ),
+    // Each variant's last clean boot: the newest finished boot of the first boot's variant before it.
+    rowsOf<VariantRow>(
+      db,
+      sql`with ${judgedCtes(one)}
+        select j.variant, j.status, j.count, ${isoText(sql`j.first_seen_at`)} as "firstSeen",
+          ${isoText(sql`j.last_seen_at`)} as "lastSeen", j.first_boot_id as "firstBootId",
+          j.last_boot_id as "lastBootId", clean.id as "lastCleanBootId", j.since as "bootsSince"
+        from judged j
+        left join ${boots} given on given.id = j.first_boot_id
+        left join lateral (select p.id from ${boots} p
+          where p.variant_id = given.variant_id and p.state = 'finished'
+            and (p.started_at, p.id) < (given.started_at, given.id)
+          order by p.started_at desc, p.id desc limit 1) clean on true
+        order by j.variant_id`,
+    ),
+    db
+      .select({
+        bootId: issueBoots.bootId,
+        variant: variants.name,
+        startedAt: isoText(issueBoots.at),
+        outcome: boots.outcome,
+        line: issueBoots.line,
+      })
+      .from(issueBoots)
+      .innerJoin(boots, eq(boots.id, issueBoots.bootId))
+      .leftJoin(variants, eq(variants.id, issueBoots.variantId))
+      .where(eq(issueBoots.issueId, id))
+      .orderBy(desc(issueBoots.at), desc(issueBoots.bootId))
+      .limit(50),
+  ]);
   if (!r) return null;
-  const stats = await issueVariantStats(db, [id]);
-  const latest = await latestFinishedBoots(
-    db,
-    stats.flatMap((s) => (s.variantId != null ? [s.variantId] : [])),
-    GONE_AFTER,
-  );
-  // One query for every variant's last clean boot: an issue can span hundreds of variants.
-  const clean = await earlierBoots(
-    db,
-    stats.map((s) => s.firstBootId),
-  );
-  const perVariant = stats.map((s): IssueVariant => {
-    const j = judge(s, latest);
-    return {
-      variant: s.variant,
-      status: j.status,
-      count: s.count,
-      firstSeen: iso(s.firstSeen)!,
-      lastSeen: iso(s.lastSeen)!,
-      firstBootId: s.firstBootId,
-      lastBootId: s.lastBootId,
-      lastCleanBootId: clean.get(s.firstBootId) ?? null,
-      bootsSince: j.bootsSince,
-    };
-  });
-  const seen = await db
-    .select({
-      bootId: issueBoots.bootId,
-      variant: variants.name,
-      startedAt: issueBoots.at,
-      outcome: boots.outcome,
-      line: issueBoots.line,
-    })
-    .from(issueBoots)
-    .innerJoin(boots, eq(boots.id, issueBoots.bootId))
-    .leftJoin(variants, eq(variants.id, issueBoots.variantId))
-    .where(eq(issueBoots.issueId, id))
-    .orderBy(desc(issueBoots.at), desc(issueBoots.bootId))
-    .limit(50);
   return {
-    id: r.id,
-    signature: r.signature,
-    kind: r.kind,
-    title: r.title,
-    file: r.file,
-    status: overall(perVariant.map((v) => v.status)),
-    firstSeen: iso(r.firstSeenAt)!,
-    lastSeen: iso(r.lastSeenAt)!,
-    count: r.count,
-    firstBootId: r.firstBootId,
-    lastBootId: r.lastBootId,
+    ...r,
     variants: perVariant.sort((a, b) => (a.variant ?? '').localeCompare(b.variant ?? '')),
-    boots: seen.map((s) => ({ ...s, startedAt: iso(s.startedAt)! })),
+    boots: seen,
   };
 }

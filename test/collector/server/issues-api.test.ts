@@ -10,6 +10,7 @@ import type { App } from '../../../collector/server/types.ts';
 import type { IssueDetail } from '../../../common/schemas/issues.ts';
 import { appOn, importFixture, listIssues } from '../../helpers/collector-app.ts';
 import { backends } from '../../helpers/db.ts';
+import { fixtureBytes } from '../../helpers/fixtures.ts';
 
 const CLEAN = 'logs/05-net-e1000.log';
 const CRASH = 'crashes/kasan_uaf_read.log';
@@ -51,6 +52,11 @@ describe.each(backends())('issues on $name', (backend) => {
       status: 'new',
     });
     expect(all.filter((i) => i.signature === crash.signature)).toHaveLength(1);
+    // Times are the boots' own, to the millisecond as every answer gives them (stored to the microsecond).
+    const startedAt = async (id: number): Promise<string> =>
+      (await app.inject({ method: 'GET', url: `/api/boots/${id}` })).json().startedAt;
+    expect(crash.firstSeen).toBe(await startedAt(firstCrash));
+    expect(crash.lastSeen).toBe(await startedAt(inB));
     const exec = all.find((i) => i.kind === 'init_exec')!;
     expect(exec).toMatchObject({
       signature: 'init_exec:/init:ENOENT',
@@ -86,6 +92,27 @@ describe.each(backends())('issues on $name', (backend) => {
     });
     expect(detail.boots.map((b) => b.bootId)).toEqual([inB, secondCrash, firstCrash]);
     expect(detail.boots[0].line).toBeGreaterThan(0);
+    expect(detail.boots[0].startedAt).toBe(await startedAt(inB));
+    expect(a.firstSeen).toBe(await startedAt(firstCrash));
+    expect(a.lastSeen).toBe(await startedAt(secondCrash));
+
+    // A boot without a variant: counted, judged known (no history to be new or gone in), never named.
+    const loose = await app.inject({
+      method: 'POST',
+      url: '/api/logs',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.from(fixtureBytes(NO_EXEC)),
+    });
+    expect(loose.statusCode, loose.body).toBe(201);
+    await app.collector.settle();
+    expect((await list('?kind=init_exec'))[0]).toMatchObject({ count: 2, variants: ['c'], status: 'new' });
+    const execDetail = (
+      await app.inject({ method: 'GET', url: `/api/issues/${exec.id}` })
+    ).json() as IssueDetail;
+    expect(execDetail.variants.map((v) => [v.variant, v.status, v.bootsSince, v.lastCleanBootId])).toEqual([
+      [null, 'known', 0, null],
+      ['c', 'new', 0, null],
+    ]);
 
     // Clean boots in both variants: the crash is gone once neither has shown it in GONE_AFTER boots.
     for (let i = 0; i < GONE_AFTER; i++) await importLog(CLEAN, 'a');
