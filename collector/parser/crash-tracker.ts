@@ -12,9 +12,9 @@ import {
   type ReportFacts,
   renderTitle,
 } from './crash-title.ts';
+import { demangle } from './demangle.ts';
 import { byFirstChar } from './first-char.ts';
 import { reportCut, StackWitness } from './report-integrity.ts';
-import { demangleRust } from './rust-demangle.ts';
 import { sanitizeTitle } from './sanitize-title.ts';
 import {
   CRASH_FORMATS,
@@ -384,8 +384,8 @@ export class CrashTracker {
     if (f) {
       // `?` (x86) and `(unreliable)` (powerpc) mark frames the unwinder guessed.
       const reliable = !f[1] && !message.endsWith('(unreliable)');
-      // Rust for Linux's v0-mangled names read as syzbot prints them.
-      const fn = f[2].startsWith('_R') ? demangleRust(f[2]) : f[2];
+      // Rust (v0) and C++ names read as syzbot prints them.
+      const fn = f[2].charCodeAt(0) === 95 && (f[2][1] === 'R' || f[2][1] === 'Z') ? demangle(f[2]) : f[2];
       open.frames.push({ fn, offset: f[3], module: f[4] ?? null, reliable, source: null });
       return;
     }

@@ -8,6 +8,8 @@
  * substring; `^` and `$` anchor them. To teach bootwatch a new helper, add a line.
  */
 
+import { demangle } from '../demangle.ts';
+
 /** Frames never used in a title. */
 export const SKIP_FRAMES: readonly string[] = [
   // Sanitizers, reporting and trap handling.
@@ -483,8 +485,10 @@ export const GUILTY_FILE_IGNORES: readonly RegExp[] = [
 
 /** Removes compiler suffixes: `foo.isra.0` and `foo.cold` both group as `foo`. */
 export function baseFunctionName(fn: string): string {
-  const dot = fn.indexOf('.');
-  return dot > 0 ? fn.slice(0, dot) : fn;
+  // A mangled name where the kernel printed one (lockdep's `at:`, a RIP) reads as a frame's does.
+  const name = fn.startsWith('_R') || fn.startsWith('_Z') ? demangle(fn) : fn;
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
 /** One regular expression for a skip list: patterns are substrings unless anchored. */

@@ -1,9 +1,10 @@
 /**
- * Rust symbol names in kernel stacks: Rust for Linux builds with rustc's v0 mangling
- * (`_RNvNtCs1234_6kernel9panicking9panic_fmt`), and syzbot titles a Rust panic by the frame
- * as rustc-demangle prints it (`kernel::panicking::panic_fmt`, `<T as Trait>::method`), crate
- * hashes left out. This reads the grammar of RFC 2603 as far as kernel stacks need it; a name it
- * cannot read (punycode identifiers, function and dyn types, deep nesting) is kept as printed.
+ * Mangled symbol names in kernel stacks, read as syzbot reads them. Rust for Linux builds with
+ * rustc's v0 mangling (`_RNvNtCs1234_6kernel9panicking9panic_fmt`), printed as rustc-demangle
+ * prints it (`core::panicking::panic_fmt`, `<T as Trait>::method`), crate hashes left out: the
+ * grammar of RFC 2603 as far as kernel stacks need it. A C++ name (`_Z8fakeNameiii`) keeps its
+ * qualified name without parameters. A name neither reader can read (punycode identifiers,
+ * function and dyn types, templates, substitutions) is kept as printed.
  */
 
 const BASIC_TYPES: Record<string, string> = {
@@ -227,8 +228,36 @@ class V0Reader {
   }
 }
 
-/** A v0-mangled Rust name as rustc-demangle prints it without hashes; any other name unchanged. */
-export function demangleRust(name: string): string {
+/** An Itanium C++ name's qualified name (`_ZN2ns4funcEv` -> `ns::func`), or null. */
+function demangleCpp(name: string): string | null {
+  let at = 2;
+  const nested = name[at] === 'N';
+  if (nested) {
+    at++;
+    while ('rVKRO'.includes(name[at] ?? '-')) at++;
+  }
+  const parts: string[] = [];
+  for (;;) {
+    const m = /^St|^\d+/.exec(name.slice(at));
+    if (!m) break;
+    at += m[0].length;
+    if (m[0] === 'St') {
+      parts.push('std');
+      continue;
+    }
+    const len = Number(m[0]);
+    if (at + len > name.length) return null;
+    parts.push(name.slice(at, at + len));
+    at += len;
+    if (!nested) break;
+  }
+  if (!parts.length || (nested && name[at] !== 'E')) return null;
+  return parts.join('::');
+}
+
+/** A mangled Rust (v0) or C++ (Itanium) name as syzbot prints it; any other name unchanged. */
+export function demangle(name: string): string {
+  if (name.startsWith('_Z')) return demangleCpp(name) ?? name;
   if (!name.startsWith('_R')) return name;
   // Backrefs count from here; an instantiating crate may follow the path (left unread).
   const body = name.slice(2);

@@ -1,9 +1,10 @@
 /**
- * Rust for Linux's v0-mangled symbols, from the stack of syzkaller's test report 749 (a Rust
- * panic on Android 6.12), read as rustc-demangle prints them with hashes left out.
+ * Mangled symbols from syzkaller's test reports: Rust for Linux's v0 names from 749 (a Rust
+ * panic on Android 6.12), read as rustc-demangle prints them with hashes left out, and the C++
+ * name of 747 (a lockdep report whose `at:` line names `_Z8fakeNameiii`).
  */
 import { describe, expect, it } from 'vitest';
-import { demangleRust } from '../../../collector/parser/rust-demangle.ts';
+import { demangle } from '../../../collector/parser/demangle.ts';
 
 const NAMES: [string, string][] = [
   ['_RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind', '__rustc::rust_begin_unwind'],
@@ -26,7 +27,12 @@ const NAMES: [string, string][] = [
 
 describe('Rust v0 symbol names', () => {
   it.each(NAMES)('%s', (mangled, plain) => {
-    expect(demangleRust(mangled)).toBe(plain);
+    expect(demangle(mangled)).toBe(plain);
+  });
+
+  it('reads a C++ name as its qualified name without parameters', () => {
+    expect(demangle('_Z8fakeNameiii')).toBe('fakeName');
+    expect(demangle('_ZN6kernel5alloc4callEv')).toBe('kernel::alloc::call');
   });
 
   it('leaves C names, the `__cfi_` thunks and what it cannot read as they are', () => {
@@ -36,6 +42,6 @@ describe('Rust v0 symbol names', () => {
       '_RNvB9_3foo',
       '_Rx',
     ])
-      expect(demangleRust(name)).toBe(name);
+      expect(demangle(name)).toBe(name);
   });
 });
