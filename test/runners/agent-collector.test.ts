@@ -13,11 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSummary, JobStatus } from '../../common/schemas/jobs.ts';
 import { BIN, bootwatch, type Served, serve } from '../helpers/cli-process.ts';
-import { startPostgres, type ThrowawayPostgres } from './helpers/postgres.ts';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { sleepyMatrix } from './helpers/sleepy-matrix.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-agents-api-'));
-let pgServer: ThrowawayPostgres;
+let pgServer: TestPostgres;
 let collector: Served;
 const tokens: Record<'submit' | 'read' | 'other', string> = { submit: '', read: '', other: '' };
 const children: ChildProcess[] = [];
@@ -33,10 +33,13 @@ async function createToken(name: string, scope: string): Promise<string> {
 beforeAll(async () => {
   pgServer = await startPostgres();
   collector = await serve({ DATABASE_URL: pgServer.url, HOST: '127.0.0.1', BOOTWATCH_AUTH: 'on' });
-  tokens.submit = await createToken('lab-1', 'submit');
-  tokens.read = await createToken('viewer', 'read');
-  tokens.other = await createToken('lab-2', 'submit');
-}, 180_000);
+  // In parallel: each is a CLI start, tens of seconds on a loaded CI host.
+  [tokens.submit, tokens.read, tokens.other] = await Promise.all([
+    createToken('lab-1', 'submit'),
+    createToken('viewer', 'read'),
+    createToken('lab-2', 'submit'),
+  ]);
+}, 300_000);
 
 afterAll(async () => {
   for (const c of children) {
@@ -48,7 +51,7 @@ afterAll(async () => {
   }
   collector?.child.kill('SIGTERM');
   await collector?.exited;
-  pgServer?.stop();
+  pgServer?.dispose();
 });
 
 /** An agent process with nothing but the collector's URL and a token. */

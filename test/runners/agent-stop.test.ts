@@ -44,12 +44,15 @@ beforeAll(async () => {
     BOOTWATCH_RATE_LIMIT: '100000',
   };
   collector = await serve(env);
-  for (const scope of ['submit', 'read'] as const) {
-    const r = await bootwatch(['token', 'create', '--name', `lab-${scope}`, '--scope', scope], env);
-    expect(r.code, r.stderr).toBe(0);
-    tokens[scope] = r.stdout.trim().split('\n').at(-1)!;
-  }
-}, 180_000);
+  // In parallel: each is a CLI start, tens of seconds on a loaded CI host.
+  await Promise.all(
+    (['submit', 'read'] as const).map(async (scope) => {
+      const r = await bootwatch(['token', 'create', '--name', `lab-${scope}`, '--scope', scope], env);
+      expect(r.code, r.stderr).toBe(0);
+      tokens[scope] = r.stdout.trim().split('\n').at(-1)!;
+    }),
+  );
+}, 300_000);
 
 afterAll(async () => {
   for (const a of agents) {

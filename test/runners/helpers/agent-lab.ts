@@ -6,11 +6,11 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { JobBroker } from '../../../collector/queue/job-broker.ts';
 import { type AgentOptions, runAgent } from '../../../runners/agent/agent.ts';
-import { startPostgres, type ThrowawayPostgres } from './postgres.ts';
+import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { type RealCollector, startRealCollector } from './real-collector.ts';
 
 export interface AgentLab {
-  pg: ThrowawayPostgres;
+  pg: TestPostgres;
   collector: RealCollector;
   /** The collector's job queue on `pg`, opened here as a submitter would. */
   queue: JobBroker;
@@ -36,7 +36,7 @@ export function useAgentLab(): AgentLab {
     }
     await lab.queue?.close();
     await lab.collector?.stop();
-    lab.pg?.stop();
+    lab.pg?.dispose();
   });
   return lab;
 }
