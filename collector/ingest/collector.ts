@@ -68,7 +68,9 @@ export class Collector {
     // Consoles finished before compression existed, or left raw by a stopped collector.
     this.background.run(this.recovered.then(() => this.console.compactor.sweep()));
     // Boots stored before issues existed get theirs, behind whatever start-up finished.
-    this.background.run(this.recovered.then(() => backfillIssues(this.db)).catch(() => 0));
+    this.background.run(
+      this.recovered.then(() => backfillIssues(this.db, (m) => this.feed.publish(m))).catch(() => 0),
+    );
   }
 
   /**

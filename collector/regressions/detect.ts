@@ -121,17 +121,39 @@ async function groupIssues(
 }
 
 /**
- * Groups the failures of boots stored before issues existed (or whose grouping failed), in
- * the detection queue, oldest first, a batch at a time; idempotent, and quiet on the live
- * feed. Returns how many boots it read.
+ * A boot that finished this recently may be on a dashboard now, its own grouping still queued
+ * at the collector that finished it: whoever groups it first announces it, or nobody would.
  */
-export async function backfillIssues(db: Db, batch = 100): Promise<number> {
+const LIVE_FINISH_MS = 10 * 60_000;
+
+/**
+ * Groups the failures of boots stored before issues existed (or whose grouping failed), in
+ * the detection queue, oldest first, a batch at a time; idempotent. Quiet on the live feed
+ * but for boots finished within LIVE_FINISH_MS. Returns how many boots it read.
+ */
+export async function backfillIssues(
+  db: Db,
+  publish?: (m: IssueMessage) => void,
+  batch = 100,
+): Promise<number> {
   const tried = new Set<number>();
   for (;;) {
-    const ids = (await ungroupedBoots(db, batch + tried.size)).filter((id) => !tried.has(id)).slice(0, batch);
-    if (!ids.length) return tried.size;
-    for (const id of ids) tried.add(id);
-    await enqueue(db, () => backfillBatch(db, ids));
+    const found = await ungroupedBoots(db, batch + tried.size);
+    const todo = found.filter((b) => !tried.has(b.id)).slice(0, batch);
+    if (!todo.length) return tried.size;
+    for (const b of todo) tried.add(b.id);
+    const live = new Set(
+      todo
+        .filter((b) => b.finishedAt && Date.now() - b.finishedAt.getTime() < LIVE_FINISH_MS)
+        .map((b) => b.id),
+    );
+    await enqueue(db, () =>
+      backfillBatch(
+        db,
+        todo.map((b) => b.id),
+        (id) => (live.has(id) ? (publish ?? null) : null),
+      ),
+    );
   }
 }
 
@@ -140,17 +162,22 @@ export async function backfillIssues(db: Db, batch = 100): Promise<number> {
  * grouping them one by one would leave them. A batch that fails goes one boot at a time, so
  * one bad boot leaves no other ungrouped.
  */
-async function backfillBatch(db: Db, ids: number[]): Promise<void> {
+async function backfillBatch(
+  db: Db,
+  ids: number[],
+  publishFor: (id: number) => ((m: IssueMessage) => void) | null,
+): Promise<void> {
   const span = `boots ${ids[0]}..${ids.at(-1)}`;
   const recorded = await guarded(span, () => recordIssuesOfBoots(db, ids), 'issue backfill');
   for (const [i, id] of ids.entries())
     await guarded(
       `boot ${id}`,
       async () => {
-        if (!recorded) return groupIssues(db, id, null);
+        const publish = publishFor(id);
+        if (!recorded) return groupIssues(db, id, publish);
         await alertsForIssues(db, id, ids.slice(i + 1));
         const r = recorded.get(id);
-        if (r) await issueChanges(db, id, r.created, false);
+        if (r) for (const m of await issueChanges(db, id, r.created, publish !== null)) publish?.(m);
         return r?.count ?? null;
       },
       'issue backfill',

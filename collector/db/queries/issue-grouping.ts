@@ -199,12 +199,14 @@ async function linkBoots(
 }
 
 /** Finished boots whose failures are not grouped yet (stored before issues existed), oldest first. */
-export async function ungroupedBoots(db: Db, limit: number): Promise<number[]> {
-  const rows = await db
-    .select({ id: boots.id })
+export async function ungroupedBoots(
+  db: Db,
+  limit: number,
+): Promise<{ id: number; finishedAt: Date | null }[]> {
+  return db
+    .select({ id: boots.id, finishedAt: boots.finishedAt })
     .from(boots)
     .where(and(eq(boots.state, 'finished'), eq(boots.issuesGrouped, false)))
     .orderBy(boots.startedAt, boots.id)
     .limit(limit);
-  return rows.map((r) => r.id);
 }
