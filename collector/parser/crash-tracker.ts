@@ -22,6 +22,7 @@ import {
   CUT_HERE_RE,
   END_TRACE_RE,
   EQUALS_RE,
+  INLINE_HEADER_RE,
   OOM_LINE_RES,
   REPORT_LINE_RES,
 } from './tables/crashes.ts';
@@ -206,7 +207,7 @@ export class CrashTracker {
       if (!open.nmiTrace && trimmed.startsWith('Sending NMI from CPU')) open.nmiTrace = true;
       // `cut here` waits for its WARNING/BUG header; the WARN's own message may come first.
       if (!open.format) {
-        const m = matchFormat(trimmed, false);
+        const m = INLINE_HEADER_RE.test(trimmed) ? null : matchFormat(trimmed, false);
         if (m) {
           open.format = m[0];
           open.match = m[1];
@@ -243,7 +244,7 @@ export class CrashTracker {
     }
 
     if (open && !HEADER_HINT.test(message)) return { consumed: false, header: false, closed };
-    if (CUT_HERE_RE.test(trimmed)) {
+    if (CUT_HERE_RE.test(trimmed) || INLINE_HEADER_RE.test(trimmed)) {
       this.start(null, null, message, line, time, caller);
       return { consumed: true, header: true, closed };
     }

@@ -913,6 +913,12 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
   },
 ];
 
+/**
+ * A symbolized sanitizer header naming an inlined function (`BUG: KASAN: double-free in slab_free
+ * mm/slub.c:3599 [inline]`): the header with the real function (`+0x..`) follows, as after `cut here`.
+ */
+export const INLINE_HEADER_RE =
+  /^BUG: (?:KASAN|KMSAN|KFENCE): .* in [A-Za-z0-9_.$]+ \S+:\d+(?::\d+)? \[inline\]\s*$/;
 /** `------------[ cut here ]------------`: a WARN or BUG header follows within a few lines. */
 export const CUT_HERE_RE = /^(?:-+\[ cut here \]-+|8<-+ cut here -+)\s*$/;
 /** The closing line of a report; it belongs to the report. */

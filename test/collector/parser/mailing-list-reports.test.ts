@@ -229,6 +229,47 @@ Call Trace:
 [  688.444906]  __mmu_notifier_invalidate_range_end+0x63/0xe0`,
   },
   {
+    // Symbolized: the first header names an inlined function; the next one, with `+0x`, is the header.
+    source: 'syzbot, Reported-by: syzbot+edfd15cd4246a3fc615a (linux-next 20220923, io_uring)',
+    kind: 'kasan',
+    title: 'KASAN: invalid-free in io_clean_op',
+    log: `==================================================================
+BUG: KASAN: double-free in slab_free mm/slub.c:3599 [inline]
+BUG: KASAN: double-free in __kmem_cache_free+0xab/0x3b0 mm/slub.c:3612
+Free of addr ffff88801e642000 by task syz-executor374/3609
+
+CPU: 0 PID: 3609 Comm: syz-executor374 Not tainted 6.0.0-rc6-next-20220923-syzkaller #0
+Hardware name: Google Google Compute Engine/Google Compute Engine, BIOS Google 08/26/2022
+Call Trace:
+ <TASK>
+ __dump_stack lib/dump_stack.c:88 [inline]
+ dump_stack_lvl+0xcd/0x134 lib/dump_stack.c:106
+ print_address_description mm/kasan/report.c:284 [inline]
+ print_report+0x15e/0x45d mm/kasan/report.c:395
+ kasan_report_invalid_free+0x97/0x1b0 mm/kasan/report.c:460
+ ____kasan_slab_free+0x185/0x1c0 mm/kasan/common.c:225
+ kasan_slab_free include/linux/kasan.h:177 [inline]
+ slab_free_hook mm/slub.c:1669 [inline]
+ slab_free_freelist_hook+0x8b/0x1c0 mm/slub.c:1695
+ slab_free mm/slub.c:3599 [inline]
+ __kmem_cache_free+0xab/0x3b0 mm/slub.c:3612
+ io_clean_op+0x581/0xb10 io_uring/io_uring.c:1699
+ io_free_batch_list+0x46f/0x7e0 io_uring/io_uring.c:1305
+ __io_submit_flush_completions+0x22b/0x2e0 io_uring/io_uring.c:1343
+ </TASK>
+
+Allocated by task 3609:
+ kasan_save_stack+0x1e/0x40 mm/kasan/common.c:45
+ __kmalloc+0x54/0xc0 mm/slab_common.c:947
+ io_alloc_async_data+0x9b/0x160 io_uring/io_uring.c:1590
+
+Freed by task 3609:
+ kasan_save_stack+0x1e/0x40 mm/kasan/common.c:45
+ __kmem_cache_free+0xab/0x3b0 mm/slub.c:3612
+ io_send_zc_cleanup+0x133/0x180 io_uring/net.c:916
+==================================================================`,
+  },
+  {
     // An unhandled breakpoint on 32-bit x86 (`EIP:`), behind syslog's `<4>` level prefix.
     source: 'LKFT on linux-next 20230406, i386 under QEMU, LTP pids tests ("int3: 0000 [#1] PREEMPT SMP")',
     kind: 'oops',
