@@ -169,6 +169,8 @@ const ADDRESS_RE = /\b(?:0x)?[0-9a-f]{8,16}\b/g;
 const OFFSET_RE = /\+0x[0-9a-f]+\/0x[0-9a-f]+/g;
 // PIDs, sizes and the like (five digits and more): syzkaller's `NUM`.
 const NUMBER_RE = /(^|[^A-Za-z0-9])[1-9][0-9]{4,}(?![0-9])/g;
+// Source lines (`r8169_main.c:4430` in a decoded header): syzkaller's `LINE`.
+const SOURCE_LINE_RE = /(\.\w+)(?::\d+)+/g;
 
 /**
  * Renders the title. A report whose stack names no culprit is marked corrupted, like syzbot
@@ -206,7 +208,12 @@ export function renderTitle(
   const group = (i: number) => {
     const g = facts.match[i] ?? '';
     if (format.kind === 'panic') return g;
-    return g.replace(OFFSET_RE, '').replace(ADDRESS_RE, 'ADDR').replace(NUMBER_RE, '$1NUM').trim();
+    return g
+      .replace(OFFSET_RE, '')
+      .replace(SOURCE_LINE_RE, '$1:LINE')
+      .replace(ADDRESS_RE, 'ADDR')
+      .replace(NUMBER_RE, '$1NUM')
+      .trim();
   };
   const loc = format.locGroup !== undefined ? (facts.match[format.locGroup] ?? '') : '';
   const title = template

@@ -76,6 +76,21 @@ CPU: 1 PID: 7604 Comm: syz-executor.4 Not tainted 5.3.0+ #0
 [  156.885969] ==================================================================`,
   },
   {
+    // Run through decode_stacktrace.sh: source lines become syzkaller's `LINE`, then the 120-byte cut.
+    source:
+      "linux-kernel, a KCSAN data race in r8169 on 6.6 (quoted-printable decoded, the reply's `> ` marks removed)",
+    kind: 'kcsan',
+    title:
+      'KCSAN: data-race in rtl8169_poll (drivers/net/ethernet/realtek/r8169_main.c:LINE drivers/net/ethernet/realtek/r8169_main',
+    log: `BUG: KCSAN: data-race in rtl8169_poll (drivers/net/ethernet/realtek/r8169_main.c:4430 drivers/net/ethernet/realtek/r8169_main.c:4583) r8169
+
+race at unknown origin, with read to 0xffff888117e43510 of 4 bytes by interrupt on cpu 21:
+rtl8169_poll (drivers/net/ethernet/realtek/r8169_main.c:4430 drivers/net/ethernet/realtek/r8169_main.c:4583) r8169
+__napi_poll (net/core/dev.c:6527)
+net_rx_action (net/core/dev.c:6596 net/core/dev.c:6727)
+__do_softirq (kernel/softirq.c:553)`,
+  },
+  {
     // KCSAN's first wording (5.3 on ppc64le): `racing read`.
     source:
       'linux-kernel, KCSAN on ppc64le, Marco Elver\'s reply quoting "BUG: KCSAN: racing read in __spin_yield"',
