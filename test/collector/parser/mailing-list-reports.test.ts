@@ -285,6 +285,22 @@ Freed by task 3609:
 ==================================================================`,
   },
   {
+    // 4.1 printed the canary's return address as a number: the stack names no culprit past the panic.
+    source: 'linux-kernel, userfaultfd review on 4.1-rc2 ("the stack corruption panic")',
+    kind: 'panic',
+    title: 'kernel panic: stack is corrupted in corrupted',
+    log: `[   48.302949] Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ffffffff81251ad9
+[   48.302949] 
+[   48.303032] CPU: 0 PID: 603 Comm: a.out Not tainted 4.1.0-rc2-uffd-criu+ #27
+[   48.303032] Hardware name: Bochs Bochs, BIOS Bochs 01/01/2011
+[   48.303032]  0000000000000000 00000000e6804e19 ffff88003da13c28 ffffffff816c584a
+[   48.303032]  0000000000000000 ffffffff819fc4b8 ffff88003da13ca8 ffffffff816c136e
+[   48.303032]  ffff880000000010 ffff88003da13cb8 ffff88003da13c58 00000000e6804e19
+[   48.303032] Call Trace:
+[   48.303032]  [<ffffffff816c584a>] dump_stack+0x45/0x57
+[   48.303032]  [<ffffffff816c136e>] panic+0xd0/0x204`,
+  },
+  {
     // An unhandled breakpoint on 32-bit x86 (`EIP:`), behind syslog's `<4>` level prefix.
     source: 'LKFT on linux-next 20230406, i386 under QEMU, LTP pids tests ("int3: 0000 [#1] PREEMPT SMP")',
     kind: 'oops',
