@@ -125,17 +125,7 @@ const USB_SUBMIT = [
 
 export const CRASH_FORMATS: readonly CrashFormat[] = [
   // Panics: the boot is over.
-  {
-    kind: 'panic',
-    header:
-      /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z0-9_.$]+)\+0x/,
-    title: 'kernel panic: stack is corrupted in {fn}',
-    fn: 'header',
-    fnGroup: 1,
-    fatal: true,
-    noStack: true,
-  },
-  // Older kernels print the return address as a number: the stack names the function instead.
+  // Older kernels print the canary's return address as a number: the stack names the function.
   {
     kind: 'panic',
     header: /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: [0-9a-f]+\s*$/,
@@ -143,6 +133,15 @@ export const CRASH_FORMATS: readonly CrashFormat[] = [
     fn: 'stack',
     skip: ['stack_chk'],
     fatal: true,
+  },
+  {
+    kind: 'panic',
+    header: /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z0-9_.$]+)/,
+    title: 'kernel panic: stack is corrupted in {fn}',
+    fn: 'header',
+    fnGroup: 1,
+    fatal: true,
+    noStack: true,
   },
   {
     kind: 'panic',
