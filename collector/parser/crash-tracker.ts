@@ -40,6 +40,8 @@ const RIP_RE =
   /^\s*(?:RIP|EIP|IP|NIP|pc|epc)\s*:\s*(?:[0-9a-f]{4}:)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/;
 // Older arm and 32-bit x86 `PC is at f+0x..`, `EIP is at f+0x..`; powerpc's trap site.
 const PC_IS_AT_RE = /^(?:(?:PC|EIP|RIP|NIP) is at|--- interrupt: \d+ at) ([A-Za-z0-9_.$]+)\+0x/;
+// A jump to nowhere (`pc : 0x0`, riscv `epc : 0x0`): no function, but the link register names the caller.
+const BARE_PC_RE = /^\s*e?pc\s*:\s*0x[0-9a-f]+\s*$/;
 const LR_RE = /^\s*(?:lr\s*:|ra\s*:|LR is at|LR =)\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
 const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\]\s+)?([A-Za-z0-9_.$]+)\+0x/;
 // Lockdep's `... is trying to release lock (x) at:` puts the function on the next line.
@@ -83,6 +85,8 @@ interface OpenCrash extends Omit<ReportFacts, 'match'> {
   /** Lines after `cut here` that came before the header (the WARN's own text). */
   preamble: number;
   bracketClosed: boolean;
+  /** A bare program counter was printed before any RIP: the link register may name the caller. */
+  barePc: boolean;
   /** Line of the header proper (after `cut here` and a WARN's own text). */
   headerLine: number;
   /** A `Call Trace:`/`stack backtrace:` was seen: free-form lockdep text is over. */
@@ -264,7 +268,8 @@ export class CrashTracker {
   private belongs(open: OpenCrash, message: string, trimmed: string): boolean {
     const format = open.format!;
     if (trimmed === '') return true;
-    if (format.absorbs?.test(trimmed)) return true;
+    // Before its stack only: a later `cut here` is another report's.
+    if (!open.sawTrace && format.absorbs?.test(trimmed)) return true;
     // A new report interrupts this one, except for headers that continue it.
     // A new report interrupts this one (a panic after an oops is its own, boot-ending crash),
     // except trap lines such as `invalid opcode:` that x86 prints inside a BUG() report.
@@ -300,6 +305,7 @@ export class CrashTracker {
       frames: [],
       rips: [],
       lr: null,
+      barePc: false,
       traceAt: -1,
       allocAt: -1,
       lockAts: [],
@@ -352,7 +358,11 @@ export class CrashTracker {
       if (open.rips.length < 8) open.rips.push({ fn: rip[1], at: open.frames.length });
       return;
     }
-    if (open.rips.length === 1 && !open.lr) {
+    if (open.rips.length === 0 && BARE_PC_RE.test(message)) {
+      open.barePc = true;
+      return;
+    }
+    if ((open.rips.length === 1 || (open.barePc && open.rips.length === 0)) && !open.lr) {
       const lr = LR_RE.exec(message);
       if (lr) {
         open.lr = lr[1];

@@ -81,7 +81,7 @@ export interface CrashFormat {
   noStack?: true | RegExp;
   /** The header alone means the report before it was lost (`Fatal exception`): corrupted. */
   cut?: true;
-  /** Headers that continue this report rather than start their own (what the report calls next). */
+  /** Headers that continue this report, before its stack, rather than start their own (what it calls next). */
   absorbs?: RegExp;
 }
 
