@@ -1,27 +1,24 @@
 /** Series over a variant's history: image sizes and build times per build, milestone times per boot. */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Arch } from '../../../common/arch.ts';
 import type { BuildMetric, TrendMetric, TrendPoint, TrendSeries } from '../../../common/types/api.ts';
 import type { BootOutcome, Status } from '../../../common/types/ingest.ts';
-import { MILESTONES, type MilestoneName, type Milestones } from '../../../common/types/parse.ts';
+import { MILESTONES } from '../../../common/types/parse.ts';
 import type { Db } from '../client.ts';
-import { iso, jsonValue, rowsOf } from '../rows.ts';
+import { isoText, rowsOf } from '../rows.ts';
 import { boots, builds } from '../schema/index.ts';
 
-type BuildColumn = 'image' | 'vmlinux' | 'text' | 'data' | 'bss' | 'wall' | 'user' | 'sys';
-
-const BUILD_COLUMNS: Record<BuildMetric, { column: PgColumn; key: BuildColumn; unit: TrendSeries['unit'] }> =
-  {
-    'size.image': { column: builds.imageSize, key: 'image', unit: 'bytes' },
-    'size.vmlinux': { column: builds.vmlinuxSize, key: 'vmlinux', unit: 'bytes' },
-    'size.text': { column: builds.textSize, key: 'text', unit: 'bytes' },
-    'size.data': { column: builds.dataSize, key: 'data', unit: 'bytes' },
-    'size.bss': { column: builds.bssSize, key: 'bss', unit: 'bytes' },
-    'build.wall': { column: builds.wallMs, key: 'wall', unit: 'ms' },
-    'build.user': { column: builds.userMs, key: 'user', unit: 'ms' },
-    'build.sys': { column: builds.sysMs, key: 'sys', unit: 'ms' },
-  };
+const BUILD_COLUMNS: Record<BuildMetric, { column: PgColumn; unit: TrendSeries['unit'] }> = {
+  'size.image': { column: builds.imageSize, unit: 'bytes' },
+  'size.vmlinux': { column: builds.vmlinuxSize, unit: 'bytes' },
+  'size.text': { column: builds.textSize, unit: 'bytes' },
+  'size.data': { column: builds.dataSize, unit: 'bytes' },
+  'size.bss': { column: builds.bssSize, unit: 'bytes' },
+  'build.wall': { column: builds.wallMs, unit: 'ms' },
+  'build.user': { column: builds.userMs, unit: 'ms' },
+  'build.sys': { column: builds.sysMs, unit: 'ms' },
+};
 
 export interface TrendParams {
   variants: { id: number; name: string }[];
@@ -32,19 +29,24 @@ export interface TrendParams {
   arch?: Arch[];
 }
 
-interface Row {
+/**
+ * A point as the database gives it, oldest first after the reverse: the time already ISO text,
+ * one value column per metric asked for (`m0`, `m1`, ...). A six-variant overlay is thousands
+ * of rows, and a Date per row or a JSON document per row cost more CPU than the query.
+ */
+type PointRow = {
   seq: number;
-  at: Date;
+  at: string;
   buildId: number | null;
   bootId: number | null;
   outcome: BootOutcome | null;
   buildStatus: Status | null;
   arch: string | null;
-}
+} & Record<`m${number}`, string | number | null>;
 
 /** Rows by architecture, in order: a variant's history is one line per arch. */
-function byArch<R extends { arch: string | null }>(rows: R[]): [string | null, R[]][] {
-  const out = new Map<string | null, R[]>();
+function byArch(rows: PointRow[]): [string | null, PointRow[]][] {
+  const out = new Map<string | null, PointRow[]>();
   for (const r of rows) {
     const list = out.get(r.arch);
     if (list) list.push(r);
@@ -66,21 +68,33 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   const histories = await Promise.all(
     p.variants.map(async (v) => {
       const [b, t] = await Promise.all([
-        buildMetrics.length ? buildPoints(db, v.id, p.limit, p.arch) : [],
-        milestones.length ? bootPoints(db, v.id, p.limit, p.arch) : [],
+        buildMetrics.length
+          ? buildPoints(
+              db,
+              v.id,
+              buildMetrics.map((m) => BUILD_COLUMNS[m].column),
+              p.limit,
+              p.arch,
+            )
+          : [],
+        milestones.length ? bootPoints(db, v.id, milestones, p.limit, p.arch) : [],
       ]);
       return { builds: b.reverse(), boots: t.reverse() };
     }),
   );
-  const point = (r: Row, value: unknown): TrendPoint => ({
-    seq: Number(r.seq),
-    at: iso(r.at)!,
-    buildId: r.buildId,
-    bootId: r.bootId,
-    value: value == null ? null : Number(value),
-    outcome: r.outcome,
-    buildStatus: r.buildStatus,
-  });
+  const points = (rows: PointRow[], column: `m${number}`): TrendPoint[] =>
+    rows.map((r) => {
+      const value = r[column];
+      return {
+        seq: r.seq,
+        at: r.at,
+        buildId: r.buildId,
+        bootId: r.bootId,
+        value: value == null ? null : Number(value),
+        outcome: r.outcome,
+        buildStatus: r.buildStatus,
+      };
+    });
   const series = p.variants.flatMap((v, i) =>
     p.metrics.flatMap((metric): TrendSeries[] => {
       const h = histories[i];
@@ -90,15 +104,14 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
           arch,
           metric,
           unit: BUILD_COLUMNS[metric].unit,
-          points: rows.map((r) => point(r, r.sizes[BUILD_COLUMNS[metric].key])),
+          points: points(rows, `m${buildMetrics.indexOf(metric)}`),
         }));
-      const name = metric.slice('boot.'.length) as MilestoneName;
       return byArch(h.boots).map(([arch, rows]) => ({
         variant: v.name,
         arch,
         metric,
         unit: 's',
-        points: rows.map((r) => point(r, r.milestones?.[name])),
+        points: points(rows, `m${milestones.indexOf(metric.slice('boot.'.length))}`),
       }));
     }),
   );
@@ -106,26 +119,30 @@ export async function trendSeries(db: Db, p: TrendParams): Promise<TrendSeries[]
   return p.arch?.length ? series.filter((s) => s.points.length) : series;
 }
 
-/**
- * Trend rows come back raw (the driver's values, no per-field mapping): a six-variant overlay is
- * thousands of rows, and mapping each field cost more CPU than the query.
- */
-type BuildRow = Row & { sizes: Record<BuildColumn, string | number | null> };
-
-/** A variant's latest builds with every build metric, numbered in time order, each with its latest finished boot. */
-async function buildPoints(db: Db, variantId: number, limit: number, arch?: Arch[]): Promise<BuildRow[]> {
-  const sizes = sql.join(
-    Object.values(BUILD_COLUMNS).map((c) => sql`${sql.raw(`'${c.key}'`)}, ${c.column}`),
+/** Value columns `m0`, `m1`, ... in the order given. */
+function valueColumns(values: SQL[]): SQL {
+  return sql.join(
+    values.map((v, i) => sql`${v} as ${sql.identifier(`m${i}`)}`),
     sql`, `,
   );
+}
+
+/** A variant's latest builds with the given columns, numbered in time order, each with its latest finished boot. */
+function buildPoints(
+  db: Db,
+  variantId: number,
+  columns: PgColumn[],
+  limit: number,
+  arch?: Arch[],
+): Promise<PointRow[]> {
   // The build's newest finished boot: one probe of boots_build_idx per build. Filtered outside
   // the numbering: a point keeps its place in the variant's whole history.
-  const rows = await rowsOf<Omit<BuildRow, 'sizes'> & { sizes: BuildRow['sizes'] | string }>(
+  return rowsOf<PointRow>(
     db,
     sql`select * from (
-      select row_number() over (order by ${builds.startedAt}, ${builds.id}) as seq, ${builds.startedAt} as at,
-        ${builds.id} as "buildId", lb.id as "bootId", lb.outcome, ${builds.status} as "buildStatus",
-        ${builds.arch} as arch, json_build_object(${sizes}) as sizes
+      select (row_number() over (order by ${builds.startedAt}, ${builds.id}))::int as seq,
+        ${isoText(builds.startedAt)} as at, ${builds.id} as "buildId", lb.id as "bootId", lb.outcome,
+        ${builds.status} as "buildStatus", ${builds.arch} as arch, ${valueColumns(columns.map((c) => sql`${c}`))}
       from ${builds}
       left join lateral (select ${boots.id} as id, ${boots.outcome} as outcome from ${boots}
         where ${boots.buildId} = ${builds.id} and ${boots.state} = 'finished'
@@ -134,25 +151,34 @@ async function buildPoints(db: Db, variantId: number, limit: number, arch?: Arch
     ${archFilter(arch)}
     order by seq desc limit ${limit}`,
   );
-  return rows.map((r) => ({ ...r, sizes: jsonValue(r.sizes) }));
 }
 
-/** A variant's latest finished boots with their milestones, numbered in time order. */
-async function bootPoints(db: Db, variantId: number, limit: number, arch?: Arch[]) {
+/** A variant's latest finished boots with the given milestones (numbers only), numbered in time order. */
+function bootPoints(
+  db: Db,
+  variantId: number,
+  milestones: string[],
+  limit: number,
+  arch?: Arch[],
+): Promise<PointRow[]> {
+  const times = milestones.map(
+    (m) =>
+      sql`case jsonb_typeof(${boots.milestones}->${m}::text) when 'number' then (${boots.milestones}->>${m}::text)::float8 end`,
+  );
   // The build's status by primary key per boot, never a scan of every build.
-  const rows = await rowsOf<Row & { milestones: Milestones | string | null }>(
+  return rowsOf<PointRow>(
     db,
     sql`select * from (
-      select row_number() over (order by ${boots.startedAt}, ${boots.id}) as seq, ${boots.startedAt} as at,
-        ${boots.buildId} as "buildId", ${boots.id} as "bootId", ${boots.milestones} as milestones,
+      select (row_number() over (order by ${boots.startedAt}, ${boots.id}))::int as seq,
+        ${isoText(boots.startedAt)} as at, ${boots.buildId} as "buildId", ${boots.id} as "bootId",
         ${boots.outcome} as outcome, ${boots.arch} as arch,
-        (select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId}) as "buildStatus"
+        (select ${builds.status} from ${builds} where ${builds.id} = ${boots.buildId}) as "buildStatus",
+        ${valueColumns(times)}
       from ${boots}
       where ${boots.variantId} = ${variantId} and ${boots.state} = 'finished') x
     ${archFilter(arch)}
     order by seq desc limit ${limit}`,
   );
-  return rows.map((r) => ({ ...r, milestones: r.milestones == null ? null : jsonValue(r.milestones) }));
 }
 
 function archFilter(arch?: Arch[]) {

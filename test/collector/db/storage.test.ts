@@ -168,8 +168,9 @@ describe.each(backends())('storage on $name', (backend) => {
   });
 
   it('answers variant overviews and trends from builds and their boots', async () => {
-    database = (await createTestDb(backend)).database;
-    const c = new Collector(database);
+    const db = (await createTestDb(backend)).database;
+    database = db;
+    const c = new Collector(db);
     const b1 = await c.recordBuild(
       build('net', { sizes: { image: 1000 }, startedAt: '2026-01-01T00:00:00Z' }),
     );
@@ -178,7 +179,7 @@ describe.each(backends())('storage on $name', (backend) => {
     );
     const log = fixtureBytes('logs/05-net-e1000.log');
     const boot = await c.importLog(log, { buildId: b2 });
-    const [overview] = await listVariantOverviews(database.db);
+    const [overview] = await listVariantOverviews(db.db);
     const parsed = parseLog(log);
     expect(overview).toMatchObject({
       name: 'net',
@@ -187,10 +188,9 @@ describe.each(backends())('storage on $name', (backend) => {
       latestBuild: { id: b2, imageSize: 1300, imageSizeDelta: 300, previousBuildId: b1 },
       latestBoot: { id: boot.id, outcome: parsed.outcome, timeToInit: parsed.milestones.init_start },
     });
-    const [size, init] = await trendSeries(database.db, {
-      variants: [
-        { id: (await rowsOf<{ id: number }>(database.db, sql`select id from variants`))[0].id, name: 'net' },
-      ],
+    const variantId = async () => (await rowsOf<{ id: number }>(db.db, sql`select id from variants`))[0].id;
+    const [size, init] = await trendSeries(db.db, {
+      variants: [{ id: await variantId(), name: 'net' }],
       metrics: ['size.image', 'boot.init_start'],
       limit: 100,
     });
@@ -199,5 +199,22 @@ describe.each(backends())('storage on $name', (backend) => {
       [2, b2, 1300, parsed.outcome],
     ]);
     expect(init.points.map((p) => [p.bootId, p.value])).toEqual([[boot.id, parsed.milestones.init_start]]);
+    // Times as every answer gives them: a build's given start, a boot's stored to the microsecond.
+    expect(size.points.map((p) => [p.at, p.buildStatus])).toEqual([
+      ['2026-01-01T00:00:00.000Z', 'PASS'],
+      ['2026-01-02T00:00:00.000Z', 'PASS'],
+    ]);
+    expect(init.points[0].at).toBe((await getBootSummary(db.db, boot.id))?.startedAt);
+    // The latest points only, each keeping its place in the whole history; metrics read together.
+    const [image, wall] = await trendSeries(db.db, {
+      variants: [{ id: await variantId(), name: 'net' }],
+      metrics: ['size.image', 'build.wall'],
+      limit: 1,
+    });
+    expect([image.metric, wall.metric]).toEqual(['size.image', 'build.wall']);
+    expect([image.points, wall.points].map((ps) => ps.map((p) => [p.seq, p.buildId, p.value]))).toEqual([
+      [[2, b2, 1300]],
+      [[2, b2, 80_000]],
+    ]);
   });
 });
