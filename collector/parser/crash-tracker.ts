@@ -40,8 +40,6 @@ const RIP_RE =
   /^\s*(?:RIP|EIP|IP|NIP|pc|epc)\s*:\s*(?:[0-9a-f]{4}:)?(?:\[<?[0-9a-f]+>?\]\s*){0,2}([A-Za-z0-9_.$]+)\+0x[0-9a-f]+/;
 // Older arm and 32-bit x86 `PC is at f+0x..`, `EIP is at f+0x..`; powerpc's trap site.
 const PC_IS_AT_RE = /^(?:(?:PC|EIP|RIP|NIP) is at|--- interrupt: \d+ at) ([A-Za-z0-9_.$]+)\+0x/;
-// A jump to nowhere (`pc : 0x0`, riscv `epc : 0x0`): no function, but the link register names the caller.
-const BARE_PC_RE = /^\s*e?pc\s*:\s*0x[0-9a-f]+\s*$/;
 const LR_RE = /^\s*(?:lr\s*:|ra\s*:|LR is at|LR =)\s*(?:\[<?[0-9a-f]+>?\]\s*)?([A-Za-z0-9_.$]+)\+0x/;
 const LOCK_AT_RE = /, at: (?:\[<[0-9a-f]+>\]\s+)?([A-Za-z0-9_.$]+)\+0x/;
 // Lockdep's `... is trying to release lock (x) at:` puts the function on the next line.
@@ -85,8 +83,6 @@ interface OpenCrash extends Omit<ReportFacts, 'match'> {
   /** Lines after `cut here` that came before the header (the WARN's own text). */
   preamble: number;
   bracketClosed: boolean;
-  /** A bare program counter was printed before any RIP: the link register may name the caller. */
-  barePc: boolean;
   /** Line of the header proper (after `cut here` and a WARN's own text). */
   headerLine: number;
   /** A `Call Trace:`/`stack backtrace:` was seen: free-form lockdep text is over. */
@@ -305,7 +301,6 @@ export class CrashTracker {
       frames: [],
       rips: [],
       lr: null,
-      barePc: false,
       traceAt: -1,
       allocAt: -1,
       lockAts: [],
@@ -358,11 +353,7 @@ export class CrashTracker {
       if (open.rips.length < 8) open.rips.push({ fn: rip[1], at: open.frames.length });
       return;
     }
-    if (open.rips.length === 0 && BARE_PC_RE.test(message)) {
-      open.barePc = true;
-      return;
-    }
-    if ((open.rips.length === 1 || (open.barePc && open.rips.length === 0)) && !open.lr) {
+    if (open.rips.length === 1 && !open.lr) {
       const lr = LR_RE.exec(message);
       if (lr) {
         open.lr = lr[1];
