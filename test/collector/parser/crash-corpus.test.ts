@@ -20,6 +20,7 @@ interface Expected {
 const CORPORA = [
   { dir: 'crashes', min: 30 },
   { dir: 'crashes-arm64', min: 35 },
+  { dir: 'crashes-riscv64', min: 32 },
 ];
 
 for (const { dir, min } of CORPORA) {
