@@ -59,9 +59,9 @@ function wordsOf(re: RegExp, category: number): Word[] {
 
 /**
  * An Aho-Corasick automaton over ASCII, made a full table: the state after reading a
- * character is NEXT[state << 7 | char], so a line costs one lookup per character; OUTPUT
- * gives the categories of the words (or the control character) just read, 0 for most
- * states, and is or-ed in unconditionally (a branch on it cost more than the load).
+ * character is NEXT[state << 7 | char]; OUTPUT gives the categories of the words (or the
+ * control character) just read, 0 for most states, and is or-ed in unconditionally (a
+ * branch on it cost more than the load).
  */
 function automaton(words: Word[]): { next: Uint16Array; output: Uint8Array } {
   // The trie, state 0 its root; a child per character of each word's character sets.
@@ -131,6 +131,18 @@ const { next: NEXT, output: OUTPUT } = automaton([
   ...wordsOf(FACT_WORDS, FACT),
 ]);
 
+/** Where a step's state sits in STEP's entries (shifted: it is the next row's offset). */
+const STATE_MASK = 0xffff80;
+/** Where the categories the step's target state outputs sit in STEP's entries. */
+const OUTPUT_SHIFT = 24;
+/**
+ * NEXT and OUTPUT as one table: each entry holds the target state, already shifted to be
+ * its row's offset, and that state's output above it, so a character costs one lookup and
+ * the lookups chain through an `and` alone (the scan waits on each lookup in turn).
+ */
+const STEP = Uint32Array.from(NEXT, (t) => (t << 7) | (OUTPUT[t] << OUTPUT_SHIFT));
+if (NEXT.length > STATE_MASK + 1) throw new Error('prefilter: too many states for STEP');
+
 /** The categories found in text[start, end): ESCAPE, CR, and words of CRASH and FACT. */
 function scanText(text: string, start: number, end: number): number {
   let found = 0;
@@ -139,14 +151,15 @@ function scanText(text: string, start: number, end: number): number {
     const c = text.charCodeAt(i);
     if (c >= 0x80) {
       // No word holds a character past ASCII: it ends any word being read.
-      if (c < 0x100) found |= CONTROL[c];
+      if (c < 0x100) found |= CONTROL[c] << OUTPUT_SHIFT;
       s = 0;
       continue;
     }
-    s = NEXT[(s << 7) | c];
-    found |= OUTPUT[s];
+    const step = STEP[s | c];
+    found |= step;
+    s = step & STATE_MASK;
   }
-  return found;
+  return found >>> OUTPUT_SHIFT;
 }
 
 /** A byte of a `[ seconds.fraction]` stamp's inside: space, `.` or a digit. */
@@ -181,10 +194,11 @@ function scanAscii(bytes: Uint8Array, start: number, end: number): number {
     if (i < end && bytes[i] === 0x5d) from = i + 1;
   }
   for (let i = from; i < end; i++) {
-    s = NEXT[(s << 7) | bytes[i]];
-    found |= OUTPUT[s];
+    const step = STEP[s | bytes[i]];
+    found |= step;
+    s = step & STATE_MASK;
   }
-  return found;
+  return found >>> OUTPUT_SHIFT;
 }
 
 /** The prefilter's answers for the line being read. */
