@@ -28,6 +28,21 @@ export interface KeyedFinding {
   fatal: boolean;
 }
 
+/** What keys a failed driver probe: its driver and error. */
+export interface ProbeFacts {
+  driver: string;
+  errno?: number | null;
+  errnoName?: string | null;
+}
+
+/** The key and title of a failed probe. */
+export function probeKey(p: ProbeFacts): { key: string; title: string } {
+  return {
+    key: `probe_failed:${p.driver}:${p.errnoName ?? p.errno ?? ''}`,
+    title: `${p.driver}: probe failed${p.errnoName ? ` (${p.errnoName})` : ''}`,
+  };
+}
+
 /** The key of an event that signals trouble, or null for a healthy or neutral event. */
 export function eventKey(e: BootEvent): Omit<KeyedFinding, 'line' | 'time' | 'fatal'> | null {
   switch (e.kind) {
@@ -66,12 +81,7 @@ export function eventKey(e: BootEvent): Omit<KeyedFinding, 'line' | 'time' | 'fa
       };
     case 'probe':
       if (e.ok) return null;
-      return {
-        key: `probe_failed:${e.driver}:${e.errnoName ?? e.errno ?? ''}`,
-        cls: 'probe_failed',
-        title: `${e.driver}: probe failed${e.errnoName ? ` (${e.errnoName})` : ''}`,
-        text: e.message,
-      };
+      return { ...probeKey(e), cls: 'probe_failed', text: e.message };
     default:
       return null;
   }

@@ -6,7 +6,7 @@
 import type { BootOutcome } from '../../common/types/ingest.ts';
 import type { BootEvent, BootStage } from '../../common/types/parse.ts';
 import { sanitizeTitle } from '../parser/sanitize-title.ts';
-import { type CrashFacts, eventKey } from './event-keys.ts';
+import { type CrashFacts, eventKey, type ProbeFacts, probeKey } from './event-keys.ts';
 
 export interface FailureBoot {
   id: number;
@@ -19,6 +19,8 @@ export interface FailureBoot {
   crashes: CrashFacts[];
   /** Troubling events only are needed: errors, mount/exec failures, probes. */
   events: BootEvent[];
+  /** Failed probes read as their keys' facts (from the events' columns), in order. */
+  probes?: (ProbeFacts & { line: number })[];
 }
 
 export type FailureKind = 'crash' | 'warning' | 'error' | 'probe' | 'stalled' | 'no_output';
@@ -103,11 +105,12 @@ function hits(b: FailureBoot): Hit[] {
         line: c.line,
       });
   }
-  for (const e of b.events) {
-    const k = e.kind === 'probe' ? eventKey(e) : null;
+  const probe = (k: { key: string; title: string } | null, line: number) => {
     if (k && !out.has(k.key))
-      out.set(k.key, { key: k.key, kind: 'probe', title: k.title, fatal: false, line: e.line });
-  }
+      out.set(k.key, { key: k.key, kind: 'probe', title: k.title, fatal: false, line });
+  };
+  for (const e of b.events) if (e.kind === 'probe') probe(eventKey(e), e.line);
+  for (const p of b.probes ?? []) probe(probeKey(p), p.line);
   return [...out.values()];
 }
 
@@ -135,7 +138,8 @@ export function groupFailures(boots: readonly FailureBoot[], maxOccurrences = 50
   for (const [key, { hit, occ }] of groups) {
     const variants = [...new Set(occ.map((o) => o.variant ?? '(none)'))].sort();
     const first = occ[occ.length - 1];
-    const ongoingIn = variants.filter((v) => occ.some((o) => o.bootId === latestOf.get(v)));
+    const seenIn = new Set(occ.map((o) => o.bootId));
+    const ongoingIn = variants.filter((v) => seenIn.has(latestOf.get(v)!));
     const fv = first.variant ?? '(none)';
     const isNew = first.bootId === latestOf.get(fv) && (bootsOf.get(fv) ?? 0) > 1;
     const builds = occ.map((o) => o.buildId).filter((x): x is number => x != null);

@@ -9,7 +9,7 @@ import type { Arch, BootEvent, Milestones } from '../../../common/types/parse.ts
 import type { FailureBoot } from '../../analysis/failures.ts';
 import type { RunFacts } from '../../analysis/regressions.ts';
 import type { Db } from '../client.ts';
-import { iso, jsonValue, rowsOf } from '../rows.ts';
+import { iso, isoText, jsonValue, rowsOf } from '../rows.ts';
 import { boots, builds, crashes, events, initcalls, variants } from '../schema/index.ts';
 
 /** Event kinds regression detection and failure grouping look at. */
@@ -125,11 +125,18 @@ interface BootFindings {
   initcalls: Map<number, RunFacts['initcalls']>;
 }
 
-/** Which boots' events to read under which condition; with `firstPer`, only each boot's first event per those values. */
+/** Which boots' events to read under which condition. */
 interface EventArm {
   boots: number[];
   where: SQL;
-  firstPer?: (SQL | PgColumn)[];
+}
+
+/**
+ * `column = any(ids)` with the ids as one array parameter: a thousand ids as a thousand
+ * parameters cost drizzle more CPU to build than the database took to answer.
+ */
+function anyOf(column: PgColumn, ids: number[]): SQL {
+  return sql`${column} = any(${sql.param(ids)}::int[])`;
 }
 
 /** Crashes (first report line only), troubling events and initcalls of the given boots. */
@@ -147,36 +154,31 @@ async function findingsOf(
 ): Promise<BootFindings> {
   const out: BootFindings = { crashes: new Map(), events: new Map(), initcalls: new Map() };
   if (!bootIds.length) return out;
-  const eventArm = (f: EventArm) => {
-    const where = and(inArray(events.bootId, f.boots), inArray(events.kind, KINDS), f.where);
-    const columns = { bootId: events.bootId, seq: events.seq, data: events.data };
-    return f.firstPer
-      ? db
-          .selectDistinctOn([events.bootId, ...f.firstPer], columns)
-          .from(events)
-          .where(where)
-          .orderBy(events.bootId, ...f.firstPer, events.seq)
-      : db.select(columns).from(events).where(where);
-  };
+  const eventArm = (f: EventArm) =>
+    db
+      .select({ bootId: events.bootId, seq: events.seq, data: events.data })
+      .from(events)
+      .where(and(anyOf(events.bootId, f.boots), inArray(events.kind, KINDS), f.where));
   const arms = eventFilters.filter((f) => f.boots.length);
   const [first, second, ...more] = (arms.length ? arms : [{ boots: bootIds, where: sql`false` }]).map(
     eventArm,
   );
   const armed = second ? unionAll(first, second, ...more).as('e') : first.as('e');
   const [c, e, i] = await Promise.all([
-    db
-      .select({
-        bootId: crashes.bootId,
-        kind: crashes.kind,
-        title: crashes.title,
-        line: crashes.line,
-        time: crashes.time,
-        fatal: crashes.fatal,
-        first: sql<string | null>`${crashes.report}->>0`,
-      })
-      .from(crashes)
-      .where(inArray(crashes.bootId, bootIds))
-      .orderBy(asc(crashes.bootId), asc(crashes.seq)),
+    rowsOf<{
+      bootId: number;
+      kind: RunFacts['crashes'][number]['kind'];
+      title: string;
+      line: number;
+      time: number | null;
+      fatal: boolean;
+      first: string | null;
+    }>(
+      db,
+      sql`select ${crashes.bootId} as "bootId", ${crashes.kind} as kind, ${crashes.title} as title,
+        ${crashes.line} as line, ${crashes.time} as time, ${crashes.fatal} as fatal, ${crashes.report}->>0 as first
+      from ${crashes} where ${anyOf(crashes.bootId, bootIds)} order by ${crashes.bootId}, ${crashes.seq}`,
+    ),
     // Raw rows: thousands of events, and drizzle's per-field mapping cost more than reading them.
     rowsOf<{ boot_id: number; data: BootEvent | string }>(
       db,
@@ -195,7 +197,7 @@ async function findingsOf(
             line: initcalls.line,
           })
           .from(initcalls)
-          .where(inArray(initcalls.bootId, bootIds))
+          .where(anyOf(initcalls.bootId, bootIds))
           .orderBy(asc(initcalls.bootId), asc(initcalls.line))
       : Promise.resolve([]),
   ]);
@@ -206,7 +208,7 @@ async function findingsOf(
   };
   for (const x of c)
     push(out.crashes, x.bootId, {
-      kind: x.kind as RunFacts['crashes'][number]['kind'],
+      kind: x.kind,
       title: x.title,
       line: x.line,
       time: x.time,
@@ -251,61 +253,77 @@ export async function loadFailureBoots(
   db: Db,
   opts: { limit: number; variants?: string[]; arch?: Arch[] },
 ): Promise<FailureBoot[]> {
-  const rows = await db
-    .select({
-      id: boots.id,
-      buildId: boots.buildId,
-      variant: variants.name,
-      at: boots.startedAt,
-      outcome: boots.outcome,
-      lastStage: boots.lastStage,
-      panicReason: sql<string | null>`${boots.panic}->>'reason'`,
-    })
-    .from(boots)
-    .leftJoin(variants, eq(variants.id, boots.variantId))
-    .where(
-      and(
-        eq(boots.state, 'finished'),
-        opts.variants?.length ? inArray(variants.name, opts.variants) : undefined,
-        opts.arch?.length ? inArray(boots.arch, opts.arch) : undefined,
-      ),
-    )
-    .orderBy(desc(boots.startedAt), desc(boots.id))
-    .limit(opts.limit);
+  // Raw rows, the time as ISO text: a thousand boots mapped field by field cost more than the query.
+  const rows = await rowsOf<Omit<FailureBoot, 'crashes' | 'events' | 'probes'>>(
+    db,
+    sql`select ${boots.id} as id, ${boots.buildId} as "buildId", ${variants.name} as variant,
+      ${isoText(boots.startedAt)} as at, ${boots.outcome} as outcome, ${boots.lastStage} as "lastStage",
+      ${boots.panic}->>'reason' as "panicReason"
+    from ${boots} left join ${variants} on ${variants.id} = ${boots.variantId}
+    where ${and(
+      eq(boots.state, 'finished'),
+      opts.variants?.length ? inArray(variants.name, opts.variants) : undefined,
+      opts.arch?.length ? inArray(boots.arch, opts.arch) : undefined,
+    )}
+    order by ${boots.startedAt} desc, ${boots.id} desc limit ${opts.limit}`,
+  );
+  const ids = rows.map((r) => r.id);
   // Grouping reads a failed boot's errors and any boot's failed probes: fetch only those. A
   // failed boot with a panic reason is named by it (or its crash) before its errors are looked at.
   const failed = rows
     .filter((r) => r.outcome !== 'booted' && r.outcome !== 'error' && !r.panicReason)
     .map((r) => r.id);
-  const f = await findingsOf(
-    db,
-    rows.map((r) => r.id),
-    false,
-    // Failed probes and a failed boot's errors, each through its partial index.
-    [
-      {
-        boots: rows.map((r) => r.id),
-        where: sql`${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'`,
-        // A boot's failed probes count once per key (eventKey: driver and errno), the first one;
-        // the columns ingest derives from those fields, cheaper to sort on than the JSON.
-        firstPer: [events.driver, sql`coalesce(${events.errnoName}, ${events.errno}::text, '')`],
-      },
+  const [f, probes] = await Promise.all([
+    findingsOf(db, ids, false, [
       {
         boots: failed,
         // The very predicate of events_trouble_idx, so the planner can prove it and use it.
         where: sql`${events.kind} in ('error', 'kernel_error', 'mount_failed', 'init_exec', 'missing_config')`,
       },
-    ],
-  );
+    ]),
+    failedProbes(db, ids),
+  ]);
+  // Fields named, not spread: spreading a thousand driver rows cost 4-13 ms.
   return rows.map((r) => ({
     id: r.id,
     buildId: r.buildId,
     variant: r.variant,
-    at: iso(r.at)!,
+    at: r.at,
     outcome: r.outcome,
     lastStage: r.lastStage,
     panicReason: r.panicReason,
     crashes: f.crashes.get(r.id) ?? [],
     events: f.events.get(r.id) ?? [],
+    probes: probes.get(r.id) ?? [],
   }));
+}
+
+type ProbeRow = NonNullable<FailureBoot['probes']>[number];
+
+/**
+ * Each boot's failed probes, the first per key (driver and errno), in order: through
+ * events_failed_probe_idx, from the columns ingest derives from those fields, never the whole
+ * event (reading every event's JSON cost the database twice the rest).
+ */
+async function failedProbes(db: Db, ids: number[]): Promise<Map<number, ProbeRow[]>> {
+  const out = new Map<number, ProbeRow[]>();
+  if (!ids.length) return out;
+  const key = sql`${events.driver}, coalesce(${events.errnoName}, ${events.errno}::text, '')`;
+  const rows = await rowsOf<ProbeRow & { bootId: number }>(
+    db,
+    sql`select "bootId", line, driver, errno, "errnoName" from (
+      select distinct on (${events.bootId}, ${key}) ${events.bootId} as "bootId", ${events.seq} as seq,
+        ${events.line} as line, ${events.driver} as driver, ${events.errno} as errno, ${events.errnoName} as "errnoName"
+      from ${events}
+      where ${anyOf(events.bootId, ids)} and ${events.kind} = 'probe' and ${events.data}->>'ok' = 'false'
+      order by ${events.bootId}, ${key}, ${events.seq}) p
+    order by "bootId", seq`,
+  );
+  for (const r of rows) {
+    const p = { line: r.line, driver: r.driver, errno: r.errno, errnoName: r.errnoName };
+    const list = out.get(r.bootId);
+    if (list) list.push(p);
+    else out.set(r.bootId, [p]);
+  }
+  return out;
 }

@@ -63,9 +63,19 @@ describe.each(backends())('failure boots on $name', (backend) => {
     const every = read.map((b) => ({
       ...b,
       events: events.filter((e) => e.boot_id === b.id).map((e) => jsonValue(e.data)),
+      probes: [],
     }));
-    // Fewer events read than stored, and the same groups.
-    expect(read.flatMap((b) => b.events).length).toBeLessThan(every.flatMap((b) => b.events).length);
+    // Fewer events read than stored (failed probes as their key's columns), and the same groups.
+    expect(read.flatMap((b) => [...b.events, ...(b.probes ?? [])]).length).toBeLessThan(
+      every.flatMap((b) => b.events).length,
+    );
+    expect(read.flatMap((b) => b.events).some((e) => e.kind === 'probe')).toBe(false);
+    expect(read.find((b) => b.probes?.length)?.probes?.[0]).toEqual({
+      line: expect.any(Number),
+      driver: 'e1000',
+      errno: -5,
+      errnoName: 'EIO',
+    });
     const groups = groupFailures(read);
     expect(groups).toEqual(groupFailures(every));
     const keys = groups.map((g) => g.key);
