@@ -46,9 +46,19 @@ export const events = pgTable(
     // a fifth of the ingest rate and served no query, and so did (errno_name, boot) and
     // (driver, boot), which no query ever filtered on.
     primaryKey({ columns: [t.bootId, t.seq] }),
-    // Failed probes are few and every failures page asks for them across many boots.
+    // Failed probes are few and every failures page asks for them across many boots: keyed
+    // as it reads them (a boot's first per driver and errno), with the columns it reads, so
+    // they come from the index alone, in order, never from the table.
     index('events_failed_probe_idx')
-      .on(t.bootId)
+      .on(
+        t.bootId,
+        t.driver,
+        sql`coalesce(${t.errnoName}, ${t.errno}::text, '')`,
+        t.seq,
+        t.errnoName,
+        t.errno,
+        t.line,
+      )
       .where(sql`${t.kind} = 'probe' and ${t.data}->>'ok' = 'false'`),
     // A failed boot's errors, for failure grouping: a few of its hundreds of events.
     index('events_trouble_idx')

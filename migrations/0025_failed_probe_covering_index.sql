@@ -1,0 +1,2 @@
+DROP INDEX "events_failed_probe_idx";--> statement-breakpoint
+CREATE INDEX "events_failed_probe_idx" ON "events" USING btree ("boot_id","driver",coalesce("errno_name", "errno"::text, ''),"seq","errno_name","errno","line") WHERE "events"."kind" = 'probe' and "events"."data"->>'ok' = 'false';
