@@ -40,7 +40,7 @@ function judgedCtes(ids: SQL): SQL {
         ${issueVariants.lastSeenAt} as last_seen_at, ${issueVariants.firstBootId} as first_boot_id,
         ${issueVariants.lastBootId} as last_boot_id
       from ${issueVariants} where ${issueVariants.issueId} in (${ids})),
-    recent as (
+    recent as materialized (
       select x.variant_id, array(select ${boots.id} from ${boots}
           where ${boots.variantId} = x.variant_id and ${boots.state} = 'finished'
           order by ${boots.startedAt} desc, ${boots.id} desc limit ${GONE_AFTER}) as ids
@@ -115,30 +115,31 @@ export async function listIssues(db: Db, f: IssueFilter): Promise<IssueSummary[]
   return rows as IssueSummary[];
 }
 
-type VariantRow = Omit<IssueVariant, 'status'> & { status: IssueStatus };
+/** An issue's row with one of its variants (null columns: it has none), as getIssue reads them. */
+type DetailRow = Omit<IssueDetail, 'variants' | 'boots'> & {
+  [K in keyof IssueVariant as `v${Capitalize<K>}`]: IssueVariant[K] | null;
+};
 
 /** One issue with its variants (each with the boots to compare) and the boots it appeared in. */
 export async function getIssue(db: Db, id: number): Promise<IssueDetail | null> {
-  const one = sql`select ${id}::int`;
-  const [[r], perVariant, seen] = await Promise.all([
-    rowsOf<Omit<IssueDetail, 'variants' | 'boots'>>(
-      db,
-      sql`with ${judgedCtes(one)}
-        select ${common} from ${issues} c left join overall o on o.issue_id = c.id where c.id = ${id}`,
-    ),
+  const [rows, seen] = await Promise.all([
     // Each variant's last clean boot: the newest finished boot of the first boot's variant before it.
-    rowsOf<VariantRow>(
+    rowsOf<DetailRow>(
       db,
-      sql`with ${judgedCtes(one)}
-        select j.variant, j.status, j.count, ${isoText(sql`j.first_seen_at`)} as "firstSeen",
-          ${isoText(sql`j.last_seen_at`)} as "lastSeen", j.first_boot_id as "firstBootId",
-          j.last_boot_id as "lastBootId", clean.id as "lastCleanBootId", j.since as "bootsSince"
-        from judged j
+      sql`with ${judgedCtes(sql`select ${id}::int`)}
+        select ${common}, j.variant as "vVariant", j.status as "vStatus", j.count as "vCount",
+          ${isoText(sql`j.first_seen_at`)} as "vFirstSeen", ${isoText(sql`j.last_seen_at`)} as "vLastSeen",
+          j.first_boot_id as "vFirstBootId", j.last_boot_id as "vLastBootId", clean.id as "vLastCleanBootId",
+          j.since as "vBootsSince"
+        from ${issues} c
+        left join overall o on o.issue_id = c.id
+        left join judged j on j.issue_id = c.id
         left join ${boots} given on given.id = j.first_boot_id
         left join lateral (select p.id from ${boots} p
           where p.variant_id = given.variant_id and p.state = 'finished'
             and (p.started_at, p.id) < (given.started_at, given.id)
           order by p.started_at desc, p.id desc limit 1) clean on true
+        where c.id = ${id}
         order by j.variant_id`,
     ),
     db
@@ -156,9 +157,37 @@ export async function getIssue(db: Db, id: number): Promise<IssueDetail | null> 
       .orderBy(desc(issueBoots.at), desc(issueBoots.bootId))
       .limit(50),
   ]);
+  const [r] = rows;
   if (!r) return null;
+  const perVariant = rows.flatMap((v): IssueVariant[] =>
+    v.vFirstBootId == null
+      ? []
+      : [
+          {
+            variant: v.vVariant,
+            status: v.vStatus!,
+            count: v.vCount!,
+            firstSeen: v.vFirstSeen!,
+            lastSeen: v.vLastSeen!,
+            firstBootId: v.vFirstBootId,
+            lastBootId: v.vLastBootId!,
+            lastCleanBootId: v.vLastCleanBootId,
+            bootsSince: v.vBootsSince!,
+          },
+        ],
+  );
   return {
-    ...r,
+    id: r.id,
+    signature: r.signature,
+    kind: r.kind,
+    title: r.title,
+    file: r.file,
+    status: r.status,
+    firstSeen: r.firstSeen,
+    lastSeen: r.lastSeen,
+    count: r.count,
+    firstBootId: r.firstBootId,
+    lastBootId: r.lastBootId,
     variants: perVariant.sort((a, b) => (a.variant ?? '').localeCompare(b.variant ?? '')),
     boots: seen,
   };
