@@ -1,7 +1,8 @@
 /**
  * Recognises how a kernel log line is framed — `[ 1.234567]` stamps, `[ T1]` caller ids,
- * `<6>` syslog levels, `dmesg -x` (`kern  :info  : `), `dmesg -T` wall-clock stamps,
- * journalctl's `host kernel:` — and separates the frame from the message.
+ * `<6>` syslog levels, `dmesg -x` (`kern  :info  : `), `dmesg -T` wall-clock stamps, `dmesg -d`
+ * deltas, `dmesg -e`/`-H` relative stamps, journalctl's `host kernel:` — and separates the frame
+ * from the message.
  */
 import type { LogLevel } from '../../common/types/parse.ts';
 
@@ -41,7 +42,13 @@ const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:Z|[+-]\d\d:?\d\d)) (?:
 // journalctl (-o short, short-precise) and syslog files: `Apr 15 13:58:08[.549417] host kernel: `.
 const JOURNAL_RE = /^(\w{3} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?) \S+ kernel: ?/;
 const PRIO_RE = /^<(\d{1,3})>/;
-const LEAD_STAMP_RE = /^\[\s*(\d{1,8})\.(\d{1,9})\] ?/;
+// `dmesg -d` adds the delta to the previous record: `[    1.234567 <    0.000123>]` (negative
+// when an early clock went back).
+const LEAD_STAMP_RE = /^\[\s*(\d{1,8})\.(\d{1,9})(?: <\s*-?\d{1,8}\.\d{1,9}>)?\] ?/;
+// `dmesg -e` / `-H`: the minute of a record after a pause (`[Dec 6 04:20]`, util-linux's
+// `%b%d %H:%M`), else the delta to the previous one (`[  +0.000019]`, `[  -0.091471]`): no
+// time since boot.
+const RELTIME_RE = /^\[(?:([A-Z][a-z]{2} ?\d{1,2} \d\d:\d\d)|\s*[+-]\d{1,8}\.\d{1,9})\] ?/;
 // CONFIG_PRINTK_CALLER: `[    T1]` / `[    C0]`, after the time or alone (printk.time=0).
 const CALLER_RE = /^ ?\[\s*([TC]\d{1,7})\] ?/;
 // A caller id glued after other output, in a log without times: `junk[T21583] msg`.
@@ -150,6 +157,13 @@ export function parseFrame(text: string): Framed {
     if (w) {
       out.wall = w[1];
       rest = rest.slice(w[0].length);
+    } else {
+      const r = RELTIME_RE.exec(rest);
+      if (r) {
+        out.wall = r[1] ?? null;
+        rest = rest.slice(r[0].length);
+        framed = true;
+      }
     }
   }
   const c = rest.charCodeAt(0) === 0x5b || rest.charCodeAt(1) === 0x5b ? CALLER_RE.exec(rest) : null;

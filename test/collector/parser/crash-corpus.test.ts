@@ -93,6 +93,20 @@ describe('real framings of one boot', () => {
     },
   );
 
+  // One boot of Debian's 6.1 kernel dumped three ways (see formats/README.md).
+  it.each(['dmesg_debian_d.log', 'dmesg_debian_e.log'])('%s: reads as the plain dump of its boot', (f) => {
+    const r = boot(f);
+    const plain = boot('dmesg_debian.log');
+    expect(r.kernel.version).toBe('6.1.0-57-amd64');
+    expect(r.outcome).toBe(plain.outcome);
+    expect(Object.keys(r.milestones)).toEqual(Object.keys(plain.milestones));
+    // `-d` keeps the times since boot; `-e` prints none (a minute, then deltas).
+    if (f.endsWith('_d.log')) expect(r.milestones).toEqual(plain.milestones);
+    else expect(Object.values(r.milestones).every((t) => t === null)).toBe(true);
+    const gist = (e: (typeof r.events)[number]) => ({ ...e, time: null });
+    expect(r.events.map(gist)).toEqual(plain.events.map(gist));
+  });
+
   it('dmesg run from userspace replays the banner: not a reboot', () => {
     const r = boot('dmesg_boot_console.log');
     expect(r.stats.reboots).toBe(0);

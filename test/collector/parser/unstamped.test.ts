@@ -10,9 +10,9 @@ import { parseLog } from '../../../collector/parser/index.ts';
 import type { ParseResult, ParserOptions } from '../../../common/types/parse.ts';
 import { FIXTURES_DIR, fixtureBytes } from '../../helpers/fixtures.ts';
 
-const STAMP_G = /\[\s*\d+\.\d+\] ?/g;
+const STAMP_G = /\[\s*\d+\.\d+(?: <\s*-?\d+\.\d+>)?\] ?/g;
 
-/** The log as printk.time=0 would have printed it: every `[ 12.345678] ` removed. */
+/** The log as printk.time=0 would have printed it: every `[ 12.345678] ` (or dmesg -d's `[ t < d>] `) removed. */
 function stripStamps(text: string): string {
   return text.replace(STAMP_G, '');
 }
@@ -132,6 +132,9 @@ describe('caller ids, syslog files and dmesg framings', () => {
       (s: string, m: string) => `2026-11-25T08:44:25.123456+00:00 vm kernel: ${s} ${m}`,
     ],
     ['dmesg --time-format iso', (_s: string, m: string) => `2026-11-25T08:44:25,123456+00:00 ${m}`],
+    ['dmesg -d (delta after the time)', (s: string, m: string) => `${s.slice(0, -1)} <   -0.000019>] ${m}`],
+    ['dmesg -e (relative: deltas)', (_s: string, m: string) => `[  +0.000019] ${m}`],
+    ['dmesg -e (relative: the minute)', (_s: string, m: string) => `[Dec 6 04:45] ${m}`],
     ['journalctl -o short-precise', (_s: string, m: string) => `Apr 15 13:58:08.549417 rpi kernel: ${m}`],
   ])('%s', (_name, f) => {
     const r = parse(reframe(text(rel), f));
