@@ -13,6 +13,7 @@ import { upsertVariant } from '../collector/db/queries/catalog.ts';
 import { recordBootIssues, recordIssuesOfBoots } from '../collector/db/queries/issue-grouping.ts';
 import { boots } from '../collector/db/schema/index.ts';
 import { BootLogParser, parseLog } from '../collector/parser/index.ts';
+import { BACKFILL_BATCH } from '../collector/regressions/detect.ts';
 import { fromRoot } from '../common/repo-root.ts';
 import type { Crash } from '../common/types/parse.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
@@ -21,8 +22,6 @@ import type { Benchmark } from './run.ts';
 const CRASHES = 10_000;
 const PER_BOOT = 10;
 const VARIANTS = 20;
-/** Boots per set-based grouping, as the collector's backfill takes them. */
-const BATCH = 100;
 const TARGET_BYTES = 20 * 1000 * 1000;
 
 export const issuesBenchmark: Benchmark = {
@@ -74,9 +73,10 @@ export const issuesBenchmark: Benchmark = {
           ? openDatabase({ dataDir: join(data, String(n)), url: undefined })
           : openDatabase({ url: await server.createDatabase() });
       for (const backend of ['pglite', 'postgres'] as const) {
-        // The backfill's way: batches of 100 boots, each one set-based grouping.
+        // The backfill's way: batches of boots, each one set-based grouping.
         const batched = await grouping(await open(backend, 1), perBoot, async (db, ids) => {
-          for (let i = 0; i < ids.length; i += BATCH) await recordIssuesOfBoots(db, ids.slice(i, i + BATCH));
+          for (let i = 0; i < ids.length; i += BACKFILL_BATCH)
+            await recordIssuesOfBoots(db, ids.slice(i, i + BACKFILL_BATCH));
         });
         report({ name: `issues_group_10k_${backend}`, value: batched.ms, unit: 'ms', target: '< 1000' });
         // PGlite works in this process: its CPU time is the figure the shared cores' load leaves alone.

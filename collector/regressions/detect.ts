@@ -127,6 +127,13 @@ async function groupIssues(
 const LIVE_FINISH_MS = 10 * 60_000;
 
 /**
+ * Boots per set-based grouping in the backfill: each batch upserts every (issue, variant)
+ * summary it touches once, so bigger batches write far fewer rows; a batch holds only the
+ * boots' crash titles and failure events, not their results.
+ */
+export const BACKFILL_BATCH = 500;
+
+/**
  * Groups the failures of boots stored before issues existed (or whose grouping failed), in
  * the detection queue, oldest first, a batch at a time; idempotent. Quiet on the live feed
  * but for boots finished within LIVE_FINISH_MS. Returns how many boots it read.
@@ -134,7 +141,7 @@ const LIVE_FINISH_MS = 10 * 60_000;
 export async function backfillIssues(
   db: Db,
   publish?: (m: IssueMessage) => void,
-  batch = 100,
+  batch = BACKFILL_BATCH,
 ): Promise<number> {
   const tried = new Set<number>();
   for (;;) {

@@ -35,8 +35,8 @@ const TROUBLE = sql.raw(
   `'$[*] ? (${FAILURE_EVENT_KINDS.map((k) => (k === 'probe' ? '(@.kind == "probe" && @.ok == false)' : `@.kind == "${k}"`)).join(' || ')})'`,
 );
 
-/** A crash as grouping reads it: kind, title, line, signature, file. */
-type CrashTuple = [Crash['kind'], string, number, string | null, string | null];
+/** A crash as grouping reads it: kind, title, line, signature, file, its place in the boot's list. */
+type CrashTuple = [Crash['kind'], string, number, string | null, string | null, number];
 
 interface Appearance extends IssueFinding {
   bootId: number;
@@ -61,8 +61,9 @@ export async function recordIssuesOfBoots(db: Db, bootIds: number[]): Promise<Ma
       // Only what grouping reads: a crash's report and frames, healthy events, initcalls and
       // milestones stay in the database (a report's text is most of a crash-heavy result).
       hasResult: sql<boolean>`${boots.result} is not null`,
+      // In array order by its ordinal (sorted here: a sort in the query cost one per boot).
       crashes: sql<CrashTuple[]>`(
-        select coalesce(json_agg(json_build_array(kind, title, line, signature, file) order by n), '[]')
+        select coalesce(json_agg(json_build_array(kind, title, line, signature, file, n)), '[]')
         from rows from (jsonb_to_recordset(d.r->'crashes')
           as (kind text, title text, line int, signature text, file text)) with ordinality as x(kind, title, line, signature, file, n))`,
       events: sql<BootEvent[]>`coalesce(jsonb_path_query_array(d.r->'events', ${TROUBLE}), '[]')`,
@@ -72,7 +73,7 @@ export async function recordIssuesOfBoots(db: Db, bootIds: number[]): Promise<Ma
     // decompress all of it again, and that was most of the read. `offset 0` keeps it a step.
     .innerJoin(sql`lateral (select ${boots.result} || '{}'::jsonb as r offset 0) d`, sql`true`)
     .leftJoin(variants, eq(variants.id, boots.variantId))
-    .where(and(inArray(boots.id, bootIds), eq(boots.state, 'finished')));
+    .where(and(sql`${boots.id} = any(${sql.param(bootIds)}::int[])`, eq(boots.state, 'finished')));
   const order = new Map(bootIds.map((id, i) => [id, i]));
   rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const seen: Appearance[] = [];
@@ -82,13 +83,15 @@ export async function recordIssuesOfBoots(db: Db, bootIds: number[]): Promise<Ma
     const list =
       b.hasResult && !isScratchVariant(b.variant)
         ? issueFindings(
-            b.crashes.map(([kind, title, line, signature, file]) => ({
-              kind,
-              title,
-              line,
-              signature: signature ?? '',
-              file,
-            })),
+            b.crashes
+              .sort((x, y) => x[5] - y[5])
+              .map(([kind, title, line, signature, file]) => ({
+                kind,
+                title,
+                line,
+                signature: signature ?? '',
+                file,
+              })),
             b.events,
             b.outcome === 'booted',
           )

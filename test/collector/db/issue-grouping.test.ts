@@ -71,6 +71,17 @@ describe.each(backends())('issue grouping in batches on $name', (backend) => {
       const oneByOne = await grouped(database.db);
       expect(oneByOne.issues.length).toBeGreaterThanOrEqual(4);
       expect(oneByOne.issues.some((r) => r.count === 3)).toBe(true);
+      // Each issue's count and first/last seen are what its links say.
+      const [{ wrong }] = await rowsOf<{ wrong: number }>(
+        database.db,
+        sql`select count(*)::int as wrong from issues i left join (
+            select issue_id, count(*)::int as n, (array_agg(boot_id order by at, boot_id))[1] as fb,
+              (array_agg(boot_id order by at desc, boot_id desc))[1] as lb, min(at) as fa, max(at) as la
+            from issue_boots group by issue_id) l on l.issue_id = i.id
+          where (i.count, i.first_boot_id, i.last_boot_id, i.first_seen_at, i.last_seen_at)
+            is distinct from (l.n, l.fb, l.lb, l.fa, l.la)`,
+      );
+      expect(wrong).toBe(0);
 
       // As a boot stored before issues existed: nothing grouped, then the whole lot at once.
       await database.db.delete(issues);
