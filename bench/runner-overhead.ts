@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ARCHES, type Arch } from '../common/arch.ts';
 import { fromRoot } from '../common/repo-root.ts';
+import { variantKey } from '../common/variant-names.ts';
 import { buildEnv, buildVariant } from '../runners/build/build-kernel.ts';
 import { acquireBuildLock } from '../runners/build/lock.ts';
 import { archArgs, makeArgs, runMake } from '../runners/build/make.ts';
@@ -42,13 +43,13 @@ export const overheadBenchmark: Benchmark = {
 /** The best of two clean rebuilds each way, in ms. */
 async function overheadOf(arch: Arch): Promise<{ bare: number; runner: number }> {
   const matrix = loadMatrix(fromRoot('examples', LADDERS[arch]));
-  const v = matrix.variants.find((x) => x.name === '01-serial')!;
+  const v = matrix.variants.find((x) => x.name === variantKey('01-serial', arch))!;
   const src = await prepareSource(v.source!);
   // First make sure the tree is configured and ccache holds every object.
   const first = await buildVariant(v, src);
   if (first.input.status !== 'PASS')
     throw new Error(`${arch} 01-serial does not build: ${first.input.errors?.[0]}`);
-  const outDir = join(buildsDir(), matrix.name, v.name);
+  const outDir = join(buildsDir(), v.matrix, v.name);
   const env = buildEnv();
   const release = await acquireBuildLock();
   try {
