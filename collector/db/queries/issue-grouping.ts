@@ -32,7 +32,7 @@ export async function recordBootIssues(db: Db, bootId: number): Promise<Recorded
 
 /** The events issueFindings can key, as a jsonpath filter: healthy probes are most of a boot's events. */
 const TROUBLE = sql.raw(
-  `'$[*] ? (${FAILURE_EVENT_KINDS.map((k) => (k === 'probe' ? '(@.kind == "probe" && @.ok == false)' : `@.kind == "${k}"`)).join(' || ')})'`,
+  `'$.events[*] ? (${FAILURE_EVENT_KINDS.map((k) => (k === 'probe' ? '(@.kind == "probe" && @.ok == false)' : `@.kind == "${k}"`)).join(' || ')})'`,
 );
 
 /** A crash as grouping reads it: kind, title, line, signature, file, its place in the boot's list. */
@@ -66,7 +66,7 @@ export async function recordIssuesOfBoots(db: Db, bootIds: number[]): Promise<Ma
         select coalesce(json_agg(json_build_array(kind, title, line, signature, file, n)), '[]')
         from rows from (jsonb_to_recordset(d.r->'crashes')
           as (kind text, title text, line int, signature text, file text)) with ordinality as x(kind, title, line, signature, file, n))`,
-      events: sql<BootEvent[]>`coalesce(jsonb_path_query_array(d.r->'events', ${TROUBLE}), '[]')`,
+      events: sql<BootEvent[]>`coalesce(jsonb_path_query_array(d.r, ${TROUBLE}), '[]')`,
     })
     .from(boots)
     // The result detoasted (decompressed) once for both reads: each `->` on the column would
