@@ -23,7 +23,13 @@ import type {
   ParserOptions,
 } from '../../common/types/parse.ts';
 import { ArchDetector } from './arch.ts';
-import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
+import {
+  classifyKernelMessage,
+  type KernelFacts,
+  NO_FACTS,
+  type ProbeFact,
+  wholeInitcallFacts,
+} from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
 import { junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
 import { type CrashStep, CrashTracker, isCrashHeader } from './crash-tracker.ts';
@@ -419,9 +425,13 @@ export class BootLogParser {
     }
 
     if (this.arch.arch === null) this.arch.see(msg);
+    const inReport = this.crashes.inReport;
+    // Most of an initcall_debug log: outside a report such a line concerns neither the
+    // tracker nor the prefilter's words.
+    const initcall = inReport ? null : wholeInitcallFacts(msg);
     // Outside a report only a header word can concern the tracker (its own first test).
     const step =
-      this.crashes.inReport || this.hints.crashWord()
+      inReport || (initcall === null && this.hints.crashWord())
         ? this.crashes.feed(msg, line, time, f.caller)
         : NOT_A_REPORT;
     for (const c of step.closed) this.recordCrash(c, sink);
@@ -430,7 +440,7 @@ export class BootLogParser {
       if (!step.header) return;
     } else this.raise(sink, 'kernel');
 
-    const facts = classifyKernelMessage(msg, this.factWord);
+    const facts = initcall ?? classifyKernelMessage(msg, this.factWord);
     if (this.initPending && !facts.initRun && !facts.initFailed && !facts.panicReason) {
       if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
       if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, this.eventsOf(sink));

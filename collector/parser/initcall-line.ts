@@ -43,7 +43,11 @@ const done: { fn: string; module: string | null; ret: number; usecs: number } = 
 export function readInitcallDone(
   msg: string,
 ): { fn: string; module: string | null; ret: number; usecs: number } | null {
-  if (!M.initcallDone.test(msg)) return null;
+  return M.initcallDone.test(msg) ? doneFields(msg) : null;
+}
+
+/** readInitcallDone's reading of a message initcallDone matches. */
+function doneFields(msg: string): { fn: string; module: string | null; ret: number; usecs: number } {
   const start = 'initcall '.length;
   const space = msg.indexOf(' ', start);
   let module: string | null = null;
@@ -61,7 +65,43 @@ export function readInitcallDone(
 
 /** The function of `calling  fn+0x../0x.. [mod] @ pid` (two spaces), as initcallStart captures it. */
 export function readInitcallStart(msg: string): string | null {
-  const start = 'calling  '.length;
   if (!msg.startsWith('calling  ') || !M.initcallStart.test(msg)) return null;
+  return startFunction(msg);
+}
+
+function startFunction(msg: string): string {
+  const start = 'calling  '.length;
   return msg.slice(start, symbolEnd(msg, start));
+}
+
+// The two patterns matching the whole message, nothing after their shape.
+const WHOLE_DONE_RE = new RegExp(`${M.initcallDone.source}$`);
+const WHOLE_START_RE = new RegExp(`${M.initcallStart.source}$`);
+/** readWholeInitcall's answer: one object, valid until the next call. */
+const whole: {
+  done: { fn: string; module: string | null; ret: number; usecs: number } | null;
+  start: string | null;
+} = { done: null, start: null };
+
+/**
+ * An initcall_debug line with nothing after its shape: `done` (what readInitcallDone
+ * answers) or `start` (the function readInitcallStart answers); null for any other message
+ * (one that only begins with such a line too). No crash header begins with `initcall ` or
+ * `calling `, and nothing follows: such a line can be no part of a crash report's start.
+ */
+export function readWholeInitcall(msg: string): typeof whole | null {
+  const c = msg.charCodeAt(0);
+  if (c === 0x69) {
+    if (!WHOLE_DONE_RE.test(msg)) return null;
+    whole.done = doneFields(msg);
+    whole.start = null;
+    return whole;
+  }
+  if (c === 0x63 && msg.startsWith('calling  ')) {
+    if (!WHOLE_START_RE.test(msg)) return null;
+    whole.done = null;
+    whole.start = startFunction(msg);
+    return whole;
+  }
+  return null;
 }

@@ -5,7 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readInitcallDone, readInitcallStart } from '../../../collector/parser/initcall-line.ts';
+import { CrashTracker, isCrashHeader } from '../../../collector/parser/crash-tracker.ts';
+import {
+  readInitcallDone,
+  readInitcallStart,
+  readWholeInitcall,
+} from '../../../collector/parser/initcall-line.ts';
 import { BOOT_MESSAGES as M } from '../../../collector/parser/tables/messages.ts';
 
 const piece = fc.constantFrom(
@@ -102,5 +107,49 @@ describe('initcall lines', () => {
       'e1000_init_module',
     );
     expect(readInitcallStart('calling   three_spaces+0x0/0x1 @ 1')).toBeNull();
+  });
+
+  it('reads a whole line as the two readers do, and only a whole line', () => {
+    const body = fc.array(piece, { maxLength: 14 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(body, fc.constantFrom('initcall ', 'calling  ', 'calling ', ''), (b, head) => {
+        const msg = `${head}${b}`;
+        const w = readWholeInitcall(msg);
+        const done = readInitcallDone(msg);
+        const start = readInitcallStart(msg);
+        const whole =
+          new RegExp(`${M.initcallDone.source}$`).test(msg) ||
+          (msg.startsWith('calling  ') && new RegExp(`${M.initcallStart.source}$`).test(msg));
+        expect(w !== null).toBe(whole);
+        if (w) {
+          expect(w.done).toEqual(done);
+          expect(w.start).toBe(done ? null : start);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a whole line starts no crash report, whatever its function and module are named', () => {
+    // The parser skips the crash tracker for such lines outside a report: it must say nothing.
+    const word = fc.constantFrom('BUG', 'WARNING', 'panic', 'Oops', 'fault', 'KASAN', 'int3', 'lockup', 'x_');
+    const name = fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join('_'));
+    const line = fc.oneof(
+      fc
+        .tuple(name, fc.constantFrom('', '+0x0/0x20'), fc.constantFrom('', ' [BUG]', ' [panic-mod]'))
+        .map(([fn, off, mod]) => `initcall ${fn}${off}${mod} returned -12 after 5 usecs`),
+      fc
+        .tuple(name, fc.constantFrom('', '+0x0/0x20'), fc.constantFrom('', ' [Oops]'))
+        .map(([fn, off, mod]) => `calling  ${fn}${off}${mod} @ 1`),
+    );
+    fc.assert(
+      fc.property(line, (msg) => {
+        expect(readWholeInitcall(msg)).not.toBeNull();
+        expect(isCrashHeader(msg)).toBe(false);
+        const step = new CrashTracker({ maxReportLines: 300 }).feed(msg, 1, 1.5, null);
+        expect(step).toMatchObject({ consumed: false, header: false, closed: [] });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
