@@ -35,6 +35,7 @@ import { junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
 import { type CrashStep, CrashTracker, isCrashHeader } from './crash-tracker.ts';
 import { diagnose } from './diagnose.ts';
 import { errnoName } from './errno.ts';
+import { readStampedInitcall, stampedInitcall } from './initcall-line.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LineHints } from './prefilter.ts';
 import { type Framed, findGluedStamp, parseFrame } from './prefix.ts';
@@ -56,6 +57,7 @@ const CLASS_RANK: Record<LineClass, number> = {
   crash: 6,
 };
 const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
+const KERNEL_RANK = CLASS_RANK.kernel;
 /** What the crash tracker answers for a line without a header word outside a report. */
 const NOT_A_REPORT: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 /** The events of a line without any: one frozen list for all, not an array per line. */
@@ -102,6 +104,8 @@ export class BootLogParser {
   private readonly crashes: CrashTracker;
   private readonly arch = new ArchDetector();
   private readonly maxLine: number;
+  /** The longest line stampedInitcall reads. */
+  private readonly fastLineLimit: number;
   private readonly maxEventsPerKind: number;
   private readonly maxCrashes: number;
   private readonly context: ParserContext;
@@ -145,7 +149,9 @@ export class BootLogParser {
   private lastLineNo = 0;
   private lastLineText = '';
   private lastKernelLineNo = 0;
-  private lastKernelMessage = '';
+  /** The last kernel message: lastKernelText from lastKernelFrom (a stamped line's, sliced when asked). */
+  private lastKernelText = '';
+  private lastKernelFrom = 0;
   private stats = {
     lines: 0,
     bytes: 0,
@@ -159,6 +165,8 @@ export class BootLogParser {
 
   constructor(opts: ParserOptions = {}) {
     this.maxLine = opts.maxLineLength ?? 16 * 1024;
+    // handleKernel cuts a message past 4096 characters: such a line takes the general path.
+    this.fastLineLimit = Math.min(this.maxLine, 4096);
     this.splitter = new LineSplitter(
       {
         chunk: (text, bytes) => this.hints.chunk(text, bytes),
@@ -216,7 +224,10 @@ export class BootLogParser {
       outcome,
       panic: this.panic,
       lastLine: { line: this.lastLineNo, text: this.lastLineText },
-      lastKernelLine: { line: this.lastKernelLineNo, text: this.lastKernelMessage.trim() },
+      lastKernelLine: {
+        line: this.lastKernelLineNo,
+        text: this.lastKernelText.slice(this.lastKernelFrom).trim(),
+      },
       textOf: (line) => this.evidence.get(line) ?? '',
       context: {
         initramfs: this.milestones.initramfs !== undefined || this.initramfsStarted,
@@ -299,6 +310,22 @@ export class BootLogParser {
       this.stats.truncatedLines++;
       text = text.slice(0, this.maxLine);
     }
+    const ascii = hints.ascii;
+    if (
+      ascii !== null &&
+      !hints.escapes &&
+      !hints.cr &&
+      line.length <= this.fastLineLimit &&
+      this.arch.arch !== null &&
+      this.initPending === null &&
+      !this.crashes.inReport
+    ) {
+      const kind = readStampedInitcall(ascii, start, end);
+      if (kind !== 0) {
+        this.stampedInitcall(no, line, start, kind);
+        return;
+      }
+    }
     const sink = this.sink;
     sink.cls = 'empty';
     sink.rank = 0;
@@ -341,6 +368,52 @@ export class BootLogParser {
       events: sink.events,
       crash: sink.crash,
       initcall: sink.initcall,
+    });
+  }
+
+  /**
+   * A line readStampedInitcall read (`kind`), of an ASCII chunk from `start`, clean and
+   * short, outside a report, with the architecture known and no init pending: what
+   * handlePiece and handleKernel would do with it, without reading its frame and message
+   * again (the parser tests check every corpus log parses the same either way).
+   */
+  private stampedInitcall(no: number, line: string, start: number, kind: 1 | 2): void {
+    const r = stampedInitcall;
+    const time = r.time;
+    this.kernelSeen = true;
+    this.lastTime = time;
+    this.framesSeen = true;
+    this.lastKernelLineNo = no;
+    this.lastKernelText = line;
+    this.lastKernelFrom = r.message - start;
+    const fn = line.slice(r.fnStart - start, r.fnEnd - start);
+    let initcall: Initcall | undefined;
+    if (kind === 2) this.initcallStarts.start(fn, time, no);
+    else {
+      const started = this.initcallStarts.takeTime(fn);
+      initcall = {
+        fn,
+        usecs: r.usecs,
+        ret: r.ret,
+        line: no,
+        time: started ?? time,
+        module: r.moduleStart < 0 ? null : line.slice(r.moduleStart - start, r.moduleEnd - start),
+      };
+      if (this.initcalls.length < this.maxEventsPerKind) this.initcalls.push(initcall);
+    }
+    this.classCounts[KERNEL_RANK]++;
+    // It ends in `usecs` or a digit: trimEnd would leave it as it is.
+    this.lastLineNo = no;
+    this.lastLineText = line;
+    this.updates.push({
+      line: no,
+      time,
+      cls: 'kernel',
+      text: line,
+      level: null,
+      events: NO_EVENTS,
+      crash: undefined,
+      initcall,
     });
   }
 
@@ -421,7 +494,8 @@ export class BootLogParser {
     const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
     if (!isBlank(msg)) {
       this.lastKernelLineNo = line;
-      this.lastKernelMessage = msg;
+      this.lastKernelText = msg;
+      this.lastKernelFrom = 0;
     }
 
     if (this.arch.arch === null) this.arch.see(msg);

@@ -6,6 +6,7 @@
  * the numbers no space. exec() built an array and four substrings per line, which cost
  * more than the match itself.
  */
+import { POW10 } from './prefix.ts';
 import { BOOT_MESSAGES as M } from './tables/messages.ts';
 
 /** Numbers this long or shorter are exact as integers, as Number.parseInt reads them. */
@@ -104,4 +105,129 @@ export function readWholeInitcall(msg: string): typeof whole | null {
     return whole;
   }
   return null;
+}
+
+/** Character classes of the patterns above, by byte: bits of SYMBOL, HEX, MODULE, DIGIT. */
+const SYMBOL = 1;
+const HEX = 2;
+const MODULE = 4;
+const DIGIT = 8;
+const CLASS = Uint8Array.from({ length: 256 }, (_, c) => {
+  const ch = String.fromCharCode(c);
+  return (
+    (/[A-Za-z0-9_.$]/.test(ch) ? SYMBOL : 0) |
+    (/[0-9a-f]/.test(ch) ? HEX : 0) |
+    (/[\w-]/.test(ch) ? MODULE : 0) |
+    (/\d/.test(ch) ? DIGIT : 0)
+  );
+});
+
+/** What readStampedInitcall read, positions in its bytes: valid until its next call. */
+export const stampedInitcall = {
+  /** The stamp's seconds, as stampAt reads them. */
+  time: 0,
+  /** Where the message begins (past the stamp and its one space). */
+  message: 0,
+  fnStart: 0,
+  fnEnd: 0,
+  /** The module's name, or moduleStart -1. */
+  moduleStart: -1,
+  moduleEnd: -1,
+  ret: 0,
+  usecs: 0,
+};
+
+/** Where a run of bytes of class `cls` from `at` (before `end`) ends. */
+function classEnd(b: Uint8Array, at: number, end: number, cls: number): number {
+  while (at < end && (CLASS[b[at]] & cls) !== 0) at++;
+  return at;
+}
+
+/** Where `word` ends when the bytes hold it at `at`, else -1. */
+function bytesAt(b: Uint8Array, at: number, end: number, word: string): number {
+  if (end - at < word.length) return -1;
+  for (let k = 0; k < word.length; k++) if (b[at + k] !== word.charCodeAt(k)) return -1;
+  return at + word.length;
+}
+
+/** Where `0x[0-9a-f]+` from `at` ends, or -1. */
+function hexAt(b: Uint8Array, at: number, end: number): number {
+  if (at + 2 >= end || b[at] !== 0x30 || b[at + 1] !== 0x78) return -1;
+  const to = classEnd(b, at + 2, end, HEX);
+  return to > at + 2 ? to : -1;
+}
+
+/** The digits b[from, to) read on after the integer `n` (0 to start); at most 15 digits in all. */
+function bytesInteger(b: Uint8Array, from: number, to: number, n: number): number {
+  for (let i = from; i < to; i++) n = n * 10 + (b[i] - 0x30);
+  return n;
+}
+
+/**
+ * A line of an ASCII chunk, bytes[start, end), that is a `[ seconds.fraction]` stamp (what
+ * stampAt reads: no caller id after it, at most 16 characters of number) and then a whole
+ * initcall_debug line (what readWholeInitcall reads, numbers of at most MAX_DIGITS digits):
+ * 1 for `initcall ... usecs`, 2 for `calling  ... @ pid`, 0 for anything else. Read from the
+ * bytes in one pass, as the commonest line of such a log, without making its strings; one
+ * left-to-right reading is exact for the reason given at the top of this file.
+ */
+export function readStampedInitcall(b: Uint8Array, start: number, end: number): 0 | 1 | 2 {
+  const r = stampedInitcall;
+  if (start >= end || b[start] !== 0x5b) return 0;
+  let i = start + 1;
+  while (i < end && b[i] === 0x20) i++;
+  const digits = i;
+  i = classEnd(b, i, end, DIGIT);
+  if (i === digits || i >= end || b[i] !== 0x2e) return 0;
+  const dot = i;
+  i = classEnd(b, i + 1, end, DIGIT);
+  if (i === dot + 1 || i >= end || b[i] !== 0x5d || i - digits > 16) return 0;
+  if (i + 1 < end && b[i + 1] === 0x5b) return 0;
+  // As stampAt: every digit one integer (at most 15: exact), divided once by an exact power of ten.
+  r.time = bytesInteger(b, dot + 1, i, bytesInteger(b, digits, dot, 0)) / POW10[i - dot - 1];
+  i = i + 1 < end && b[i + 1] === 0x20 ? i + 2 : i + 1;
+  r.message = i;
+  const done = bytesAt(b, i, end, 'initcall ');
+  let at = done >= 0 ? done : bytesAt(b, i, end, 'calling  ');
+  if (at < 0) return 0;
+  // The function, its offset and size, its module.
+  r.fnStart = at;
+  at = classEnd(b, at, end, SYMBOL);
+  if (at === r.fnStart) return 0;
+  r.fnEnd = at;
+  if (at < end && b[at] === 0x2b) {
+    at = hexAt(b, at + 1, end);
+    if (at < 0 || at >= end || b[at] !== 0x2f) return 0;
+    at = hexAt(b, at + 1, end);
+    if (at < 0) return 0;
+  }
+  r.moduleStart = -1;
+  r.moduleEnd = -1;
+  if (at + 1 < end && b[at] === 0x20 && b[at + 1] === 0x5b) {
+    const to = classEnd(b, at + 2, end, MODULE);
+    if (to > at + 2 && to < end && b[to] === 0x5d) {
+      r.moduleStart = at + 2;
+      r.moduleEnd = to;
+      at = to + 1;
+    }
+  }
+  if (done < 0) {
+    const pid = bytesAt(b, at, end, ' @ ');
+    return pid >= 0 && classEnd(b, pid, end, DIGIT) === end && end > pid ? 2 : 0;
+  }
+  at = bytesAt(b, at, end, ' returned ');
+  if (at < 0) return 0;
+  const negative = at < end && b[at] === 0x2d;
+  const retAt = negative ? at + 1 : at;
+  const retEnd = classEnd(b, retAt, end, DIGIT);
+  if (retEnd === retAt || retEnd - retAt > MAX_DIGITS) return 0;
+  const usecsAt = bytesAt(b, retEnd, end, ' after ');
+  if (usecsAt < 0) return 0;
+  const usecsEnd = classEnd(b, usecsAt, end, DIGIT);
+  if (usecsEnd === usecsAt || usecsEnd - usecsAt > MAX_DIGITS) return 0;
+  if (bytesAt(b, usecsEnd, end, ' usecs') !== end) return 0;
+  r.usecs = bytesInteger(b, usecsAt, usecsEnd, 0);
+  const ret = bytesInteger(b, retAt, retEnd, 0);
+  r.ret = negative ? -ret : ret;
+  return 1;
 }

@@ -272,6 +272,11 @@ export class LineHints {
    * A decoded chunk (or a lone line) whose lines are asked next; `bytes`: the chunk's own
    * bytes, when it is all ASCII.
    */
+  /** The current chunk's bytes when it is all ASCII (a line's are bytes[start, end)), else null. */
+  get ascii(): Uint8Array | null {
+    return this.bytes;
+  }
+
   chunk(text: string, bytes?: Uint8Array): void {
     this.text = text;
     this.bytes = bytes ?? null;
