@@ -35,10 +35,17 @@ import { junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
 import { type CrashStep, CrashTracker, isCrashHeader } from './crash-tracker.ts';
 import { diagnose } from './diagnose.ts';
 import { errnoName } from './errno.ts';
-import { readStampedInitcall, stampedInitcall } from './initcall-line.ts';
+import { initcallBytes, readInitcallBytes } from './initcall-line.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LineHints } from './prefilter.ts';
-import { type Framed, findGluedStamp, parseFrame } from './prefix.ts';
+import {
+  type Framed,
+  findGluedStamp,
+  parseFrame,
+  readStampBytes,
+  stampBytes,
+  stampedFrame,
+} from './prefix.ts';
 import {
   BOOT_MESSAGES,
   FIRMWARE_RE,
@@ -58,6 +65,8 @@ const CLASS_RANK: Record<LineClass, number> = {
 };
 const LINE_CLASSES = Object.keys(CLASS_RANK) as LineClass[];
 const KERNEL_RANK = CLASS_RANK.kernel;
+/** The longest kernel message read: the rest of a longer one is cut. */
+const MAX_MESSAGE = 4096;
 /** What the crash tracker answers for a line without a header word outside a report. */
 const NOT_A_REPORT: CrashStep = Object.freeze({ consumed: false, header: false, closed: [] }) as CrashStep;
 /** The events of a line without any: one frozen list for all, not an array per line. */
@@ -104,8 +113,6 @@ export class BootLogParser {
   private readonly crashes: CrashTracker;
   private readonly arch = new ArchDetector();
   private readonly maxLine: number;
-  /** The longest line stampedInitcall reads. */
-  private readonly fastLineLimit: number;
   private readonly maxEventsPerKind: number;
   private readonly maxCrashes: number;
   private readonly context: ParserContext;
@@ -165,8 +172,6 @@ export class BootLogParser {
 
   constructor(opts: ParserOptions = {}) {
     this.maxLine = opts.maxLineLength ?? 16 * 1024;
-    // handleKernel cuts a message past 4096 characters: such a line takes the general path.
-    this.fastLineLimit = Math.min(this.maxLine, 4096);
     this.splitter = new LineSplitter(
       {
         chunk: (text, bytes) => this.hints.chunk(text, bytes),
@@ -310,20 +315,26 @@ export class BootLogParser {
       this.stats.truncatedLines++;
       text = text.slice(0, this.maxLine);
     }
+    // A clean line of an ASCII chunk: its stamp read from the bytes, and an initcall_debug
+    // line whole from them when nothing else can concern it.
+    let framed: Framed | null = null;
     const ascii = hints.ascii;
-    if (
-      ascii !== null &&
-      !hints.escapes &&
-      !hints.cr &&
-      line.length <= this.fastLineLimit &&
-      this.arch.arch !== null &&
-      this.initPending === null &&
-      !this.crashes.inReport
-    ) {
-      const kind = readStampedInitcall(ascii, start, end);
-      if (kind !== 0) {
-        this.stampedInitcall(no, line, start, kind);
-        return;
+    if (ascii !== null && !hints.escapes && !hints.cr && line.length <= this.maxLine) {
+      const from = readStampBytes(ascii, start, end);
+      if (from >= 0) {
+        if (
+          line.length <= MAX_MESSAGE &&
+          this.arch.arch !== null &&
+          this.initPending === null &&
+          !this.crashes.inReport
+        ) {
+          const kind = readInitcallBytes(ascii, from, end);
+          if (kind !== 0) {
+            this.stampedInitcall(no, line, start, from, kind);
+            return;
+          }
+        }
+        framed = stampedFrame(line, from - start, stampBytes.time);
       }
     }
     const sink = this.sink;
@@ -345,8 +356,8 @@ export class BootLogParser {
           level = f.level;
         }
       }
-    } else if (!isBlank(text)) {
-      const f = this.handlePiece(text, no, sink);
+    } else if (framed !== null || !isBlank(text)) {
+      const f = this.handlePiece(text, no, sink, framed);
       if (f) {
         time = f.time;
         level = f.level;
@@ -372,20 +383,20 @@ export class BootLogParser {
   }
 
   /**
-   * A line readStampedInitcall read (`kind`), of an ASCII chunk from `start`, clean and
-   * short, outside a report, with the architecture known and no init pending: what
-   * handlePiece and handleKernel would do with it, without reading its frame and message
-   * again (the parser tests check every corpus log parses the same either way).
+   * A stamped line of an ASCII chunk from `start`, clean and short, whose message (from
+   * `from`) readInitcallBytes read as `kind`, outside a report, with the architecture known
+   * and no init pending: what handlePiece and handleKernel would do with it, without making
+   * its message (fast-paths.test.ts and the corpus golden test check both paths agree).
    */
-  private stampedInitcall(no: number, line: string, start: number, kind: 1 | 2): void {
-    const r = stampedInitcall;
-    const time = r.time;
+  private stampedInitcall(no: number, line: string, start: number, from: number, kind: 1 | 2): void {
+    const r = initcallBytes;
+    const time = stampBytes.time;
     this.kernelSeen = true;
     this.lastTime = time;
     this.framesSeen = true;
     this.lastKernelLineNo = no;
     this.lastKernelText = line;
-    this.lastKernelFrom = r.message - start;
+    this.lastKernelFrom = from - start;
     const fn = line.slice(r.fnStart - start, r.fnEnd - start);
     let initcall: Initcall | undefined;
     if (kind === 2) this.initcallStarts.start(fn, time, no);
@@ -418,8 +429,8 @@ export class BootLogParser {
   }
 
   /** One CR-separated piece of a line: kernel record(s), or unframed text. */
-  private handlePiece(piece: string, line: number, sink: Sink): Framed | null {
-    const f = parseFrame(piece);
+  private handlePiece(piece: string, line: number, sink: Sink, framed: Framed | null = null): Framed | null {
+    const f = framed ?? parseFrame(piece);
     if (!f.kernel) {
       this.handleUnframed(f.message, line, sink);
       return null;
@@ -491,7 +502,7 @@ export class BootLogParser {
     if (f.time !== null) this.lastTime = f.time;
     if (f.time !== null || f.caller !== null || f.wall !== null || f.level !== null) this.framesSeen = true;
     const time = f.time;
-    const msg = f.message.length > 4096 ? f.message.slice(0, 4096) : f.message;
+    const msg = f.message.length > MAX_MESSAGE ? f.message.slice(0, MAX_MESSAGE) : f.message;
     if (!isBlank(msg)) {
       this.lastKernelLineNo = line;
       this.lastKernelText = msg;

@@ -6,7 +6,6 @@
  * the numbers no space. exec() built an array and four substrings per line, which cost
  * more than the match itself.
  */
-import { POW10 } from './prefix.ts';
 import { BOOT_MESSAGES as M } from './tables/messages.ts';
 
 /** Numbers this long or shorter are exact as integers, as Number.parseInt reads them. */
@@ -122,12 +121,8 @@ const CLASS = Uint8Array.from({ length: 256 }, (_, c) => {
   );
 });
 
-/** What readStampedInitcall read, positions in its bytes: valid until its next call. */
-export const stampedInitcall = {
-  /** The stamp's seconds, as stampAt reads them. */
-  time: 0,
-  /** Where the message begins (past the stamp and its one space). */
-  message: 0,
+/** What readInitcallBytes read, positions in its bytes: valid until its next call. */
+export const initcallBytes = {
   fnStart: 0,
   fnEnd: 0,
   /** The module's name, or moduleStart -1. */
@@ -157,36 +152,22 @@ function hexAt(b: Uint8Array, at: number, end: number): number {
   return to > at + 2 ? to : -1;
 }
 
-/** The digits b[from, to) read on after the integer `n` (0 to start); at most 15 digits in all. */
-function bytesInteger(b: Uint8Array, from: number, to: number, n: number): number {
+/** The integer of the digits b[from, to), at most MAX_DIGITS of them. */
+function bytesInteger(b: Uint8Array, from: number, to: number): number {
+  let n = 0;
   for (let i = from; i < to; i++) n = n * 10 + (b[i] - 0x30);
   return n;
 }
 
 /**
- * A line of an ASCII chunk, bytes[start, end), that is a `[ seconds.fraction]` stamp (what
- * stampAt reads: no caller id after it, at most 16 characters of number) and then a whole
- * initcall_debug line (what readWholeInitcall reads, numbers of at most MAX_DIGITS digits):
- * 1 for `initcall ... usecs`, 2 for `calling  ... @ pid`, 0 for anything else. Read from the
- * bytes in one pass, as the commonest line of such a log, without making its strings; one
- * left-to-right reading is exact for the reason given at the top of this file.
+ * A whole initcall_debug message (what readWholeInitcall reads, with numbers of at most
+ * MAX_DIGITS digits) at bytes[i, end) of an all-ASCII chunk: 1 for `initcall ... usecs`, 2
+ * for `calling  ... @ pid`, 0 for anything else. Read from the bytes in one pass, without
+ * making strings, as the commonest line of such a log; one left-to-right reading is exact
+ * for the reason given at the top of this file.
  */
-export function readStampedInitcall(b: Uint8Array, start: number, end: number): 0 | 1 | 2 {
-  const r = stampedInitcall;
-  if (start >= end || b[start] !== 0x5b) return 0;
-  let i = start + 1;
-  while (i < end && b[i] === 0x20) i++;
-  const digits = i;
-  i = classEnd(b, i, end, DIGIT);
-  if (i === digits || i >= end || b[i] !== 0x2e) return 0;
-  const dot = i;
-  i = classEnd(b, i + 1, end, DIGIT);
-  if (i === dot + 1 || i >= end || b[i] !== 0x5d || i - digits > 16) return 0;
-  if (i + 1 < end && b[i + 1] === 0x5b) return 0;
-  // As stampAt: every digit one integer (at most 15: exact), divided once by an exact power of ten.
-  r.time = bytesInteger(b, dot + 1, i, bytesInteger(b, digits, dot, 0)) / POW10[i - dot - 1];
-  i = i + 1 < end && b[i + 1] === 0x20 ? i + 2 : i + 1;
-  r.message = i;
+export function readInitcallBytes(b: Uint8Array, i: number, end: number): 0 | 1 | 2 {
+  const r = initcallBytes;
   const done = bytesAt(b, i, end, 'initcall ');
   let at = done >= 0 ? done : bytesAt(b, i, end, 'calling  ');
   if (at < 0) return 0;
@@ -226,8 +207,8 @@ export function readStampedInitcall(b: Uint8Array, start: number, end: number): 
   const usecsEnd = classEnd(b, usecsAt, end, DIGIT);
   if (usecsEnd === usecsAt || usecsEnd - usecsAt > MAX_DIGITS) return 0;
   if (bytesAt(b, usecsEnd, end, ' usecs') !== end) return 0;
-  r.usecs = bytesInteger(b, usecsAt, usecsEnd, 0);
-  const ret = bytesInteger(b, retAt, retEnd, 0);
+  r.usecs = bytesInteger(b, usecsAt, usecsEnd);
+  const ret = bytesInteger(b, retAt, retEnd);
   r.ret = negative ? -ret : ret;
   return 1;
 }

@@ -68,8 +68,10 @@ function levelOf(prio: string | undefined): LogLevel | null {
 /** Exact powers of ten, for a stamp read as one integer of its digits. */
 export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-/** `[ sssss.uuuuuu] msg` at the start of the line text[from, to): the common case, read without a regex. */
-function stampAt(text: string, from: number, to: number): Framed | null {
+/** `[ sssss.uuuuuu] msg` at the start of the line: the common case, read without a regex. */
+function stampAt(text: string): Framed | null {
+  const from = 0;
+  const to = text.length;
   if (from >= to || text.charCodeAt(from) !== 0x5b) return null;
   let i = from + 1;
   while (i < to && text.charCodeAt(i) === 0x20) i++;
@@ -93,7 +95,15 @@ function stampAt(text: string, from: number, to: number): Framed | null {
   // With at most 15 digits they make an exact integer, and one division by an exact power of
   // ten rounds correctly, as Number() reads the decimal; longer stamps are read by Number().
   const time = i - start > 16 ? Number(text.slice(start, i)) : n / POW10[i - dot - 1];
-  let message = text.slice(i + 1 < to && text.charCodeAt(i + 1) === 0x20 ? i + 2 : i + 1, to);
+  return stampedFrame(text, i + 1 < to && text.charCodeAt(i + 1) === 0x20 ? i + 2 : i + 1, time);
+}
+
+/**
+ * The frame of a line stampAt (or readStampBytes) read: stamped `time`, its message from
+ * `from` (past the stamp and one space). The answer is the one object stampAt answers with.
+ */
+export function stampedFrame(line: string, from: number, time: number): Framed {
+  let message = line.slice(from);
   // `host kernel: ` can only follow the first word: a look there, not a search of the line.
   const space = message.indexOf(' ');
   if (space > 0 && message.startsWith('kernel: ', space + 1)) {
@@ -103,6 +113,36 @@ function stampAt(text: string, from: number, to: number): Framed | null {
   STAMPED.time = time;
   STAMPED.message = message;
   return STAMPED;
+}
+
+/** readStampBytes' time: valid until its next call. */
+export const stampBytes = { time: 0 };
+
+/** A digit's byte. */
+function isDigitByte(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * stampAt over a line of an all-ASCII chunk, bytes[start, end): where its message begins
+ * (the time in stampBytes.time), or -1 when stampAt would not read it (no plain stamp, a
+ * caller id after it, or more than 15 digits: those take parseFrame's other paths).
+ */
+export function readStampBytes(b: Uint8Array, start: number, end: number): number {
+  if (start >= end || b[start] !== 0x5b) return -1;
+  let i = start + 1;
+  while (i < end && b[i] === 0x20) i++;
+  const first = i;
+  let n = 0;
+  for (; i < end && isDigitByte(b[i]); i++) n = n * 10 + (b[i] - 0x30);
+  if (i === first || i >= end || b[i] !== 0x2e) return -1;
+  const dot = i++;
+  for (; i < end && isDigitByte(b[i]); i++) n = n * 10 + (b[i] - 0x30);
+  if (i === dot + 1 || i >= end || b[i] !== 0x5d || i - first > 16) return -1;
+  if (i + 1 < end && b[i + 1] === 0x5b) return -1;
+  // As stampAt: every digit one exact integer, divided once by an exact power of ten.
+  stampBytes.time = n / POW10[i - dot - 1];
+  return i + 1 < end && b[i + 1] === 0x20 ? i + 2 : i + 1;
 }
 
 /** stampAt's answer, one object for every line: most lines are stamped, and read at once. */
@@ -121,7 +161,7 @@ const STAMPED: Framed = {
  * stamped line is one object reused by the next call: read it, never keep it.
  */
 export function parseFrame(text: string): Framed {
-  const fast = stampAt(text, 0, text.length);
+  const fast = stampAt(text);
   if (fast) return fast;
   const out: Framed = unframed(text);
   let rest = text;
