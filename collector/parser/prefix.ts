@@ -66,7 +66,7 @@ function levelOf(prio: string | undefined): LogLevel | null {
 }
 
 /** Exact powers of ten, for a stamp read as one integer of its digits. */
-export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** `[ sssss.uuuuuu] msg` at the start of the line: the common case, read without a regex. */
 function stampAt(text: string): Framed | null {
