@@ -70,10 +70,9 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** `[ sssss.uuuuuu] msg` at the start of the line: the common case, read without a regex. */
 function stampAt(text: string): Framed | null {
-  const from = 0;
   const to = text.length;
-  if (from >= to || text.charCodeAt(from) !== 0x5b) return null;
-  let i = from + 1;
+  if (to === 0 || text.charCodeAt(0) !== 0x5b) return null;
+  let i = 1;
   while (i < to && text.charCodeAt(i) === 0x20) i++;
   const start = i;
   let n = 0;
