@@ -23,13 +23,7 @@ import type {
   ParserOptions,
 } from '../../common/types/parse.ts';
 import { ArchDetector } from './arch.ts';
-import {
-  classifyKernelMessage,
-  type KernelFacts,
-  NO_FACTS,
-  type ProbeFact,
-  wholeInitcallFacts,
-} from './classify-kernel.ts';
+import { classifyKernelMessage, type KernelFacts, NO_FACTS, type ProbeFact } from './classify-kernel.ts';
 import { classifyUserspace } from './classify-userspace.ts';
 import { junkRatio, splitCarriageReturns, stripEscapes } from './clean.ts';
 import { type CrashStep, CrashTracker, isCrashHeader } from './crash-tracker.ts';
@@ -308,6 +302,27 @@ export class BootLogParser {
     this.stats.lines++;
     this.stats.bytes += length + 1;
     const hints = this.hints;
+    // A line of an ASCII chunk with a plain stamp has it read from the bytes; a whole
+    // initcall_debug line after it (no control byte: every byte one its pattern names) is
+    // read from them entirely when nothing else can concern it, with no scan of its words.
+    const ascii = hints.ascii;
+    let from = -1;
+    if (ascii !== null && !cut && line.length <= this.maxLine) {
+      from = readStampBytes(ascii, start, end);
+      if (
+        from >= 0 &&
+        line.length <= MAX_MESSAGE &&
+        this.arch.arch !== null &&
+        this.initPending === null &&
+        !this.crashes.inReport
+      ) {
+        const kind = readInitcallBytes(ascii, from, end);
+        if (kind !== 0) {
+          this.stampedInitcall(no, line, start, from, kind);
+          return;
+        }
+      }
+    }
     hints.line(start, end);
     let text = line;
     if (hints.escapes) text = stripEscapes(text);
@@ -315,28 +330,8 @@ export class BootLogParser {
       this.stats.truncatedLines++;
       text = text.slice(0, this.maxLine);
     }
-    // A clean line of an ASCII chunk: its stamp read from the bytes, and an initcall_debug
-    // line whole from them when nothing else can concern it.
-    let framed: Framed | null = null;
-    const ascii = hints.ascii;
-    if (ascii !== null && !hints.escapes && !hints.cr && line.length <= this.maxLine) {
-      const from = readStampBytes(ascii, start, end);
-      if (from >= 0) {
-        if (
-          line.length <= MAX_MESSAGE &&
-          this.arch.arch !== null &&
-          this.initPending === null &&
-          !this.crashes.inReport
-        ) {
-          const kind = readInitcallBytes(ascii, from, end);
-          if (kind !== 0) {
-            this.stampedInitcall(no, line, start, from, kind);
-            return;
-          }
-        }
-        framed = stampedFrame(line, from - start, stampBytes.time);
-      }
-    }
+    const framed =
+      from >= 0 && !hints.escapes && !hints.cr ? stampedFrame(line, from - start, stampBytes.time) : null;
     const sink = this.sink;
     sink.cls = 'empty';
     sink.rank = 0;
@@ -510,13 +505,9 @@ export class BootLogParser {
     }
 
     if (this.arch.arch === null) this.arch.see(msg);
-    const inReport = this.crashes.inReport;
-    // Most of an initcall_debug log: outside a report such a line concerns neither the
-    // tracker nor the prefilter's words.
-    const initcall = inReport ? null : wholeInitcallFacts(msg);
     // Outside a report only a header word can concern the tracker (its own first test).
     const step =
-      inReport || (initcall === null && this.hints.crashWord())
+      this.crashes.inReport || this.hints.crashWord()
         ? this.crashes.feed(msg, line, time, f.caller)
         : NOT_A_REPORT;
     for (const c of step.closed) this.recordCrash(c, sink);
@@ -525,7 +516,7 @@ export class BootLogParser {
       if (!step.header) return;
     } else this.raise(sink, 'kernel');
 
-    const facts = initcall ?? classifyKernelMessage(msg, this.factWord);
+    const facts = classifyKernelMessage(msg, this.factWord);
     if (this.initPending && !facts.initRun && !facts.initFailed && !facts.panicReason) {
       if (facts.initRunDetail || BOOT_MESSAGES.initRunDetail.test(msg)) return;
       if (++this.initPending.quiet >= QUIET_INIT_LINES) this.resolveInit('ran', null, this.eventsOf(sink));

@@ -5,7 +5,7 @@
  */
 import { type ErrnoMatch, errnoByName, errnoName, findErrno } from './errno.ts';
 import { byFirstChar } from './first-char.ts';
-import { readInitcallDone, readInitcallStart, readWholeInitcall } from './initcall-line.ts';
+import { readInitcallDone, readInitcallStart } from './initcall-line.ts';
 import { BUS_CORE_NAMES, DEVICE_NAME_RE, BOOT_MESSAGES as M } from './tables/messages.ts';
 
 export interface ProbeFact {
@@ -243,22 +243,6 @@ function sighting(msg: string): KernelFacts {
   const f = fresh();
   f.probe = probe;
   return f;
-}
-
-/**
- * The facts of an initcall_debug line with nothing after its shape (what
- * classifyKernelMessage answers for it), else null: such a line starts no crash report
- * (no header begins with `initcall ` or `calling  `), so its words need no reading.
- */
-export function wholeInitcallFacts(msg: string): KernelFacts | null {
-  const w = readWholeInitcall(msg);
-  if (w === null) return null;
-  if (w.done !== null) {
-    initcallDoneFacts.initcallDone = w.done;
-    return initcallDoneFacts;
-  }
-  initcallStarted.fn = w.start as string;
-  return initcallStartFacts;
 }
 
 /**

@@ -45,11 +45,7 @@ const done: { fn: string; module: string | null; ret: number; usecs: number } = 
 export function readInitcallDone(
   msg: string,
 ): { fn: string; module: string | null; ret: number; usecs: number } | null {
-  return M.initcallDone.test(msg) ? doneFields(msg) : null;
-}
-
-/** readInitcallDone's reading of a message initcallDone matches. */
-function doneFields(msg: string): { fn: string; module: string | null; ret: number; usecs: number } {
+  if (!M.initcallDone.test(msg)) return null;
   const start = 'initcall '.length;
   const space = msg.indexOf(' ', start);
   let module: string | null = null;
@@ -67,45 +63,9 @@ function doneFields(msg: string): { fn: string; module: string | null; ret: numb
 
 /** The function of `calling  fn+0x../0x.. [mod] @ pid` (two spaces), as initcallStart captures it. */
 export function readInitcallStart(msg: string): string | null {
-  if (!msg.startsWith('calling  ') || !M.initcallStart.test(msg)) return null;
-  return startFunction(msg);
-}
-
-function startFunction(msg: string): string {
   const start = 'calling  '.length;
+  if (!msg.startsWith('calling  ') || !M.initcallStart.test(msg)) return null;
   return msg.slice(start, symbolEnd(msg, start));
-}
-
-// The two patterns matching the whole message, nothing after their shape.
-const WHOLE_DONE_RE = new RegExp(`${M.initcallDone.source}$`);
-const WHOLE_START_RE = new RegExp(`${M.initcallStart.source}$`);
-/** readWholeInitcall's answer: one object, valid until the next call. */
-const whole: {
-  done: { fn: string; module: string | null; ret: number; usecs: number } | null;
-  start: string | null;
-} = { done: null, start: null };
-
-/**
- * An initcall_debug line with nothing after its shape: `done` (what readInitcallDone
- * answers) or `start` (the function readInitcallStart answers); null for any other message
- * (one that only begins with such a line too). No crash header begins with `initcall ` or
- * `calling `, and nothing follows: such a line can be no part of a crash report's start.
- */
-export function readWholeInitcall(msg: string): typeof whole | null {
-  const c = msg.charCodeAt(0);
-  if (c === 0x69) {
-    if (!WHOLE_DONE_RE.test(msg)) return null;
-    whole.done = doneFields(msg);
-    whole.start = null;
-    return whole;
-  }
-  if (c === 0x63 && msg.startsWith('calling  ')) {
-    if (!WHOLE_START_RE.test(msg)) return null;
-    whole.done = null;
-    whole.start = startFunction(msg);
-    return whole;
-  }
-  return null;
 }
 
 /** Character classes of the patterns above, by byte: bits of SYMBOL, HEX, MODULE, DIGIT. */
@@ -162,11 +122,13 @@ function bytesInteger(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * A whole initcall_debug message (what readWholeInitcall reads, with numbers of at most
- * MAX_DIGITS digits) at bytes[i, end) of an all-ASCII chunk: 1 for `initcall ... usecs`, 2
- * for `calling  ... @ pid`, 0 for anything else. Read from the bytes in one pass, without
- * making strings, as the commonest line of such a log; one left-to-right reading is exact
- * for the reason given at the top of this file.
+ * A whole initcall_debug message at bytes[i, end) of an all-ASCII chunk — one initcallDone
+ * or initcallStart (two spaces) matches with nothing after it, numbers of at most MAX_DIGITS
+ * digits: 1 for `initcall ... usecs`, 2 for `calling  ... @ pid`, 0 for anything else. Read
+ * from the bytes in one pass, without making strings, as the commonest line of such a log;
+ * exact for the reason given at the top of this file. Every byte of such a message is one
+ * the patterns name: it holds no control byte. No crash header begins with `initcall ` or
+ * `calling `: outside a report, such a line starts none.
  */
 export function readInitcallBytes(b: Uint8Array, i: number, end: number): 0 | 1 | 2 {
   const r = initcallBytes;

@@ -201,57 +201,7 @@ function scanAscii(bytes: Uint8Array, start: number, end: number): number {
   return found >>> OUTPUT_SHIFT;
 }
 
-/** A control byte of an ASCII chunk that CONTROL marks (`\r` among them, tab and `\n` not). */
-function isControl(c: number): boolean {
-  return c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x7f;
-}
-for (let c = 0; c < 0x80; c++)
-  if ((CONTROL[c] !== 0) !== isControl(c)) throw new Error('prefilter: isControl is not CONTROL');
-
-const NO_WORDS = new Uint32Array(0);
-
-/**
- * Where an ASCII chunk's control bytes are: `escapes` (what stripEscapes removes) and
- * `crs` (a `\r` inside a line: one before `\n` ends its line, as in every line of a CRLF
- * log), in order. Read four bytes at a time: a word without a byte below 0x20 or equal to
- * 0x7f (for bytes below 0x80, adding 0x60 sets no top bit of a byte, or adding 1 sets one)
- * is passed at once, so the chunk costs a fraction of a per-character scan.
- */
-function findControls(bytes: Uint8Array, escapes: number[], crs: number[]): void {
-  escapes.length = 0;
-  crs.length = 0;
-  const n = bytes.length;
-  const one = (i: number): void => {
-    const c = bytes[i];
-    if (!isControl(c)) return;
-    if (c !== 0x0d) escapes.push(i);
-    else if (bytes[i + 1] !== 0x0a) crs.push(i);
-  };
-  const head = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
-  const words = (n - head) >> 2;
-  for (let i = 0; i < head; i++) one(i);
-  // The words start at a multiple of 4 in the buffer, as a Uint32Array's must.
-  const w = words > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + head, words) : NO_WORDS;
-  for (let k = 0; k < words; k++) {
-    const x = w[k];
-    if ((((x + 0x01010101) | ~(x + 0x60606060)) & 0x80808080) !== 0) {
-      const i = head + (k << 2);
-      one(i);
-      one(i + 1);
-      one(i + 2);
-      one(i + 3);
-    }
-  }
-  for (let i = head + (words << 2); i < n; i++) one(i);
-}
-
-/** The words of a line not scanned yet (a scan's answer never has this bit). */
-const UNREAD = 0x100;
-
-/**
- * The prefilter's answers for the line being read. In an ASCII chunk a line's words are
- * read only when asked: most lines of an initcall_debug log are read whole without them.
- */
+/** The prefilter's answers for the line being read. */
 export class LineHints {
   /** The line may hold terminal escapes or control bytes. */
   escapes = true;
@@ -260,13 +210,6 @@ export class LineHints {
   private text = '';
   private bytes: Uint8Array | null = null;
   private found = ESCAPE | CR | CRASH | FACT;
-  private start = 0;
-  private end = 0;
-  /** An ASCII chunk's control bytes (see findControls), and the first of each not behind the line read. */
-  private readonly escapeAt: number[] = [];
-  private readonly crAt: number[] = [];
-  private nextEscape = 0;
-  private nextCr = 0;
 
   /**
    * A decoded chunk (or a lone line) whose lines are asked next; `bytes`: the chunk's own
@@ -280,33 +223,11 @@ export class LineHints {
   chunk(text: string, bytes?: Uint8Array): void {
     this.text = text;
     this.bytes = bytes ?? null;
-    if (bytes !== undefined) findControls(bytes, this.escapeAt, this.crAt);
-    this.nextEscape = 0;
-    this.nextCr = 0;
   }
 
   /** The line being read is text[start, end) of the current chunk. */
   line(start: number, end: number): void {
-    const bytes = this.bytes;
-    if (bytes !== null) {
-      const esc = this.escapeAt;
-      const crs = this.crAt;
-      while (this.nextEscape < esc.length && esc[this.nextEscape] < start) this.nextEscape++;
-      while (this.nextCr < crs.length && crs[this.nextCr] < start) this.nextCr++;
-      if (
-        !(this.nextEscape < esc.length && esc[this.nextEscape] < end) &&
-        !(this.nextCr < crs.length && crs[this.nextCr] < end)
-      ) {
-        // No control byte: nothing to clean, and the words wait until asked.
-        this.found = UNREAD;
-        this.start = start;
-        this.end = end;
-        this.escapes = false;
-        this.cr = false;
-        return;
-      }
-    }
-    const found = bytes !== null ? scanAscii(bytes, start, end) : scanText(this.text, start, end);
+    const found = this.bytes !== null ? scanAscii(this.bytes, start, end) : scanText(this.text, start, end);
     this.found = found;
     this.escapes = (found & ESCAPE) !== 0;
     this.cr = (found & CR) !== 0;
@@ -316,16 +237,11 @@ export class LineHints {
 
   /** A crash header word occurs (the crash tracker need not see the line otherwise). */
   crashWord(): boolean {
-    return (this.words() & (ESCAPE | CRASH)) !== 0;
+    return (this.found & (ESCAPE | CRASH)) !== 0;
   }
 
   /** A word some kernel fact needs occurs (else the line is at most a driver sighting). */
   factWord(): boolean {
-    return (this.words() & (ESCAPE | FACT)) !== 0;
-  }
-
-  private words(): number {
-    if (this.found === UNREAD) this.found = scanAscii(this.bytes as Uint8Array, this.start, this.end);
-    return this.found;
+    return (this.found & (ESCAPE | FACT)) !== 0;
   }
 }
