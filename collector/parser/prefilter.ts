@@ -211,15 +211,15 @@ export class LineHints {
   private bytes: Uint8Array | null = null;
   private found = ESCAPE | CR | CRASH | FACT;
 
-  /**
-   * A decoded chunk (or a lone line) whose lines are asked next; `bytes`: the chunk's own
-   * bytes, when it is all ASCII.
-   */
   /** The current chunk's bytes when it is all ASCII (a line's are bytes[start, end)), else null. */
   get ascii(): Uint8Array | null {
     return this.bytes;
   }
 
+  /**
+   * A decoded chunk (or a lone line) whose lines are asked next; `bytes`: the chunk's own
+   * bytes, when it is all ASCII.
+   */
   chunk(text: string, bytes?: Uint8Array): void {
     this.text = text;
     this.bytes = bytes ?? null;
