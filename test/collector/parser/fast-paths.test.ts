@@ -1,11 +1,11 @@
 /**
- * The parser's fast paths — a line's words read only when asked, a stamped initcall_debug
- * line read from the chunk's bytes — answer what the general path answers. A line that
- * spans two pushes is read alone, on the general path: so a log pushed three bytes at a
- * time is read without any fast path, and must parse as the same log pushed whole (the
- * corpus golden test checks this for every fixture; this one for logs made to sit on the
- * fast paths' edges: near-miss lines, long numbers, caller ids, escapes, carriage returns,
- * an init pending, a crash report around initcall lines).
+ * The parser's fast paths — a line's stamp read from the chunk's bytes, a stamped whole
+ * initcall_debug line read from them entirely — answer what the general path answers. A
+ * line that spans two pushes is read alone, as a string, on the general path: so a log
+ * pushed three bytes at a time is read without any fast path, and must parse as the same
+ * log pushed whole (the corpus golden test checks this for every fixture; this one for logs
+ * made to sit on the fast paths' edges: near-miss lines, long numbers, caller ids, escapes,
+ * carriage returns, an init pending, a crash report around initcall lines).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
