@@ -26,6 +26,11 @@ const dir = mkdtempSync(join(tmpdir(), 'bw-agent-stop-'));
 /** The collector's grace past a missed heartbeat (BOOTWATCH_AGENT_GRACE_MS), and the agents' heartbeat. */
 const GRACE_MS = 2000;
 const HEARTBEAT_MS = 1000;
+/**
+ * The busy agents' stale time: a killed one shows offline 3 s (heartbeat + grace) after its last
+ * beat, and its lease must outlive the few reads that follow by a wide margin (9 s) before it is reaped.
+ */
+const STALE_MS = 12_000;
 let pgServer: TestPostgres;
 let databaseUrl: string;
 let collector: Served;
@@ -172,9 +177,9 @@ describe('an agent that stops', () => {
   }, 180_000);
 
   it('stopped mid-job, it stops the boot and gives the job back; killed, its job is reaped and booted elsewhere once', async () => {
-    const id = await submit('stop-me', 30);
-    // A stale time far beyond the grace: the killed agent shows offline long before its lease is reaped.
-    const first = startAgent('host-a', 20_000);
+    // The guest sleeps 10 s after the kernel's boot: the test stops each run a poll after it sees its boot.
+    const id = await submit('stop-me', 10);
+    const first = startAgent('host-a', STALE_MS);
     await until('host-a holds the job', async () => (await listed('host-a'))?.jobs[0]?.id === id, 120_000);
     const [firstBoot] = await until(
       'its boot is under way',
@@ -207,7 +212,7 @@ describe('an agent that stops', () => {
     expect(stopped).toMatchObject({ state: 'finished', endReason: 'cancelled', status: 'SKIP' });
 
     // The next agent takes it at once: no stale time to wait for.
-    const second = startAgent('host-b', 20_000);
+    const second = startAgent('host-b', STALE_MS);
     await until('host-b holds the job', async () => (await listed('host-b'))?.jobs[0]?.id === id, 120_000);
     const secondBoot = await until(
       'host-b boots it',
@@ -244,7 +249,7 @@ describe('an agent that stops', () => {
     expect((await listed('host-b'))!.jobs).toEqual([]);
 
     // A third agent boots it, once.
-    const third = startAgent('host-c', 20_000);
+    const third = startAgent('host-c', STALE_MS);
     const done = await until(
       'the job completed',
       async () => {
