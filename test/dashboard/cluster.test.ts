@@ -33,15 +33,18 @@ beforeAll(async () => {
   ensureDashboardBuilt();
   pgServer = await startPostgres();
   const env = { DATABASE_URL: await pgServer.createDatabase(), HOST: '127.0.0.1', BOOTWATCH_AUTH: 'on' };
-  // One after the other: the first applies the migrations.
+  // A first: it applies the migrations. Then the rest side by side: each CLI start takes tens
+  // of seconds on a loaded CI host.
   a = await serve(env);
-  b = await serve(env);
-  for (const scope of ['read', 'submit'] as const) {
-    const r = await bootwatch(['token', 'create', '--name', `lab-${scope}`, '--scope', scope], env);
-    expect(r.code, r.stderr).toBe(0);
-    tokens[scope] = r.stdout.trim().split('\n').at(-1)!;
-  }
-  chrome = await launchBrowser();
+  [b, chrome] = await Promise.all([
+    serve(env),
+    launchBrowser(),
+    ...(['read', 'submit'] as const).map(async (scope) => {
+      const r = await bootwatch(['token', 'create', '--name', `lab-${scope}`, '--scope', scope], env);
+      expect(r.code, r.stderr).toBe(0);
+      tokens[scope] = r.stdout.trim().split('\n').at(-1)!;
+    }),
+  ]);
   // Sign in once, as a person does; the session cookie serves every page after.
   const page = await chrome.browser.newPage();
   await page.goto(`${a.url}/signin?next=/agents`);
@@ -133,7 +136,8 @@ describe('one dashboard over two collectors', () => {
   it('A’s Agents view shows an agent that knows only A’s address online with its job, last seen moving, offline once stopped', {
     timeout: 420_000,
   }, async () => {
-    const matrix = sleepyMatrix(dir, 'cluster', ['agent-job'], 25);
+    // The guest sleeps 15 s after the kernel's boot: the page opened once the job is leased shows it.
+    const matrix = sleepyMatrix(dir, 'cluster', ['agent-job'], 15);
     const submitted = await bootwatch(['submit', matrix, '--collector', b.url], {
       BOOTWATCH_TOKEN: tokens.submit,
     });
