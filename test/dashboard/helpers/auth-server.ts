@@ -1,7 +1,7 @@
 /**
  * A collector as a team runs it: `bin/bootwatch serve` as a child process with
- * BOOTWATCH_AUTH=on on a throwaway BOOTWATCH_DATA, and tokens made beforehand with
- * `bin/bootwatch token create` against the same data (the contract's commands, not the app's insides).
+ * BOOTWATCH_AUTH=on on a throwaway BOOTWATCH_DATA, and tokens made with `bin/bootwatch token
+ * create` against the same data while it runs (the contract's commands, not the app's insides).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -57,9 +57,6 @@ export async function startAuthServer(opts: {
   publicRead?: boolean;
 }): Promise<AuthServer> {
   const data = await migratedDataDir('bootwatch-auth-');
-  const tokens: Record<string, string> = {};
-  for (const [name, scope] of Object.entries(opts.tokens))
-    tokens[name] = await createToken(data, name, scope);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
@@ -103,6 +100,18 @@ export async function startAuthServer(opts: {
       throw new Error(`bootwatch serve did not answer /api/health in 90 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+  // Through the running collector's control socket: side by side, each without opening the database.
+  const tokens: Record<string, string> = {};
+  try {
+    await Promise.all(
+      Object.entries(opts.tokens).map(async ([name, scope]) => {
+        tokens[name] = await createToken(data, name, scope);
+      }),
+    );
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return {
     url,
