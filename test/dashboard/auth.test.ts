@@ -69,14 +69,19 @@ describe('auth on', () => {
 
   beforeAll(async () => {
     ensureDashboardBuilt();
+    // Chromium starts while the lab is made: neither needs the other.
+    const launched = launchBrowser();
     server = await startAuthServer({
       tokens: { 'alice-read': 'read', 'lab-runner': 'submit', 'ops-admin': 'admin' },
+    }).catch(async (e) => {
+      await (await launched).close();
+      throw e;
     });
+    chrome = await launched;
     lab = await seedLab(server.url, { token: server.tokens['lab-runner'] });
     bootId = lab.boots['03-exec'].at(-1)!;
     buildId = lab.builds['03-exec'].at(-1)!;
     bisectionId = await putBisection(server.url, server.tokens['lab-runner']);
-    chrome = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
@@ -312,12 +317,16 @@ describe('auth on with public read', () => {
 
   beforeAll(async () => {
     ensureDashboardBuilt();
+    const launched = launchBrowser();
     server = await startAuthServer({
       tokens: { 'alice-read': 'read', 'lab-runner': 'submit' },
       publicRead: true,
+    }).catch(async (e) => {
+      await (await launched).close();
+      throw e;
     });
+    chrome = await launched;
     await seedLab(server.url, { token: server.tokens['lab-runner'] });
-    chrome = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
