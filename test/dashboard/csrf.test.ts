@@ -148,10 +148,15 @@ describe('auth on, an admin signed in: the session cookie lends a foreign page n
   let admin: string;
 
   beforeAll(async () => {
-    server = await startAuthServer({ tokens: { 'ops-admin': 'admin' } });
+    // Chromium starts while the collector does: neither needs the other.
+    const launched = launchBrowser();
+    server = await startAuthServer({ tokens: { 'ops-admin': 'admin' } }).catch(async (e) => {
+      await (await launched).close();
+      throw e;
+    });
+    chrome = await launched;
     admin = server.tokens['ops-admin'];
     bootId = await targetBoot(server.url, admin);
-    chrome = await launchBrowser();
     // Signed in the way a person does it: the dashboard's sign-in page.
     await onPage(`${server.url}/signin`, async (page) => {
       await page.getByLabel('Token').fill(admin);
