@@ -19,8 +19,8 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   ensureDashboardBuilt();
   server = await startServer();
-  lab = await seedLab(server.url);
-  chrome = await launchBrowser();
+  // Chromium starts while the lab is seeded: neither needs the other.
+  [lab, chrome] = await Promise.all([seedLab(server.url), launchBrowser()]);
 }, 300_000);
 
 afterAll(async () => {
