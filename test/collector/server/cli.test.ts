@@ -85,20 +85,23 @@ describe('bin/bootwatch serve and ingest', () => {
   });
 
   it('fails in one line with the mapped exit code', { timeout: 120_000 }, async () => {
-    const missing = await bootwatch(['ingest', join(data, 'nope.log')], { BOOTWATCH_DATA: data });
+    const port = await closedPort();
+    // Side by side: none of the three opens the database.
+    const [missing, away, badPort] = await Promise.all([
+      bootwatch(['ingest', join(data, 'nope.log')], { BOOTWATCH_DATA: data }),
+      // The log is kept in the spool (in the test's directory) for `spool flush`.
+      bootwatch(['ingest', LOG_A, '--collector', `http://127.0.0.1:${port}`], {
+        BOOTWATCH_SPOOL: join(data, 'spool'),
+      }),
+      bootwatch(['serve'], { BOOTWATCH_DATA: data, PORT: 'eighty' }),
+    ]);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toBe(`bootwatch: ${join(data, 'nope.log')}: no such file\n`);
-    const port = await closedPort();
-    // The log is kept in the spool (in the test's directory) for `spool flush`.
-    const away = await bootwatch(['ingest', LOG_A, '--collector', `http://127.0.0.1:${port}`], {
-      BOOTWATCH_SPOOL: join(data, 'spool'),
-    });
     expect(away.code).toBe(4);
     expect(away.stderr).toBe(
       `bootwatch: cannot reach the collector at http://127.0.0.1:${port}: ECONNREFUSED; 1 log is spooled and ` +
         `'bootwatch spool flush --collector http://127.0.0.1:${port}' sends it\n`,
     );
-    const badPort = await bootwatch(['serve'], { BOOTWATCH_DATA: data, PORT: 'eighty' });
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toBe('bootwatch: PORT must be a TCP port number, not "eighty"\n');
   });
