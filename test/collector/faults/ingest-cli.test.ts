@@ -93,14 +93,17 @@ describe('bootwatch ingest --collector', () => {
     writeFileSync(log, bytes);
     const env = { BOOTWATCH_SPOOL: join(work, 'spool') };
     const away = `http://127.0.0.1:${await closedPort()}`;
-    const sent = await bootwatch(['ingest', log, '--collector', away, '--variant', 'net'], env);
+    // The collector that comes back starts meanwhile, on another port: its start is no part of the story.
+    const [sent, server] = await Promise.all([
+      bootwatch(['ingest', log, '--collector', away, '--variant', 'net'], env),
+      collectorData().then((data) => startServe({ BOOTWATCH_DATA: data })),
+    ]);
+    served.push(server);
     expect(sent.code).toBe(4);
     expect(sent.stdout).toContain(`${log}: spooled`);
     expect(sent.stderr).toMatch(/spooled.*spool flush/);
     expect(spooled(env.BOOTWATCH_SPOOL)).toEqual([{ kind: 'log', variant: 'net' }]);
 
-    const server = await startServe({ BOOTWATCH_DATA: await collectorData() });
-    served.push(server);
     const flushed = await bootwatch(['spool', 'flush', '--collector', server.url], env);
     expect(flushed.code, flushed.stderr).toBe(0);
     expect(flushed.stdout).toContain('delivered 1, left 0');
