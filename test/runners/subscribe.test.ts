@@ -24,8 +24,10 @@ it('adds, lists and removes subscriptions as the token that owns them', { timeou
     expect(r.code, r.stderr).toBe(0);
     return r.stdout.trim().split('\n').at(-1)!;
   };
-  const alice = { ...env, BOOTWATCH_TOKEN: await token('alice') };
-  const bob = { ...env, BOOTWATCH_TOKEN: await token('bob') };
+  // Side by side (through the running collector's control socket): each is a CLI start.
+  const [aliceToken, bobToken] = await Promise.all([token('alice'), token('bob')]);
+  const alice = { ...env, BOOTWATCH_TOKEN: aliceToken };
+  const bob = { ...env, BOOTWATCH_TOKEN: bobToken };
   const at = ['--collector', served.url];
 
   const added = await bootwatch(
@@ -49,34 +51,36 @@ it('adds, lists and removes subscriptions as the token that owns them', { timeou
   const secret = /^(whsec_\S+)$/m.exec(added.stdout)?.[1];
   expect(secret).toBeDefined();
 
-  const mine = await bootwatch(['subscribe', 'list', ...at, '--json'], alice);
+  // Side by side: reads, and writes that are refused.
+  const [mine, theirs, refused, bad, anonymous] = await Promise.all([
+    bootwatch(['subscribe', 'list', ...at, '--json'], alice),
+    bootwatch(['subscribe', 'list', ...at, '--json'], bob),
+    bootwatch(['subscribe', 'remove', '1', ...at], bob),
+    bootwatch(
+      [
+        'subscribe',
+        'add',
+        ...at,
+        '--name',
+        'x',
+        '--event',
+        'regression',
+        '--channel',
+        'slack',
+        '--to',
+        'ftp://x/',
+      ],
+      alice,
+    ),
+    bootwatch(['subscribe', 'list', ...at], env),
+  ]);
   expect(JSON.parse(mine.stdout).map((s: { name: string }) => s.name)).toEqual(['exec owners']);
   expect(mine.stdout).not.toContain(secret!);
-  const theirs = await bootwatch(['subscribe', 'list', ...at, '--json'], bob);
   expect(JSON.parse(theirs.stdout)).toEqual([]);
-
-  const refused = await bootwatch(['subscribe', 'remove', '1', ...at], bob);
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain('no subscription with id 1');
-  const bad = await bootwatch(
-    [
-      'subscribe',
-      'add',
-      ...at,
-      '--name',
-      'x',
-      '--event',
-      'regression',
-      '--channel',
-      'slack',
-      '--to',
-      'ftp://x/',
-    ],
-    alice,
-  );
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('must be an http(s) URL');
-  const anonymous = await bootwatch(['subscribe', 'list', ...at], env);
   expect(anonymous.code).toBe(7);
 
   const removed = await bootwatch(['subscribe', 'remove', '1', ...at], alice);
