@@ -55,10 +55,13 @@ async function lifecycle(env: Record<string, string | undefined>): Promise<void>
   const boot = (await (await get(`${server.url}/api/boots/${id}`, secret)).json()) as { submittedBy: string };
   expect(boot.submittedBy).toBe('lab-runner');
 
-  const twice = await bootwatch(['token', 'create', '--name', 'lab-runner', '--scope', 'read'], env);
+  // Side by side: both are refused.
+  const [twice, badScope] = await Promise.all([
+    bootwatch(['token', 'create', '--name', 'lab-runner', '--scope', 'read'], env),
+    bootwatch(['token', 'create', '--name', 'x', '--scope', 'root'], env),
+  ]);
   expect(twice.code).toBe(5);
   expect(twice.stderr).toMatch(/exists/);
-  const badScope = await bootwatch(['token', 'create', '--name', 'x', '--scope', 'root'], env);
   expect(badScope.code).toBe(2);
 
   const list = await bootwatch(['token', 'list', '--json'], env);
